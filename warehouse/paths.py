@@ -1,0 +1,39 @@
+"""Where the warehouse lives on disk.
+
+``XXGK_WAREHOUSE_DIR`` moves everything; the default is ``warehouse/`` in the
+project.  Analysts only ever open ``published_db()``: the build database is
+the loader's private working copy, so a reader never holds a writer's lock.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def warehouse_dir() -> Path:
+    path = Path(os.environ.get("XXGK_WAREHOUSE_DIR", PROJECT_DIR / "warehouse"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def published_db() -> Path:
+    return warehouse_dir() / "xxgk.duckdb"
+
+
+def build_db() -> Path:
+    path = warehouse_dir() / "build"
+    path.mkdir(exist_ok=True)
+    return path / "xxgk_build.duckdb"
+
+
+def records_dir() -> Path:
+    path = warehouse_dir() / "records"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def sample_inbox() -> Path:
+    return PROJECT_DIR / "samples" / "inbox"

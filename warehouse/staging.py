@@ -1,0 +1,177 @@
+"""Load report records into the DuckDB staging tables of the build database.
+
+A document is identified by the SHA-256 of its bytes: loading a record whose
+document is already staged changes nothing, so a reload is idempotent.  The
+template tables are rewritten from ``xxgk.template`` on every load, which is
+how dbt and the expectation suites see the one template definition.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from xxgk import template
+
+log = logging.getLogger(__name__)
+
+DDL = """
+create schema if not exists staging;
+create table if not exists staging.documents (
+    document_id      varchar primary key,   -- sha256 of the source bytes
+    source_path      varchar not null,
+    source_format    varchar,
+    org_name         varchar,
+    region           varchar[],
+    report_year      integer,
+    template_version varchar,
+    status           varchar not null,
+    n_cells          integer not null,
+    n_problems       integer not null,
+    loaded_at        timestamp not null
+);
+create table if not exists staging.cells (
+    document_id varchar not null,
+    table_code  varchar not null,
+    row_code    varchar not null,
+    col_code    varchar not null,
+    value       decimal(38, 6),
+    is_imputed  boolean not null,
+    page        integer,
+    line        integer,
+    raw_text    varchar,
+    where_json  varchar,
+    primary key (document_id, table_code, row_code, col_code)
+);
+create table if not exists staging.problems (
+    document_id varchar not null,
+    problem_seq integer not null,
+    code        varchar not null,
+    severity    varchar not null,
+    message     varchar,
+    cells       varchar[],
+    primary key (document_id, problem_seq)
+);
+create table if not exists staging.gate_results (
+    document_id varchar primary key,
+    passed      boolean not null,
+    checked_at  timestamp not null
+);
+create table if not exists staging.gate_failures (
+    document_id varchar not null,
+    identity_id varchar not null,
+    equation_id varchar not null,
+    lhs_value   decimal(38, 6),
+    rhs_value   decimal(38, 6),
+    difference  decimal(38, 6),
+    cells       varchar not null
+);
+"""
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(str(path))
+    con.execute(DDL)
+    return con
+
+
+def template_frames() -> dict[str, pd.DataFrame]:
+    """The template definition as the tables dbt reads (``source('staging', …)``)."""
+    rows, cols, terms = [], [], []
+    for version in template.VERSIONS:
+        for t in template.tables(version):
+            for order, r in enumerate(t.rows, 1):
+                rows.append({"template_version": version, "table_code": t.code, "section": t.section,
+                             "row_code": r.code, "row_label": r.label, "row_label_en": r.label_en,
+                             "row_group": r.group, "row_level": r.level, "is_leaf": r.leaf,
+                             "row_order": order})
+            for order, c in enumerate(t.columns, 1):
+                cols.append({"template_version": version, "table_code": t.code, "col_code": c.code,
+                             "col_label": c.label, "col_label_en": c.label_en, "col_kind": c.kind,
+                             "col_order": order})
+        for eq in template.equations(version):
+            for side, ids in (("lhs", eq.lhs), ("rhs", eq.rhs)):
+                for cid in ids:
+                    table_code, row_code, col_code = cid.split("/")
+                    terms.append({"template_version": version, "identity_id": eq.identity,
+                                  "equation_id": eq.id, "side": side, "table_code": table_code,
+                                  "row_code": row_code, "col_code": col_code})
+    return {"template_rows": pd.DataFrame(rows), "template_columns": pd.DataFrame(cols),
+            "identity_terms": pd.DataFrame(terms)}
+
+
+def write_template(con: duckdb.DuckDBPyConnection) -> None:
+    for name, frame in template_frames().items():
+        con.register("frame", frame)
+        con.execute(f"create or replace table staging.{name} as select * from frame")
+        con.unregister("frame")
+
+
+def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Insert records whose document is not staged yet; return counts."""
+    write_template(con)
+    known = {r[0] for r in con.execute("select document_id from staging.documents").fetchall()}
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    docs, cells, problems = [], [], []
+    seen = skipped = 0
+    for rec in records:
+        seen += 1
+        doc_id = rec["source"]["sha256"]
+        if doc_id in known:
+            skipped += 1
+            continue
+        known.add(doc_id)
+        docs.append({"document_id": doc_id, "source_path": rec["source"]["path"],
+                     "source_format": rec["source"]["format"], "org_name": rec.get("org_name"),
+                     "region": rec.get("region") or [], "report_year": rec.get("year"),
+                     "template_version": rec.get("template"), "status": rec["status"],
+                     "n_cells": len(rec["cells"]), "n_problems": len(rec["problems"]),
+                     "loaded_at": now})
+        for c in rec["cells"]:
+            where = c.get("where") or {}
+            cells.append({"document_id": doc_id, "table_code": c["table"], "row_code": c["row"],
+                          "col_code": c["col"],
+                          "value": None if c["value"] is None else str(c["value"]),
+                          "is_imputed": bool(c.get("imputed")), "page": where.get("page"),
+                          "line": where.get("line"), "raw_text": where.get("raw"),
+                          "where_json": json.dumps(where, ensure_ascii=False)})
+        for seq, p in enumerate(rec["problems"], 1):
+            problems.append({"document_id": doc_id, "problem_seq": seq, "code": p["code"],
+                             "severity": p["severity"], "message": p.get("message"),
+                             "cells": p.get("cells") or []})
+    con.execute("begin")
+    try:
+        _insert(con, "documents", docs)
+        _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer"})
+        _insert(con, "problems", problems)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    log.info("staged %d new documents (%d cells), %d already staged", len(docs), len(cells), skipped)
+    return {"records": seen, "new_documents": len(docs), "already_staged": skipped,
+            "new_cells": len(cells)}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]],
+            casts: dict[str, str] | None = None) -> None:
+    if not rows:
+        return
+    frame = pd.DataFrame(rows)
+    select = ", ".join(f"cast({c} as {casts[c]}) as {c}" if casts and c in casts else c
+                       for c in frame.columns)
+    con.register("incoming", frame)
+    con.execute(f"insert into staging.{table} ({', '.join(frame.columns)}) select {select} from incoming")
+    con.unregister("incoming")
+
+
+def read_records(paths: Iterable[Path]) -> Iterable[dict[str, Any]]:
+    for path in paths:
+        yield json.loads(Path(path).read_text(encoding="utf-8"))

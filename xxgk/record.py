@@ -1,0 +1,94 @@
+"""The report record: what ``xxgk extract`` prints (spec/extract-contract.md).
+
+It is the boundary between the extractors and everything downstream, so it is
+kept as plain data: dataclasses that serialise to the contract's JSON keys.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+SCHEMA = "xxgk.report/1"
+
+Status = Literal["ok", "needs_review", "rejected"]
+Value = int | Decimal | None
+
+
+@dataclass
+class Cell:
+    table: str
+    row: str
+    col: str
+    value: Value
+    where: dict[str, Any]
+    imputed: bool = False
+
+    @property
+    def id(self) -> str:
+        return f"{self.table}/{self.row}/{self.col}"
+
+
+@dataclass
+class Problem:
+    code: str
+    severity: Literal["error", "warning"]
+    message: str
+    cells: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Source:
+    path: str
+    sha256: str
+    format: str
+
+
+@dataclass
+class Report:
+    source: Source
+    org_name: str | None = None
+    region: list[str] = field(default_factory=list)
+    year: int | None = None
+    template: str | None = None
+    status: Status = "ok"
+    cells: list[Cell] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        cells = []
+        for c in self.cells:
+            d: dict[str, Any] = {"table": c.table, "row": c.row, "col": c.col,
+                                 "value": _json_number(c.value), "where": c.where}
+            if c.imputed:
+                d["imputed"] = True
+            cells.append(d)
+        return {
+            "schema": SCHEMA,
+            "source": asdict(self.source),
+            "org_name": self.org_name,
+            "region": self.region,
+            "year": self.year,
+            "template": self.template,
+            "status": self.status,
+            "cells": cells,
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def _json_number(value: Value) -> int | float | None:
+    # JSON has no decimal type; money keeps its printed digits through float's
+    # shortest repr (up to 15 significant digits, more than any report prints).
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def rejected(source: Source, code: str, message: str) -> Report:
+    return Report(source=source, status="rejected",
+                  problems=[Problem(code, "error", message)])
