@@ -2,10 +2,131 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from pathlib import Path
 
-from xxgk.record import Report
+from extractors import solve
+from extractors.layout import RowText, find_layout
+from extractors.metadata import detect_version, find_metadata
+from extractors.text import DocText
+from xxgk import template
+from xxgk.record import Cell, Problem, Report, Source, rejected
+
+log = logging.getLogger(__name__)
+
+
+def sniff_format(data: bytes) -> str:
+    """What the bytes are, whatever the file is called."""
+    head = data[:2048]
+    if head.startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if b"word/" in data[:65536] or b"[Content_Types].xml" in data[:65536] else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "doc"
+    text = decode_text(head).lower()
+    if "<html" in text or "<!doctype html" in text or "<table" in text or "<body" in text:
+        return "html"
+    return "txt"
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8, GB18030 (a superset of GBK) or UTF-16, by BOM and then by trial."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if data[:200].count(b"\x00") > 20:
+        # UTF-16 without a BOM: every ASCII character carries a zero byte.
+        le = data[1:200:2].count(b"\x00") > data[0:200:2].count(b"\x00")
+        return data.decode("utf-16-le" if le else "utf-16-be", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        if err.start >= len(data) - 3:  # a multi-byte character cut by truncation
+            return data[: err.start].decode("utf-8")
+    return data.decode("gb18030", errors="replace")
 
 
 def extract_path(path: Path) -> Report:
-    raise NotImplementedError("being written")
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        return rejected(Source(str(path), "", "unknown"), "unreadable", f"{path}: cannot read: {err}")
+    source = Source(str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown")
+    if not data:
+        return rejected(source, "empty_file", f"{path}: the file is empty (0 bytes)")
+    if source.format != "txt":
+        return rejected(source, "format_unsupported",
+                        f"{path}: {source.format} documents are not read yet; convert to text")
+    return extract_text(DocText.from_raw(decode_text(data)), source)
+
+
+def extract_text(doc: DocText, source: Source) -> Report:
+    """The record of a document whose text (with provenance per line) is known."""
+    meta = find_metadata(doc)
+    version, how = detect_version(doc, meta.year)
+    report = Report(source=source, org_name=meta.org_name, year=meta.year, template=version)
+    if meta.year is None:
+        report.problems.append(Problem("year_unknown", "warning",
+                                       "no title with the report year was found", []))
+    if version is None:
+        return _reject(report, "not_a_report",
+                       "no annual-report tables and no year: this does not look like a "
+                       "政府信息公开工作年度报告")
+    layout = find_layout(doc, version)
+    if not layout.found_s3 and not any(r.table.startswith("s2") for r in layout.rows):
+        return _reject(report, "table_missing",
+                       "none of the tables of sections 二, 三, 四 was found" +
+                       ("" if meta.org_name else "; this may not be an annual report"))
+    report.problems.extend(layout.problems)
+    grid, problems = solve.choose(layout.rows, version)
+    report.problems.extend(problems)
+    report.problems.extend(solve.impute(grid, version))
+    values = {cid: (t.value if t else None) for cid, t in grid.tokens.items()}
+    report.problems.extend(solve.check(values, version))
+    blank = sorted(cid for cid, v in values.items() if v is None)
+    if blank:
+        report.problems.append(Problem("blank_cell", "warning",
+                                       f"{len(blank)} cell(s) blank or unreadable", blank))
+    report.cells = _cells(grid, layout.rows, doc, version)
+    needs_review = blank or grid.imputed or any(p.severity == "error" for p in report.problems)
+    report.status = "needs_review" if needs_review else "ok"
+    log.debug("%s: %s %s %s, %d cells, %s", source.path, report.org_name, report.year, version,
+              len(report.cells), report.status)
+    return report
+
+
+def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: template.Version) -> list[Cell]:
+    row_where = {}
+    for row in rows:
+        row_where[(row.table, row.row)] = row.where
+    cells = []
+    for cid, token in grid.tokens.items():
+        table, row, col = cid.split("/")
+        if token is not None and token.pos >= 0:
+            where = doc.where(token.pos)
+            where["raw"] = token.raw
+            if token.unit:
+                where["unit"] = token.unit
+            elif col == "procurement_total_amount":
+                where["unit_unknown"] = True  # template.md §1.2: 采购总金额 has no stated unit
+        else:
+            where = dict(row_where.get((table, row), row_where.get((table, "*"), {})))
+            where["raw"] = ""
+        value = solve.as_decimal_if_needed(token.value if token else None, col)
+        cells.append(Cell(table, row, col, value, where, imputed=cid in grid.imputed))
+    order = {template.cell_id(t.code, r.code, c.code): i
+             for i, (t, r, c) in enumerate((t, r, c) for t in template.tables(version)
+                                           for r in t.rows for c in t.columns)}
+    cells.sort(key=lambda c: order.get(c.id, len(order)))
+    return cells
+
+
+def _reject(report: Report, code: str, message: str) -> Report:
+    report.status = "rejected"
+    report.cells = []
+    report.problems.append(Problem(code, "error", f"{report.source.path}: {message}", []))
+    return report

@@ -5,21 +5,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-SUFFIXES_SKIPPED = {".md5", ".sha256", ".tsv"}
-
-
-def iter_documents(paths: Sequence[Path]) -> Iterator[Path]:
-    """Files in the order given; folders walked in sorted path order."""
-    for path in paths:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if not child.name.startswith(".") and child.suffix.lower() not in SUFFIXES_SKIPPED:
-                    yield child
-        else:
-            yield path
+# The walk lives in the pipeline (the DAG uses it too); re-exported here for callers of the CLI module.
+from xxgk.pipeline import SUFFIXES_SKIPPED, iter_documents  # noqa: F401
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -1,0 +1,179 @@
+"""Find the tables of sections 二, 三 and 四 in a document's text, row by row.
+
+Sections are located by their titles in order, not by a ``^三、`` pattern,
+because table rows look like headings (P9–P12).  Rows are found by the label
+keys of ``xxgk.template`` (P6: indentation and column positions are not
+reliable), searched in document order inside their section.  What lies
+between one row's label and the next is that row's text; ``extractors.values``
+turns it into candidate readings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.text import DocText
+from extractors.values import (Candidate, cell_candidates, is_run, read_cells, run_candidates,
+                               trim_segment)
+from xxgk import template
+from xxgk.record import Problem
+
+S2_HEAD = re.compile(r"主动公开政府信息情况")
+S2_TABLE = re.compile(r"第二十条第|信息内容")
+S3_HEAD = re.compile(r"收到和处理政府信息公开申请情况")
+S3_FIRST_ROW = re.compile(r"本年新收")
+S3_SECOND_ROW = re.compile(r"上年结转")
+S4_HEAD = re.compile(r"(?:因?政府信息公开(?:工作)?(?:被申请)?)?行政法?复议[、,和]?(?:提起)?行政诉讼|(?:政府信息公开)?行政复议")
+S4_LAST_HEADER = re.compile(r"总计|尚未审结|复议后起诉")
+S5_HEAD = re.compile(r"存在的?主要问题|存在问题|主要问题及改进")
+S2_ROW_END = re.compile(r"第二十条|信息内容")
+# What may stand before a title on its line: a heading number ("3 ", "### 4", "四、").
+_HEADING_PREFIX = re.compile(r"[\s\d一二三四五六七八九十、.()]*")
+
+
+@dataclass
+class RowText:
+    table: str
+    row: str
+    candidates: list[Candidate]
+    where: dict
+    is_run: bool
+
+
+@dataclass
+class Layout:
+    rows: list[RowText] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    found_s3: bool = False
+    found_s4: bool = False
+
+
+def _section_start(doc: DocText, compact_pos: int) -> int:
+    """Text offset where a section starts: its title, or the heading number before it."""
+    pos = doc.to_text(compact_pos)
+    line_start = doc.line_start(pos)
+    if _HEADING_PREFIX.fullmatch(doc.text[line_start:pos]):
+        return line_start
+    return pos
+
+
+def _after(doc: DocText, compact_end: int) -> int:
+    """Text offset just after the compact character before ``compact_end``."""
+    return doc.to_text(compact_end - 1) + 1
+
+
+def _first_table_row(doc: DocText) -> re.Match[str] | None:
+    # 本年新收 also appears in narrative; the table row is followed by 上年结转.
+    for m in S3_FIRST_ROW.finditer(doc.compact):
+        if S3_SECOND_ROW.search(doc.compact, m.end(), m.end() + 400):
+            return m
+    return None
+
+
+def find_layout(doc: DocText, version: template.Version) -> Layout:
+    layout = Layout()
+    compact = doc.compact
+    first_row = _first_table_row(doc)
+    if first_row is None:
+        layout.problems.append(Problem("table_missing", "error",
+                                       "section 三 table not found (no 本年新收 … 上年结转 rows)", []))
+        s3_compact = len(compact)
+    else:
+        layout.found_s3 = True
+        heads = [m for m in S3_HEAD.finditer(compact, 0, first_row.start())]
+        s3_compact = heads[-1].start() if heads else first_row.start()
+
+    s2_heads = [m for m in S2_HEAD.finditer(compact, 0, s3_compact)
+                if S2_TABLE.search(compact, m.end(), m.end() + 300)]
+    s2_table = S2_TABLE.search(compact, 0, s3_compact)
+    s2_compact = s2_heads[-1].start() if s2_heads else (s2_table.start() if s2_table else None)
+    if s2_compact is not None:
+        _read_s2(doc, version, s2_compact, s3_compact, layout)
+    else:
+        layout.problems.append(Problem("table_missing", "warning", "section 二 tables not found", []))
+
+    if first_row is not None:
+        s4_compact = _read_s3(doc, version, first_row.start(), layout)
+        if s4_compact is not None:
+            layout.found_s4 = True
+            _read_s4(doc, s4_compact, layout)
+        else:
+            layout.problems.append(Problem("table_missing", "error", "section 四 table not found", []))
+    return layout
+
+
+def _read_s2(doc: DocText, version: template.Version, start: int, end: int, layout: Layout) -> None:
+    compact = doc.compact
+    region_end = _section_start(doc, end) if end < len(compact) else len(doc.text)
+    found: list[tuple[template.Table, template.Row, re.Match[str]]] = []
+    pos = start
+    for table in template.tables(version):
+        if table.section != "s2":
+            continue
+        for row in table.rows:
+            m = re.compile(row.key).search(compact, pos, end)
+            if m:
+                found.append((table, row, m))
+                pos = m.end()
+    for i, (table, row, m) in enumerate(found):
+        seg_end_compact = found[i + 1][2].start() if i + 1 < len(found) else end
+        stop = S2_ROW_END.search(compact, m.end(), seg_end_compact)
+        if stop:
+            seg_end_compact = stop.start()
+        seg_start = _after(doc, m.end())
+        seg_end = doc.to_text(seg_end_compact) if seg_end_compact < end else region_end
+        text = trim_segment(doc.text[seg_start:seg_end])
+        n = len(table.columns)
+        decimal = [c.kind == "decimal" for c in table.columns]
+        layout.rows.append(_row_text(doc, table.code, row.code, text, seg_start, [n], False, decimal))
+
+
+def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout) -> int | None:
+    """Read the section-三 rows; return the compact offset where section 四 starts."""
+    compact = doc.compact
+    rows = template.s3_rows(version)
+    found: list[tuple[template.Row, re.Match[str]]] = []
+    pos = start
+    for row in rows:
+        m = re.compile(row.key).search(compact, pos)
+        if m is None or (found and m.start() - pos > 1500):
+            layout.problems.append(Problem("row_missing", "warning",
+                                           f"section 三 row {row.code} ({row.label}) not found",
+                                           [f"s3/{row.code}/{c}" for c in template.APPLICANT_CODES]))
+            continue
+        found.append((row, m))
+        pos = m.end()
+    if not found:
+        return None
+    s4 = S4_HEAD.search(compact, pos)
+    s4_compact = s4.start() if s4 else None
+    s4_text = _section_start(doc, s4_compact) if s4_compact is not None else len(doc.text)
+    for i, (row, m) in enumerate(found):
+        seg_start = _after(doc, m.end())
+        seg_end = doc.to_text(found[i + 1][1].start()) if i + 1 < len(found) else s4_text
+        text = trim_segment(doc.text[seg_start:seg_end])
+        layout.rows.append(_row_text(doc, "s3", row.code, text, seg_start, [7], True))
+    return s4_compact
+
+
+def _read_s4(doc: DocText, start: int, layout: Layout) -> None:
+    compact = doc.compact
+    s5 = S5_HEAD.search(compact, start)
+    end_compact = s5.start() if s5 else min(len(compact), start + 800)
+    headers = list(S4_LAST_HEADER.finditer(compact, start, end_compact))
+    values_from = headers[-1].end() if headers else start
+    seg_start = _after(doc, values_from)
+    seg_end = _section_start(doc, end_compact) if end_compact < len(compact) else len(doc.text)
+    text = trim_segment(doc.text[seg_start:seg_end])
+    layout.rows.append(_row_text(doc, "s4", "*", text, seg_start, [5, 5, 5], True))
+
+
+def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups: list[int],
+              balanced: bool, decimal: list[bool] | None = None) -> RowText:
+    run = is_run(text)
+    if run:
+        candidates = run_candidates(text, start, groups, balanced, decimal or [])
+    else:
+        candidates = cell_candidates(read_cells(text, start), sum(groups))
+    return RowText(table, row, candidates, doc.where(start), run)

@@ -1,0 +1,51 @@
+"""Who published the report, for which year, on which template version."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.text import DocText
+from xxgk import template
+
+# "…2019年度政府信息公开工作年度报告", "… 2023 年政府信息公开…", "…2019年度政府信息公开\n年报"
+_TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*(?:信息公开|政务公开)")
+_TITLE_PREFIX = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*", re.IGNORECASE)
+_ORG_JUNK = re.compile(r"[\s#*\"'《》<>|]+")
+_MAX_TITLE_LINES = 40
+
+
+@dataclass
+class Metadata:
+    org_name: str | None
+    year: int | None
+    title_line: int | None
+
+
+def find_metadata(doc: DocText) -> Metadata:
+    lines = doc.text.split("\n")
+    for i, line in enumerate(lines[:_MAX_TITLE_LINES]):
+        text = _TITLE_PREFIX.sub("", line.strip())
+        m = _TITLE.search(text)
+        if not m or len(text) > 80 and "报告" not in text[: m.end() + 20]:
+            continue
+        org = _ORG_JUNK.sub("", text[: m.start()])
+        if not org:
+            # The body on its own line above the year (seed 004's cover page).
+            previous = next((ln for ln in reversed(lines[:i]) if ln.strip()), "")
+            org = _ORG_JUNK.sub("", _TITLE_PREFIX.sub("", previous.strip()))
+        return Metadata(org or None, int(m.group("year")), i + 1)
+    return Metadata(None, None, None)
+
+
+def detect_version(doc: DocText, year: int | None) -> tuple[template.Version | None, str]:
+    """template.md §0: markers first, the year when there are none."""
+    v2021 = sum(doc.compact.count(m) for m in template.V2021_MARKERS)
+    v2019 = sum(doc.compact.count(m) for m in template.V2019_MARKERS)
+    if v2021 > v2019:
+        return "v2021", "markers"
+    if v2019 > v2021:
+        return "v2019", "markers"
+    if year is not None:
+        return ("v2019" if year <= 2020 else "v2021"), "year"
+    return None, "unknown"

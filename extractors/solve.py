@@ -1,0 +1,232 @@
+"""Choose each row's reading with the balancing identities, fill provable
+blanks, and report every identity the printed numbers break.
+
+The rules of the contract apply here: a number is never invented (a blank is
+filled only when an identity proves its value, and is then marked imputed),
+and printed numbers are never corrected (a broken identity becomes a problem).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from extractors.layout import RowText
+from extractors.values import Candidate, Number, Token
+from xxgk import template
+from xxgk.record import Problem
+
+MAX_COMBINATIONS = 20_000
+
+
+@dataclass
+class Grid:
+    """Chosen values by cell id, with where each came from."""
+
+    tokens: dict[str, Token | None]
+    imputed: set[str]
+
+
+def _cell_ids(row: RowText, version: template.Version) -> list[str]:
+    if row.table == "s4":
+        return [template.cell_id("s4", r.code, c.code) for r in template.S4_ROWS for c in template.S4_COLUMNS]
+    t = template.table(version, row.table)
+    return [template.cell_id(t.code, row.row, c.code) for c in t.columns]
+
+
+def _violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
+    bad = 0
+    for eq in eqs:
+        terms = [values.get(c) for c in eq.lhs + eq.rhs]
+        if any(v is None for v in terms):
+            continue
+        if sum(values[c] for c in eq.lhs) != sum(values[c] for c in eq.rhs):  # type: ignore[misc]
+            bad += 1
+    return bad
+
+
+def _assign(ids: list[str], cand: Candidate) -> dict[str, Token | None]:
+    return dict(zip(ids, cand.tokens))
+
+
+def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[Problem]]:
+    problems: list[Problem] = []
+    present = {r.row for r in rows if r.table == "s3"}
+    eqs = template.equations(version, present)
+    options: list[tuple[list[str], list[Candidate], RowText]] = []
+    for row in rows:
+        ids = _cell_ids(row, version)
+        cands = row.candidates
+        # Row-local identities (H2 on a section-三 row, H4–H6 on section 四) first.
+        local = [e for e in eqs if set(e.lhs + e.rhs) <= set(ids)]
+        if local and len(cands) > 1:
+            fitting = [c for c in cands if _violations(_values(_assign(ids, c)), local) == 0]
+            cands = fitting or cands
+        distinct: dict[tuple, Candidate] = {}
+        for c in sorted(cands, key=lambda c: c.rank):
+            distinct.setdefault(tuple(_v(t) for t in c.tokens), c)
+        options.append((ids, list(distinct.values()), row))
+
+    fixed: dict[str, Token | None] = {}
+    open_rows = []
+    for ids, cands, row in options:
+        if len(cands) == 1:
+            fixed.update(_assign(ids, cands[0]))
+            if cands[0].how in ("window", "inserted"):
+                _warn_realigned(row, ids, problems)
+        elif row.table == "s3":
+            # Section-三 rows are tied together by H1 and H3: decided jointly below.
+            open_rows.append((ids, cands, row))
+        else:
+            # Nothing outside the row constrains it: take the most natural reading
+            # if there is exactly one, else leave the row blank.
+            best_rank = min(c.rank for c in cands)
+            best = [c for c in cands if c.rank == best_rank]
+            if len({tuple(_v(t) for t in c.tokens) for c in best}) == 1:
+                fixed.update(_assign(ids, best[0]))
+            else:
+                fixed.update(_assign(ids, best[0]))
+                _mark_ambiguous(fixed, ids, row, problems)
+
+    chosen: dict[str, Token | None] = dict(fixed)
+    n_combos = 1
+    for _, cands, _ in open_rows:
+        n_combos *= len(cands)
+    if open_rows and n_combos <= MAX_COMBINATIONS:
+        scored = []
+        for combo in itertools.product(*(c for _, c, _ in open_rows)):
+            trial = dict(fixed)
+            for (ids, _, _), cand in zip(open_rows, combo):
+                trial.update(_assign(ids, cand))
+            # Judge a reading by what it implies once provable blanks are filled:
+            # a missing cell (P5) may sit anywhere if every place gives the same numbers.
+            filled = propagate(_values(trial), eqs)
+            unknown = sum(v is None for v in filled.values())
+            score = (_violations(filled, eqs), unknown, sum(c.rank for c in combo))
+            scored.append((score, combo, trial, filled))
+        scored.sort(key=lambda s: s[0])
+        best_score, best_combo, best, _ = scored[0]
+        chosen = best
+        ties = [s for s in scored if s[0][:2] == best_score[:2]]
+        for idx, (ids, _, row) in enumerate(open_rows):
+            readings = {tuple(s[3][i] for i in ids) for s in ties}
+            if len(readings) > 1:
+                _mark_ambiguous(chosen, ids, row, problems)
+            elif best_combo[idx].how in ("window", "inserted"):
+                _warn_realigned(row, ids, problems)
+    else:
+        for ids, cands, row in open_rows:
+            _mark_ambiguous(chosen, ids, row, problems)
+    return Grid(chosen, set()), problems
+
+
+def _warn_realigned(row: RowText, ids: list[str], problems: list[Problem]) -> None:
+    problems.append(Problem(
+        "cell_count_mismatch", "warning",
+        f"{row.table} row {row.row}: the printed row has a cell too many or too few (P4/P5); "
+        "the reading that satisfies the identities was taken", ids))
+
+
+def _mark_ambiguous(chosen: dict[str, Token | None], ids: list[str], row: RowText,
+                    problems: list[Problem]) -> None:
+    raw = next((t.raw for t in (chosen.get(i) for i in ids) if t is not None), "")
+    for i in ids:
+        chosen[i] = None
+    problems.append(Problem(
+        "ambiguous_values", "error",
+        f"{row.table} row {row.row}: the text {raw!r} can be read several ways and no identity "
+        "decides between them; the cells are left blank", ids))
+
+
+def _v(t: Token | None) -> Number | None:
+    return None if t is None else t.value
+
+
+def _values(tokens: Mapping[str, Token | None]) -> dict[str, Number | None]:
+    return {k: _v(t) for k, t in tokens.items()}
+
+
+def impute(grid: Grid, version: template.Version) -> list[Problem]:
+    """Fill blanks that the identities prove; everything else stays blank."""
+    present_rows = {cid.split("/")[1] for cid in grid.tokens if cid.startswith("s3/")}
+    eqs = template.equations(version, present_rows)
+    values = propagate(_values(grid.tokens), eqs)
+    for cid, value in values.items():
+        if grid.tokens[cid] is None and value is not None:
+            grid.imputed.add(cid)
+            grid.tokens[cid] = Token(value, "", -1)
+    if not grid.imputed:
+        return []
+    return [Problem("imputed_value", "warning",
+                    f"{len(grid.imputed)} blank cell(s) filled with the value the balancing "
+                    "identities prove", sorted(grid.imputed))]
+
+
+def propagate(values: dict[str, Number | None], eqs: Sequence[template.Equation]) -> dict[str, Number | None]:
+    """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
+    values = dict(values)
+    eqs = [e for e in eqs if all(c in values for c in e.lhs + e.rhs)]
+    changed = True
+    while changed:
+        changed = False
+        for eq in eqs:
+            unknown = [c for c in eq.lhs + eq.rhs if values[c] is None]
+            if not unknown:
+                continue
+            lhs = sum(values[c] or 0 for c in eq.lhs)
+            rhs = sum(values[c] or 0 for c in eq.rhs)
+            if len(unknown) == 1:
+                cell = unknown[0]
+                value = (rhs - lhs) if cell in eq.lhs else (lhs - rhs)
+                if value >= 0:
+                    values[cell] = value
+                    changed = True
+            elif all(c in eq.rhs for c in unknown) and lhs - rhs == 0 or \
+                    all(c in eq.lhs for c in unknown) and rhs - lhs == 0:
+                # Counts are never negative, so unknown addends of a sum already
+                # complete must all be 0 (seed 000: blank rows under a 0 total).
+                for c in unknown:
+                    values[c] = 0
+                changed = True
+    return values
+
+
+def check(values: Mapping[str, Number | None], version: template.Version) -> list[Problem]:
+    """Every hard identity the values break (H1–H6), and H7 (types and signs)."""
+    problems: list[Problem] = []
+    present_rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
+    for eq in template.equations(version, present_rows):
+        terms = eq.lhs + eq.rhs
+        if not all(c in values for c in terms) or any(values[c] is None for c in terms):
+            continue
+        lhs = sum(values[c] for c in eq.lhs)  # type: ignore[misc]
+        rhs = sum(values[c] for c in eq.rhs)  # type: ignore[misc]
+        if lhs != rhs:
+            problems.append(Problem(
+                f"identity_{eq.identity.lower()}", "error",
+                f"{eq.id}: {' + '.join(eq.lhs)} = {lhs} but {' + '.join(eq.rhs)} = {rhs} "
+                f"(difference {lhs - rhs})", list(terms)))
+    for cid, value in values.items():
+        if value is None:
+            continue
+        col = cid.split("/")[2]
+        if col in template.SIGNED_COLUMNS:
+            ok = isinstance(value, int)
+        elif col in template.DECIMAL_COLUMNS:
+            ok = value >= 0
+        else:
+            ok = isinstance(value, int) and value >= 0
+        if not ok:
+            problems.append(Problem("identity_h7", "error",
+                                    f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid]))
+    return problems
+
+
+def as_decimal_if_needed(value: Number | None, col: str) -> Number | None:
+    if value is None:
+        return None
+    if col in template.DECIMAL_COLUMNS and isinstance(value, int):
+        return Decimal(value)
+    return value

@@ -1,0 +1,291 @@
+"""Read the values of one table row from the text that follows its label.
+
+A row's text comes in one of two shapes:
+
+* **cells**: values separated by tabs or line breaks, blanks kept where a tab
+  marks an empty cell (seeds 000–004, PDF text);
+* **runs**: values run together, at most separated by spaces that cannot be
+  trusted (`801000081` is 80,1,0,0,0,0,81 in the 平潭 pages).  Only the table's
+  structure and its balancing identities can split those.
+
+Both produce *candidates*: every reading of the row that the text allows.
+The solver (``extractors.solve``) picks the one the identities support.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from itertools import combinations
+from typing import Any
+
+Number = int | Decimal
+
+_NUM = r"(?:增加|减少)?[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:万元|元|件|项|个)?"
+NUMERIC_CELL = re.compile(rf"^{_NUM}$")
+TRAILING_NUMBER = re.compile(rf"(?<![\d.]){_NUM}$")
+_DIGITS = re.compile(r"[\d.]+")
+# The start of the next row's label sticks to the end of a row's text: its
+# ordinal ("2." of "2.其他法律…", glued to the values in run layouts) and
+# group headings like "(三)不予公开" or "三、本年度办理结果".
+_TRAILING_LABEL = re.compile(r"(?:[1-9]\s*[.、][^\d\s]*|[^\d\s]+)$")
+MAX_DIGITS = 13
+
+
+@dataclass(frozen=True)
+class Token:
+    value: Number | None
+    raw: str
+    pos: int  # offset in the document text
+    unit: str | None = None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    tokens: tuple[Token | None, ...]
+    # How the reading was made: "cells", "window", "inserted", "split"
+    how: str
+    rank: int = 0  # lower is more natural when the identities cannot decide
+
+
+def parse_number(raw: str) -> tuple[Number | None, str | None]:
+    """``"1,036"`` → 1036, ``"增加3"`` → 3, ``"减少2"`` → -2, ``"24.5万元"`` → (Decimal, "万元")."""
+    text = raw.strip()
+    unit = None
+    for suffix in ("万元", "元", "件", "项", "个"):
+        if text.endswith(suffix):
+            text, unit = text[: -len(suffix)], suffix
+            break
+    sign = 1
+    if text.startswith("增加"):
+        text = text[2:]
+    elif text.startswith("减少"):
+        text, sign = text[2:], -1
+    text = text.replace(",", "")
+    try:
+        value: Number = Decimal(text) if "." in text else int(text)
+    except (ValueError, InvalidOperation):
+        return None, None
+    return sign * value, unit
+
+
+def trim_segment(text: str) -> str:
+    """Drop the start of the next row's label (text and ordinal) from a row's text."""
+    while True:
+        text = text.rstrip()
+        match = _TRAILING_LABEL.search(text)
+        if not match:
+            return text
+        text = text[: match.start()]
+
+
+def _token(raw: str, pos: int) -> Token:
+    value, unit = parse_number(raw)
+    return Token(value, raw, pos, unit)
+
+
+def is_run(text: str) -> bool:
+    """True when values are not separated by tabs or line breaks."""
+    lines_with_numbers = [line for line in text.split("\n") if re.search(r"\d", line)]
+    return "\t" not in text and len(lines_with_numbers) <= 1
+
+
+def read_cells(text: str, start: int) -> list[Token | None]:
+    """Cells after a label: numbers and blanks (``None``) in reading order."""
+    cells: list[Token | None] = []
+    offset = start
+    for i, line in enumerate(text.split("\n")):
+        line_offset = offset
+        offset += len(line) + 1
+        if i > 0:
+            # A tab at the start of a line opens its first cell (seed 001); it separates nothing.
+            stripped = line.lstrip("\t")
+            line_offset += len(line) - len(stripped)
+            line = stripped
+        fields = line.split("\t") if "\t" in line else [line]
+        field_offset = line_offset
+        for field in fields:
+            here = field_offset
+            field_offset += len(field) + 1
+            content = field.strip()
+            if not content:
+                if "\t" in line:
+                    cells.append(None)
+                continue
+            for m in re.finditer(r"\S+", field):
+                word = m.group()
+                if NUMERIC_CELL.match(word):
+                    cells.append(_token(word, here + m.start()))
+                else:
+                    # A value glued to the end of label text ("数量0").
+                    tail = TRAILING_NUMBER.search(word)
+                    if tail and tail.start() > 0 and not word[tail.start() - 1].isdigit():
+                        cells.append(_token(tail.group(), here + m.start() + tail.start()))
+    return cells
+
+
+def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
+    """Readings of a tab/line layout: exact, extra cells (P4), missing cells (P5), blanks (P1)."""
+    numbers = [c for c in cells if c is not None]
+    k = len(numbers)
+    if k == 0:
+        return [Candidate((None,) * n, "cells")]
+    first = next(i for i, c in enumerate(cells) if c is not None)
+    positional = tuple(cells[first:first + n])
+    positional += (None,) * (n - len(positional))
+    out: list[Candidate] = []
+    if k == n:
+        out.append(Candidate(tuple(numbers), "cells"))
+    elif k > n:
+        # One cell too many: the extra one may be anywhere; try dropping any (k-n).
+        if k - n <= 2:
+            for drop in combinations(range(k), k - n):
+                kept = tuple(t for i, t in enumerate(numbers) if i not in drop)
+                rank = 0 if drop == tuple(range(k - n)) else 1
+                out.append(Candidate(kept, "window", rank))
+        else:
+            out.append(Candidate(tuple(numbers[-n:]), "window"))
+    else:
+        out.append(Candidate(positional, "cells"))
+        if n - k <= 2:
+            for gaps in combinations(range(n), n - k):
+                it = iter(numbers)
+                vec = tuple(None if i in gaps else next(it) for i in range(n))
+                if vec != positional:
+                    out.append(Candidate(vec, "inserted", 1))
+    return out
+
+
+def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
+                   decimal_parts: Sequence[bool] = ()) -> list[Candidate]:
+    """Readings of values run together.
+
+    ``groups`` are the sizes of consecutive groups of values; when ``balanced``,
+    the last value of each group is the sum of the others (H2, H4–H6), which is
+    what makes a split possible at all.
+    """
+    n = sum(groups)
+    words = [(m.group(), m.start()) for m in re.finditer(r"\S+", text) if re.search(r"\d", m.group())]
+    out: list[Candidate] = []
+    if len(words) == n and all(NUMERIC_CELL.match(w) for w, _ in words):
+        out.append(Candidate(tuple(_token(w, start + p) for w, p in words), "cells"))
+    digits = "".join(_DIGITS.findall(text))
+    if not digits or len(digits) > 60:
+        return out or [Candidate((None,) * n, "cells")]
+    first = re.search(r"\d", text)
+    pos = start + (first.start() if first else 0)
+    raw = text.strip()
+    seen = {tuple(t.value if t else None for t in c.tokens) for c in out}
+    for parts in _split(digits, list(groups), balanced, list(decimal_parts) or [False] * n):
+        vec = tuple(Token(parse_number(p)[0], raw, pos) for p in parts)
+        key = tuple(t.value for t in vec)
+        if key not in seen:
+            seen.add(key)
+            out.append(Candidate(vec, "split", 2))
+    return out or [Candidate((None,) * n, "cells")]
+
+
+def _valid_part(part: str, decimal: bool) -> bool:
+    if not part or len(part) > MAX_DIGITS:
+        return False
+    if "." in part:
+        if not decimal or part.count(".") > 1 or part[0] == "." or part[-1] == ".":
+            return False
+        whole = part.split(".")[0]
+        return whole == "0" or not whole.startswith("0")
+    return part == "0" or not part.startswith("0")
+
+
+def _split(s: str, groups: list[int], balanced: bool, decimal: list[bool]) -> Iterator[list[str]]:
+    if not groups:
+        if not s:
+            yield []
+        return
+    size, rest = groups[0], groups[1:]
+    dec, dec_rest = decimal[:size], decimal[size:]
+    if not rest and balanced and size > 1:
+        yield from _split_last_balanced(s, size)
+        return
+    for head, tail in _split_group(s, size, balanced, dec):
+        for more in _split(tail, rest, balanced, dec_rest):
+            yield head + more
+
+
+def _split_group(s: str, size: int, balanced: bool, decimal: list[bool]) -> Iterator[tuple[list[str], str]]:
+    """Split a prefix of ``s`` into ``size`` parts; yield (parts, remaining string)."""
+    def parts_from(i: int, k: int, budget: int | None) -> Iterator[tuple[list[str], int]]:
+        if k == 0:
+            yield [], i
+            return
+        for j in range(i + 1, min(len(s), i + MAX_DIGITS) + 1):
+            part = s[i:j]
+            if not _valid_part(part, decimal[size - k] if decimal else False):
+                continue
+            if budget is not None:
+                value = int(part)
+                if value > budget:
+                    break
+                for more, end in parts_from(j, k - 1, budget - value):
+                    yield [part] + more, end
+            else:
+                for more, end in parts_from(j, k - 1, None):
+                    yield [part] + more, end
+
+    if not balanced or size < 2:
+        for parts, end in parts_from(0, size, None):
+            yield parts, s[end:]
+        return
+    # Balanced: the group's last part is the sum of the others.  Try each total
+    # position: the addends come first, then the total.
+    for addends, end in _addends(s, size - 1):
+        for j in range(end + 1, min(len(s), end + MAX_DIGITS) + 1):
+            total = s[end:j]
+            if not _valid_part(total, False):
+                continue
+            if int(total) == sum(int(a) for a in addends):
+                yield addends + [total], s[j:]
+
+
+def _split_last_balanced(s: str, size: int) -> Iterator[list[str]]:
+    """The whole of ``s`` is one balanced group: its total is a suffix, the
+    addends (each at most the total) split the rest exactly."""
+    for t in range(1, min(len(s) - size + 1, MAX_DIGITS) + 1):
+        total = s[-t:]
+        if not _valid_part(total, False):
+            continue
+        head = s[:-t]
+
+        def rec(i: int, k: int, budget: int) -> Iterator[list[str]]:
+            if k == 0:
+                if i == len(head) and budget == 0:
+                    yield []
+                return
+            for j in range(i + 1, min(len(head), i + t) + 1):
+                part = head[i:j]
+                if not _valid_part(part, False) or int(part) > budget:
+                    continue
+                for more in rec(j, k - 1, budget - int(part)):
+                    yield [part] + more
+
+        for addends in rec(0, size - 1, int(total)):
+            yield addends + [total]
+
+
+def _addends(s: str, k: int) -> Iterator[tuple[list[str], int]]:
+    def rec(i: int, k: int) -> Iterator[tuple[list[str], int]]:
+        if k == 0:
+            yield [], i
+            return
+        for j in range(i + 1, min(len(s), i + MAX_DIGITS) + 1):
+            part = s[i:j]
+            if not _valid_part(part, False):
+                continue
+            for more, end in rec(j, k - 1):
+                yield [part] + more, end
+    yield from rec(0, k)
+
+
+def describe(tokens: Sequence[Token | None]) -> list[Any]:
+    return [t.value if t else None for t in tokens]
