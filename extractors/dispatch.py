@@ -9,11 +9,19 @@ from pathlib import Path
 from extractors import solve
 from extractors.layout import RowText, find_layout
 from extractors.metadata import detect_version, find_metadata
+from extractors.html import html_text
+from extractors.limits import TimeLimitExceeded, time_limit
+from extractors.pdf import pdf_text
+from extractors.problems import ReaderProblem
+from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
 from xxgk import template
 from xxgk.record import Cell, Problem, Report, Source, rejected
 
 log = logging.getLogger(__name__)
+
+# Real reports take well under a second; a file that takes this long is malformed.
+TIME_LIMIT_S = 60.0
 
 
 def sniff_format(data: bytes) -> str:
@@ -49,7 +57,8 @@ def decode_text(data: bytes) -> str:
     return data.decode("gb18030", errors="replace")
 
 
-def extract_path(path: Path) -> Report:
+def extract_path(path: Path, time_limit_s: float = TIME_LIMIT_S) -> Report:
+    """The record of one document; never raises for a bad document."""
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -58,10 +67,29 @@ def extract_path(path: Path) -> Report:
     source = Source(str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown")
     if not data:
         return rejected(source, "empty_file", f"{path}: the file is empty (0 bytes)")
-    if source.format != "txt":
-        return rejected(source, "format_unsupported",
-                        f"{path}: {source.format} documents are not read yet; convert to text")
-    return extract_text(DocText.from_raw(decode_text(data)), source)
+    try:
+        with time_limit(time_limit_s):
+            return _extract(path, data, source)
+    except TimeLimitExceeded:
+        return rejected(source, "timeout", f"{path}: extraction took longer than {time_limit_s:.0f} s "
+                        "and was stopped; the file may be malformed")
+    except ReaderProblem as err:
+        return rejected(source, err.code, f"{path}: {err.message}")
+
+
+def _extract(path: Path, data: bytes, source: Source) -> Report:
+    if source.format == "txt":
+        return extract_text(DocText.from_raw(decode_text(data)), source)
+    if source.format == "html":
+        return extract_text(html_text(decode_text(data)), source)
+    if source.format == "pdf":
+        return extract_text(pdf_text(data), source)
+    if source.format == "docx":
+        return extract_text(docx_text(data), source)
+    if source.format == "doc":
+        return extract_text(docx_text(doc_to_docx(data, path.name)), source)
+    raise ReaderProblem("format_unsupported", f"a {source.format} file is not a report format "
+                        "xxgk reads (PDF, Word, web page, text)")
 
 
 def extract_text(doc: DocText, source: Source) -> Report:

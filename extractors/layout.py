@@ -133,12 +133,23 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
     """Read the section-三 rows; return the compact offset where section 四 starts."""
     compact = doc.compact
     rows = template.s3_rows(version)
+    if version == "v2021" and _other_handling_aggregated(compact, start):
+        # （六）其他处理 printed as one row with numbers, as in v2019 (hongze-2024.pdf).
+        rows = tuple(r for r in rows if r.group != "other")
+        other = next(r for r in template.s3_rows("v2019") if r.code == template.AGGREGATED_OTHER_V2021)
+        at = next(i for i, r in enumerate(rows) if r.code == "total_processed")
+        rows = rows[:at] + (other,) + rows[at:]
+        layout.problems.append(Problem(
+            "other_handling_aggregated", "warning",
+            "section 三 prints （六）其他处理 as one row with numbers (the v2019 layout) instead of "
+            "its three v2021 items; it is recorded as other_handling", []))
     found: list[tuple[template.Row, re.Match[str]]] = []
     pos = start
     for row in rows:
         m = re.compile(row.key).search(compact, pos)
         if m is None or (found and m.start() - pos > 1500):
-            layout.problems.append(Problem("row_missing", "warning",
+            # An absent row leaves H1–H3 unverifiable: the report needs review.
+            layout.problems.append(Problem("row_missing", "error",
                                            f"section 三 row {row.code} ({row.label}) not found",
                                            [f"s3/{row.code}/{c}" for c in template.APPLICANT_CODES]))
             continue
@@ -155,6 +166,13 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
         text = trim_segment(doc.text[seg_start:seg_end])
         layout.rows.append(_row_text(doc, "s3", row.code, text, seg_start, [7], True))
     return s4_compact
+
+
+def _other_handling_aggregated(compact: str, start: int) -> bool:
+    window = compact[start:start + 3000]
+    end = window.find("结转下年度")
+    window = window[:end] if end >= 0 else window
+    return "其他处理" in window and "逾期不补正" not in window and "收费通知" not in window
 
 
 def _read_s4(doc: DocText, start: int, layout: Layout) -> None:

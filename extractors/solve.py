@@ -36,13 +36,22 @@ def _cell_ids(row: RowText, version: template.Version) -> list[str]:
     return [template.cell_id(t.code, row.row, c.code) for c in t.columns]
 
 
+def present_terms(eq: template.Equation, values: Mapping[str, object]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The equation's terms that the record has; None when a required term is absent."""
+    lhs = tuple(c for c in eq.lhs if c in values or c not in eq.optional)
+    rhs = tuple(c for c in eq.rhs if c in values or c not in eq.optional)
+    if any(c not in values for c in lhs + rhs):
+        return None
+    return lhs, rhs
+
+
 def _violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
     bad = 0
     for eq in eqs:
-        terms = [values.get(c) for c in eq.lhs + eq.rhs]
-        if any(v is None for v in terms):
+        terms = present_terms(eq, values)
+        if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
             continue
-        if sum(values[c] for c in eq.lhs) != sum(values[c] for c in eq.rhs):  # type: ignore[misc]
+        if sum(values[c] for c in terms[0]) != sum(values[c] for c in terms[1]):  # type: ignore[misc]
             bad += 1
     return bad
 
@@ -167,24 +176,24 @@ def impute(grid: Grid, version: template.Version) -> list[Problem]:
 def propagate(values: dict[str, Number | None], eqs: Sequence[template.Equation]) -> dict[str, Number | None]:
     """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
     values = dict(values)
-    eqs = [e for e in eqs if all(c in values for c in e.lhs + e.rhs)]
+    systems = [t for t in (present_terms(e, values) for e in eqs) if t is not None]
     changed = True
     while changed:
         changed = False
-        for eq in eqs:
-            unknown = [c for c in eq.lhs + eq.rhs if values[c] is None]
+        for eq_lhs, eq_rhs in systems:
+            unknown = [c for c in eq_lhs + eq_rhs if values[c] is None]
             if not unknown:
                 continue
-            lhs = sum(values[c] or 0 for c in eq.lhs)
-            rhs = sum(values[c] or 0 for c in eq.rhs)
+            lhs = sum(values[c] or 0 for c in eq_lhs)
+            rhs = sum(values[c] or 0 for c in eq_rhs)
             if len(unknown) == 1:
                 cell = unknown[0]
-                value = (rhs - lhs) if cell in eq.lhs else (lhs - rhs)
+                value = (rhs - lhs) if cell in eq_lhs else (lhs - rhs)
                 if value >= 0:
                     values[cell] = value
                     changed = True
-            elif all(c in eq.rhs for c in unknown) and lhs - rhs == 0 or \
-                    all(c in eq.lhs for c in unknown) and rhs - lhs == 0:
+            elif all(c in eq_rhs for c in unknown) and lhs - rhs == 0 or \
+                    all(c in eq_lhs for c in unknown) and rhs - lhs == 0:
                 # Counts are never negative, so unknown addends of a sum already
                 # complete must all be 0 (seed 000: blank rows under a 0 total).
                 for c in unknown:
@@ -198,16 +207,17 @@ def check(values: Mapping[str, Number | None], version: template.Version) -> lis
     problems: list[Problem] = []
     present_rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
     for eq in template.equations(version, present_rows):
-        terms = eq.lhs + eq.rhs
-        if not all(c in values for c in terms) or any(values[c] is None for c in terms):
+        terms = present_terms(eq, values)
+        if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
             continue
-        lhs = sum(values[c] for c in eq.lhs)  # type: ignore[misc]
-        rhs = sum(values[c] for c in eq.rhs)  # type: ignore[misc]
+        eq_lhs, eq_rhs = terms
+        lhs = sum(values[c] for c in eq_lhs)  # type: ignore[misc]
+        rhs = sum(values[c] for c in eq_rhs)  # type: ignore[misc]
         if lhs != rhs:
             problems.append(Problem(
                 f"identity_{eq.identity.lower()}", "error",
-                f"{eq.id}: {' + '.join(eq.lhs)} = {lhs} but {' + '.join(eq.rhs)} = {rhs} "
-                f"(difference {lhs - rhs})", list(terms)))
+                f"{eq.id}: {' + '.join(eq_lhs)} = {lhs} but {' + '.join(eq_rhs)} = {rhs} "
+                f"(difference {lhs - rhs})", list(eq_lhs + eq_rhs)))
     for cid, value in values.items():
         if value is None:
             continue

@@ -102,7 +102,8 @@ def template_frames() -> dict[str, pd.DataFrame]:
                     table_code, row_code, col_code = cid.split("/")
                     terms.append({"template_version": version, "identity_id": eq.identity,
                                   "equation_id": eq.id, "side": side, "table_code": table_code,
-                                  "row_code": row_code, "col_code": col_code})
+                                  "row_code": row_code, "col_code": col_code,
+                                  "is_optional": cid in eq.optional})
     return {"template_rows": pd.DataFrame(rows), "template_columns": pd.DataFrame(cols),
             "identity_terms": pd.DataFrame(terms)}
 

@@ -60,6 +60,8 @@ class Identity:
     rhs: tuple[tuple[str, str], ...]
     over: tuple[str, ...] = field(default=())  # values substituted for "*"; empty: one instance
     versions: tuple[Version, ...] = VERSIONS
+    # Rows whose cells may be absent from a record (they then count as nothing).
+    optional_rows: tuple[str, ...] = ()
 
 
 # --- Section 三: applicants (columns) -------------------------------------------------
@@ -84,7 +86,7 @@ _S3_HEAD: tuple[Row, ...] = (
     Row("granted", "（一）予以公开", "granted", r"予以公开", "granted", 1, True),
     Row("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "partially granted", r"部分公开", "partially_granted", 1, True),
     Row("denied_state_secret", "1.属于国家秘密", "denied: state secret", r"国家秘密", "denied", 2, True),
-    Row("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", "denied: prohibited by other laws", r"其他法律行政法规|法规禁止公开", "denied", 2, True),
+    Row("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", "denied: prohibited by other laws", r"其他法律|法规禁止公开", "denied", 2, True),
     Row("denied_three_security_one_stability", "3.危及“三安全一稳定”", "denied: endangers the three securities and one stability", r"三安全", "denied", 2, True),
     Row("denied_third_party_rights", "4.保护第三方合法权益", "denied: third-party rights", r"第三方合法", "denied", 2, True),
     Row("denied_internal_affairs", "5.属于三类内部事务信息", "denied: internal affairs", r"内部事务", "denied", 2, True),
@@ -225,11 +227,22 @@ def column_kind(version: Version, table_code: str, col: str) -> str:
 
 # --- Balancing identities (template.md §4) ---------------------------------------------
 
+# Some v2021 reports print （六）其他处理 as one row with numbers, as v2019 did
+# (hongze-2024.pdf).  The extractor then records it as ``other_handling``
+# instead of its three v2021 children, so H3 lists it as an optional term:
+# absent from a record, an optional term counts as nothing.
+AGGREGATED_OTHER_V2021 = "other_handling"
+
+
 def _h3(version: Version) -> Identity:
+    leaves = tuple((r, "*") for r in outcome_leaves(version))
+    optional: tuple[str, ...] = ()
+    if version == "v2021":
+        leaves += ((AGGREGATED_OTHER_V2021, "*"),)
+        optional = (AGGREGATED_OTHER_V2021, "other_no_correction", "other_fee_unpaid", "other_misc")
     return Identity(
         "H3", "（七）总计 equals the sum of the outcome rows, per column", "s3", "error",
-        (("total_processed", "*"),), tuple((r, "*") for r in outcome_leaves(version)),
-        APPLICANT_CODES, (version,))
+        (("total_processed", "*"),), leaves, APPLICANT_CODES, (version,), optional)
 
 
 def _s4_identity(ident: str, row: str) -> Identity:
@@ -265,6 +278,7 @@ class Equation:
     lhs: tuple[str, ...]
     rhs: tuple[str, ...]
     item: str = ""  # the row or column the identity was expanded over
+    optional: frozenset[str] = frozenset()  # cell ids that may be absent (count as nothing)
 
     @property
     def id(self) -> str:
@@ -280,7 +294,7 @@ def equations(version: Version, present_rows: set[str] | None = None) -> list[Eq
     out: list[Equation] = []
     for ident in identities(version):
         for item in ident.over or ("",):
-            if ident.id == "H2" and (item not in rows_of_version or
+            if ident.id == "H2" and ((item not in rows_of_version and item != AGGREGATED_OTHER_V2021) or
                                      (present_rows is not None and item not in present_rows)):
                 continue
 
@@ -288,7 +302,9 @@ def equations(version: Version, present_rows: set[str] | None = None) -> list[Eq
                 return tuple(cell_id(ident.table, r if r != "*" else item, c if c != "*" else item)
                              for r, c in terms)
 
-            out.append(Equation(ident.id, expand(ident.lhs), expand(ident.rhs), item))
+            lhs, rhs = expand(ident.lhs), expand(ident.rhs)
+            optional = frozenset(c for c in lhs + rhs if c.split("/")[1] in ident.optional_rows)
+            out.append(Equation(ident.id, lhs, rhs, item, optional))
     return out
 
 

@@ -1,0 +1,111 @@
+"""Web pages: text with table cells separated by tabs and rows by line breaks.
+
+Cells spanning several columns (``colspan``) are followed by empty cells so a
+row keeps its width, as a Word table converted to text does; empty cells and
+``&nbsp;`` stay empty (a blank is not a zero).  Each output line remembers the
+line of the page source it came from.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+from extractors.text import DocText
+
+_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+          "article", "header", "footer", "tr", "table", "title", "dd", "dt", "blockquote", "pre"}
+_SKIP = {"script", "style", "noscript", "template"}
+
+
+class _TextBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self.where: list[dict[str, int]] = []
+        self._line: list[str] = []
+        self._line_src = 1
+        self._skip = 0
+        self._cells: list[str] | None = None  # the current table row
+        self._cell: list[str] | None = None
+        self._colspan = 1
+        self._row_src = 1
+        self._stack: list[tuple[list[str] | None, list[str] | None, int]] = []
+
+    def _flush(self) -> None:
+        text = "".join(self._line).strip()
+        if text:
+            self.lines.append(text)
+            self.where.append({"line": self._line_src})
+        self._line = []
+
+    def _flush_cell_as_line(self) -> None:
+        if self._cell is not None and "".join(self._cell).strip():
+            self.lines.append(" ".join("".join(self._cell).split()))
+            self.where.append({"line": self._row_src})
+            self._cell = []
+        self._flush()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip += 1
+            return
+        if tag == "table":
+            # Pages often wrap the report in layout tables: a table inside a cell
+            # is read on its own, then the outer row carries on.
+            self._flush_cell_as_line()
+            self._stack.append((self._cells, self._cell, self._colspan))
+            self._cells, self._cell, self._colspan = None, None, 1
+            return
+        if tag == "tr":
+            self._flush()
+            self._cells = []
+            self._row_src = self.getpos()[0]
+        elif tag in ("td", "th") and self._cells is not None:
+            self._cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self._colspan = int(span) if span.strip().isdigit() else 1
+        elif tag in _BLOCK:
+            if self._cell is not None:
+                self._cell.append(" ")
+            else:
+                self._flush()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+            return
+        if tag == "table":
+            if self._cells:
+                self.lines.append("\t".join(self._cells))
+                self.where.append({"line": self._row_src})
+            self._cells, self._cell, self._colspan = self._stack.pop() if self._stack else (None, None, 1)
+            return
+        if tag in ("td", "th") and self._cells is not None and self._cell is not None:
+            self._cells.append(" ".join("".join(self._cell).split()))
+            self._cells.extend([""] * (max(1, min(self._colspan, 50)) - 1))
+            self._cell = None
+        elif tag == "tr" and self._cells is not None:
+            if any(self._cells):
+                self.lines.append("\t".join(self._cells))
+                self.where.append({"line": self._row_src})
+            self._cells = None
+        elif tag in _BLOCK and self._cell is None:
+            self._flush()
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._cell is not None:
+            self._cell.append(data)
+        else:
+            if not self._line:
+                self._line_src = self.getpos()[0]
+            self._line.append(data)
+
+
+def html_text(source: str) -> DocText:
+    builder = _TextBuilder()
+    builder.feed(source)
+    builder.close()
+    builder._flush()
+    return DocText.from_raw("\n".join(builder.lines), builder.where)

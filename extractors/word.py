@@ -1,0 +1,108 @@
+"""Word documents.
+
+DOCX is read straight from its XML: paragraphs become lines, table rows
+become tab-separated lines.  A cell merged across columns (``gridSpan``) is
+followed by empty cells, and the continuation of a vertical merge
+(``vMerge``) is an empty cell, so rows keep the national template's width.
+
+DOC (old binary Word, and WPS files saved as .doc) is converted to DOCX by
+LibreOffice in headless mode when it is installed.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from extractors.problems import ReaderProblem
+from extractors.text import DocText
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+CONVERT_TIMEOUT_S = 120
+
+
+def _text(element: ET.Element) -> str:
+    parts = []
+    for node in element.iter():
+        if node.tag == W + "t" and node.text:
+            parts.append(node.text)
+        elif node.tag == W + "tab":
+            parts.append(" ")
+        elif node.tag in (W + "br", W + "cr"):
+            parts.append(" ")
+    return "".join(parts)
+
+
+def docx_text(data: bytes) -> DocText:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read("word/document.xml")
+        root = ET.fromstring(xml)
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, EOFError) as err:
+        raise ReaderProblem("corrupt", f"the Word file cannot be read ({err}); it may be truncated "
+                          "or damaged: download it again") from err
+    body = root.find(W + "body")
+    lines: list[str] = []
+    where: list[dict[str, int]] = []
+    paragraph = table_index = 0
+    for element in body if body is not None else []:
+        if element.tag == W + "p":
+            paragraph += 1
+            text = _text(element).strip()
+            if text:
+                lines.append(text)
+                where.append({"paragraph": paragraph})
+        elif element.tag == W + "tbl":
+            table_index += 1
+            for row_index, row in enumerate(element.iter(W + "tr"), 1):
+                cells = []
+                for cell in row.findall(W + "tc"):
+                    props = cell.find(W + "tcPr")
+                    span, continued = 1, False
+                    if props is not None:
+                        grid = props.find(W + "gridSpan")
+                        if grid is not None:
+                            span = int(grid.get(W + "val", "1"))
+                        merge = props.find(W + "vMerge")
+                        continued = merge is not None and merge.get(W + "val", "continue") == "continue"
+                    cells.append("" if continued else " ".join(_text(cell).split()))
+                    cells.extend([""] * (span - 1))
+                if any(cells):
+                    lines.append("\t".join(cells))
+                    where.append({"table": table_index, "row": row_index})
+    return DocText.from_raw("\n".join(lines), where)
+
+
+def soffice() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def doc_to_docx(data: bytes, name: str) -> bytes:
+    """Convert old binary Word to DOCX with LibreOffice (headless)."""
+    program = soffice()
+    if program is None:
+        raise ReaderProblem("converter_missing",
+                          "old Word (.doc) files need LibreOffice to be read: "
+                          "apt-get install libreoffice-writer-nogui")
+    with tempfile.TemporaryDirectory(prefix="xxgk-doc-") as tmp:
+        src = Path(tmp) / (Path(name).stem + ".doc")
+        src.write_bytes(data)
+        try:
+            subprocess.run([program, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
+                            "--convert-to", "docx", "--outdir", tmp, str(src)],
+                           check=True, capture_output=True, timeout=CONVERT_TIMEOUT_S)
+        except subprocess.TimeoutExpired as err:
+            raise ReaderProblem("timeout", f"LibreOffice did not convert the file in {CONVERT_TIMEOUT_S} s") from err
+        except subprocess.CalledProcessError as err:
+            raise ReaderProblem("corrupt", "LibreOffice could not convert the file: "
+                              f"{err.stderr.decode(errors='replace')[-300:]}") from err
+        out = src.with_suffix(".docx")
+        if not out.exists():
+            raise ReaderProblem("corrupt", "LibreOffice could not convert the file (no output); "
+                              "it may be damaged or not a Word document")
+        return out.read_bytes()
