@@ -11,7 +11,7 @@ from extractors.layout import RowText, find_layout
 from extractors.metadata import detect_version, find_metadata
 from extractors.html import html_text
 from extractors.limits import TimeLimitExceeded, time_limit
-from extractors.pdf import pdf_text
+from extractors.pdf import pdf_tables_text, pdf_text
 from extractors.problems import ReaderProblem
 from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
@@ -83,7 +83,16 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
     if source.format == "html":
         return extract_text(html_text(decode_text(data)), source)
     if source.format == "pdf":
-        return extract_text(pdf_text(data), source)
+        doc = pdf_text(data)
+        report = extract_text(doc, source)
+        if report.status == "needs_review":
+            # The text layer did not add up: read the table pages cell by cell.
+            retry = extract_text(pdf_tables_text(data, doc), source)
+            if _errors(retry) < _errors(report):
+                retry.problems.append(Problem("pdf_tables_reread", "warning",
+                                              "the tables were read with pdfplumber's table finder", []))
+                return retry
+        return report
     if source.format == "docx":
         return extract_text(docx_text(data), source)
     if source.format == "doc":
@@ -151,6 +160,11 @@ def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: templat
                                            for r in t.rows for c in t.columns)}
     cells.sort(key=lambda c: order.get(c.id, len(order)))
     return cells
+
+
+def _errors(report: Report) -> tuple[int, int]:
+    return (sum(p.severity == "error" for p in report.problems),
+            sum(c.value is None or c.imputed for c in report.cells))
 
 
 def _reject(report: Report, code: str, message: str) -> Report:

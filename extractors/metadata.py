@@ -10,6 +10,7 @@ from xxgk import template
 
 # "…2019年度政府信息公开工作年度报告", "… 2023 年政府信息公开…", "…2019年度政府信息公开\n年报"
 _TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*(?:信息公开|政务公开)")
+_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d\s].*?)\s*(?:政府信息公开|政务公开)")
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*", re.IGNORECASE)
 _ORG_JUNK = re.compile(r"[\s#*\"'《》<>|]+")
 _MAX_TITLE_LINES = 40
@@ -26,6 +27,9 @@ def find_metadata(doc: DocText) -> Metadata:
     lines = doc.text.split("\n")
     for i, line in enumerate(lines[:_MAX_TITLE_LINES]):
         text = _TITLE_PREFIX.sub("", line.strip())
+        if year_first := _YEAR_FIRST.match(text):
+            # "2024 年上海市科委政府信息公开工作年度报告": the year comes first.
+            return Metadata(_ORG_JUNK.sub("", year_first.group("org")), int(year_first.group("year")), i + 1)
         m = _TITLE.search(text)
         if not m or len(text) > 80 and "报告" not in text[: m.end() + 20]:
             continue

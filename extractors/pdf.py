@@ -9,11 +9,17 @@ text does not add up (see ``extractors.dispatch``).
 from __future__ import annotations
 
 
+import io
+import re
+
+import pdfplumber
 import pypdfium2 as pdfium
 
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
 
+# A page holds report tables when its text has one of these.
+TABLE_PAGE = re.compile(r"第二十条|信息内容|本年新收|申请人情况|结转下年度|行政复议|复议后起诉")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
 
@@ -52,3 +58,43 @@ def pdf_text(data: bytes) -> DocText:
         return DocText.from_raw("\n".join(lines), where)
     finally:
         pdf.close()
+
+
+def table_pages(doc: DocText) -> list[int]:
+    """Pages (1-based) whose text shows report tables: pdfplumber looks only at these."""
+    pages: dict[int, str] = {}
+    for line, where in zip(doc.text.split("\n"), doc.line_where):
+        pages[where["page"]] = pages.get(where["page"], "") + line
+    return [p for p, text in pages.items() if TABLE_PAGE.search(re.sub(r"\s", "", text))]
+
+
+def pdf_tables_text(data: bytes, doc: DocText) -> DocText:
+    """The text again, with the table pages read by pdfplumber's table finder.
+
+    Ruled tables come out cell by cell, so rows whose numbers the text layer
+    interleaved with wrapped labels are whole again.  Text outside the tables
+    (section titles) is kept in its place by vertical position.
+    """
+    wanted = set(table_pages(doc))
+    lines: list[str] = []
+    where: list[dict[str, int]] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for number, page in enumerate(pdf.pages, 1):
+            if number not in wanted:
+                for line, w in zip(doc.text.split("\n"), doc.line_where):
+                    if w["page"] == number:
+                        lines.append(line)
+                        where.append(w)
+                continue
+            blocks: list[tuple[float, str]] = []
+            outside = page
+            for table in page.find_tables():
+                outside = outside.outside_bbox(table.bbox)
+                for row, cells in zip(table.rows, table.extract()):
+                    text = "\t".join("".join((c or "").split()) for c in cells)
+                    blocks.append((row.bbox[1], text))
+            blocks += [(line["top"], line["text"]) for line in outside.extract_text_lines()]
+            for i, (_, text) in enumerate(sorted(blocks, key=lambda b: b[0]), 1):
+                lines.append(text)
+                where.append({"page": number, "line": i})
+    return DocText.from_raw("\n".join(lines), where)

@@ -28,10 +28,20 @@ _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": 
 _SPACES = re.compile(r"[ \u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\r]+")
 
 
+# Markdown tables ("| a | b |") become tab rows; their "|---|" rules disappear.
+_MD_ROW = re.compile(r"^[ \t]*\|(.*)\|[ \t]*$", re.MULTILINE)
+_MD_RULE = re.compile(r"^[ \t]*(?:\|?[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$", re.MULTILINE)
+
+
+def _md_row_to_tabs(match: re.Match[str]) -> str:
+    return "\t".join(cell.strip() for cell in match.group(1).split("|"))
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width → ASCII), unified quotes, markup residue removed (P14, P18, P24)."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
     text = _MARKUP.sub("", _PAGE_NUMBER.sub("", text))
+    text = _MD_RULE.sub("", _MD_ROW.sub(_md_row_to_tabs, text))
     # Keep tabs and newlines (they separate cells and rows); fold every other space.
     return "\n".join(_SPACES.sub(" ", line) for line in text.split("\n"))
 

@@ -104,3 +104,21 @@ def test_blank_national_template_docx_has_every_cell_blank():
     assert len(r.cells) == 200
     assert all(c.value is None for c in r.cells)
     assert r.cells[0].where["table"] == 1
+
+
+@pytest.mark.parametrize("name", ["huaian-2024.pdf", "hongze-2024.pdf"])
+def test_pdfplumber_table_reading_agrees_with_the_text_layer(name):
+    # The fallback for PDFs whose text layer does not add up reads the table
+    # pages with pdfplumber; on these two it must give the very same cells.
+    from extractors.dispatch import extract_text
+    from extractors.pdf import pdf_tables_text, pdf_text, table_pages
+    from xxgk.record import Source
+
+    data = (REAL / name).read_bytes()
+    doc = pdf_text(data)
+    assert table_pages(doc) == ([3, 4, 5] if name == "huaian-2024.pdf" else [2, 3, 4])
+    source = Source(name, "-", "pdf")
+    by_text = extract_text(doc, source)
+    by_tables = extract_text(pdf_tables_text(data, doc), source)
+    assert by_tables.status == "ok"
+    assert [(c.id, c.value) for c in by_tables.cells] == [(c.id, c.value) for c in by_text.cells]
