@@ -19,7 +19,7 @@ from extractors.problems import ReaderProblem
 from extractors.text import DocText
 
 # A page holds report tables when its text has one of these.
-TABLE_PAGE = re.compile(r"第二十条|信息内容|本年新收|申请人情况|结转下年度|行政复议|复议后起诉")
+TABLE_PAGE = re.compile(r"第二十条第|信息内容|本年新收|申请人情况|结转下年度|复议后起诉|直接起诉")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
 
