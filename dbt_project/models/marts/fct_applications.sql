@@ -1,0 +1,49 @@
+-- Section 三: one row per report × row × applicant type, for reports that passed the gate.
+
+with
+
+cells as (
+
+    select * from {{ ref('int_cells_labelled') }}
+    where table_code = 's3'
+
+),
+
+passed_reports as (
+
+    select document_id from {{ ref('stg_gate_results') }}
+    where passed_gate
+
+),
+
+applications as (
+
+    select
+        cells.document_id,
+        cells.body_id,
+        cells.report_year,
+        cells.template_version,
+        cells.row_code,
+        cells.row_label,
+        cells.row_label_en,
+        cells.row_group,
+        cells.row_level,
+        cells.is_leaf,
+        cells.row_order,
+        cells.col_code as applicant_code,
+        cells.col_label as applicant_label,
+        cells.col_label_en as applicant_label_en,
+        cells.col_order as applicant_order,
+        cells.value,
+        cells.is_imputed,
+        cells.page,
+        cells.line,
+        cells.raw_text
+
+    from cells
+    inner join passed_reports
+        on cells.document_id = passed_reports.document_id
+
+)
+
+select * from applications

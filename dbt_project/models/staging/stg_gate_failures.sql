@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    select * from {{ source('staging', 'gate_failures') }}
+
+),
+
+renamed as (
+
+    select
+        document_id,
+        identity_id,
+        equation_id,
+        lhs_value,
+        rhs_value,
+        difference,
+        cells
+
+    from source
+
+)
+
+select * from renamed

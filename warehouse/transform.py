@@ -1,0 +1,125 @@
+"""Run the dbt project (``dbt_project/``) against the build database.
+
+The pipeline calls ``build("staging intermediate")`` before the gate and ``build("marts")``
+after it.  dbt runs in-process through ``dbtRunner``; its target/ and logs/ go to the warehouse
+directory so a run never dirties the checkout, and the DuckDB file is closed before returning
+so the gate and the publisher can open it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from warehouse import paths
+
+log = logging.getLogger(__name__)
+
+DBT_PROJECT_DIR = paths.PROJECT_DIR / "dbt_project"
+BUILD_DB_ENV = "XXGK_BUILD_DB"
+
+# Statuses of dbt node results that mean the run failed ("warn" does not).
+_FAILED = {"error", "fail", "runtime error"}
+
+
+class TransformError(RuntimeError):
+    """dbt failed; ``failures`` names the models and tests that did, with dbt's message."""
+
+    def __init__(self, command: str, failures: Sequence[str], cause: BaseException | None = None,
+                 log_file: Path | None = None) -> None:
+        self.command = command
+        self.failures = list(failures)
+        detail = "\n  ".join(self.failures) or (repr(cause) if cause else "no details")
+        where = f"\n(dbt log: {log_file})" if log_file else ""
+        super().__init__(f"dbt {command} failed:\n  {detail}{where}")
+
+
+def build(select: str | None = None, build_db: Path | None = None) -> None:
+    """``dbt build`` (models and their tests), limited to ``select`` (dbt selection syntax)."""
+    args = ["build"]
+    if select:
+        # A test runs in the phase that builds all of its parents: a singular test on the marts
+        # that also reads a staging view must not run in the staging phase, before the marts
+        # exist.  (Tests declared in a folder's .yml are selected with the folder anyway.)
+        args += ["--select", *select.split(), "--indirect-selection", "cautious"]
+    _invoke(args, build_db)
+
+
+def docs(build_db: Path | None = None) -> Path:
+    """``dbt docs generate``; returns the folder holding index.html, manifest and catalog."""
+    _invoke(["docs", "generate"], build_db)
+    return _dbt_dir() / "target"
+
+
+def _dbt_dir() -> Path:
+    path = paths.warehouse_dir() / "dbt"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _invoke(args: list[str], build_db: Path | None) -> None:
+    # dbt is imported here: it is slow to import and only this step needs it.
+    from dbt.cli.main import dbtRunner
+
+    db = Path(build_db) if build_db is not None else paths.build_db()
+    dbt_dir = _dbt_dir()
+    command = " ".join(args)
+    cli = [*args,
+           "--project-dir", str(DBT_PROJECT_DIR),
+           "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--target-path", str(dbt_dir / "target"),
+           "--log-path", str(dbt_dir / "logs"),
+           "--no-send-anonymous-usage-stats",
+           "--no-version-check",
+           "--no-use-colors"]
+    log.info("dbt %s (build db %s)", command, db)
+    with _env(BUILD_DB_ENV, str(db)):
+        try:
+            result = dbtRunner().invoke(cli)
+        finally:
+            _close_duckdb()
+    if not result.success:
+        raise TransformError(command, _failures(result.result), result.exception,
+                             dbt_dir / "logs" / "dbt.log")
+
+
+def _failures(results: Any) -> list[str]:
+    """'model.xxgk.fct_x: error: message' for every failed node of a run result."""
+    out = []
+    for r in getattr(results, "results", None) or []:
+        status = str(getattr(r.status, "value", r.status)).lower()
+        if status in _FAILED:
+            message = " ".join(str(r.message or "").split())
+            out.append(f"{r.node.unique_id}: {status}: {message}")
+    return out
+
+
+def _close_duckdb() -> None:
+    # dbt-duckdb keeps one DuckDB instance per process open between invocations (keep_open);
+    # close it so the file is free for the gate and the publisher, and so the next invocation
+    # opens the file afresh instead of reusing a connection that saw older data.
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # the adapter was never loaded
+        return
+    env = DuckDBConnectionManager._ENV
+    if env is not None:
+        env.close()
+    DuckDBConnectionManager.close_all_connections()
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
