@@ -2,7 +2,15 @@
 
 A document is identified by the SHA-256 of its bytes: loading a record whose
 document is already staged changes nothing, so a reload is idempotent.  The
-template tables are rewritten from ``xxgk.template`` on every load, which is
+document tables (``documents``, ``cells``, ``problems``) are append-only: a load
+inserts the documents it has not seen and never updates or deletes a row, so a
+load of one year never touches another, and a corrected re-publication (a
+different file, hence a different hash) is kept beside the report it corrects.
+``loaded_at`` (one timestamp per load) and ``load_seq`` (the record's position in
+that load) order the versions of a body's report for a year; dbt derives which one
+is current from them (``intermediate.int_report_versions``).
+
+The template tables are rewritten from ``xxgk.template`` on every load, which is
 how dbt and the expectation suites see the one template definition.
 """
 
@@ -35,8 +43,11 @@ create table if not exists staging.documents (
     status           varchar not null,
     n_cells          integer not null,
     n_problems       integer not null,
-    loaded_at        timestamp not null
+    loaded_at        timestamp not null,   -- one timestamp per load: the load's identity
+    load_seq         integer               -- position of the record in its load (1, 2, …)
 );
+-- Build databases created before load_seq existed get the column (null for their rows).
+alter table staging.documents add column if not exists load_seq integer;
 create table if not exists staging.cells (
     document_id varchar not null,
     table_code  varchar not null,
@@ -84,7 +95,7 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
 
 def template_frames() -> dict[str, pd.DataFrame]:
     """The template definition as the tables dbt reads (``source('staging', …)``)."""
-    rows, cols, terms = [], [], []
+    rows, cols, terms, groups = [], [], [], []
     for version in template.VERSIONS:
         for t in template.tables(version):
             for order, r in enumerate(t.rows, 1):
@@ -104,8 +115,10 @@ def template_frames() -> dict[str, pd.DataFrame]:
                                   "equation_id": eq.id, "side": side, "table_code": table_code,
                                   "row_code": row_code, "col_code": col_code,
                                   "is_optional": cid in eq.optional})
+    for order, (code, label_en) in enumerate(template.ROW_GROUPS.items(), 1):
+        groups.append({"row_group": code, "row_group_label_en": label_en, "row_group_order": order})
     return {"template_rows": pd.DataFrame(rows), "template_columns": pd.DataFrame(cols),
-            "identity_terms": pd.DataFrame(terms)}
+            "identity_terms": pd.DataFrame(terms), "template_row_groups": pd.DataFrame(groups)}
 
 
 def write_template(con: duckdb.DuckDBPyConnection) -> None:
@@ -134,7 +147,7 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
                      "region": rec.get("region") or [], "report_year": rec.get("year"),
                      "template_version": rec.get("template"), "status": rec["status"],
                      "n_cells": len(rec["cells"]), "n_problems": len(rec["problems"]),
-                     "loaded_at": now})
+                     "loaded_at": now, "load_seq": seen})
         for c in rec["cells"]:
             where = c.get("where") or {}
             cells.append({"document_id": doc_id, "table_code": c["table"], "row_code": c["row"],
@@ -149,7 +162,7 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
                              "cells": p.get("cells") or []})
     con.execute("begin")
     try:
-        _insert(con, "documents", docs)
+        _insert(con, "documents", docs, casts={"load_seq": "integer"})
         _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer"})
         _insert(con, "problems", problems)
         con.execute("commit")

@@ -4,6 +4,11 @@ The pipeline calls ``build("staging intermediate")`` before the gate and ``build
 after it.  dbt runs in-process through ``dbtRunner``; its target/ and logs/ go to the warehouse
 directory so a run never dirties the checkout, and the DuckDB file is closed before returning
 so the gate and the publisher can open it.
+
+Every selection also builds the seeds (``dbt_project/seeds``: the user-edited body aliases), so
+an edited seed takes effect on the next load.  The ``*_history`` facts are incremental models;
+``full_refresh=True`` (or ``XXGK_DBT_FULL_REFRESH=1``) rebuilds them from the staging tables,
+which hold every version, e.g. after their columns changed.
 """
 
 from __future__ import annotations
@@ -21,6 +26,9 @@ log = logging.getLogger(__name__)
 
 DBT_PROJECT_DIR = paths.PROJECT_DIR / "dbt_project"
 BUILD_DB_ENV = "XXGK_BUILD_DB"
+FULL_REFRESH_ENV = "XXGK_DBT_FULL_REFRESH"
+# Added to every selection: the seeds are inputs of the intermediate models.
+SEEDS = "resource_type:seed"
 
 # Statuses of dbt node results that mean the run failed ("warn" does not).
 _FAILED = {"error", "fail", "runtime error"}
@@ -38,20 +46,27 @@ class TransformError(RuntimeError):
         super().__init__(f"dbt {command} failed:\n  {detail}{where}")
 
 
-def build(select: str | None = None, build_db: Path | None = None) -> None:
-    """``dbt build`` (models and their tests), limited to ``select`` (dbt selection syntax)."""
+def build(select: str | None = None, build_db: Path | None = None, *, full_refresh: bool = False,
+          project_dir: Path | None = None) -> None:
+    """``dbt build`` (seeds, models and their tests), limited to ``select`` (dbt selection syntax).
+
+    ``full_refresh`` rebuilds the incremental models from scratch; ``project_dir`` runs another
+    copy of the dbt project (tests use it to try an edited seed without touching the checkout).
+    """
     args = ["build"]
     if select:
         # A test runs in the phase that builds all of its parents: a singular test on the marts
         # that also reads a staging view must not run in the staging phase, before the marts
         # exist.  (Tests declared in a folder's .yml are selected with the folder anyway.)
-        args += ["--select", *select.split(), "--indirect-selection", "cautious"]
-    _invoke(args, build_db)
+        args += ["--select", *select.split(), SEEDS, "--indirect-selection", "cautious"]
+    if full_refresh or os.environ.get(FULL_REFRESH_ENV, "").lower() in {"1", "true", "yes"}:
+        args.append("--full-refresh")
+    _invoke(args, build_db, project_dir)
 
 
-def docs(build_db: Path | None = None) -> Path:
+def docs(build_db: Path | None = None, project_dir: Path | None = None) -> Path:
     """``dbt docs generate``; returns the folder holding index.html, manifest and catalog."""
-    _invoke(["docs", "generate"], build_db)
+    _invoke(["docs", "generate"], build_db, project_dir)
     return _dbt_dir() / "target"
 
 
@@ -61,16 +76,17 @@ def _dbt_dir() -> Path:
     return path
 
 
-def _invoke(args: list[str], build_db: Path | None) -> None:
+def _invoke(args: list[str], build_db: Path | None, project_dir: Path | None = None) -> None:
     # dbt is imported here: it is slow to import and only this step needs it.
     from dbt.cli.main import dbtRunner
 
     db = Path(build_db) if build_db is not None else paths.build_db()
+    project = Path(project_dir) if project_dir is not None else DBT_PROJECT_DIR
     dbt_dir = _dbt_dir()
     command = " ".join(args)
     cli = [*args,
-           "--project-dir", str(DBT_PROJECT_DIR),
-           "--profiles-dir", str(DBT_PROJECT_DIR),
+           "--project-dir", str(project),
+           "--profiles-dir", str(project),
            "--target-path", str(dbt_dir / "target"),
            "--log-path", str(dbt_dir / "logs"),
            "--no-send-anonymous-usage-stats",

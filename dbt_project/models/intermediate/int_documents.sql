@@ -1,4 +1,4 @@
--- One row per loaded document, with the key of the body that published it.
+-- One row per loaded document, with the body that published it (int_body_names).
 
 with
 
@@ -8,24 +8,35 @@ documents as (
 
 ),
 
+body_names as (
+
+    select * from {{ ref('int_body_names') }}
+
+),
+
 keyed as (
 
     select
-        document_id,
-        {{ body_key('org_name') }} as body_id,
-        org_name,
-        {{ normalised_org_name('org_name') }} as org_name_normalised,
-        region,
-        report_year,
-        template_version,
-        status,
-        source_path,
-        source_format,
-        n_cells,
-        n_problems,
-        loaded_at
+        documents.document_id,
+        body_names.body_id,
+        documents.org_name,
+        {{ normalised_org_name('documents.org_name') }} as org_name_normalised,
+        body_names.canonical_name as body_name,
+        body_names.resolved_by as body_resolved_by,
+        documents.region,
+        documents.report_year,
+        documents.template_version,
+        documents.status,
+        documents.source_path,
+        documents.source_format,
+        documents.n_cells,
+        documents.n_problems,
+        documents.loaded_at,
+        documents.load_seq
 
     from documents
+    left join body_names
+        on {{ normalised_org_name('documents.org_name') }} = body_names.org_name_normalised
 
 )
 

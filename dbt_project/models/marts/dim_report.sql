@@ -1,11 +1,19 @@
 -- One row per loaded document, with its gate outcome (passed_gate is null when the gate has
--- not checked it: rejected documents are never checked).
+-- not checked it: rejected documents are never checked) and its place among the versions of
+-- its body's report for its year (int_report_versions): is_current marks the version the
+-- fct_* and mart_* tables show, superseded_by the version that replaced it.
 
 with
 
 documents as (
 
     select * from {{ ref('int_documents') }}
+
+),
+
+versions as (
+
+    select * from {{ ref('int_report_versions') }}
 
 ),
 
@@ -26,14 +34,25 @@ gate_failures as (
 reports as (
 
     select
+        ---------- ids
         documents.document_id,
+        documents.document_id as source_sha256,
         documents.body_id,
+
+        ---------- what the report is
         documents.org_name,
+        documents.body_name,
         documents.region,
         documents.report_year,
         documents.template_version,
+
+        ---------- where it came from
         documents.source_path,
         documents.source_format,
+        documents.loaded_at,
+        documents.load_seq,
+
+        ---------- quality
         documents.status,
         gate_results.passed_gate,
         gate_results.gate_checked_at,
@@ -43,9 +62,21 @@ reports as (
         end as n_gate_failures,
         documents.n_cells,
         documents.n_problems,
-        documents.loaded_at
+
+        ---------- versions
+        versions.is_published,
+        versions.is_current,
+        versions.version_seq,
+        versions.n_versions,
+        versions.published_seq,
+        versions.n_published_versions,
+        versions.superseded_by,
+        versions.superseded_at,
+        versions.current_document_id
 
     from documents
+    inner join versions
+        on documents.document_id = versions.document_id
     left join gate_results
         on documents.document_id = gate_results.document_id
     left join gate_failures

@@ -1,7 +1,9 @@
--- Section 二 (tables s2.*): one row per report × table × row × measure, for reports that passed
--- the gate.  v2019 and v2021 measures have different codes (template.md §1.3): in particular
--- s2.art20_8 counts fee items in v2019 (items_last_year, items_change_this_year) but is money
--- in v2021 (fee_amount_wan_cny, 万元).  Never add values across measure codes.
+-- Section 二 (tables s2.*): one row per report × table × row × measure, for the current version
+-- of each body's report for a year (int_report_versions); every published version is in
+-- fct_active_disclosure_history.  v2019 and v2021 measures have different codes (template.md
+-- §1.3): in particular s2.art20_8 counts fee items in v2019 (items_last_year,
+-- items_change_this_year) but is money in v2021 (fee_amount_wan_cny, 万元).  Never add values
+-- across measure codes.
 
 with
 
@@ -12,10 +14,11 @@ cells as (
 
 ),
 
-passed_reports as (
+current_reports as (
 
-    select document_id from {{ ref('stg_gate_results') }}
-    where passed_gate
+    -- the current version of each body-year: the latest one that passed the gate
+    select document_id from {{ ref('int_report_versions') }}
+    where is_current
 
 ),
 
@@ -41,8 +44,8 @@ active_disclosure as (
         cells.raw_text
 
     from cells
-    inner join passed_reports
-        on cells.document_id = passed_reports.document_id
+    inner join current_reports
+        on cells.document_id = current_reports.document_id
 
 )
 

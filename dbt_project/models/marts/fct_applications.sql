@@ -1,4 +1,6 @@
--- Section 三: one row per report × row × applicant type, for reports that passed the gate.
+-- Section 三: one row per report × row × applicant type, for the current version of
+-- each body's report for a year (int_report_versions); every published version is in
+-- fct_applications_history.
 
 with
 
@@ -9,10 +11,11 @@ cells as (
 
 ),
 
-passed_reports as (
+current_reports as (
 
-    select document_id from {{ ref('stg_gate_results') }}
-    where passed_gate
+    -- the current version of each body-year: the latest one that passed the gate
+    select document_id from {{ ref('int_report_versions') }}
+    where is_current
 
 ),
 
@@ -41,8 +44,8 @@ applications as (
         cells.raw_text
 
     from cells
-    inner join passed_reports
-        on cells.document_id = passed_reports.document_id
+    inner join current_reports
+        on cells.document_id = current_reports.document_id
 
 )
 

@@ -1,5 +1,6 @@
 -- Section 四: one row per report × proceeding (administrative review, litigation without or
--- after review) × outcome, for reports that passed the gate.
+-- after review) × outcome, for the current version of each body's report for a year
+-- (int_report_versions); every published version is in fct_review_litigation_history.
 
 with
 
@@ -10,10 +11,11 @@ cells as (
 
 ),
 
-passed_reports as (
+current_reports as (
 
-    select document_id from {{ ref('stg_gate_results') }}
-    where passed_gate
+    -- the current version of each body-year: the latest one that passed the gate
+    select document_id from {{ ref('int_report_versions') }}
+    where is_current
 
 ),
 
@@ -37,8 +39,8 @@ review_litigation as (
         cells.raw_text
 
     from cells
-    inner join passed_reports
-        on cells.document_id = passed_reports.document_id
+    inner join current_reports
+        on cells.document_id = current_reports.document_id
 
 )
 

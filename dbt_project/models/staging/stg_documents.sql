@@ -26,7 +26,8 @@ renamed as (
         ---------- counts and timestamps
         n_cells,
         n_problems,
-        loaded_at
+        loaded_at,
+        coalesce(load_seq, 0) as load_seq
 
     from source
 

@@ -1,0 +1,60 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='document_id',
+        on_schema_change='fail',
+        post_hook="delete from {{ this }} where document_id not in (select document_id from {{ ref('int_report_versions') }} where is_published)"
+    )
+}}
+
+-- Section 四, every published version: one row per report version × proceeding × outcome.
+-- A published version is one that passed the gate, current or superseded (dim_report).
+-- Incremental: a version's cells never change (a document is its bytes), so a build inserts
+-- the versions not here yet and leaves the others as they are; a version the gate no longer
+-- passes is deleted (post-hook). Only what a version itself says is stored here: its body,
+-- whether it is current, and the labels come from dim_report, dim_row and dim_applicant,
+-- which are rebuilt on every load. A full refresh rebuilds the same rows from staging.
+
+with
+
+cells as (
+
+    select * from {{ ref('int_cells_labelled') }}
+    where table_code = 's4'
+
+),
+
+new_published_versions as (
+
+    select document_id, loaded_at
+    from {{ ref('int_report_versions') }}
+    where is_published
+    {% if is_incremental() %}
+        and document_id not in (select document_id from {{ this }})
+    {% endif %}
+
+),
+
+review_litigation_history as (
+
+    select
+        cells.document_id,
+        cells.report_year,
+        cells.template_version,
+        cells.row_code as proceeding,
+        cells.col_code as outcome,
+        cells.value,
+        cells.is_imputed,
+        cells.page,
+        cells.line,
+        cells.raw_text,
+        new_published_versions.loaded_at
+
+    from cells
+    inner join new_published_versions
+        on cells.document_id = new_published_versions.document_id
+
+)
+
+select * from review_litigation_history

@@ -1,0 +1,182 @@
+-- One row per reporting body × report year, from the current version of the report: the
+-- headline numbers of sections 二, 三 and 四 side by side, for analysts who want one table.
+-- Section 三 numbers are the 总计 column. Where v2019 and v2021 measure different things their
+-- columns are apart: v2021 fee amounts (万元) and v2019 fee item counts, v2021 现行有效 and v2019
+-- 对外公开总数量. Decisions on licensing, penalties and coercion (v2019 处理决定数量, v2021
+-- 本年处理决定数量) are one column each (template.md §1.3).
+
+with
+
+reports as (
+
+    select * from {{ ref('dim_report') }}
+    where is_current
+
+),
+
+bodies as (
+
+    select * from {{ ref('dim_body') }}
+
+),
+
+applications as (
+
+    select * from {{ ref('fct_applications') }}
+
+),
+
+active_disclosure as (
+
+    select * from {{ ref('fct_active_disclosure') }}
+
+),
+
+review_litigation as (
+
+    select * from {{ ref('fct_review_litigation') }}
+
+),
+
+application_totals as (
+
+    select
+        document_id,
+        sum(value) filter (where row_code = 'new_received' and applicant_code = 'total') as new_received,
+        sum(value) filter (where row_code = 'new_received' and applicant_code = 'natural_person') as new_received_natural_person,
+        sum(value) filter (where row_code = 'new_received' and applicant_code not in ('natural_person', 'total')) as new_received_legal_or_other_org,
+        sum(value) filter (where row_code = 'carried_over_from_last_year' and applicant_code = 'total') as carried_over_from_last_year,
+        sum(value) filter (where row_group = 'granted' and is_leaf and applicant_code = 'total') as granted,
+        sum(value) filter (where row_group = 'partially_granted' and is_leaf and applicant_code = 'total') as partially_granted,
+        sum(value) filter (where row_group = 'denied' and is_leaf and applicant_code = 'total') as denied,
+        sum(value) filter (where row_group = 'unable' and is_leaf and applicant_code = 'total') as unable,
+        sum(value) filter (where row_group = 'not_processed' and is_leaf and applicant_code = 'total') as not_processed,
+        sum(value) filter (where row_group = 'other' and is_leaf and applicant_code = 'total') as other_handling,
+        sum(value) filter (where row_code = 'total_processed' and applicant_code = 'total') as total_processed,
+        sum(value) filter (where row_code = 'carried_to_next_year' and applicant_code = 'total') as carried_to_next_year,
+        count(*) filter (where is_imputed) as n_imputed_application_cells
+
+    from applications
+    group by document_id
+
+),
+
+review_litigation_outcomes as (
+
+    select
+        document_id,
+        {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
+        {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
+        sum(value) filter (where proceeding = '{{ proceeding }}' and outcome = '{{ outcome }}') as {{ proceeding }}_{{ outcome }},
+        {% endfor %}
+        {% endfor %}
+        sum(value) filter (where proceeding in ('litigation_direct', 'litigation_after_review') and outcome = 'total') as litigation_total
+
+    from review_litigation
+    group by document_id
+
+),
+
+active_measures as (
+
+    select
+        document_id,
+        -- 第二十条第（一）项 normative documents: v2021 and v2019 measure different things
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'issued_this_year') as normative_docs_issued,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'repealed_this_year') as normative_docs_repealed,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'currently_valid') as normative_docs_currently_valid,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'newly_made_this_year') as normative_docs_newly_made_v2019,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'newly_published_this_year') as normative_docs_newly_published_v2019,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'total_published') as normative_docs_total_published_v2019,
+        -- 第二十条第（五）（六）项 decisions: the same measure in both versions
+        max(value) filter (where row_code = 'administrative_licensing' and measure_code in ('decisions_this_year', 'decisions')) as licensing_decisions,
+        max(value) filter (where row_code = 'administrative_penalty' and measure_code in ('decisions_this_year', 'decisions')) as penalty_decisions,
+        max(value) filter (where row_code = 'administrative_coercion' and measure_code in ('decisions_this_year', 'decisions')) as coercion_decisions,
+        -- 第二十条第（八）项 fees: an amount in 万元 in v2021, a number of fee items in v2019
+        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'fee_amount_wan_cny') as fee_amount_wan_cny,
+        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'items_last_year') as fee_items_last_year_v2019,
+        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'items_change_this_year') as fee_items_change_v2019,
+        -- 第二十条第（九）项 procurement: v2019 only
+        max(value) filter (where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_projects') as procurement_projects_v2019,
+        max(value) filter (where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_total_amount') as procurement_total_amount_v2019
+
+    from active_disclosure
+    group by document_id
+
+),
+
+body_years as (
+
+    select
+        ---------- ids
+        reports.body_id,
+        reports.report_year,
+        reports.document_id,
+
+        ---------- the body
+        bodies.canonical_name as body_name,
+        reports.org_name,
+        bodies.body_kind,
+        bodies.province,
+        bodies.city,
+        bodies.county,
+
+        ---------- the report
+        reports.template_version,
+        reports.status,
+        reports.n_problems,
+        reports.loaded_at,
+        reports.n_published_versions,
+
+        ---------- 三 applications (总计 column)
+        application_totals.new_received,
+        application_totals.new_received_natural_person,
+        application_totals.new_received_legal_or_other_org,
+        application_totals.carried_over_from_last_year,
+        application_totals.granted,
+        application_totals.partially_granted,
+        application_totals.denied,
+        application_totals.unable,
+        application_totals.not_processed,
+        application_totals.other_handling,
+        application_totals.total_processed,
+        application_totals.carried_to_next_year,
+        application_totals.n_imputed_application_cells,
+
+        ---------- 四 reviews and suits
+        {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
+        {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
+        review_litigation_outcomes.{{ proceeding }}_{{ outcome }},
+        {% endfor %}
+        {% endfor %}
+        review_litigation_outcomes.litigation_total,
+
+        ---------- 二 active disclosure
+        active_measures.normative_docs_issued,
+        active_measures.normative_docs_repealed,
+        active_measures.normative_docs_currently_valid,
+        active_measures.normative_docs_newly_made_v2019,
+        active_measures.normative_docs_newly_published_v2019,
+        active_measures.normative_docs_total_published_v2019,
+        active_measures.licensing_decisions,
+        active_measures.penalty_decisions,
+        active_measures.coercion_decisions,
+        active_measures.fee_amount_wan_cny,
+        active_measures.fee_items_last_year_v2019,
+        active_measures.fee_items_change_v2019,
+        active_measures.procurement_projects_v2019,
+        active_measures.procurement_total_amount_v2019
+
+    from reports
+    inner join bodies
+        on reports.body_id = bodies.body_id
+    left join application_totals
+        on reports.document_id = application_totals.document_id
+    left join review_litigation_outcomes
+        on reports.document_id = review_litigation_outcomes.document_id
+    left join active_measures
+        on reports.document_id = active_measures.document_id
+
+)
+
+select * from body_years

@@ -1,0 +1,66 @@
+-- The current facts are the history facts of the current versions, cell for cell: the two
+-- views of the same numbers never disagree.
+
+with
+
+current_reports as (
+
+    select document_id from {{ ref('dim_report') }}
+    where is_current
+
+),
+
+current_facts as (
+
+    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value
+    from {{ ref('fct_applications') }}
+    union all
+    select document_id, 's4', proceeding, outcome, value
+    from {{ ref('fct_review_litigation') }}
+    union all
+    select document_id, table_code, row_code, measure_code, value
+    from {{ ref('fct_active_disclosure') }}
+
+),
+
+current_history as (
+
+    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value
+    from {{ ref('fct_applications_history') }}
+    union all
+    select document_id, 's4', proceeding, outcome, value
+    from {{ ref('fct_review_litigation_history') }}
+    union all
+    select document_id, table_code, row_code, measure_code, value
+    from {{ ref('fct_active_disclosure_history') }}
+
+),
+
+current_history_of_current_reports as (
+
+    select current_history.*
+    from current_history
+    inner join current_reports
+        on current_history.document_id = current_reports.document_id
+
+),
+
+only_in_facts as (
+
+    select 'only in the current facts' as problem, * from current_facts
+    except
+    select 'only in the current facts', * from current_history_of_current_reports
+
+),
+
+only_in_history as (
+
+    select 'only in the history of current reports' as problem, * from current_history_of_current_reports
+    except
+    select 'only in the history of current reports', * from current_facts
+
+)
+
+select * from only_in_facts
+union all
+select * from only_in_history
