@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -36,6 +37,68 @@ def cmd_run(args: argparse.Namespace) -> int:
     return pipeline.main(inbox=args.inbox)
 
 
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from warehouse import paths
+
+    db = paths.published_db()
+    if not db.exists():
+        print(f"xxgk quarantine: {db} does not exist yet: run `xxgk run` first", file=sys.stderr)
+        return 1
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            "select org_name, report_year, source_path, identity_id, equation_id, cells, "
+            "lhs_value, rhs_value, difference from marts.quarantine "
+            "order by org_name, report_year, source_path, equation_id").fetchall()
+    finally:
+        con.close()
+    if args.json:
+        keys = ("org_name", "year", "source_path", "identity", "equation", "cells", "lhs", "rhs", "difference")
+        for row in rows:
+            record = dict(zip(keys, row))
+            for k in ("lhs", "rhs", "difference"):
+                record[k] = None if record[k] is None else float(record[k])
+            print(json.dumps(record, ensure_ascii=False))
+        return 0
+    if not rows:
+        print("No report is quarantined: every loaded report passed the gate.")
+        return 0
+    current = None
+    for org, year, path, identity, equation, cells, lhs, rhs, diff in rows:
+        if (org, year, path) != current:
+            current = (org, year, path)
+            print(f"\n{org} {year}  ({path})")
+        print(f"  {equation}: {_number(lhs)} vs {_number(rhs)} (difference {_number(diff)})")
+        print(f"      cells: {cells}")
+    reports = len({(r[0], r[1], r[2]) for r in rows})
+    print(f"\n{reports} report(s) quarantined, {len(rows)} failing check(s).")
+    return 0
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return "?"
+    text = f"{value:f}" if hasattr(value, "as_tuple") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from xxgk import generate
+
+    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    try:
+        summary = generate.generate_corpus(args.outdir, args.count, args.seed, formats, jobs=args.jobs)
+    except (ValueError, RuntimeError) as err:
+        print(f"xxgk generate: {err}", file=sys.stderr)
+        return 2
+    statuses = {s: sum(1 for d in summary if d["status"] == s) for s in ("ok", "needs_review", "rejected")}
+    print(f"{len(summary)} documents in {args.outdir / 'docs'}, answer keys in {args.outdir / 'keys'} "
+          f"({statuses['ok']} ok, {statuses['needs_review']} needs_review, {statuses['rejected']} rejected)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xxgk",
@@ -64,6 +127,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path, default=None,
                    help="folder of documents (default: the bundled sample reports)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser(
+        "quarantine", help="list the reports held back by the gate, with the identity they break",
+        description="List every report that failed a hard balancing identity (H1-H7) or a "
+                    "data-quality check, read from the published database: the identity, its "
+                    "cells, the two sides as printed and the difference. These reports are not "
+                    "in the fact tables.")
+    p.add_argument("--json", action="store_true", help="one JSON object per failing check")
+    p.set_defaults(func=cmd_quarantine)
+    p = sub.add_parser(
+        "generate", help="write synthetic reports with answer keys (benchmarks, tests)",
+        description="Write COUNT synthetic annual reports (both template versions, the layout "
+                    "pitfalls of template.md section 7, publisher inconsistencies and bad inputs) "
+                    "to OUTDIR/docs, each with an answer key OUTDIR/keys/<document>.key.json. "
+                    "The same --seed gives the same documents and keys.")
+    p.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder to write into")
+    p.add_argument("--count", type=int, default=100, help="number of documents (default 100)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--formats", default="pdf,docx,html,txt",
+                   help="comma-separated formats: pdf, docx, html, txt, doc (doc needs LibreOffice); "
+                        "default pdf,docx,html,txt")
+    p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    p.set_defaults(func=cmd_generate)
     return parser
 
 

@@ -9,6 +9,7 @@ published database (docs/architecture.md).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -178,7 +179,9 @@ def transform(select: str | None = None) -> None:
     from warehouse.transform import build
 
     log.info("dbt build --select %s", select or "(everything)")
-    build(select)
+    # dbt prints its progress on stdout; keep stdout for the run's summary.
+    with contextlib.redirect_stdout(sys.stderr):
+        build(select)
 
 
 def gate() -> GateResult:

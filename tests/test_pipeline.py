@@ -1,0 +1,175 @@
+"""xxgk.pipeline: the steps the CLI and the DAG share, and ``xxgk run`` end to end."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import extractors
+from warehouse import paths
+from xxgk import pipeline
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
+XXGK = str(Path(sys.executable).parent / "xxgk")
+
+
+@pytest.fixture
+def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path / "wh"))
+    return paths.warehouse_dir()
+
+
+def test_discover_lists_documents_sorted_and_skips_checksums(tmp_path: Path) -> None:
+    for name in ("b/2.pdf", "a.txt", "c.docx", ".hidden", "a.txt.sha256", "list.tsv"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    assert pipeline.discover(tmp_path) == [str(tmp_path / n) for n in ("a.txt", "b/2.pdf", "c.docx")]
+
+
+def test_discover_refuses_a_missing_or_empty_inbox(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        pipeline.discover(tmp_path / "nowhere")
+    with pytest.raises(ValueError, match="no documents"):
+        pipeline.discover(tmp_path)
+
+
+def test_the_samples_are_discovered() -> None:
+    assert [Path(p).name for p in pipeline.discover(SAMPLES)] == sorted(
+        p.name for p in SAMPLES.iterdir())
+    assert len(pipeline.discover(SAMPLES)) == 9
+
+
+def test_an_extractor_crash_becomes_a_rejected_record(
+        warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    document = tmp_path / "report.pdf"
+    document.write_bytes(b"%PDF-1.7 not really")
+
+    def crash(path: Path) -> None:
+        raise ZeroDivisionError("division by zero in the table finder")
+
+    monkeypatch.setattr(extractors, "extract_path", crash)
+    out = Path(pipeline.extract_to_file(str(document)))
+
+    sha = hashlib.sha256(document.read_bytes()).hexdigest()
+    assert out == warehouse / "records" / f"{sha}.json"
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["status"] == "rejected"
+    assert record["source"] == {"path": str(document), "sha256": sha, "format": "pdf"}
+    assert record["cells"] == []
+    [problem] = record["problems"]
+    assert problem["code"] == "extractor_crash"
+    assert problem["severity"] == "error"
+    assert "ZeroDivisionError" in problem["message"]
+    assert "table finder" in problem["message"]
+    # Written atomically: no temporary file left beside it.
+    assert os.listdir(out.parent) == [out.name]
+
+
+def test_a_sample_is_extracted_to_its_record_file(warehouse: Path) -> None:
+    document = SAMPLES / "pingtan-2023.page.txt"
+    out = Path(pipeline.extract_to_file(str(document)))
+
+    sha = hashlib.sha256(document.read_bytes()).hexdigest()
+    assert out == warehouse / "records" / f"{sha}.json"
+    record = json.loads(out.read_text(encoding="utf-8"))
+    assert record["schema"] == "xxgk.report/1"
+    assert record["source"]["sha256"] == sha
+    assert record["year"] == 2023
+    assert "extractor_crash" not in {p["code"] for p in record["problems"]}
+    assert record["status"] in {"ok", "needs_review"}
+    assert record["cells"]
+
+
+def snapshot(warehouse: Path) -> dict[str, object]:
+    """Row counts of every table of both databases, and when each document was staged."""
+    out: dict[str, object] = {}
+    for db in (warehouse / "build" / "xxgk_build.duckdb", warehouse / "xxgk.duckdb"):
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            for schema, name in con.execute(
+                    "select table_schema, table_name from information_schema.tables "
+                    "where table_type = 'BASE TABLE' order by all").fetchall():
+                out[f"{db.name}:{schema}.{name}"] = con.execute(
+                    f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+            if db.name == "xxgk_build.duckdb":
+                out["loaded_at"] = con.execute(
+                    "select document_id, loaded_at from staging.documents order by all").fetchall()
+        finally:
+            con.close()
+    return out
+
+
+@pytest.mark.slow
+def test_run_twice_over_the_samples_changes_nothing(tmp_path: Path) -> None:
+    warehouse = tmp_path / "wh"
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse)}
+
+    first = subprocess.run([XXGK, "run"], env=env, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr[-5000:]
+    assert "documents:   9 (" in first.stdout
+    assert f"published:   {warehouse / 'xxgk.duckdb'}" in first.stdout
+    assert "staged:      9 new, 0 already staged" in first.stdout
+    assert len(list((warehouse / "records").glob("*.json"))) == 9
+    before = snapshot(warehouse)
+    assert before["xxgk.duckdb:marts.dim_report"] == 9
+
+    second = subprocess.run([XXGK, "run"], env=env, capture_output=True, text=True, timeout=900)
+    assert second.returncode == 0, second.stderr[-5000:]
+    assert "staged:      0 new, 9 already staged" in second.stdout
+    assert snapshot(warehouse) == before
+    assert len(list((warehouse / "records").glob("*.json"))) == 9
+
+
+def test_quarantined_names_rejected_and_failed_reports(warehouse: Path) -> None:
+    from warehouse import staging
+
+    con = staging.connect(paths.build_db())
+    con.execute("""
+        insert into staging.documents (document_id, source_path, source_format, org_name, region,
+                                       report_year, template_version, status, n_cells,
+                                       n_problems, loaded_at) values
+          ('a', 'in/ok.pdf', 'pdf', '甲镇', [], 2023, 'v2021', 'ok', 10, 0, now()),
+          ('b', 'in/bad.pdf', 'pdf', '乙镇', [], 2022, 'v2021', 'needs_review', 10, 1, now()),
+          ('c', 'in/scan.pdf', 'pdf', null, [], null, null, 'rejected', 0, 1, now()),
+          ('d', 'in/other.pdf', 'pdf', '丁镇', [], 2021, 'v2021', 'needs_review', 10, 0, now());
+        insert into staging.problems (document_id, problem_seq, code, severity, message, cells)
+        values ('c', 1, 'no_text_layer', 'error', 'scanned', []);
+        insert into staging.gate_results (document_id, passed, checked_at)
+        values ('a', true, now()), ('b', false, now());
+        insert into staging.gate_failures (document_id, identity_id, equation_id, lhs_value,
+                                           rhs_value, difference, cells) values
+          ('b', 'H1', 'H1.total', 5, 6, -1, '[]'), ('b', 'H3', 'H3.x', 1, 2, -1, '[]');
+    """)
+    con.close()
+
+    found = pipeline.quarantined(["a", "b", "c"])   # 'd' is not of this run
+
+    assert [(q.document_id, q.status, q.reason) for q in found] == [
+        ("b", "needs_review", "gate failed: H1, H3"),
+        ("c", "rejected", "rejected by the extractor (no_text_layer)"),
+    ]
+
+
+@pytest.mark.slow
+def test_run_quarantines_a_document_that_is_not_a_report(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "pingtan-2023.page.txt").write_bytes((SAMPLES / "pingtan-2023.page.txt").read_bytes())
+    (inbox / "notes.txt").write_text("会议纪要：本周无事。\n", encoding="utf-8")
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")}
+
+    result = subprocess.run([XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True,
+                            text=True, timeout=900)
+
+    assert result.returncode == 0, result.stderr[-5000:]
+    assert "documents:   2 (" in result.stdout
+    assert "1 rejected" in result.stdout
+    assert "quarantined: 1" in result.stdout
+    assert "notes.txt" in result.stdout and "rejected by the extractor" in result.stdout
