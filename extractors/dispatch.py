@@ -20,6 +20,9 @@ from xxgk.record import Cell, Problem, Report, Source, rejected
 
 log = logging.getLogger(__name__)
 
+# Problems that a cell-by-cell reading of a PDF's tables may resolve.
+READING_DOUBTS = frozenset({"ambiguous_values", "row_missing", "table_missing", "blank_cell",
+                            "cell_count_mismatch", "imputed_value"})
 # Real reports take well under a second; a file that takes this long is malformed.
 TIME_LIMIT_S = 60.0
 
@@ -85,8 +88,9 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
     if source.format == "pdf":
         doc = pdf_text(data)
         report = extract_text(doc, source)
-        if report.status == "needs_review":
-            # The text layer did not add up: read the table pages cell by cell.
+        if any(p.code in READING_DOUBTS for p in report.problems):
+            # The text layer lost cells or their places: read the table pages cell
+            # by cell.  (A printed number that breaks an identity is no such doubt.)
             retry = extract_text(pdf_tables_text(data, doc), source)
             if _errors(retry) < _errors(report):
                 retry.problems.append(Problem("pdf_tables_reread", "warning",

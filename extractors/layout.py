@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from extractors.text import DocText
-from extractors.values import (Candidate, cell_candidates, is_run, read_cells, run_candidates,
-                               trim_segment)
+from extractors.values import (Candidate, Token, cell_candidates, is_run, read_cells,
+                               run_candidates, trim_segment)
 from xxgk import template
 from xxgk.record import Problem
 
@@ -64,11 +64,25 @@ def _after(doc: DocText, compact_end: int) -> int:
 
 
 def _first_table_row(doc: DocText) -> re.Match[str] | None:
-    # 本年新收 also appears in narrative; the table row is followed by 上年结转.
+    """The 本年新收 that starts the section-三 table.
+
+    Narrative in section 一 often says "本年新收政府信息公开申请3件，上年结转…"
+    too.  The table's is the one followed by the most row labels in template
+    order; on a tie the later one, since narrative comes before the table.
+    """
+    keys = [re.compile(r.key) for r in template.s3_rows("v2021")[1:12]]
+    best, best_score = None, 0
     for m in S3_FIRST_ROW.finditer(doc.compact):
-        if S3_SECOND_ROW.search(doc.compact, m.end(), m.end() + 400):
-            return m
-    return None
+        if not S3_SECOND_ROW.search(doc.compact, m.end(), m.end() + 400):
+            continue
+        score, pos = 0, m.end()
+        for key in keys:
+            found = key.search(doc.compact, pos, pos + 1500)
+            if found:
+                score, pos = score + 1, found.end()
+        if score >= best_score:
+            best, best_score = m, score
+    return best
 
 
 def find_layout(doc: DocText, version: template.Version) -> Layout:
@@ -184,7 +198,32 @@ def _read_s4(doc: DocText, start: int, layout: Layout) -> None:
     seg_start = _after(doc, values_from)
     seg_end = _section_start(doc, end_compact) if end_compact < len(compact) else len(doc.text)
     text = trim_segment(doc.text[seg_start:seg_end])
-    layout.rows.append(_row_text(doc, "s4", "*", text, seg_start, [5, 5, 5], True))
+    row = _row_text(doc, "s4", "*", text, seg_start, [5, 5, 5], True)
+    if whole := _full_width_line(text, seg_start, 15):
+        # The one values row with a cell for each of the 15 columns: blanks
+        # keep their places, even leading ones (P1 on 行政复议).
+        row.candidates = [Candidate(whole, "cells")]
+    layout.rows.append(row)
+
+
+def _full_width_line(text: str, start: int, n: int) -> tuple[Token | None, ...] | None:
+    lines = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text) if re.search(r"\d", m.group())]
+    if len(lines) != 1 or "\t" not in lines[0][1]:
+        return None
+    offset, line = lines[0]
+    fields = line.split("\t")
+    while len(fields) > n and not fields[-1].strip():
+        fields.pop()
+    if len(fields) != n:
+        return None
+    cells: list[Token | None] = []
+    for field in fields:
+        cell = read_cells(field, start + offset)
+        if len(cell) > 1 or (cell and cell[0] is None):
+            return None
+        cells.append(cell[0] if cell else None)
+        offset += len(field) + 1
+    return tuple(cells)
 
 
 def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups: list[int],

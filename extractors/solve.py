@@ -9,7 +9,7 @@ and printed numbers are never corrected (a broken identity becomes a problem).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -18,7 +18,8 @@ from extractors.values import Candidate, Number, Token
 from xxgk import template
 from xxgk.record import Problem
 
-MAX_COMBINATIONS = 20_000
+# Above this many joint readings of the open rows, search row by row instead.
+MAX_COMBINATIONS = 2_000
 
 
 @dataclass
@@ -103,32 +104,64 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
     n_combos = 1
     for _, cands, _ in open_rows:
         n_combos *= len(cands)
-    if open_rows and n_combos <= MAX_COMBINATIONS:
+    if open_rows:
         scored = []
-        for combo in itertools.product(*(c for _, c, _ in open_rows)):
-            trial = dict(fixed)
-            for (ids, _, _), cand in zip(open_rows, combo):
-                trial.update(_assign(ids, cand))
-            # Judge a reading by what it implies once provable blanks are filled:
-            # a missing cell (P5) may sit anywhere if every place gives the same numbers.
-            filled = propagate(_values(trial), eqs)
-            unknown = sum(v is None for v in filled.values())
-            score = (_violations(filled, eqs), unknown, sum(c.rank for c in combo))
-            scored.append((score, combo, trial, filled))
+        for combo in _combinations(open_rows, fixed, eqs, n_combos):
+            scored.append((*_evaluate(fixed, open_rows, combo, eqs), combo))
         scored.sort(key=lambda s: s[0])
-        best_score, best_combo, best, _ = scored[0]
-        chosen = best
+        best_score, chosen, _, best_combo = scored[0]
         ties = [s for s in scored if s[0][:2] == best_score[:2]]
         for idx, (ids, _, row) in enumerate(open_rows):
-            readings = {tuple(s[3][i] for i in ids) for s in ties}
+            readings = {tuple(s[2][i] for i in ids) for s in ties}
             if len(readings) > 1:
                 _mark_ambiguous(chosen, ids, row, problems)
             elif best_combo[idx].how in ("window", "inserted"):
                 _warn_realigned(row, ids, problems)
-    else:
-        for ids, cands, row in open_rows:
-            _mark_ambiguous(chosen, ids, row, problems)
     return Grid(chosen, set()), problems
+
+
+OpenRow = tuple[list[str], list[Candidate], RowText]
+
+
+def _evaluate(fixed: dict[str, Token | None], rows: Sequence[OpenRow], combo: Sequence[Candidate],
+              eqs: Sequence[template.Equation]
+              ) -> tuple[tuple[int, int, int], dict[str, Token | None], dict[str, Number | None]]:
+    """Score a joint reading: (identities broken, cells still unknown, unnaturalness).
+
+    A reading is judged by what it implies once provable blanks are filled: a
+    missing cell (P5) may sit anywhere if every place gives the same numbers.
+    """
+    trial = dict(fixed)
+    for (ids, _, _), cand in zip(rows, combo):
+        trial.update(_assign(ids, cand))
+    filled = propagate(_values(trial), eqs)
+    score = (_violations(filled, eqs), sum(v is None for v in filled.values()),
+             sum(c.rank for c in combo))
+    return score, trial, filled
+
+
+def _combinations(rows: Sequence[OpenRow], fixed: dict[str, Token | None],
+                  eqs: Sequence[template.Equation], n_combos: int) -> Iterable[tuple[Candidate, ...]]:
+    """Every combination of the open rows' readings when there are few; else the
+    neighbourhood of a coordinate-descent optimum (each row varied alone), which
+    is where any tie that makes a row ambiguous shows up."""
+    if n_combos <= MAX_COMBINATIONS:
+        yield from itertools.product(*(c for _, c, _ in rows))
+        return
+    current = [cands[0] for _, cands, _ in rows]
+    for _ in range(3):
+        changed = False
+        for i, (_, cands, _) in enumerate(rows):
+            best = min(cands, key=lambda c: _evaluate(fixed, rows, current[:i] + [c] + current[i + 1:], eqs)[0])
+            if best is not current[i]:
+                current[i], changed = best, True
+        if not changed:
+            break
+    yield tuple(current)
+    for i, (_, cands, _) in enumerate(rows):
+        for c in cands:
+            if c is not current[i]:
+                yield tuple(current[:i] + [c] + current[i + 1:])
 
 
 def _warn_realigned(row: RowText, ids: list[str], problems: list[Problem]) -> None:
