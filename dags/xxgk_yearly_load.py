@@ -1,14 +1,14 @@
 """The yearly load of the xxgk warehouse, as an Airflow 3 DAG.
 
 The work is done by ``xxgk.pipeline`` (the same functions ``xxgk run`` calls);
-this file only says in which order, with what retries and which asset it
-produces, so it reads as the pipeline's table of contents.
+this file only says in which order, on which pool, with what retries and which
+asset it produces, so it reads as the pipeline's table of contents.
 """
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
-from pathlib import Path
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
@@ -19,15 +19,22 @@ from xxgk import pipeline
 # The file analysts open; consumers can schedule on it.
 PUBLISHED = Asset(name="xxgk_published_marts", uri=f"file://{paths.published_db()}")
 
+# One slot: every task that writes the build database waits for it (deploy/pools.json).
+WRITER = "xxgk_duckdb_writer"
+
 DOC_MD = """
 ### xxgk yearly load
 
-Loads a folder of 政府信息公开工作年度报告 (government information disclosure annual
+Loads one year of 政府信息公开工作年度报告 (government information disclosure annual
 reports) into the warehouse and publishes the checked marts.
 
-1. **discover**: list the documents of the inbox (param `inbox`, default the bundled samples).
-2. **extract** (one mapped task per document): write `<warehouse>/records/<sha256>.json`.
-   A bad document becomes a *rejected* record; it never fails the task.
+1. **discover**: the year is param `year`, by default the year before the run's date
+   (reports are due by 31 January). The inbox is `<inbox_root>/<year>` when that folder exists,
+   else param `inbox`. Its documents are split into batch files of `XXGK_BATCH_SIZE` (200).
+2. **extract** (one mapped task per batch, spread over the workers): write
+   `<warehouse>/records/<sha256>.json` per document; no database is touched. A bad document
+   becomes a *rejected* record; a retried batch resumes where it stopped, and a document
+   that killed its worker twice is reported as rejected (`worker_died`) instead of retried.
 3. **load**: stage the records in the build database (documents already staged are skipped).
 4. **transform_staging**: `dbt build` of the staging and intermediate models.
 5. **gate**: Great Expectations checks the balancing identities of every report.
@@ -35,58 +42,73 @@ reports) into the warehouse and publishes the checked marts.
 7. **publish**: copy the marts to a new file and rename it over `<warehouse>/xxgk.duckdb`
    (asset `xxgk_published_marts`); readers of the old file are never blocked.
 
-The warehouse directory is `XXGK_WAREHOUSE_DIR` (default `warehouse/` in the project).
-See `docs/architecture.md`.
+Steps 3–7 write the build database and run in pool `xxgk_duckdb_writer` (1 slot), so there
+is one writer at a time. Every step can be run again: records are keyed by SHA-256 and
+staging is append-only by it. Past years: `airflow backfill create --dag-id xxgk_yearly_load
+--from-date 2020-01-01 --to-date 2024-12-31` (one run a year, each loading the year before).
+See `docs/architecture.md` and the README's Deploy section.
 """
 
 
 @dag(
     dag_id="xxgk_yearly_load",
     doc_md=DOC_MD,
-    schedule="@yearly",
-    start_date=pendulum.datetime(2024, 1, 1, tz="Asia/Shanghai"),
+    # Yearly, on 1 March: the reports of the year before are due by 31 January.
+    schedule="0 3 1 3 *",
+    start_date=pendulum.datetime(2020, 1, 1, tz="Asia/Shanghai"),
     catchup=False,
-    # One load at a time: every step after extract writes the same build database.
+    # One load at a time; the pool also keeps backfills and manual runs to one writer.
     max_active_runs=1,
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30)},
-    params={"inbox": Param(str(paths.sample_inbox()), type="string",
-                           description="folder of report documents to load")},
+    default_args={
+        "retries": 2,
+        "retry_delay": timedelta(seconds=int(os.environ.get("XXGK_RETRY_DELAY_SECONDS", "30"))),
+    },
+    params={
+        "year": Param(None, type=["null", "integer"],
+                      description="report year to load (default: the year before the run's date)"),
+        "inbox_root": Param(os.environ.get("XXGK_INBOX_ROOT", ""), type="string",
+                            description="folder of one sub-folder per year (<inbox_root>/<year>)"),
+        "inbox": Param(os.environ.get("XXGK_INBOX", str(paths.sample_inbox())), type="string",
+                       description="folder loaded when <inbox_root>/<year> does not exist"),
+    },
     tags=["xxgk"],
 )
 def xxgk_yearly_load() -> None:
 
     @task
-    def discover(inbox: str) -> list[str]:
-        return pipeline.discover(Path(inbox))
+    def discover(params: dict | None = None, dag_run=None) -> list[str]:  # noqa: ANN001
+        year = params["year"] or pipeline.default_year(dag_run.logical_date or dag_run.run_after)
+        inbox = pipeline.resolve_inbox(year, params["inbox_root"], params["inbox"])
+        return pipeline.plan_batches(inbox, run_key=dag_run.run_id)
 
     @task
-    def extract(path: str) -> str:
-        return pipeline.extract_to_file(path)
+    def extract(batch: str) -> str:
+        return pipeline.extract_batch(batch)
 
-    @task
-    def load(record_paths: list[str]) -> dict[str, int]:
+    @task(pool=WRITER)
+    def load(batch_results: list[str]) -> dict[str, int]:
         # A slice fetches every mapped result in one call (iterating probes past the end).
-        return pipeline.load(list(record_paths[:]))
+        return pipeline.load_batches(list(batch_results[:]))
 
-    @task
+    @task(pool=WRITER)
     def transform_staging() -> None:
         pipeline.transform(pipeline.BEFORE_GATE)
 
-    @task
+    @task(pool=WRITER)
     def gate() -> dict[str, int]:
         result = pipeline.gate()
         return {"checked": result.n_checked, "passed": result.n_passed}
 
-    @task
+    @task(pool=WRITER)
     def transform_marts() -> None:
         pipeline.transform(pipeline.AFTER_GATE)
 
-    @task(outlets=[PUBLISHED])
+    @task(pool=WRITER, outlets=[PUBLISHED])
     def publish() -> str:
         return str(pipeline.publish())
 
-    records = extract.expand(path=discover(inbox="{{ params.inbox }}"))
-    load(records) >> transform_staging() >> gate() >> transform_marts() >> publish()
+    batch_results = extract.expand(batch=discover())
+    load(batch_results) >> transform_staging() >> gate() >> transform_marts() >> publish()
 
 
 xxgk_yearly_load()

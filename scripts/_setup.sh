@@ -35,9 +35,10 @@ ensure_python() {
     fi
 }
 
-# Debian packages the tests need besides Python 3.11 (none yet; e.g. libreoffice-writer-nogui
-# once a test reads a legacy .doc).  scripts/test installs the missing ones with apt-get.
-TEST_DEBIAN_PACKAGES=()
+# Debian packages the tests need besides Python 3.11; scripts/test installs the missing ones with
+# apt-get.  postgresql: tests/test_deploy_native.py runs Airflow's services on a PostgreSQL
+# metadata DB; docker-compose: tests/test_deploy.py validates docker-compose.yml (no engine needed).
+TEST_DEBIAN_PACKAGES=(postgresql docker-compose)
 
 ensure_debian_packages() {
     local missing=() p
@@ -79,10 +80,13 @@ airflow_migrate() {
     # Migrating an up-to-date database is a no-op, but it costs Airflow's start-up;
     # the stamp skips it until the Airflow version changes.
     local stamp="$AIRFLOW_HOME/.migrated" want
-    want="$(airflow version 2>/dev/null | tail -1)"
+    want="$(airflow version 2>/dev/null | tail -1) pools $(sha256sum "$XXGK_ROOT/deploy/pools.json" | cut -c1-16)"
     if [ ! -f "$AIRFLOW_HOME/airflow.db" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
         say "creating Airflow's metadata database in $AIRFLOW_HOME"
         airflow db migrate >"$AIRFLOW_HOME/db-migrate.log" 2>&1 \
+            || { tail -30 "$AIRFLOW_HOME/db-migrate.log" >&2; return 1; }
+        # The pool that keeps one writer on the DuckDB build DB (a scheduler waits for it).
+        airflow pools import "$XXGK_ROOT/deploy/pools.json" >>"$AIRFLOW_HOME/db-migrate.log" 2>&1 \
             || { tail -30 "$AIRFLOW_HOME/db-migrate.log" >&2; return 1; }
         echo "$want" >"$stamp"
     fi

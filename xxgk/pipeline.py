@@ -27,6 +27,8 @@ from warehouse import paths
 from xxgk.record import Report, Source, rejected
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from expectations.gate import GateResult
 
 log = logging.getLogger(__name__)
@@ -61,6 +63,13 @@ class RunSummary:
     n_passed: int
     published_db: Path
     quarantined: list[Quarantined] = field(default_factory=list)
+    # Published reports with a soft-identity (S1–S3) warning, and the warnings on them.
+    n_warned: int = 0
+    n_warnings: int = 0
+    # The gate's validation report (Great Expectations Data Docs) and the Parquet marts.
+    data_docs: Path | None = None
+    parquet_dir: Path | None = None
+    corrections: dict[str, int] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------- discover
@@ -172,6 +181,238 @@ def load(record_paths: Sequence[str]) -> dict[str, int]:
         con.close()
 
 
+# ------------------------------------------------------- at scale: batches of documents
+#
+# The DAG extracts in parallel over *batches* of documents (XXGK_BATCH_SIZE, 200 by default:
+# 50 000 reports make 250 mapped tasks, not 50 000), on Celery workers on other machines that
+# share the inbox and the warehouse directory.  Batches hand over through files in the
+# warehouse, never through DuckDB and never through big XComs:
+#
+#   <warehouse>/batches/<run>/<NNNNN>-<hash>.json           the batch: its document paths
+#   <warehouse>/batches/<run>/<NNNNN>-<hash>.journal        progress, one JSON line per event
+#   <warehouse>/batches/<run>/<NNNNN>-<hash>.records.json   the batch's record paths, when done
+#
+# A retried batch resumes after the documents its journal says are done.  A document that
+# was started but never finished by as many attempts as XXGK_DOCUMENT_ATTEMPTS (2) killed
+# its worker (killed for its memory, a crash in a native library): the next attempt
+# writes a rejected record saying so instead of trying it again, so the batch completes and
+# the document is reported, not dropped.  The single loader then stages the records in
+# chunks (XXGK_LOAD_CHUNK, each a load of its own, in document order, so memory stays flat);
+# staging skips documents it already holds, so every step can be run again after a kill.
+
+DEFAULT_BATCH_SIZE = 200
+DEFAULT_DOCUMENT_ATTEMPTS = 2
+DEFAULT_LOAD_CHUNK = 1000
+
+
+def default_year(when: datetime) -> int:
+    """The report year a run loads by default: the year before its date, in China's time.
+
+    Reports for year Y are published in the first months of Y + 1.  (Airflow hands dates in
+    UTC, where a run before 08:00 on 1 January in Beijing still falls in the year before.)
+    """
+    from zoneinfo import ZoneInfo
+
+    if when.tzinfo is not None:
+        when = when.astimezone(ZoneInfo("Asia/Shanghai"))
+    return when.year - 1
+
+
+def resolve_inbox(year: int, inbox_root: str | None, inbox: str) -> Path:
+    """``<inbox_root>/<year>`` when that folder exists, else ``inbox``."""
+    if inbox_root:
+        by_year = Path(inbox_root) / str(year)
+        if by_year.is_dir():
+            return by_year
+    return Path(inbox)
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    number = int(value)
+    if number < 1:
+        raise ValueError(f"{name}={value}: must be a whole number of at least 1")
+    return number
+
+
+def batch_size() -> int:
+    return _env_int("XXGK_BATCH_SIZE", DEFAULT_BATCH_SIZE)
+
+
+def batches_dir(run_key: str) -> Path:
+    import re
+
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_key).strip("._") or "run"
+    path = paths.warehouse_dir() / "batches" / safe
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def plan_batches(inbox: Path, run_key: str, size: int | None = None) -> list[str]:
+    """Discover the inbox and split it into batch files of ``size`` documents; return their paths.
+
+    A batch's file name holds a hash of its documents, so planning the same inbox again in the
+    same run gives the same files (and a retried batch finds its journal).
+    """
+    size = size or batch_size()
+    documents = discover(inbox)
+    folder = batches_dir(run_key)
+    n = (len(documents) + size - 1) // size
+    manifests = []
+    for index in range(n):
+        chunk = documents[index * size:(index + 1) * size]
+        digest = hashlib.sha256("\n".join(chunk).encode()).hexdigest()[:12]
+        target = folder / f"{index + 1:05d}-{digest}.json"
+        if not target.exists():
+            _write_atomically(target, json.dumps(
+                {"run": run_key, "inbox": str(inbox), "batch": index + 1, "of": n,
+                 "documents": chunk}, ensure_ascii=False, indent=1))
+        manifests.append(str(target))
+    log.info("planned %d batches of at most %d documents (%d documents) in %s",
+             n, size, len(documents), folder)
+    return manifests
+
+
+def extract_batch(manifest: str) -> str:
+    """Extract every document of a batch to its record file; return the batch's result file.
+
+    Touches no database.  Safe to run again: documents done by an earlier attempt are skipped.
+    """
+    batch_file = Path(manifest)
+    batch = json.loads(batch_file.read_text(encoding="utf-8"))
+    documents: list[str] = batch["documents"]
+    journal = batch_file.with_suffix(".journal")
+    started, done = _read_journal(journal)
+    attempts = _env_int("XXGK_DOCUMENT_ATTEMPTS", DEFAULT_DOCUMENT_ATTEMPTS)
+    records: list[str] = []
+    resumed = died = 0
+    for i, document in enumerate(documents):
+        record = done.get(i)
+        if record and Path(record).exists():
+            records.append(record)
+            resumed += 1
+            continue
+        if started.get(i, 0) >= attempts:
+            # Every earlier attempt died on this document: report it instead of dying again.
+            record = _write_record(_worker_died_record(Path(document), started[i]))
+            died += 1
+        else:
+            if records:
+                _maybe_crash_for_test(batch_file)
+            _append_journal(journal, {"event": "start", "i": i, "document": document})
+            try:
+                record = extract_to_file(document)
+            except BaseException:
+                # An exception (a full disk, Airflow's SIGTERM or time-out) is not a dead
+                # worker: only an attempt that vanished without a word counts against the document.
+                _append_journal(journal, {"event": "abort", "i": i})
+                raise
+        _append_journal(journal, {"event": "done", "i": i, "record": record})
+        records.append(record)
+    result = batch_file.with_suffix(".records.json")
+    _write_atomically(result, json.dumps(
+        {"batch": batch.get("batch"), "documents": len(documents), "records": records},
+        ensure_ascii=False, indent=1))
+    log.info("batch %s/%s: %d documents, %d resumed from an earlier attempt, %d reported as "
+             "killing their worker -> %s", batch.get("batch"), batch.get("of"), len(documents),
+             resumed, died, result.name)
+    return str(result)
+
+
+def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, int]:
+    """Stage the records of every finished batch, in chunks; the one writer of the build DB."""
+    chunk = chunk or _env_int("XXGK_LOAD_CHUNK", DEFAULT_LOAD_CHUNK)
+    record_paths: list[str] = []
+    n_documents = 0
+    for result in results:
+        batch = json.loads(Path(result).read_text(encoding="utf-8"))
+        if len(batch["records"]) != batch["documents"]:
+            raise RuntimeError(f"{result}: {len(batch['records'])} records for "
+                               f"{batch['documents']} documents")
+        n_documents += batch["documents"]
+        record_paths.extend(batch["records"])
+    # The same bytes under two names are one document (one record, keyed by sha256).
+    unique = list(dict.fromkeys(record_paths))
+    totals: Counter[str] = Counter()
+    for start in range(0, len(unique), chunk):
+        totals.update(load(unique[start:start + chunk]))
+    totals["documents"] = n_documents
+    totals["batches"] = len(results)
+    if totals["new_documents"] + totals["already_staged"] != len(unique):
+        raise RuntimeError(f"staged {dict(totals)} for {len(unique)} records")
+    log.info("loaded %d batches: %s", len(results), dict(totals))
+    return dict(totals)
+
+
+def _read_journal(journal: Path) -> tuple[dict[int, int], dict[int, str]]:
+    """How often each document's worker died on it, and the finished documents' records."""
+    started: Counter[int] = Counter()
+    done: dict[int, str] = {}
+    if journal.exists():
+        for line in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by the kill
+            if event.get("event") == "start":
+                started[event["i"]] += 1
+            elif event.get("event") == "abort":
+                started[event["i"]] -= 1
+            elif event.get("event") == "done":
+                done[event["i"]] = event["record"]
+    return {i: n for i, n in started.items() if i not in done}, done
+
+
+def _append_journal(journal: Path, event: dict[str, object]) -> None:
+    with journal.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(event, ensure_ascii=False) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _write_record(record: Report) -> str:
+    target = paths.records_dir() / f"{record.source.sha256}.json"
+    _write_atomically(target, record.to_json())
+    return str(target)
+
+
+def _worker_died_record(document: Path, attempts: int) -> Report:
+    try:
+        data = document.read_bytes()
+    except OSError:
+        data = f"unreadable:{document}".encode()
+    source = Source(path=str(document), sha256=hashlib.sha256(data).hexdigest(),
+                    format=_sniff_format(data))
+    log.error("%s killed its worker on %d attempts: reported as rejected", document, attempts)
+    return rejected(source, "worker_died",
+                    f"the worker extracting this document died on {attempts} attempts "
+                    "(killed, out of memory or crashed) before it finished")
+
+
+def _maybe_crash_for_test(batch_file: Path) -> None:
+    """Fault injection for the tests: ``XXGK_TEST_CRASH_ONCE=<flag file>[:exit]``.
+
+    The first batch to get here (after its first document) creates the flag file and raises,
+    or with ``:exit`` ends its process at once like a killed worker; later attempts go on.
+    """
+    spec = os.environ.get("XXGK_TEST_CRASH_ONCE")
+    if not spec:
+        return
+    flag = spec.removesuffix(":exit")
+    try:
+        fd = os.open(flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        return
+    os.write(fd, f"{batch_file}\n".encode())
+    os.close(fd)
+    log.error("XXGK_TEST_CRASH_ONCE: crashing in %s", batch_file.name)
+    if spec.endswith(":exit"):
+        os._exit(3)
+    raise RuntimeError(f"XXGK_TEST_CRASH_ONCE: simulated crash in {batch_file.name}")
+
+
 # ----------------------------------------------------- transform, gate, publish
 
 def transform(select: str | None = None) -> None:
@@ -185,20 +426,37 @@ def transform(select: str | None = None) -> None:
 
 
 def gate() -> GateResult:
-    """Check every staged report's identities; results go to ``staging.gate_*``."""
-    from expectations.gate import run_gate
+    """Check every staged report's identities; results go to ``staging.gate_*``.
+
+    A failing report is quarantined, not fatal; raises ``SystemicGateError`` when the load as a
+    whole is wrong (``XXGK_GATE_MAX_FAIL_SHARE`` of it failing, from ``XXGK_GATE_MIN_REPORTS``
+    documents), which fails the run and the Airflow task.
+    """
+    from expectations.gate import check_systemic, run_gate
 
     result = run_gate()
-    log.info("gate: %d of %d reports passed", result.n_passed, result.n_checked)
+    log.info("gate: %d of %d reports passed, %d published with warnings", result.n_passed,
+             result.n_checked, len(result.warned_documents))
+    log.info("gate: validation report (Great Expectations Data Docs): %s",
+             result.data_docs or "not built (see the error above)")
+    check_systemic(result)
     return result
 
 
 def publish() -> Path:
-    """Copy the marts into a new file and rename it over the published database."""
+    """Check the built marts, then publish them as a new publication (database and Parquet).
+
+    Raises ``MartsCheckError`` (nothing is published) when the marts break what the gate
+    guarantees, e.g. a fact table empty although reports passed.
+    """
+    from expectations.gate import require_marts
+    from warehouse.publish import parquet_dir
     from warehouse.publish import publish as publish_marts
 
+    check = require_marts()
     published = publish_marts()
-    log.info("published %s", published)
+    log.info("published %s (Parquet: %s; validation report: %s)", published, parquet_dir(),
+             check.data_docs)
     return published
 
 
@@ -217,6 +475,8 @@ def run(inbox: Path | None = None) -> RunSummary:
     result = gate()
     transform(AFTER_GATE)
     published = publish()
+    from warehouse.publish import parquet_dir
+
     records = [json.loads(Path(p).read_text(encoding="utf-8")) for p in record_paths]
     return RunSummary(
         n_documents=len(documents),
@@ -226,7 +486,24 @@ def run(inbox: Path | None = None) -> RunSummary:
         n_passed=result.n_passed,
         published_db=published,
         quarantined=quarantined([r["source"]["sha256"] for r in records]),
+        n_warned=len(result.warned_documents),
+        n_warnings=len(result.warnings),
+        data_docs=result.data_docs,
+        parquet_dir=parquet_dir(),
+        corrections=_correction_counts(),
     )
+
+
+def _correction_counts() -> dict[str, int]:
+    """Reviewers' corrections staged by this run, by status (``warehouse.corrections``)."""
+    import duckdb
+
+    con = duckdb.connect(str(paths.build_db()), read_only=True)
+    try:
+        return dict(con.execute("select status, count(*) from staging.corrections "
+                                "group by status order by status").fetchall())
+    finally:
+        con.close()
 
 
 def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> list[Quarantined]:
@@ -275,9 +552,19 @@ def format_summary(summary: RunSummary) -> str:
         f"staged:      {summary.loaded.get('new_documents', 0)} new, "
         f"{summary.loaded.get('already_staged', 0)} already staged",
         f"gate:        {summary.n_passed} of {summary.n_checked} reports passed",
-        f"published:   {summary.published_db}",
-        f"quarantined: {len(summary.quarantined)}",
+        f"warnings:    {summary.n_warned} published report(s) with {summary.n_warnings} "
+        "soft-identity warning(s) (marts.report_warnings)",
     ]
+    if summary.corrections:
+        lines.append("corrections: " + ", ".join(f"{n} {status}" for status, n in
+                                                 sorted(summary.corrections.items())))
+    lines += [
+        f"published:   {summary.published_db}",
+    ]
+    if summary.parquet_dir is not None:
+        lines.append(f"parquet:     {summary.parquet_dir}")
+    lines.append(f"data docs:   {summary.data_docs or 'not built (see the log)'}")
+    lines.append(f"quarantined: {len(summary.quarantined)}")
     for q in summary.quarantined:
         lines.append(f"  - {Path(q.source_path).name} ({q.org_name or '?'} {q.year or '?'}, "
                      f"{q.status}): {q.reason}")
@@ -285,7 +572,8 @@ def format_summary(summary: RunSummary) -> str:
 
 
 def main(inbox: Path | None = None) -> int:
-    """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal)."""
+    """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
+    failed as a whole (a systemic gate failure, marts that must not be published, a crash)."""
     if inbox is not None and not inbox.exists():
         print(f"xxgk run: {inbox}: no such file or folder", file=sys.stderr)
         return 2
