@@ -11,11 +11,11 @@ turns it into candidate readings.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from extractors.text import DocText
-from extractors.values import (Candidate, Token, cell_candidates, is_run, read_cells,
-                               run_candidates, trim_segment)
+from extractors.values import (Candidate, Token, cell_candidates, is_run, label_line_candidate,
+                               read_cells, run_candidates, trim_segment)
 from xxgk import template
 from xxgk.record import Problem
 
@@ -233,4 +233,8 @@ def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups:
         candidates = run_candidates(text, start, groups, balanced, decimal or [])
     else:
         candidates = cell_candidates(read_cells(text, start), sum(groups))
+        by_line = label_line_candidate(text, start, sum(groups))
+        if by_line is not None and by_line.tokens != candidates[0].tokens:
+            # Prefer the label line's own cells; the other readings stay for the identities.
+            candidates = [by_line] + [replace(c, rank=c.rank + 1) for c in candidates]
     return RowText(table, row, candidates, doc.where(start), run)

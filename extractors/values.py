@@ -158,6 +158,32 @@ def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
     return out
 
 
+def label_line_candidate(text: str, start: int, n: int) -> Candidate | None:
+    """The row read as the last ``n`` cells of its label's line.
+
+    In a tab layout the value cells end the label's line, so when the line is
+    at least ``n`` cells wide its last ``n`` cells are the values, blanks
+    included, wherever they are (a blank first cell: P1 on 自然人).
+    """
+    first, _, rest = text.partition("\n")
+    if "\t" not in first or re.search(r"\d", rest):
+        return None
+    fields = first.split("\t")[1:]  # the first field is the rest of the label
+    while fields and not fields[-1].strip():
+        fields.pop()
+    if len(fields) < n or any(re.search(r"\d", f) for f in fields[:-n]):
+        return None
+    offset = start + len(first) - len("\t".join(fields[-n:]))
+    tokens: list[Token | None] = []
+    for field in fields[-n:]:
+        cell = read_cells(field, offset)
+        if len(cell) > 1:
+            return None
+        tokens.append(cell[0] if cell else None)
+        offset += len(field) + 1
+    return Candidate(tuple(tokens), "cells")
+
+
 def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
                    decimal_parts: Sequence[bool] = ()) -> list[Candidate]:
     """Readings of values run together.

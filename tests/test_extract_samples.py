@@ -94,7 +94,9 @@ def test_seed_004_split_table_and_short_row(reports):
     assert values(r, "s2.art20_1", "regulations") == []
     assert values(r, "s3", "denied_internal_affairs") == [0] * 7
     assert values(r, "s3", "carried_to_next_year") == [0] * 7
-    assert [c.id for c in r.cells if c.imputed] == ["s3/carried_to_next_year/total"]
+    # Which of the 7 cells is the missing one cannot be told; H1 proves it is 0 wherever it is.
+    imputed = [c.id for c in r.cells if c.imputed]
+    assert len(imputed) == 1 and imputed[0].startswith("s3/carried_to_next_year/")
     assert values(r, "s4", "review") == [0] * 5
 
 
