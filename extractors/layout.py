@@ -26,7 +26,7 @@ S3_FIRST_ROW = re.compile(r"本年新收")
 S3_SECOND_ROW = re.compile(r"上年结转")
 S4_HEAD = re.compile(r"(?:因?政府信息公开(?:工作)?(?:被申请)?)?行政法?复议[、,和]?(?:提起)?行政诉讼|(?:政府信息公开)?行政复议")
 S4_LAST_HEADER = re.compile(r"总计|尚未审结|复议后起诉")
-S5_HEAD = re.compile(r"存在的?主要问题|存在问题|主要问题及改进")
+S5_HEAD = re.compile(r"(?:政府信息公开(?:工作)?)?(?:存在的?主要问题|存在问题|主要问题及改进)")
 S2_ROW_END = re.compile(r"第二十条|信息内容")
 # What may stand before a title on its line: a heading number ("3 ", "### 4", "四、").
 _HEADING_PREFIX = re.compile(r"[\s\d一二三四五六七八九十、.()]*")
@@ -197,9 +197,10 @@ def _read_s4(doc: DocText, start: int, layout: Layout) -> None:
     values_from = headers[-1].end() if headers else start
     seg_start = _after(doc, values_from)
     seg_end = _section_start(doc, end_compact) if end_compact < len(compact) else len(doc.text)
-    text = trim_segment(doc.text[seg_start:seg_end])
-    row = _row_text(doc, "s4", "*", text, seg_start, [5, 5, 5], True)
-    if whole := _full_width_line(text, seg_start, 15):
+    raw = doc.text[seg_start:seg_end]
+    row = _row_text(doc, "s4", "*", trim_segment(raw), seg_start, [5, 5, 5], True)
+    # Untrimmed: trailing blank cells count here.
+    if whole := _full_width_line(raw, seg_start, 15):
         # The one values row with a cell for each of the 15 columns: blanks
         # keep their places, even leading ones (P1 on 行政复议).
         row.candidates = [Candidate(whole, "cells")]
