@@ -5,14 +5,34 @@ the labelled cells and the documents from the build database into pandas, valida
 the suites of ``expectations.suites`` in an ephemeral Great Expectations context (pandas frames:
 GX over duckdb-engine is broken upstream), maps every unexpected row back to its document and
 writes the verdict to ``staging.gate_results`` / ``staging.gate_failures``, which the marts read.
+Values are read after the reviewers' corrections (``warehouse.corrections``).
 
-DuckDB is opened once to read and once to write, and closed in between, so the gate holds no
-lock while Great Expectations runs.
+Then, with the verdicts written, it validates the soft identities S1–S3 among the current reports
+(``intermediate.int_soft_identity_residuals``) and writes the failing ones to
+``staging.gate_warnings``: those reports are published with a warning attached.
+
+Every run writes a validation report, Great Expectations Data Docs, to
+``<warehouse>/data_docs/index.html`` (``GateResult.data_docs``); the validation results behind
+it are kept in ``<warehouse>/gx/validations`` for the last ``XXGK_DATA_DOCS_KEEP_RUNS`` runs.
+
+A report failing the gate is quarantined, never fatal.  What is fatal (``SystemicGateError``,
+raised by ``check_systemic``, which ``xxgk.pipeline.gate`` calls) is a load that is wrong as a
+whole: more than ``XXGK_GATE_MAX_FAIL_SHARE`` (default 0.5) of the documents of the load not
+passing (failed the gate, or rejected by the extractor), once the load has at least
+``XXGK_GATE_MIN_REPORTS`` (default 20) documents.  "The load" is every document loaded since the
+gate's last run that did not stop the load (``staging.gate_state``), so a load staged in chunks
+counts as one and a retry of a stopped load is stopped again.  ``check_marts`` checks the built marts before publication (``MartsCheckError``).
+
+DuckDB is opened to read and to write, and closed in between, so the gate holds no lock while
+Great Expectations runs.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import shutil
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -23,13 +43,23 @@ from typing import Any
 import duckdb
 import great_expectations as gx
 import pandas as pd
+from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import (
     DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
 
-from expectations.suites import Frame, GateSuite, gate_suites
+from expectations.suites import (
+    FACT_TABLES, Frame, GateSuite, gate_suites, marts_suites, missing_cells, soft_identity_suites)
 from warehouse import paths, staging
 
 log = logging.getLogger(__name__)
+
+MAX_FAIL_SHARE_ENV = "XXGK_GATE_MAX_FAIL_SHARE"
+DEFAULT_MAX_FAIL_SHARE = 0.5
+MIN_REPORTS_ENV = "XXGK_GATE_MIN_REPORTS"
+DEFAULT_MIN_REPORTS = 20
+DATA_DOCS_KEEP_ENV = "XXGK_DATA_DOCS_KEEP_RUNS"
+DEFAULT_DATA_DOCS_KEEP = 10
+DATA_DOCS_SITE = "xxgk"
 
 # Not rejected: a rejected record has no usable tables, so there is nothing to check or publish.
 _READS: Mapping[Frame, str] = {
@@ -66,9 +96,63 @@ _READS: Mapping[Frame, str] = {
     """,
 }
 
+_SOFT_READ = """
+    select *
+    from intermediate.int_soft_identity_residuals
+    order by anchor_document_id, check_id
+"""
+
+# "The load": the documents loaded after those the gate's last accepted run (one that did not
+# stop the load) covered; all of them the first time.  A load staged in chunks is one load; a
+# retry after a systemic failure sees the same load again, so it fails again until the cause is
+# fixed.  Only load times are compared, never the gate's clock with the loader's.
+_LOAD_READ = """
+    select documents.document_id, documents.status, documents.loaded_at
+    from staging.documents as documents
+    where documents.loaded_at > coalesce(
+        (select max(accepted_through) from staging.gate_state), '-infinity'::timestamp)
+"""
+
+_MARTS_READS: Mapping[Frame, str] = {
+    "published_reports": """
+        select document_id, body_id, report_year, template_version, passed_gate
+        from marts.dim_report
+        where is_current
+        order by document_id
+    """,
+    "published_cells": """
+        with current_reports as (select document_id from marts.dim_report where is_current),
+        facts as (
+            select 'fct_applications' as fact_table, document_id, body_id, report_year,
+                   's3/' || row_code || '/' || applicant_code as cell_id
+            from marts.fct_applications
+            union all
+            select 'fct_active_disclosure', document_id, body_id, report_year,
+                   table_code || '/' || row_code || '/' || measure_code
+            from marts.fct_active_disclosure
+            union all
+            select 'fct_review_litigation', document_id, body_id, report_year,
+                   's4/' || proceeding || '/' || outcome
+            from marts.fct_review_litigation
+        )
+        select facts.*, current_reports.document_id is not null as is_current_report
+        from facts
+        left join current_reports on facts.document_id = current_reports.document_id
+        order by fact_table, document_id, cell_id
+    """,
+}
+
 
 class GateError(RuntimeError):
     """The gate could not decide (an expectation raised instead of answering)."""
+
+
+class SystemicGateError(RuntimeError):
+    """The load is wrong as a whole (not one bad report): the run must fail, loudly."""
+
+
+class MartsCheckError(RuntimeError):
+    """The built marts break what the gate guarantees: they must not be published."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +168,43 @@ class GateFailure:
     difference: Decimal | None
 
 
+@dataclass(frozen=True)
+class GateWarning:
+    """A soft identity that does not hold, attached to one report it involves (``staging.gate_warnings``)."""
+
+    document_id: str
+    identity_id: str
+    check_id: str
+    anchor_document_id: str
+    document_ids: str
+    cells: str
+    lhs_value: Decimal | None
+    rhs_value: Decimal | None
+    difference: Decimal | None
+
+
+@dataclass(frozen=True)
+class LoadVerdict:
+    """How the documents of the load fared (what the systemic threshold looks at).
+
+    The load is every document loaded after those the gate's last accepted run covered.
+    """
+
+    loaded_at: datetime | None  # when its first document was loaded
+    n_documents: int
+    n_rejected: int
+    n_failed: int
+    failing_identities: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def n_not_passed(self) -> int:
+        return self.n_rejected + self.n_failed
+
+    @property
+    def share_not_passed(self) -> float:
+        return self.n_not_passed / self.n_documents if self.n_documents else 0.0
+
+
 @dataclass
 class GateResult:
     n_checked: int
@@ -93,6 +214,14 @@ class GateResult:
     success: bool
     # The GX validation result of each suite, by suite name (e.g. "xxgk_identity_H1").
     validations: dict[str, Any] = field(default_factory=dict)
+    # Soft identities (S1–S3) that do not hold, one per report involved; and their validations.
+    warnings: list[GateWarning] = field(default_factory=list)
+    soft_validations: dict[str, Any] = field(default_factory=dict)
+    load: LoadVerdict | None = None
+    # What is wrong with the load as a whole (check_systemic raises on it); empty normally.
+    systemic_problems: list[str] = field(default_factory=list)
+    # The Data Docs index of this run (None when they could not be built).
+    data_docs: Path | None = None
 
     @property
     def n_failed(self) -> int:
@@ -102,31 +231,110 @@ class GateResult:
     def failed_documents(self) -> set[str]:
         return {f.document_id for f in self.failures}
 
+    @property
+    def warned_documents(self) -> set[str]:
+        return {w.document_id for w in self.warnings}
 
-def run_gate(build_db: Path | None = None) -> GateResult:
-    """Validate every non-rejected document and record which passed."""
+
+@dataclass
+class MartsCheck:
+    problems: list[str]
+    validations: dict[str, Any] = field(default_factory=dict)
+    data_docs: Path | None = None
+
+
+# ------------------------------------------------------------------------------------ the gate
+
+def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
+             max_fail_share: float | None = None, min_reports: int | None = None) -> GateResult:
+    """Validate every non-rejected document, record which passed, then warn on S1–S3.
+
+    ``result.systemic_problems`` says whether the load as a whole is wrong (thresholds from
+    the arguments, else ``XXGK_GATE_MAX_FAIL_SHARE`` and ``XXGK_GATE_MIN_REPORTS``);
+    ``check_systemic`` raises on them.
+    """
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    share_limit, minimum = thresholds(max_fail_share, min_reports)
     db = Path(build_db) if build_db is not None else paths.build_db()
     with duckdb.connect(str(db), read_only=True) as con:
         frames = {name: con.sql(sql).df() for name, sql in _READS.items()}
+    frames["documents"] = _with_completeness(frames["documents"], frames["cells"])
+    run_id = _run_id("gate")
+    context = _context(data_docs)
     suites = gate_suites()
-    validations = _validate(frames, suites)
+    validations = _validate(context, frames, suites, run_id)
     failing = _failing_checks(frames, suites, validations)
     checked = list(frames["documents"]["document_id"])
     failures = _write(db, checked, failing)
     n_passed = len(set(checked) - {f.document_id for f in failures})
+
+    # Soft identities: among the current reports, which depend on the verdicts just written.
+    with duckdb.connect(str(db), read_only=True) as con:
+        soft_frames: dict[Frame, pd.DataFrame] = {"soft_residuals": con.sql(_SOFT_READ).df()}
+        load_frame = con.sql(_LOAD_READ).df()
+    soft = soft_identity_suites()
+    soft_validations = _validate(context, soft_frames, soft, run_id, "xxgk_build_soft")
+    warnings = _write_warnings(db, _failing_soft_checks(soft, soft_validations))
+
     result = GateResult(n_checked=len(checked), n_passed=n_passed, failures=failures,
-                        success=all(v.success for v in validations.values()), validations=validations)
-    log.info("gate: %d checked, %d passed, %d failing checks", result.n_checked, result.n_passed,
-             len(result.failures))
+                        success=all(v.success for v in validations.values()), validations=validations,
+                        warnings=warnings, soft_validations=soft_validations,
+                        load=_load_verdict(load_frame, failures))
+    result.systemic_problems = systemic_problems(result, share_limit, minimum)
+    _write_state(db, started, result)
+    if data_docs:
+        result.data_docs = _build_data_docs(context)
+    log.info("gate: %d checked, %d passed, %d failing checks, %d warnings on %d reports",
+             result.n_checked, result.n_passed, len(result.failures), len(result.warnings),
+             len(result.warned_documents))
+    if result.data_docs:
+        log.info("gate: validation report (Great Expectations Data Docs): %s", result.data_docs)
     return result
 
 
-def _validate(frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateSuite]) -> dict[str, Any]:
+def _with_completeness(documents: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """Add n_missing_cells and missing_cells (comma-separated) to the documents frame."""
+    present = cells.groupby("document_id")["cell_id"].agg(frozenset).to_dict() if len(cells) else {}
+    missing = [missing_cells(version if isinstance(version, str) else None, present.get(doc, frozenset()))
+               for doc, version in zip(documents["document_id"], documents["template_version"])]
+    out = documents.copy()
+    out["n_missing_cells"] = [len(m) for m in missing]
+    out["missing_cells"] = [",".join(m) for m in missing]
+    return out
+
+
+def _run_id(kind: str) -> RunIdentifier:
+    now = datetime.now(timezone.utc)
+    return RunIdentifier(run_name=f"{kind}-{now:%Y%m%dT%H%M%S.%fZ}", run_time=now)
+
+
+def _context(data_docs: bool) -> Any:
+    """An ephemeral GX context; with data_docs, its validation results and site are files."""
+    stores = dict(InMemoryStoreBackendDefaults().stores)
+    sites: dict[str, Any] = {}
+    if data_docs:
+        warehouse = paths.warehouse_dir()
+        stores["validation_results_store"] = {
+            "class_name": "ValidationResultsStore",
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(_validations_dir(warehouse))}}
+        sites[DATA_DOCS_SITE] = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
+                              "base_directory": str(data_docs_dir(warehouse))},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
+    return gx.get_context(mode="ephemeral", project_config=DataContextConfig(
+        stores=stores, expectations_store_name="expectations_store",
+        validation_results_store_name="validation_results_store",
+        checkpoint_store_name="checkpoint_store", data_docs_sites=sites,
+        analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False)))
+
+
+def _validate(context: Any, frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateSuite],
+              run_id: RunIdentifier, source_name: str = "xxgk_build") -> dict[str, Any]:
     """Run each suite on its slice of its frame; results by suite name."""
-    context = gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False,
-        progress_bars=ProgressBarsConfig(globally=False)))
-    source = context.data_sources.add_pandas("xxgk_build")
+    source = context.data_sources.add_pandas(source_name)
     batches: dict[Frame, Any] = {}
     results: dict[str, Any] = {}
     for gs in suites:
@@ -139,9 +347,22 @@ def _validate(frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateSuite])
         definition = context.validation_definitions.add(gx.ValidationDefinition(
             name=gs.name, data=batches[gs.frame], suite=context.suites.add(gs.suite)))
         results[gs.name] = definition.run(
-            batch_parameters={"dataframe": frame},
+            batch_parameters={"dataframe": frame}, run_id=run_id,
             result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(gs.keys)})
     return results
+
+
+def _unexpected(gs: GateSuite, validation: Any) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
+    """(expectation meta, unexpected row keys) of every failing expectation of a suite."""
+    for res in validation.results:
+        if _raised(res.exception_info):
+            raise GateError(f"{gs.name}: {res.expectation_config.type} raised: "
+                            f"{_message(res.exception_info)}")
+        if res.success:
+            continue
+        meta = res.expectation_config.meta or {}
+        for key in res.result.get("unexpected_index_list") or []:
+            yield meta, key
 
 
 def _failing_checks(frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateSuite],
@@ -149,28 +370,31 @@ def _failing_checks(frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateS
     """(document_id, identity_id, equation_id, cells) of every unexpected row, one per check."""
     cells_of = {(d, e): c for d, e, c in
                 frames["residuals"][["document_id", "equation_id", "cells"]].itertuples(index=False)}
+    missing_of = dict(zip(frames["documents"]["document_id"], frames["documents"]["missing_cells"]))
     rows: dict[tuple[str, str], dict[str, str]] = {}
     for gs in suites:
-        for res in validations[gs.name].results:
-            if _raised(res.exception_info):
-                raise GateError(f"{gs.name}: {res.expectation_config.type} raised: "
-                                f"{_message(res.exception_info)}")
-            if res.success:
-                continue
-            meta = res.expectation_config.meta or {}
-            for key in res.result.get("unexpected_index_list") or []:
-                document_id = str(key["document_id"])
-                if gs.frame == "residuals":
-                    equation_id = str(key["equation_id"])
-                    cells = cells_of[(document_id, equation_id)]
-                elif gs.frame == "cells":
+        for meta, key in _unexpected(gs, validations[gs.name]):
+            document_id = str(key["document_id"])
+            identity_id = str(meta["identity_id"])
+            if identity_id == "DQ":
+                equation_id = f"DQ:{meta['check']}"
+                if gs.frame == "cells":
                     cells = str(key["cell_id"])
-                    equation_id = f"H7:{cells}"
+                elif gs.frame == "residuals":
+                    cells = cells_of.get((document_id, str(key["equation_id"])), "")
+                elif meta.get("cells_column") == "missing_cells":
+                    cells = missing_of.get(document_id, "")
                 else:
-                    equation_id, cells = f"DQ:{meta['check']}", ""
-                rows.setdefault((document_id, equation_id), {
-                    "document_id": document_id, "identity_id": str(meta["identity_id"]),
-                    "equation_id": equation_id, "cells": cells})
+                    cells = ""
+            elif gs.frame == "residuals":
+                equation_id = str(key["equation_id"])
+                cells = cells_of[(document_id, equation_id)]
+            else:  # H7, on the cells frame
+                cells = str(key["cell_id"])
+                equation_id = f"H7:{cells}"
+            rows.setdefault((document_id, equation_id), {
+                "document_id": document_id, "identity_id": identity_id,
+                "equation_id": equation_id, "cells": cells})
     return pd.DataFrame(list(rows.values()),
                         columns=["document_id", "identity_id", "equation_id", "cells"])
 
@@ -226,6 +450,234 @@ def _write(db: Path, checked: list[str], failing: pd.DataFrame) -> list[GateFail
         """).fetchall()
     return [GateFailure(*row) for row in rows]
 
+
+def _failing_soft_checks(suites: Iterable[GateSuite], validations: Mapping[str, Any]) -> pd.DataFrame:
+    rows = {}
+    for gs in suites:
+        for _meta, key in _unexpected(gs, validations[gs.name]):
+            anchor, check_id = str(key["anchor_document_id"]), str(key["check_id"])
+            rows[(anchor, check_id)] = {"anchor_document_id": anchor, "check_id": check_id}
+    return pd.DataFrame(list(rows.values()), columns=["anchor_document_id", "check_id"])
+
+
+def _write_warnings(db: Path, failing: pd.DataFrame) -> list[GateWarning]:
+    """Replace every warning: they depend on which reports are current, which any load changes."""
+    with staging.connect(db) as con:
+        con.register("failing_soft", failing)
+        con.execute("begin")
+        try:
+            con.execute("delete from staging.gate_warnings")
+            con.execute("""
+                insert into staging.gate_warnings
+                select
+                    involved.document_id,
+                    residuals.identity_id,
+                    residuals.equation_id,
+                    residuals.check_id,
+                    residuals.anchor_document_id,
+                    residuals.document_ids,
+                    residuals.report_years,
+                    residuals.relation,
+                    residuals.lhs_value,
+                    residuals.rhs_value,
+                    residuals.difference,
+                    residuals.cells,
+                    residuals.description
+                from failing_soft
+                inner join intermediate.int_soft_identity_residuals as residuals
+                    on failing_soft.anchor_document_id = residuals.anchor_document_id
+                    and failing_soft.check_id = residuals.check_id
+                cross join unnest(string_split(residuals.document_ids, ',')) as involved(document_id)
+            """)
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+        rows = con.execute("""
+            select document_id, identity_id, check_id, anchor_document_id, document_ids, cells,
+                   lhs_value, rhs_value, difference
+            from staging.gate_warnings
+            order by document_id, check_id
+        """).fetchall()
+    return [GateWarning(*row) for row in rows]
+
+
+def _write_state(db: Path, started: datetime, result: GateResult) -> None:
+    """Remember this run; a run without systemic problems closes the load."""
+    load = result.load or LoadVerdict(None, 0, 0, 0)
+    with staging.connect(db) as con:
+        previous = con.execute("select max(accepted_through) from staging.gate_state").fetchall()[0][0]
+        loaded = con.execute("select max(loaded_at) from staging.documents").fetchall()[0][0]
+        accepted = previous if result.systemic_problems else (loaded or previous)
+        con.execute("begin")
+        try:
+            con.execute("delete from staging.gate_state")
+            con.execute("insert into staging.gate_state values (?, ?, ?, ?, ?)",
+                        [started, accepted, load.n_documents, load.n_not_passed,
+                         "\n".join(result.systemic_problems) or None])
+            con.execute("commit")
+        except Exception:
+            con.execute("rollback")
+            raise
+
+
+def _load_verdict(load: pd.DataFrame, failures: list[GateFailure]) -> LoadVerdict:
+    if not len(load):
+        return LoadVerdict(None, 0, 0, 0)
+    documents = set(load["document_id"])
+    rejected = set(load.loc[load["status"] == "rejected", "document_id"])
+    failed = {f.document_id for f in failures if f.document_id in documents}
+    # Reports of the load failing each identity (or DQ), most frequent first.
+    by_identity = Counter(identity for _doc, identity in
+                          {(f.document_id, f.identity_id) for f in failures if f.document_id in documents})
+    return LoadVerdict(pd.Timestamp(load["loaded_at"].min()).to_pydatetime(), len(documents),
+                       len(rejected), len(failed - rejected), dict(by_identity.most_common()))
+
+
+# -------------------------------------------------------------------- systemic problems
+
+def _env_number(name: str, default: float, kind: type) -> Any:
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a {'number' if kind is float else 'whole number'}") from None
+    return value
+
+
+def thresholds(max_fail_share: float | None = None, min_reports: int | None = None) -> tuple[float, int]:
+    """(max share of a load that may fail, minimum size of a load for the share to count).
+
+    Arguments win over ``XXGK_GATE_MAX_FAIL_SHARE`` and ``XXGK_GATE_MIN_REPORTS``.
+    """
+    share = (_env_number(MAX_FAIL_SHARE_ENV, DEFAULT_MAX_FAIL_SHARE, float)
+             if max_fail_share is None else max_fail_share)
+    if not 0 <= share <= 1:
+        raise ValueError(f"{MAX_FAIL_SHARE_ENV}={share} must be between 0 and 1")
+    minimum = _env_number(MIN_REPORTS_ENV, DEFAULT_MIN_REPORTS, int) if min_reports is None else min_reports
+    if minimum < 1:
+        raise ValueError(f"{MIN_REPORTS_ENV}={minimum} must be at least 1")
+    return share, minimum
+
+
+def systemic_problems(result: GateResult, max_fail_share: float | None = None,
+                      min_reports: int | None = None) -> list[str]:
+    """What is wrong with the load as a whole (empty when only single reports failed)."""
+    share, minimum = thresholds(max_fail_share, min_reports)
+    load = result.load
+    problems = []
+    if load is not None and load.n_documents >= minimum and load.share_not_passed > share:
+        top = ", ".join(f"{identity} ({n})" for identity, n in list(load.failing_identities.items())[:5])
+        problems.append(
+            f"{load.n_not_passed} of the {load.n_documents} documents of this load did not "
+            f"pass ({load.n_failed} failed the gate, {load.n_rejected} were rejected by the "
+            f"extractor): {load.share_not_passed:.0%}, more than the {share:.0%} allowed "
+            f"({MAX_FAIL_SHARE_ENV}, counted from {minimum} documents, {MIN_REPORTS_ENV}). "
+            "A whole load failing points at the extractor, the template or the inbox, not at "
+            "the reports." + (f" Failing checks by reports: {top}." if top else ""))
+    return problems
+
+
+def check_systemic(result: GateResult) -> None:
+    """Raise ``SystemicGateError`` when the load as a whole is wrong (``result.systemic_problems``)."""
+    problems = result.systemic_problems
+    if problems:
+        where = f"\nValidation report: {result.data_docs}" if result.data_docs else ""
+        raise SystemicGateError("the gate stopped the load:\n  " + "\n  ".join(problems) + where)
+
+
+# -------------------------------------------------------------------- before publication
+
+def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> MartsCheck:
+    """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic."""
+    db = Path(build_db) if build_db is not None else paths.build_db()
+    with duckdb.connect(str(db), read_only=True) as con:
+        frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _MARTS_READS.items()}
+        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
+    reports, cells = frames["published_reports"], frames["published_cells"]
+    present = cells.groupby("document_id")["cell_id"].agg(frozenset).to_dict() if len(cells) else {}
+    reports = reports.copy()
+    reports["n_missing_cells"] = [
+        len(missing_cells(version if isinstance(version, str) else None, present.get(doc, frozenset())))
+        for doc, version in zip(reports["document_id"], reports["template_version"])]
+    frames["published_reports"] = reports
+    frames["published_tables"] = pd.DataFrame({
+        "table_name": list(counts), "n_rows": list(counts.values()),
+        "is_empty_but_reports_passed": [n == 0 and len(reports) > 0 for n in counts.values()]})
+
+    context = _context(data_docs)
+    suites = marts_suites()
+    validations = _validate(context, frames, suites, _run_id("publication"), "xxgk_marts")
+    problems = []
+    for gs in suites:
+        found: dict[str, list[dict[str, Any]]] = {}
+        for meta, key in _unexpected(gs, validations[gs.name]):
+            found.setdefault(str(meta["check"]), []).append(key)
+        for check, keys in found.items():
+            example = ", ".join(f"{k}={v}" for k, v in keys[0].items())
+            problems.append(f"{gs.name}: {check} fails for {len(keys)} row(s), e.g. {example}")
+    check = MartsCheck(problems, validations)
+    if data_docs:
+        check.data_docs = _build_data_docs(context)
+    if problems:
+        log.error("the marts break what the gate guarantees:\n  %s", "\n  ".join(problems))
+    return check
+
+
+def require_marts(build_db: Path | None = None) -> MartsCheck:
+    """``check_marts``, raising ``MartsCheckError`` when the marts must not be published."""
+    check = check_marts(build_db)
+    if check.problems:
+        where = f"\nValidation report: {check.data_docs}" if check.data_docs else ""
+        raise MartsCheckError("the marts were not published, they break what the gate guarantees:\n  "
+                              + "\n  ".join(check.problems) + where)
+    return check
+
+
+# ---------------------------------------------------------------------------- Data Docs
+
+def data_docs_dir(warehouse: Path | None = None) -> Path:
+    return (warehouse or paths.warehouse_dir()) / "data_docs"
+
+
+def _validations_dir(warehouse: Path) -> Path:
+    return warehouse / "gx" / "validations"
+
+
+def _build_data_docs(context: Any) -> Path | None:
+    """Prune old validation results, build the site; the index path, or None if it failed.
+
+    The Data Docs are a report about the verdicts, not the verdicts: failing to build them is
+    logged, never fatal.
+    """
+    warehouse = paths.warehouse_dir()
+    try:
+        _prune_validations(warehouse, _env_number(DATA_DOCS_KEEP_ENV, DEFAULT_DATA_DOCS_KEEP, int))
+        built = context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        index = data_docs_dir(warehouse) / "index.html"
+        log.debug("data docs built: %s", built)
+        return index if index.exists() else None
+    except Exception as exc:  # noqa: BLE001 - a report, not a verdict
+        log.error("could not build the Data Docs in %s: %s", data_docs_dir(warehouse), exc, exc_info=True)
+        return None
+
+
+def _prune_validations(warehouse: Path, keep: int) -> None:
+    """Keep the results (and pages) of the last ``keep`` runs of each suite."""
+    store = _validations_dir(warehouse)
+    if not store.exists():
+        return
+    site = data_docs_dir(warehouse) / "validations"
+    for suite in (p for p in store.iterdir() if p.is_dir()):
+        runs = sorted((p for p in suite.iterdir() if p.is_dir()), key=lambda p: p.name)
+        for old in runs[:max(len(runs) - max(keep, 1), 0)]:
+            shutil.rmtree(old, ignore_errors=True)
+            shutil.rmtree(site / suite.name / old.name, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------- helpers
 
 def _raised(info: Any) -> bool:
     # GX reports an expectation that raised either directly or keyed by metric.

@@ -69,8 +69,9 @@ def test_publish_copies_only_the_marts(warehouse: Path) -> None:
     assert query(published, "select org_name from marts.dim_report order by report_id") == [
         ("中山市大涌镇",), ("平潭综合实验区",)]
     assert query(published, "select sum(value) from marts.fct_cells") == [(30,)]
-    # Nothing left beside it: no temporary file, no write-ahead log.
-    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "xxgk.duckdb"]
+    # Nothing left beside it: no temporary file, no write-ahead log; the publication is kept,
+    # with the marts as Parquet.
+    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "parquet", "publications", "xxgk.duckdb"]
 
 
 def test_publishing_again_changes_nothing_and_duplicates_nothing(warehouse: Path) -> None:
@@ -95,7 +96,8 @@ def test_a_failed_publish_keeps_the_old_database(warehouse: Path) -> None:
         publish()
 
     assert query(published, "select org_name from marts.dim_report") == [("a",)]
-    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "xxgk.duckdb"]
+    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "parquet", "publications", "xxgk.duckdb"]
+    assert len([p for p in (warehouse / "publications").iterdir() if not p.name.startswith(".")]) == 1
 
 
 def test_missing_build_database_is_named(warehouse: Path) -> None:
@@ -141,3 +143,184 @@ def test_a_reader_holding_the_old_file_is_neither_blocked_nor_mixed(warehouse: P
     # A new reader sees the complete new database.
     assert query(published, "select count(*) from marts.dim_report") == [(3,)]
     assert query(published, "select count(*) from marts.fct_cells") == [(3,)]
+
+
+# --- kept publications, Parquet, rollback, a publication killed midway ------------------------
+
+import hashlib  # noqa: E402
+import os  # noqa: E402
+import signal  # noqa: E402
+
+from warehouse import publish as publication  # noqa: E402
+
+XXGK = str(Path(sys.executable).parent / "xxgk")
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def parquet_names(warehouse: Path) -> list[tuple[str]]:
+    con = duckdb.connect()
+    try:
+        return con.execute(f"select org_name from read_parquet('{warehouse / 'parquet' / 'dim_report.parquet'}') "
+                           "order by org_name").fetchall()
+    finally:
+        con.close()
+
+
+def published_state(warehouse: Path) -> tuple[str, list[tuple], list[tuple], str]:
+    """Bytes, content and Parquet of the published marts, and the publication they are."""
+    db = warehouse / "xxgk.duckdb"
+    return (sha256(db), query(db, "select org_name from marts.dim_report order by org_name"),
+            parquet_names(warehouse), os.readlink(warehouse / "parquet"))
+
+
+def test_the_marts_are_also_published_as_parquet(warehouse: Path) -> None:
+    make_build_db(paths.build_db(), ["平潭综合实验区", "中山市大涌镇"])
+    publish()
+    parquet = warehouse / "parquet"
+    assert parquet.is_symlink()
+    assert sorted(p.name for p in parquet.iterdir()) == [
+        "dim_report.parquet", "fct_cells.parquet", "v_report_names.parquet"]
+    assert parquet_names(warehouse) == [("中山市大涌镇",), ("平潭综合实验区",)]
+    # The Parquet link and the database are the same publication.
+    current = publication.current()
+    assert current is not None and (warehouse / "parquet").resolve() == current.parquet.resolve()
+    assert os.path.samefile(current.database, warehouse / "xxgk.duckdb")
+    assert current.manifest()["tables"] == {"dim_report": 2, "fct_cells": 2, "v_report_names": 2}
+
+
+def test_the_last_publications_are_kept(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XXGK_PUBLICATIONS_KEEP", "3")
+    for n in range(5):
+        make_build_db(paths.build_db(), [f"load{n}"])
+        publish()
+    kept = publication.list_publications()
+    assert len(kept) == 3
+    assert [query(p.database, "select org_name from marts.dim_report") for p in kept] == [
+        [("load2",)], [("load3",)], [("load4",)]]
+    assert publication.current() == kept[-1]
+
+
+def test_rollback_restores_the_previous_publication(warehouse: Path) -> None:
+    build = paths.build_db()
+    make_build_db(build, ["first1", "first2"])
+    publish()
+    first = published_state(warehouse)
+    make_build_db(build, ["second"])
+    publish()
+    second = published_state(warehouse)
+    assert second[1] == [("second",)] and second[0] != first[0]
+
+    restored = publication.rollback()
+
+    assert published_state(warehouse) == first   # the same bytes, content and Parquet
+    assert publication.current() == restored == publication.list_publications()[0]
+    # Nothing older is kept: a second rollback says so and changes nothing.
+    with pytest.raises(publication.PublicationError, match="no publication before"):
+        publication.rollback()
+    assert published_state(warehouse) == first
+    # The next publication is published as usual.
+    make_build_db(build, ["third"])
+    publish()
+    assert published_state(warehouse)[1] == [("third",)]
+
+
+def test_rollback_does_not_disturb_a_reader(warehouse: Path) -> None:
+    build = paths.build_db()
+    make_build_db(build, ["old1", "old2"])
+    published = publish()
+    make_build_db(build, ["new1"])
+    publish()
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(published)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout is not None and reader.stdin is not None
+        assert reader.stdout.readline().split() == ["before", "new1"]
+        publication.rollback()
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+        assert reader.stdout.readline().split() == ["after", "new1"]
+        assert reader.wait(timeout=30) == 0
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+    assert query(published, "select org_name from marts.dim_report order by 1") == [("old1",), ("old2",)]
+
+
+def test_publish_command_lists_and_rolls_back(warehouse: Path) -> None:
+    build = paths.build_db()
+    make_build_db(build, ["a"])
+    publish()
+    make_build_db(build, ["b"])
+    publish()
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse)}
+
+    listed = subprocess.run([XXGK, "publish", "--list"], env=env, capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    lines = listed.stdout.splitlines()
+    assert len(lines) == 2 and lines[1].startswith("* ") and lines[0].startswith("  ")
+
+    rolled = subprocess.run([XXGK, "publish", "--rollback"], env=env, capture_output=True, text=True, timeout=120)
+    assert rolled.returncode == 0, rolled.stderr
+    assert f"published:   {warehouse / 'xxgk.duckdb'}" in rolled.stdout
+    assert query(warehouse / "xxgk.duckdb", "select org_name from marts.dim_report") == [("a",)]
+
+    again = subprocess.run([XXGK, "publish", "--rollback"], env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1
+    assert "no publication before" in again.stderr
+    assert query(warehouse / "xxgk.duckdb", "select org_name from marts.dim_report") == [("a",)]
+
+
+# Publishes in a subprocess that stops (and says so) in the middle of one step, to be killed there.
+SLOW_PUBLISH = textwrap.dedent("""
+    import sys, time
+    from warehouse import publish
+    step = sys.argv[1]
+    original = getattr(publish, step)
+    calls = []
+    def stalled(*args, **kwargs):
+        result = original(*args, **kwargs)
+        calls.append(1)
+        if len(calls) == 2:          # one table done, the next started: midway
+            print("midway", flush=True)
+            time.sleep(600)
+        return result
+    setattr(publish, step, stalled)
+    publish.publish()
+""")
+
+
+@pytest.mark.parametrize("step", ["_copy_table", "_write_parquet_table"])
+def test_a_publication_killed_midway_leaves_the_old_one_intact(warehouse: Path, step: str) -> None:
+    build = paths.build_db()
+    make_build_db(build, ["old1", "old2"])
+    publish()
+    before = published_state(warehouse)
+    make_build_db(build, ["new1", "new2", "new3"])
+
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse),
+           "PYTHONPATH": os.pathsep.join([str(paths.PROJECT_DIR), os.environ.get("PYTHONPATH", "")])}
+    killed = subprocess.Popen([sys.executable, "-c", SLOW_PUBLISH, step], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert killed.stdout is not None
+        assert killed.stdout.readline().strip() == "midway", killed.stderr.read() if killed.stderr else ""
+        leftovers = [p.name for p in (warehouse / "publications").iterdir() if p.name.startswith(".tmp-")]
+        assert len(leftovers) == 1      # it was writing its publication
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if killed.poll() is None:
+            killed.kill()
+
+    # The old publication is still the published one, readable and unchanged to the byte.
+    assert published_state(warehouse) == before
+    assert len(publication.list_publications()) == 1
+    # The next publication clears what the killed one left and publishes.
+    publish()
+    assert published_state(warehouse)[1] == [("new1",), ("new2",), ("new3",)]
+    assert parquet_names(warehouse) == [("new1",), ("new2",), ("new3",)]
+    assert not [p for p in (warehouse / "publications").iterdir() if p.name.startswith(".tmp-")]
+    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "parquet", "publications", "xxgk.duckdb"]

@@ -1,21 +1,45 @@
-"""Publish the marts: the only database analysts open.
+"""Publish the marts: the only database analysts open, and never a half-written one.
 
-The marts of the build database are copied into a brand-new DuckDB file beside
-the published one, which is then renamed over ``<warehouse>/xxgk.duckdb``.  A
-rename is atomic, so a reader that has the old file open keeps reading the old
-file (its inode lives on until it closes) and never sees a mix, and it holds no
-lock the loader needs: the loader never writes to a file a reader has open.
+A publication is a folder ``<warehouse>/publications/<id>/`` holding a brand-new DuckDB file
+with the schema ``marts`` of the build database (``xxgk.duckdb``), every mart table as Parquet
+(``parquet/<table>.parquet``, for BI tools whose DuckDB driver cannot open DuckDB 2.0 files) and
+a ``manifest.json`` (tables and row counts).  It is written under a temporary name
+(``publications/.tmp-<id>``) and renamed into place only when complete, then made the published
+one:
 
-A reader that opens the path again after a publish gets the new file.  (Within
-one Python process DuckDB caches open database instances by path, so close an
-old connection before opening the path again to see the new file.)
+* ``<warehouse>/xxgk.duckdb`` is replaced by a hard link to the publication's database (a copy
+  where the file system has no hard links) with ``os.replace``, an atomic rename: a reader that
+  has the old file open keeps reading the old file (its inode lives on until it closes) and
+  never sees a mix, and it holds no lock the loader needs;
+* ``<warehouse>/parquet`` is a symbolic link to the publication's ``parquet`` folder, replaced
+  the same way, so a BI tool sees one publication's tables, never half of two.
+
+The last ``XXGK_PUBLICATIONS_KEEP`` (default 3) publications are kept (and always the published
+one); ``rollback()`` (``xxgk publish --rollback``) makes the previous one the published one
+again, atomically in the same way.  A publication killed midway leaves only its temporary
+folder behind, which the next publication removes; the published one is untouched.  Publishing
+and rolling back take a lock (``publications/.lock``), so two never interleave; readers never
+take it.
+
+Open the published file read-only (``duckdb.connect(path, read_only=True)``): it is the same
+file as its copy in ``publications/``.  Within one Python process DuckDB caches open database
+instances by path, so close an old connection before opening the path again to see a new
+publication.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
 import logging
 import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -24,28 +48,176 @@ from warehouse import paths
 log = logging.getLogger(__name__)
 
 SCHEMA = "marts"
+KEEP_ENV = "XXGK_PUBLICATIONS_KEEP"
+DEFAULT_KEEP = 3
+DATABASE = "xxgk.duckdb"
+PARQUET = "parquet"
+MANIFEST = "manifest.json"
+_TMP = ".tmp-"
 
 
-def publish(build_db: Path | None = None) -> Path:
-    """Copy schema ``marts`` of the build DB to the published database; return its path."""
+@dataclass(frozen=True)
+class Publication:
+    """One kept publication."""
+
+    id: str
+    path: Path
+
+    @property
+    def database(self) -> Path:
+        return self.path / DATABASE
+
+    @property
+    def parquet(self) -> Path:
+        return self.path / PARQUET
+
+    def manifest(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+
+class PublicationError(RuntimeError):
+    """A publication or rollback could not be made (the published one is unchanged)."""
+
+
+def publications_dir() -> Path:
+    path = paths.warehouse_dir() / "publications"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def parquet_dir() -> Path:
+    """``<warehouse>/parquet``: the published marts as Parquet files (a link to the publication's)."""
+    return paths.warehouse_dir() / PARQUET
+
+
+def keep_count(keep: int | None = None) -> int:
+    if keep is None:
+        text = os.environ.get(KEEP_ENV, "").strip()
+        try:
+            keep = int(text) if text else DEFAULT_KEEP
+        except ValueError:
+            raise ValueError(f"{KEEP_ENV}={text!r} is not a whole number") from None
+    if keep < 1:
+        raise ValueError(f"{KEEP_ENV}={keep}: at least the published publication is kept")
+    return keep
+
+
+def publish(build_db: Path | None = None, keep: int | None = None) -> Path:
+    """Copy schema ``marts`` of the build DB into a new publication and publish it; return
+    ``<warehouse>/xxgk.duckdb``."""
     source = build_db or paths.build_db()
     if not source.exists():
         raise FileNotFoundError(f"build database {source} does not exist: run the load first")
+    keep = keep_count(keep)
     target = paths.published_db()
-    # Same directory as the target, so os.replace is a rename on one file system.
-    tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+    folder = publications_dir()
+    with _lock(folder):
+        _remove_leftovers(folder)
+        publication_id = _new_id(folder)
+        tmp = folder / f"{_TMP}{publication_id}"
+        tmp.mkdir()
+        try:
+            counts = _copy_marts(source, tmp / DATABASE)
+            _write_parquet(tmp / DATABASE, tmp / PARQUET, list(counts))
+            _write_manifest(tmp, publication_id, source, counts)
+            _fsync_tree(tmp)
+            final = folder / publication_id
+            os.rename(tmp, final)
+            _fsync_dir(folder)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        publication = Publication(publication_id, final)
+        _activate(publication)
+        _prune(folder, keep)
+    log.info("published %d %s tables from %s to %s (publication %s, Parquet in %s)",
+             len(counts), SCHEMA, source, target, publication_id, parquet_dir())
+    return target
+
+
+def list_publications() -> list[Publication]:
+    """The kept publications, oldest first."""
+    folder = publications_dir()
+    return sorted((Publication(p.name, p) for p in folder.iterdir()
+                   if p.is_dir() and not p.name.startswith(".") and (p / DATABASE).exists()),
+                  key=lambda p: p.id)
+
+
+def current() -> Publication | None:
+    """The publication ``<warehouse>/xxgk.duckdb`` is (None before the first one)."""
+    target = paths.published_db()
+    if not target.exists():
+        return None
+    publications = list_publications()
+    for publication in publications:
+        with contextlib.suppress(OSError):
+            if os.path.samefile(publication.database, target):
+                return publication
+    # A copy (no hard links): the Parquet link names the publication.
+    link = parquet_dir()
+    if link.is_symlink():
+        name = Path(os.readlink(link)).parent.name
+        return next((p for p in publications if p.id == name), None)
+    return None
+
+
+def rollback() -> Publication:
+    """Publish the publication before the current one again; return it."""
+    folder = publications_dir()
+    with _lock(folder):
+        publications = list_publications()
+        published = current()
+        if published is None:
+            raise PublicationError(f"nothing to roll back: {paths.published_db()} is not one of the "
+                                   f"kept publications in {folder}")
+        index = next(i for i, p in enumerate(publications) if p.id == published.id)
+        if index == 0:
+            raise PublicationError(f"no publication before {published.id} is kept in {folder} "
+                                   f"({KEEP_ENV} keeps the last {keep_count()})")
+        previous = publications[index - 1]
+        _activate(previous)
+    log.info("rolled back from publication %s to %s", published.id, previous.id)
+    return previous
+
+
+# ----------------------------------------------------------------------------- internals
+
+def _activate(publication: Publication) -> None:
+    """Make ``publication`` the published one: database first, then the Parquet link."""
+    warehouse = paths.warehouse_dir()
+    target = paths.published_db()
+    tmp = warehouse / f".{DATABASE}{_TMP}{os.getpid()}"
     _remove(tmp)
     try:
-        n_tables = _copy_marts(source, tmp)
+        try:
+            os.link(publication.database, tmp)
+        except OSError:  # no hard links here: a copy does as well, only slower
+            shutil.copyfile(publication.database, tmp)
+            _fsync(tmp)
         os.replace(tmp, target)
     except BaseException:
         _remove(tmp)
         raise
-    log.info("published %d %s tables from %s to %s", n_tables, SCHEMA, source, target)
-    return target
+    link = parquet_dir()
+    if link.exists() and not link.is_symlink():
+        raise PublicationError(f"{link} is not the link xxgk makes to the published Parquet files: "
+                               "move it away")
+    tmp_link = warehouse / f".{PARQUET}{_TMP}{os.getpid()}"
+    _remove(tmp_link)
+    try:
+        os.symlink(os.path.relpath(publication.parquet, warehouse), tmp_link)
+        os.replace(tmp_link, link)
+    except BaseException:
+        _remove(tmp_link)
+        raise
+    _fsync_dir(warehouse)
 
 
-def _copy_marts(source: Path, dest: Path) -> int:
+def _copy_marts(source: Path, dest: Path) -> dict[str, int]:
+    """Copy every table and view of schema marts into a new database file; row counts by table."""
     con = duckdb.connect(str(dest))
     try:
         # Read-only: publishing never takes the build database's write lock.
@@ -58,22 +230,111 @@ def _copy_marts(source: Path, dest: Path) -> int:
             raise RuntimeError(f"build database {source} has no {SCHEMA} tables: "
                                "run the dbt marts build first")
         con.execute(f"create schema {SCHEMA}")
-        for name in names:
-            # Views are materialised too: the published file must not depend on
-            # staging or intermediate, which it does not contain.
-            ident = _identifier(name)
-            con.execute(f"create table {SCHEMA}.{ident} as select * from build.{SCHEMA}.{ident}")
+        counts = {name: _copy_table(con, name) for name in names}
         con.execute("detach build")
-        # Everything into the main file now, so no .wal is left beside it to be renamed away from.
+        # Everything into the main file now, so no .wal is left beside it.
         con.execute("checkpoint")
     finally:
         con.close()
-    return len(names)
+    return counts
+
+
+def _copy_table(con: duckdb.DuckDBPyConnection, name: str) -> int:
+    # Views are materialised too: the published file must not depend on staging or
+    # intermediate, which it does not contain.
+    ident = _identifier(name)
+    con.execute(f"create table {SCHEMA}.{ident} as select * from build.{SCHEMA}.{ident}")
+    return con.execute(f"select count(*) from {SCHEMA}.{ident}").fetchall()[0][0]
+
+
+def _write_parquet(database: Path, folder: Path, names: list[str]) -> None:
+    folder.mkdir()
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        for name in names:
+            _write_parquet_table(con, name, folder / f"{name}.parquet")
+    finally:
+        con.close()
+
+
+def _write_parquet_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
+    con.execute(f"copy {SCHEMA}.{_identifier(name)} to {_literal(str(path))} "
+                "(format parquet, compression zstd)")
+
+
+def _write_manifest(folder: Path, publication_id: str, source: Path, counts: dict[str, int]) -> None:
+    manifest = {"publication": publication_id,
+                "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "build_db": str(source), "schema": SCHEMA, "tables": counts}
+    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                   encoding="utf-8")
+
+
+def _new_id(folder: Path) -> str:
+    # Sortable by time; unique even for two publications within one microsecond.
+    base = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    candidate, n = base, 1
+    while (folder / candidate).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+def _prune(folder: Path, keep: int) -> None:
+    publications = list_publications()
+    published = current()
+    kept = {p.id for p in publications[-keep:]} | ({published.id} if published else set())
+    for publication in publications:
+        if publication.id not in kept:
+            shutil.rmtree(publication.path, ignore_errors=True)
+            log.info("removed publication %s (keeping the last %d)", publication.id, keep)
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of publications that were killed midway (we hold the lock)."""
+    warehouse = paths.warehouse_dir()
+    for path in folder.glob(f"{_TMP}*"):
+        log.warning("removing %s, left by a publication that did not finish", path)
+        shutil.rmtree(path, ignore_errors=True)
+    for pattern in (f".{DATABASE}{_TMP}*", f".{PARQUET}{_TMP}*", f"{DATABASE}.tmp-*"):
+        for path in warehouse.glob(pattern):
+            _remove(path)
+
+
+@contextlib.contextmanager
+def _lock(folder: Path) -> Iterator[None]:
+    with open(folder / ".lock", "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _remove(path: Path) -> None:
     for p in (path, path.with_name(path.name + ".wal")):
-        p.unlink(missing_ok=True)
+        if p.is_symlink() or p.is_file():
+            p.unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        _fsync(path)
+
+
+def _fsync_tree(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            _fsync(path)
+    for path in (folder / PARQUET, folder):
+        _fsync_dir(path)
 
 
 def _literal(text: str) -> str:

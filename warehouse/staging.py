@@ -11,7 +11,10 @@ that load) order the versions of a body's report for a year; dbt derives which o
 is current from them (``intermediate.int_report_versions``).
 
 The template tables are rewritten from ``xxgk.template`` on every load, which is
-how dbt and the expectation suites see the one template definition.
+how dbt and the expectation suites see the one template definition; so is
+``staging.corrections``, from the reviewers' corrections file (``warehouse.corrections``).
+Corrections never touch ``staging.cells``: dbt applies them on top
+(``intermediate.int_cells_corrected``).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from warehouse import corrections
 from xxgk import template
 
 log = logging.getLogger(__name__)
@@ -84,12 +88,39 @@ create table if not exists staging.gate_failures (
     difference  decimal(38, 6),
     cells       varchar not null
 );
+-- One row: the gate's last run, and how far the last run that did not stop the load reached.
+-- The documents loaded after that are "the load" whose failing share the systemic threshold
+-- looks at.
+create table if not exists staging.gate_state (
+    last_run_at       timestamp not null,
+    accepted_through  timestamp,          -- latest loaded_at covered by a run without a systemic failure
+    n_documents       integer not null,   -- documents of the load at the last run
+    n_not_passed      integer not null,
+    problems          varchar             -- the systemic problems of the last run, if any
+);
+-- Soft identities (S1–S3) that do not hold: one row per report involved in a failing check.
+create table if not exists staging.gate_warnings (
+    document_id        varchar not null,  -- a report the check involves
+    identity_id        varchar not null,  -- S1, S2, S3
+    equation_id        varchar not null,  -- e.g. S1:total
+    check_id           varchar not null,  -- equation and the year it is anchored on, e.g. S1:total@2021
+    anchor_document_id varchar not null,  -- the report of year_offset 0
+    document_ids       varchar not null,  -- every report involved, comma-separated, by year
+    report_years       varchar not null,  -- their years, in the same order
+    relation           varchar not null,  -- = or >=
+    lhs_value          decimal(38, 6),
+    rhs_value          decimal(38, 6),
+    difference         decimal(38, 6),
+    cells              varchar not null,  -- year:table/row/col of every term, lhs first
+    description        varchar
+);
 """
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute(DDL)
+    con.execute(corrections.DDL)
     return con
 
 
@@ -118,7 +149,26 @@ def template_frames() -> dict[str, pd.DataFrame]:
     for order, (code, label_en) in enumerate(template.ROW_GROUPS.items(), 1):
         groups.append({"row_group": code, "row_group_label_en": label_en, "row_group_order": order})
     return {"template_rows": pd.DataFrame(rows), "template_columns": pd.DataFrame(cols),
-            "identity_terms": pd.DataFrame(terms), "template_row_groups": pd.DataFrame(groups)}
+            "identity_terms": pd.DataFrame(terms), "template_row_groups": pd.DataFrame(groups),
+            "soft_identity_terms": soft_identity_terms_frame()}
+
+
+def soft_identity_terms_frame() -> pd.DataFrame:
+    """The soft identities S1–S3 expanded into equations, one row per term (template.md §4)."""
+    described = {i.id: i for i in template.SOFT_IDENTITIES}
+    terms = []
+    for eq in template.soft_equations():
+        seq = 0
+        for side, side_terms in (("lhs", eq.lhs), ("rhs", eq.rhs)):
+            for year_offset, cid, sign in side_terms:
+                seq += 1
+                table_code, row_code, col_code = cid.split("/")
+                terms.append({"identity_id": eq.identity, "equation_id": eq.id, "term_seq": seq,
+                              "description": described[eq.identity].description,
+                              "relation": eq.relation, "template_versions": ",".join(eq.versions),
+                              "side": side, "sign": sign, "year_offset": year_offset,
+                              "table_code": table_code, "row_code": row_code, "col_code": col_code})
+    return pd.DataFrame(terms)
 
 
 def write_template(con: duckdb.DuckDBPyConnection) -> None:
@@ -170,6 +220,9 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
         con.execute("rollback")
         raise
     log.info("staged %d new documents (%d cells), %d already staged", len(docs), len(cells), skipped)
+    # Corrections are resolved against the staged documents, so they are staged after them, on
+    # every load: an edited corrections file takes effect on the next load.
+    corrections.stage(con)
     return {"records": seen, "new_documents": len(docs), "already_staged": skipped,
             "new_cells": len(cells)}
 

@@ -59,9 +59,48 @@ def build(select: str | None = None, build_db: Path | None = None, *, full_refre
         # that also reads a staging view must not run in the staging phase, before the marts
         # exist.  (Tests declared in a folder's .yml are selected with the folder anyway.)
         args += ["--select", *select.split(), SEEDS, "--indirect-selection", "cautious"]
-    if full_refresh or os.environ.get(FULL_REFRESH_ENV, "").lower() in {"1", "true", "yes"}:
+    if full_refresh or os.environ.get(FULL_REFRESH_ENV, "").lower() in {"1", "true", "yes"} \
+            or ((select is None or "marts" in select.split())
+                and _history_predates_corrections(Path(build_db) if build_db is not None else paths.build_db())):
         args.append("--full-refresh")
     _invoke(args, build_db, project_dir)
+
+
+# Columns the history facts gained with the reviewers' corrections (warehouse/corrections.py).
+_CORRECTION_COLUMNS = ("printed_value", "is_corrected", "correction_reason")
+_HISTORY_TABLES = ("fct_applications_history", "fct_active_disclosure_history",
+                   "fct_review_litigation_history")
+
+
+def _history_predates_corrections(db: Path) -> bool:
+    """True for a build database whose history facts were built before corrections existed.
+
+    Their incremental models fail on a schema change (``on_schema_change='fail'``), and the
+    history is rebuilt from staging exactly, so such a database is rebuilt with a full refresh
+    once instead of failing the load.
+    """
+    if not db.exists():
+        return False
+    import duckdb
+
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error:
+        return False
+    try:
+        columns: dict[str, set[str]] = {}
+        for table, column in con.execute(
+                "select table_name, column_name from information_schema.columns "
+                "where table_schema = 'marts' and table_name in (select unnest(?))",
+                [list(_HISTORY_TABLES)]).fetchall():
+            columns.setdefault(table, set()).add(column)
+    finally:
+        con.close()
+    stale = [t for t, cols in columns.items() if not set(_CORRECTION_COLUMNS) <= cols]
+    if stale:
+        log.warning("%s predate the reviewers' corrections: rebuilding the history facts from "
+                    "staging (dbt --full-refresh)", ", ".join(sorted(stale)))
+    return bool(stale)
 
 
 def docs(build_db: Path | None = None, project_dir: Path | None = None) -> Path:

@@ -318,3 +318,87 @@ V2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数
                  "逾期不补正", "逾期未按收费通知")
 V2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减",
                  "其他对外管理服务事项", "第二十条第(九)项", "政府集中采购")
+
+# --- Soft identities S1–S3 (template.md §4) ----------------------------------------------
+#
+# A soft identity should usually hold but has legitimate exceptions, or depends on another
+# report of the same body: a failure publishes the report with a warning attached
+# (``marts.report_warnings``), it never quarantines it.  Unlike H1–H6 a term may come from the
+# body's report of another year: ``year_offset`` is relative to the report the equation is
+# anchored on (0: that report, +1: the next year's, −1: the previous year's), always the
+# current (published) version of that body-year.
+
+
+@dataclass(frozen=True)
+class SoftTerm:
+    year_offset: int
+    row: str  # "*" stands for the row or column being checked, as in Identity
+    col: str
+    sign: Literal[1, -1] = 1
+
+
+@dataclass(frozen=True)
+class SoftIdentity:
+    """``sum(lhs) <relation> sum(rhs)`` over ``over``; every report involved has one of ``versions``."""
+
+    id: str
+    description: str
+    table: str
+    relation: Literal["=", ">="]
+    lhs: tuple[SoftTerm, ...]
+    rhs: tuple[SoftTerm, ...]
+    over: tuple[str, ...]
+    versions: tuple[Version, ...] = VERSIONS
+
+
+_ART20_1_ROWS_V2021 = ("regulations", "normative_documents")
+
+SOFT_IDENTITIES: tuple[SoftIdentity, ...] = (
+    # The same rows in both versions, so the pair holds across the v2019 → v2021 boundary.
+    SoftIdentity("S1", "结转下年度 of year y equals 上年结转 of year y + 1, per column", "s3", "=",
+                 (SoftTerm(0, "carried_to_next_year", "*"),),
+                 (SoftTerm(1, "carried_over_from_last_year", "*"),),
+                 APPLICANT_CODES),
+    # Only when both years are v2021: a v2021 report cannot chain to v2019's 对外公开总数量.
+    SoftIdentity("S2", "现行有效 of year y equals 现行有效 of y − 1 + 本年制发 − 本年废止 of y",
+                 "s2.art20_1", "=",
+                 (SoftTerm(0, "*", "currently_valid"),),
+                 (SoftTerm(-1, "*", "currently_valid"), SoftTerm(0, "*", "issued_this_year"),
+                  SoftTerm(0, "*", "repealed_this_year", -1)),
+                 _ART20_1_ROWS_V2021, ("v2021",)),
+    SoftIdentity("S3", "现行有效 + 本年废止 is at least 本年制发, within one year", "s2.art20_1", ">=",
+                 (SoftTerm(0, "*", "currently_valid"), SoftTerm(0, "*", "repealed_this_year")),
+                 (SoftTerm(0, "*", "issued_this_year"),),
+                 _ART20_1_ROWS_V2021, ("v2021",)),
+)
+
+
+@dataclass(frozen=True)
+class SoftEquation:
+    """One instance of a soft identity; terms are (year_offset, cell id, sign)."""
+
+    identity: str
+    item: str
+    relation: Literal["=", ">="]
+    versions: tuple[Version, ...]
+    lhs: tuple[tuple[int, str, int], ...]
+    rhs: tuple[tuple[int, str, int], ...]
+
+    @property
+    def id(self) -> str:
+        return f"{self.identity}:{self.item}"
+
+
+def soft_equations() -> list[SoftEquation]:
+    """Expand the soft identities over their rows or columns."""
+    out: list[SoftEquation] = []
+    for ident in SOFT_IDENTITIES:
+        for item in ident.over:
+            def expand(terms: tuple[SoftTerm, ...]) -> tuple[tuple[int, str, int], ...]:
+                return tuple((t.year_offset,
+                              cell_id(ident.table, item if t.row == "*" else t.row,
+                                      item if t.col == "*" else t.col), t.sign) for t in terms)
+
+            out.append(SoftEquation(ident.id, item, ident.relation, ident.versions,
+                                    expand(ident.lhs), expand(ident.rhs)))
+    return out

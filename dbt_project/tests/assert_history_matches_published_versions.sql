@@ -13,6 +13,8 @@ published_cells as (
         cells.row_code,
         cells.col_code,
         cells.value,
+        cells.printed_value,
+        cells.is_corrected,
         cells.is_imputed
 
     from {{ ref('int_cells_labelled') }} as cells
@@ -24,13 +26,13 @@ published_cells as (
 
 history_cells as (
 
-    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value, is_imputed
+    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value, printed_value, is_corrected, is_imputed
     from {{ ref('fct_applications_history') }}
     union all
-    select document_id, 's4', proceeding, outcome, value, is_imputed
+    select document_id, 's4', proceeding, outcome, value, printed_value, is_corrected, is_imputed
     from {{ ref('fct_review_litigation_history') }}
     union all
-    select document_id, table_code, row_code, measure_code, value, is_imputed
+    select document_id, table_code, row_code, measure_code, value, printed_value, is_corrected, is_imputed
     from {{ ref('fct_active_disclosure_history') }}
 
 ),

@@ -1,5 +1,5 @@
 -- Every cell whose codes are in the template, with the template's labels and the document's
--- body, year and version.  A cell is labelled from its document's template version, or else
+-- body, year and version; value is after the reviewers' corrections (int_cells_corrected).  A cell is labelled from its document's template version, or else
 -- from the other version: transition-year reports mix versions (template.md §0), and some
 -- v2021 reports print （六）其他处理 as one row with numbers, as v2019 did.  row_version and
 -- col_version say which version labelled the cell.  Cells with codes in neither version are
@@ -9,7 +9,8 @@ with
 
 cells as (
 
-    select * from {{ ref('stg_cells') }}
+    -- reviewers' corrections applied, the extracted value kept beside
+    select * from {{ ref('int_cells_corrected') }}
 
 ),
 
@@ -97,6 +98,11 @@ labelled as (
         columns_by_version.template_version as col_version,
         cells.cell_id,
         cells.value,
+        cells.printed_value,
+        cells.is_corrected,
+        cells.correction_reason,
+        cells.corrected_by,
+        cells.corrected_at,
         cells.is_imputed,
         cells.page,
         cells.line,

@@ -1,4 +1,5 @@
--- One row per document × equation: the two sides of a balancing identity as printed, and their
+-- One row per document × equation: the two sides of a balancing identity as printed (after the
+-- reviewers' corrections, int_cells_corrected; n_corrected_terms counts them), and their
 -- difference.  This is what the gate (expectations/gate.py) validates: an equation holds when
 -- difference = 0 and no term is missing.  Only documents that are not rejected, and only
 -- identities whose table the document has at least one cell in.
@@ -20,7 +21,8 @@ documents as (
 
 cells as (
 
-    select * from {{ ref('stg_cells') }}
+    -- after the reviewers' corrections: a corrected report is checked with its corrected values
+    select * from {{ ref('int_cells_corrected') }}
 
 ),
 
@@ -80,6 +82,7 @@ term_values as (
         applicable_equations.equation_id,
         terms.side,
         cells.value,
+        coalesce(cells.is_corrected, false) as is_corrected,
         cells.cell_id is null and terms.is_optional as is_absent_optional
 
     from applicable_equations
@@ -101,7 +104,8 @@ sides as (
         equation_id,
         cast(coalesce(sum(value) filter (where side = 'lhs'), 0) as decimal(38, 6)) as lhs_value,
         cast(coalesce(sum(value) filter (where side = 'rhs'), 0) as decimal(38, 6)) as rhs_value,
-        count(*) filter (where value is null and not is_absent_optional) as n_missing_terms
+        count(*) filter (where value is null and not is_absent_optional) as n_missing_terms,
+        count(*) filter (where is_corrected) as n_corrected_terms
 
     from term_values
     group by document_id, equation_id
@@ -120,6 +124,7 @@ residuals as (
         cast(sides.lhs_value - sides.rhs_value as decimal(38, 6)) as difference,
         applicable_equations.n_terms,
         sides.n_missing_terms,
+        sides.n_corrected_terms,
         applicable_equations.cells
 
     from applicable_equations

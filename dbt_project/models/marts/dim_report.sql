@@ -31,6 +31,23 @@ gate_failures as (
 
 ),
 
+gate_warnings as (
+
+    select document_id, count(*) as n_warnings
+    from {{ ref('stg_gate_warnings') }}
+    group by document_id
+
+),
+
+corrections as (
+
+    select document_id, count(*) as n_corrections
+    from {{ ref('stg_corrections') }}
+    where correction_status = 'applied'
+    group by document_id
+
+),
+
 reports as (
 
     select
@@ -60,6 +77,12 @@ reports as (
             when gate_results.document_id is not null
                 then coalesce(gate_failures.n_gate_failures, 0)
         end as n_gate_failures,
+        -- soft identities (S1–S3) that do not hold: published with these warnings (report_warnings)
+        case
+            when gate_results.document_id is not null
+                then coalesce(gate_warnings.n_warnings, 0)
+        end as n_warnings,
+        coalesce(corrections.n_corrections, 0) as n_corrections,
         documents.n_cells,
         documents.n_problems,
 
@@ -81,6 +104,10 @@ reports as (
         on documents.document_id = gate_results.document_id
     left join gate_failures
         on documents.document_id = gate_failures.document_id
+    left join gate_warnings
+        on documents.document_id = gate_warnings.document_id
+    left join corrections
+        on documents.document_id = corrections.document_id
 
 )
 

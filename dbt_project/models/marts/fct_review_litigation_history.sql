@@ -11,8 +11,9 @@
 -- Section 四, every published version: one row per report version × proceeding × outcome.
 -- A published version is one that passed the gate, current or superseded (dim_report).
 -- Incremental: a version's cells never change (a document is its bytes), so a build inserts
--- the versions not here yet and leaves the others as they are; a version the gate no longer
--- passes is deleted (post-hook). Only what a version itself says is stored here: its body,
+-- the versions not here yet and leaves the others as they are, except a version whose
+-- reviewers' corrections changed since it was stored, which is rewritten; a version the gate no
+-- longer passes is deleted (post-hook). Only what a version itself says is stored here: its body,
 -- whether it is current, and the labels come from dim_report, dim_row and dim_applicant,
 -- which are rebuilt on every load. A full refresh rebuilds the same rows from staging.
 
@@ -31,7 +32,21 @@ new_published_versions as (
     from {{ ref('int_report_versions') }}
     where is_published
     {% if is_incremental() %}
-        and document_id not in (select document_id from {{ this }})
+        and (
+            document_id not in (select document_id from {{ this }})
+            -- a stored version whose corrections were added, changed or withdrawn since
+            or document_id in (
+                select cells.document_id
+                from cells
+                inner join {{ this }} as stored
+                    on cells.document_id = stored.document_id
+                    and cells.row_code = stored.proceeding
+                    and cells.col_code = stored.outcome
+                where cells.value is distinct from stored.value
+                    or cells.is_corrected is distinct from stored.is_corrected
+                    or cells.correction_reason is distinct from stored.correction_reason
+            )
+        )
     {% endif %}
 
 ),
@@ -45,6 +60,9 @@ review_litigation_history as (
         cells.row_code as proceeding,
         cells.col_code as outcome,
         cells.value,
+        cells.printed_value,
+        cells.is_corrected,
+        cells.correction_reason,
         cells.is_imputed,
         cells.page,
         cells.line,

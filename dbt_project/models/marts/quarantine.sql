@@ -1,6 +1,6 @@
 -- One row per failing check of a report that failed the gate: the equation (or data-quality
--- check), its cells and both sides as printed, so the report can be fixed at the source or in
--- its record and reloaded.
+-- check), its cells and both sides as printed (after any reviewers' corrections), so the report
+-- can be fixed at the source or with a correction (corrections/corrections.csv) and reloaded.
 
 with
 
@@ -25,7 +25,7 @@ documents as (
 
 residuals as (
 
-    select document_id, equation_id, n_terms, n_missing_terms
+    select document_id, equation_id, n_terms, n_missing_terms, n_corrected_terms
     from {{ ref('int_identity_residuals') }}
 
 ),
@@ -48,6 +48,7 @@ quarantined as (
         failures.difference,
         residuals.n_terms,
         residuals.n_missing_terms,
+        residuals.n_corrected_terms,
         failed_reports.gate_checked_at
 
     from failures

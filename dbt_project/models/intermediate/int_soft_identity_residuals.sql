@@ -1,0 +1,185 @@
+-- One row per current report × soft identity equation (S1–S3, template.md §4) whose reports are
+-- all loaded: the two sides (after the reviewers' corrections) and their difference. This is
+-- what the gate validates as warnings, after it has written its verdicts: an equation anchored
+-- on the current report of a body for year y takes each term from the current report of the
+-- same body for year y + year_offset (S1: y + 1; S2: y − 1), and applies only when every report
+-- involved exists and has one of the equation's template versions (S2 and S3: v2021 only; S1
+-- across the v2019 → v2021 boundary). Soft checks never decide whether a report is published.
+--
+-- A view on purpose: the current versions depend on the gate's verdicts (int_report_versions).
+
+with
+
+terms as (
+
+    select * from {{ ref('stg_soft_identity_terms') }}
+
+),
+
+versions as (
+
+    select * from {{ ref('int_report_versions') }}
+    where is_current
+
+),
+
+documents as (
+
+    select document_id, template_version from {{ ref('int_documents') }}
+
+),
+
+cells as (
+
+    select document_id, cell_id, value, is_corrected from {{ ref('int_cells_corrected') }}
+
+),
+
+current_reports as (
+
+    select
+        versions.document_id,
+        versions.body_id,
+        versions.report_year,
+        documents.template_version
+
+    from versions
+    inner join documents
+        on versions.document_id = documents.document_id
+
+),
+
+equations as (
+
+    select distinct identity_id, equation_id, description, relation, template_versions
+    from terms
+
+),
+
+anchored as (
+
+    select
+        current_reports.document_id as anchor_document_id,
+        current_reports.body_id,
+        current_reports.report_year as anchor_year,
+        equations.identity_id,
+        equations.equation_id,
+        equations.description,
+        equations.relation,
+        equations.template_versions
+
+    from current_reports
+    inner join equations
+        on list_contains(equations.template_versions, current_reports.template_version)
+
+),
+
+term_reports as (
+
+    select
+        anchored.anchor_document_id,
+        anchored.anchor_year,
+        anchored.equation_id,
+        terms.term_seq,
+        terms.side,
+        terms.sign,
+        terms.cell_id,
+        anchored.anchor_year + terms.year_offset as term_year,
+        other_reports.document_id as term_document_id,
+        coalesce(list_contains(anchored.template_versions, other_reports.template_version), false)
+            as is_term_report_usable
+
+    from anchored
+    inner join terms
+        on anchored.equation_id = terms.equation_id
+    left join current_reports as other_reports
+        on anchored.body_id = other_reports.body_id
+        and anchored.anchor_year + terms.year_offset = other_reports.report_year
+
+),
+
+term_values as (
+
+    select
+        term_reports.*,
+        cells.value,
+        coalesce(cells.is_corrected, false) as is_corrected
+
+    from term_reports
+    left join cells
+        on term_reports.term_document_id = cells.document_id
+        and term_reports.cell_id = cells.cell_id
+
+),
+
+sides as (
+
+    select
+        anchor_document_id,
+        equation_id,
+        cast(coalesce(sum(sign * value) filter (where side = 'lhs'), 0) as decimal(38, 6)) as lhs_value,
+        cast(coalesce(sum(sign * value) filter (where side = 'rhs'), 0) as decimal(38, 6)) as rhs_value,
+        count(*) as n_terms,
+        count(*) filter (where value is null) as n_missing_terms,
+        count(*) filter (where is_corrected) as n_corrected_terms,
+        count(*) filter (where not is_term_report_usable) as n_missing_reports,
+        string_agg(
+            cast(term_year as varchar) || ':' || case when sign < 0 then '−' else '' end || cell_id,
+            ',' order by term_seq
+        ) as cells
+
+    from term_values
+    group by anchor_document_id, equation_id
+
+),
+
+involved_reports as (
+
+    select
+        anchor_document_id,
+        equation_id,
+        string_agg(term_document_id, ',' order by term_year) as document_ids,
+        string_agg(cast(term_year as varchar), ',' order by term_year) as report_years
+
+    from (
+        select distinct anchor_document_id, equation_id, term_document_id, term_year
+        from term_reports
+        where is_term_report_usable
+    )
+    group by anchor_document_id, equation_id
+
+),
+
+residuals as (
+
+    select
+        anchored.anchor_document_id,
+        anchored.body_id,
+        anchored.anchor_year,
+        anchored.identity_id,
+        anchored.equation_id,
+        anchored.equation_id || '@' || cast(anchored.anchor_year as varchar) as check_id,
+        anchored.description,
+        anchored.relation,
+        sides.lhs_value,
+        sides.rhs_value,
+        cast(sides.lhs_value - sides.rhs_value as decimal(38, 6)) as difference,
+        sides.n_terms,
+        sides.n_missing_terms,
+        sides.n_corrected_terms,
+        involved_reports.document_ids,
+        involved_reports.report_years,
+        sides.cells
+
+    from anchored
+    inner join sides
+        on anchored.anchor_document_id = sides.anchor_document_id
+        and anchored.equation_id = sides.equation_id
+    inner join involved_reports
+        on anchored.anchor_document_id = involved_reports.anchor_document_id
+        and anchored.equation_id = involved_reports.equation_id
+    where sides.n_missing_reports = 0
+
+)
+
+select * from residuals
