@@ -84,6 +84,34 @@ def _number(value: object) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from warehouse import paths, publish
+
+    try:
+        if args.list:
+            published = publish.current()
+            for p in publish.list_publications():
+                tables = p.manifest().get("tables", {})
+                mark = "*" if published is not None and p.id == published.id else " "
+                print(f"{mark} {p.id}  {p.manifest().get('published_at', '?')}  "
+                      f"{tables.get('dim_report', '?')} reports  {p.path}")
+            return 0
+        if args.rollback:
+            previous = publish.rollback()
+            print(f"published again: publication {previous.id} ({previous.path})")
+            print(f"published:   {paths.published_db()}")
+            print(f"parquet:     {publish.parquet_dir()}")
+            return 0
+        from xxgk import pipeline
+
+        print(f"published:   {pipeline.publish()}")
+        print(f"parquet:     {publish.parquet_dir()}")
+        return 0
+    except (RuntimeError, FileNotFoundError) as err:  # PublicationError, MartsCheckError, no marts
+        print(f"xxgk publish: {err}", file=sys.stderr)
+        return 1
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from xxgk import generate
 
@@ -135,6 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "in the fact tables.")
     p.add_argument("--json", action="store_true", help="one JSON object per failing check")
     p.set_defaults(func=cmd_quarantine)
+    p = sub.add_parser(
+        "publish", help="publish the checked marts again, list the kept publications, or roll back",
+        description="Without options: check the marts of the build database and publish them "
+                    "as a new publication (<warehouse>/xxgk.duckdb and <warehouse>/parquet/, "
+                    "replaced atomically; readers are never blocked). The last "
+                    "XXGK_PUBLICATIONS_KEEP (default 3) publications are kept in "
+                    "<warehouse>/publications/.")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--rollback", action="store_true",
+                       help="publish the previous kept publication again (atomically)")
+    group.add_argument("--list", action="store_true",
+                       help="list the kept publications (* marks the published one)")
+    p.set_defaults(func=cmd_publish)
     p = sub.add_parser(
         "generate", help="write synthetic reports with answer keys (benchmarks, tests)",
         description="Write COUNT synthetic annual reports (both template versions, the layout "
