@@ -109,6 +109,13 @@ def extract_to_file(path: str) -> str:
     from extractors import extract_path
 
     document = Path(path)
+    # A document is its bytes: one already extracted (an unchanged reload, a
+    # retried task) keeps its record, so a reload costs a hash, not a parse.
+    with contextlib.suppress(OSError):
+        known = paths.records_dir() / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
+        if known.exists():
+            log.info("already extracted %s -> %s", path, known.name)
+            return str(known)
     try:
         record = extract_path(document)
         if not _is_sha256(record.source.sha256):
