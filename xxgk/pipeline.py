@@ -123,11 +123,10 @@ def extract_to_file(path: str) -> str:
     except Exception as exc:  # noqa: BLE001 - any extractor bug must become a record
         log.error("extractor crashed on %s: %s", path, exc, exc_info=True)
         record = _crash_record(document, exc)
-    target = paths.records_dir() / f"{record.source.sha256}.json"
-    _write_atomically(target, record.to_json())
+    target = _write_record(record)
     log.info("extracted %s: %s (%d cells, %d problems) -> %s", path, record.status,
-             len(record.cells), len(record.problems), target.name)
-    return str(target)
+             len(record.cells), len(record.problems), Path(target).name)
+    return target
 
 
 def _is_sha256(value: str) -> bool:
@@ -135,30 +134,21 @@ def _is_sha256(value: str) -> bool:
 
 
 def _crash_record(document: Path, exc: BaseException) -> Report:
+    where = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return rejected(_source_of(document), "extractor_crash", f"the extractor raised {where}")
+
+
+def _source_of(document: Path) -> Source:
+    """The source of a document the extractor could not describe itself."""
+    from extractors.dispatch import sniff_format
+
     try:
         data = document.read_bytes()
     except OSError:
         # Unreadable bytes still need a stable identity so the record is kept.
         data = f"unreadable:{document}".encode()
-    source = Source(path=str(document), sha256=hashlib.sha256(data).hexdigest(),
-                    format=_sniff_format(data))
-    where = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return rejected(source, "extractor_crash", f"the extractor raised {where}")
-
-
-def _sniff_format(data: bytes) -> str:
-    """What the bytes are (the contract's ``source.format``), for crash records only."""
-    head = data[:512].lstrip().lower()
-    if head.startswith(b"%pdf"):
-        return "pdf"
-    if head.startswith(b"pk\x03\x04"):
-        return "docx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "doc"
-    if head.startswith((b"<!doctype html", b"<html")):
-        return "html"
-    return "txt"
-
+    return Source(path=str(document), sha256=hashlib.sha256(data).hexdigest(),
+                  format=sniff_format(data) if data else "unknown")
 
 def _write_atomically(target: Path, text: str) -> None:
     # A reader (the load step, a user) sees the old record or the new one, never half.
@@ -386,12 +376,7 @@ def _write_record(record: Report) -> str:
 
 
 def _worker_died_record(document: Path, attempts: int) -> Report:
-    try:
-        data = document.read_bytes()
-    except OSError:
-        data = f"unreadable:{document}".encode()
-    source = Source(path=str(document), sha256=hashlib.sha256(data).hexdigest(),
-                    format=_sniff_format(data))
+    source = _source_of(document)
     log.error("%s killed its worker on %d attempts: reported as rejected", document, attempts)
     return rejected(source, "worker_died",
                     f"the worker extracting this document died on {attempts} attempts "
