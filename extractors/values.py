@@ -19,7 +19,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
-from typing import Any
 
 Number = int | Decimal
 
@@ -311,7 +310,3 @@ def _addends(s: str, k: int) -> Iterator[tuple[list[str], int]]:
             for more, end in rec(j, k - 1):
                 yield [part] + more, end
     yield from rec(0, k)
-
-
-def describe(tokens: Sequence[Token | None]) -> list[Any]:
-    return [t.value if t else None for t in tokens]
