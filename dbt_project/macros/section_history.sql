@@ -1,0 +1,79 @@
+{#
+    The body of a fct_*_history model: every published version of one section's cells.
+
+    Incremental: a version's cells never change (a document is its bytes), so a build inserts
+    the versions not stored yet and leaves the others as they are, except a version whose
+    reviewers' corrections changed since it was stored, which is rewritten (a version the gate
+    no longer passes is deleted by the model's post-hook).  Only what a version itself says is
+    stored: its body, whether it is current, and the labels come from dim_report, dim_row and
+    dim_applicant, which are rebuilt on every load.  A full refresh rebuilds the same rows.
+
+    row_as / col_as name the row and column codes in the fact; section 二 also keeps the table
+    code and the measure's kind, because its measures live in several tables.
+#}
+{% macro section_history(section, row_as, col_as) %}
+{%- set is_s2 = section == 's2' -%}
+
+with
+
+cells as (
+
+    select * from {{ ref('int_cells_labelled') }}
+    where section = '{{ section }}'
+
+),
+
+new_published_versions as (
+
+    select document_id, loaded_at
+    from {{ ref('int_report_versions') }}
+    where is_published
+    {% if is_incremental() %}
+        and (
+            document_id not in (select document_id from {{ this }})
+            -- a stored version whose corrections were added, changed or withdrawn since
+            or document_id in (
+                select cells.document_id
+                from cells
+                inner join {{ this }} as stored
+                    on cells.document_id = stored.document_id
+                    {% if is_s2 %}and cells.table_code = stored.table_code{% endif %}
+                    and cells.row_code = stored.{{ row_as }}
+                    and cells.col_code = stored.{{ col_as }}
+                where cells.value is distinct from stored.value
+                    or cells.is_corrected is distinct from stored.is_corrected
+                    or cells.correction_reason is distinct from stored.correction_reason
+            )
+        )
+    {% endif %}
+
+),
+
+section_history as (
+
+    select
+        cells.document_id,
+        cells.report_year,
+        cells.template_version,
+        {% if is_s2 %}cells.table_code,{% endif %}
+        cells.row_code as {{ row_as }},
+        cells.col_code as {{ col_as }},
+        {% if is_s2 %}cells.col_kind as measure_kind,{% endif %}
+        cells.value,
+        cells.printed_value,
+        cells.is_corrected,
+        cells.correction_reason,
+        cells.is_imputed,
+        cells.page,
+        cells.line,
+        cells.raw_text,
+        new_published_versions.loaded_at
+
+    from cells
+    inner join new_published_versions
+        on cells.document_id = new_published_versions.document_id
+
+)
+
+select * from section_history
+{% endmacro %}
