@@ -179,6 +179,11 @@ def with_value(record: Record, name: str, cell: str, value: Number, status: str 
     raise KeyError(cell)
 
 
+def doc_id(record: Record) -> str:
+    """The document id a record gets in the warehouse: its source's SHA-256."""
+    return record["source"]["sha256"]
+
+
 def cell_value(record: Record, cell: str) -> Number:
     table, row, col = cell.split("/")
     return next(c["value"] for c in record["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col))

@@ -36,8 +36,7 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
-def doc_id(record: records.Record) -> str:
-    return record["source"]["sha256"]
+doc_id = records.doc_id
 
 
 # --- reading and staging the file (fast) ------------------------------------------------

@@ -61,8 +61,7 @@ FAILING = (BLANK_CELL, FUTURE_YEAR, NEGATIVE_COUNT, UNDATED)
 ALL = (*PASSING, *FAILING, REJECTED)
 
 
-def doc_id(record: records.Record) -> str:
-    return record["source"]["sha256"]
+doc_id = records.doc_id
 
 
 @dataclass

@@ -48,8 +48,7 @@ ALL = (WANGZHU_2020, WANGZHU_2021, WANGZHU_2022, XINZHUANG_2023, YUN_2022, YUN_2
        NO_SECTION_4, NO_REGULATIONS)
 
 
-def doc_id(record: records.Record) -> str:
-    return record["source"]["sha256"]
+doc_id = records.doc_id
 
 
 @dataclass

@@ -45,8 +45,7 @@ def v2021(name: str, org_name: str, year: int, *, more_granted: int = 0) -> reco
     return records.report(name, org_name=org_name, year=year, version="v2021", cells=cells)
 
 
-def doc_id(record: records.Record) -> str:
-    return record["source"]["sha256"]
+doc_id = records.doc_id
 
 
 def md5(text: str) -> str:
