@@ -1,6 +1,6 @@
 """The yearly load of the xxgk warehouse, as an Airflow 3 DAG.
 
-The work is done by ``xxgk.pipeline`` (the same functions ``xxgk run`` calls);
+The work is done by ``pipeline.steps`` (the same functions ``xxgk run`` calls);
 this file only says in which order, on which pool, with what retries and which
 asset it produces, so it reads as the pipeline's table of contents.
 """
@@ -14,7 +14,7 @@ import pendulum
 from airflow.sdk import Asset, Param, dag, task
 
 from warehouse import paths
-from xxgk import pipeline
+from pipeline import steps as pipeline
 
 # The file analysts open; consumers can schedule on it.
 PUBLISHED = Asset(name="xxgk_published_marts", uri=f"file://{paths.published_db()}")

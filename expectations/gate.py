@@ -16,7 +16,7 @@ Every run writes a validation report, Great Expectations Data Docs, to
 it are kept in ``<warehouse>/gx/validations`` for the last ``XXGK_DATA_DOCS_KEEP_RUNS`` runs.
 
 A report failing the gate is quarantined, never fatal.  What is fatal (``SystemicGateError``,
-raised by ``check_systemic``, which ``xxgk.pipeline.gate`` calls) is a load that is wrong as a
+raised by ``check_systemic``, which ``pipeline.steps.gate`` calls) is a load that is wrong as a
 whole: more than ``XXGK_GATE_MAX_FAIL_SHARE`` (default 0.5) of the documents of the load not
 passing (failed the gate, or rejected by the extractor), once the load has at least
 ``XXGK_GATE_MIN_REPORTS`` (default 20) documents.  "The load" is every document loaded since the

@@ -15,8 +15,9 @@ from extractors.pdf import pdf_tables_text, pdf_text
 from extractors.problems import ReaderProblem
 from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
-from xxgk import template
-from xxgk.record import Cell, Problem, Report, Source, rejected
+from extractors.version import EXTRACTOR_VERSION
+from xxgk import identities, template
+from xxgk.record import Basis, Cell, Problem, Report, Source, rejected
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +67,15 @@ def extract_path(path: Path, time_limit_s: float = TIME_LIMIT_S) -> Report:
     try:
         data = path.read_bytes()
     except OSError as err:
-        return rejected(Source(str(path), "", "unknown"), "unreadable", f"{path}: cannot read: {err}")
-    source = Source(str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown")
+        report = rejected(Source(str(path), "", "unknown"), "unreadable", f"{path}: cannot read: {err}")
+    else:
+        source = Source(str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown")
+        report = _extract_within(path, data, source, time_limit_s)
+    report.extractor_version = EXTRACTOR_VERSION
+    return report
+
+
+def _extract_within(path: Path, data: bytes, source: Source, time_limit_s: float) -> Report:
     if not data:
         return rejected(source, "empty_file", f"{path}: the file is empty (0 bytes)")
     try:
@@ -127,7 +135,7 @@ def extract_text(doc: DocText, source: Source) -> Report:
     report.problems.extend(problems)
     report.problems.extend(solve.impute(grid, version))
     values = {cid: (t.value if t else None) for cid, t in grid.tokens.items()}
-    report.problems.extend(solve.check(values, version))
+    report.problems.extend(identities.check(values, version))
     blank = sorted(cid for cid, v in values.items() if v is None)
     if blank:
         report.problems.append(Problem("blank_cell", "warning",
@@ -158,12 +166,21 @@ def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: templat
             where = dict(row_where.get((table, row), row_where.get((table, "*"), {})))
             where["raw"] = ""
         value = solve.as_decimal_if_needed(token.value if token else None, col)
-        cells.append(Cell(table, row, col, value, where, imputed=cid in grid.imputed))
+        cells.append(Cell(table, row, col, value, where, imputed=cid in grid.imputed,
+                          basis=_basis(cid, grid, value)))
     order = {template.cell_id(t.code, r.code, c.code): i
              for i, (t, r, c) in enumerate((t, r, c) for t in template.tables(version)
                                            for r in t.rows for c in t.columns)}
     cells.sort(key=lambda c: order.get(c.id, len(order)))
     return cells
+
+
+def _basis(cid: str, grid: solve.Grid, value: object) -> Basis:
+    if value is None:
+        return "unread"
+    if cid in grid.imputed:
+        return "imputed"
+    return "decided" if cid in grid.decided else "printed"
 
 
 def _errors(report: Report) -> tuple[int, int]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractors.layout import RowText
 from extractors.values import Candidate, Number, Token
 from xxgk import template
+from xxgk.identities import present_terms, propagate, violations
 from xxgk.record import Problem
 
 # Above this many joint readings of the open rows, search row by row instead.
@@ -28,6 +29,8 @@ class Grid:
 
     tokens: dict[str, Token | None]
     imputed: set[str]
+    # Cells whose reading the identities chose among several (not one number alone in its cell).
+    decided: set[str] = field(default_factory=set)
 
 
 def _cell_ids(row: RowText, version: template.Version) -> list[str]:
@@ -35,26 +38,6 @@ def _cell_ids(row: RowText, version: template.Version) -> list[str]:
         return [template.cell_id("s4", r.code, c.code) for r in template.S4_ROWS for c in template.S4_COLUMNS]
     t = template.table(version, row.table)
     return [template.cell_id(t.code, row.row, c.code) for c in t.columns]
-
-
-def present_terms(eq: template.Equation, values: Mapping[str, object]) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
-    """The equation's terms that the record has; None when a required term is absent."""
-    lhs = tuple(c for c in eq.lhs if c in values or c not in eq.optional)
-    rhs = tuple(c for c in eq.rhs if c in values or c not in eq.optional)
-    if any(c not in values for c in lhs + rhs):
-        return None
-    return lhs, rhs
-
-
-def _violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
-    bad = 0
-    for eq in eqs:
-        terms = present_terms(eq, values)
-        if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
-            continue
-        if sum(values[c] for c in terms[0]) != sum(values[c] for c in terms[1]):  # type: ignore[misc]
-            bad += 1
-    return bad
 
 
 def _assign(ids: list[str], cand: Candidate) -> dict[str, Token | None]:
@@ -72,7 +55,7 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
         # Row-local identities (H2 on a section-三 row, H4–H6 on section 四) first.
         local = [e for e in eqs if set(e.lhs + e.rhs) <= set(ids)]
         if local and len(cands) > 1:
-            fitting = [c for c in cands if _violations(_values(_assign(ids, c)), local) == 0]
+            fitting = [c for c in cands if violations(_values(_assign(ids, c)), local) == 0]
             cands = fitting or cands
         distinct: dict[tuple, Candidate] = {}
         for c in sorted(cands, key=lambda c: c.rank):
@@ -80,10 +63,13 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
         options.append((ids, list(distinct.values()), row))
 
     fixed: dict[str, Token | None] = {}
+    decided: set[str] = set()
     open_rows = []
     for ids, cands, row in options:
         if len(cands) == 1:
             fixed.update(_assign(ids, cands[0]))
+            if cands[0].how != "cells":
+                decided.update(ids)
             if cands[0].how in ("window", "inserted"):
                 _warn_realigned(row, ids, problems)
         elif row.table == "s3":
@@ -115,9 +101,11 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
             readings = {tuple(s[2][i] for i in ids) for s in ties}
             if len(readings) > 1:
                 _mark_ambiguous(chosen, ids, row, problems)
-            elif best_combo[idx].how in ("window", "inserted"):
+                continue
+            decided.update(ids)
+            if best_combo[idx].how in ("window", "inserted"):
                 _warn_realigned(row, ids, problems)
-    return Grid(chosen, set()), problems
+    return Grid(chosen, set(), decided), problems
 
 
 OpenRow = tuple[list[str], list[Candidate], RowText]
@@ -135,7 +123,7 @@ def _evaluate(fixed: dict[str, Token | None], rows: Sequence[OpenRow], combo: Se
     for (ids, _, _), cand in zip(rows, combo):
         trial.update(_assign(ids, cand))
     filled = propagate(_values(trial), eqs)
-    score = (_violations(filled, eqs), sum(v is None for v in filled.values()),
+    score = (violations(filled, eqs), sum(v is None for v in filled.values()),
              sum(c.rank for c in combo))
     return score, trial, filled
 
@@ -204,67 +192,6 @@ def impute(grid: Grid, version: template.Version) -> list[Problem]:
     return [Problem("imputed_value", "warning",
                     f"{len(grid.imputed)} blank cell(s) filled with the value the balancing "
                     "identities prove", sorted(grid.imputed))]
-
-
-def propagate(values: dict[str, Number | None], eqs: Sequence[template.Equation]) -> dict[str, Number | None]:
-    """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
-    values = dict(values)
-    systems = [t for t in (present_terms(e, values) for e in eqs) if t is not None]
-    changed = True
-    while changed:
-        changed = False
-        for eq_lhs, eq_rhs in systems:
-            unknown = [c for c in eq_lhs + eq_rhs if values[c] is None]
-            if not unknown:
-                continue
-            lhs = sum(values[c] or 0 for c in eq_lhs)
-            rhs = sum(values[c] or 0 for c in eq_rhs)
-            if len(unknown) == 1:
-                cell = unknown[0]
-                value = (rhs - lhs) if cell in eq_lhs else (lhs - rhs)
-                if value >= 0:
-                    values[cell] = value
-                    changed = True
-            elif all(c in eq_rhs for c in unknown) and lhs - rhs == 0 or \
-                    all(c in eq_lhs for c in unknown) and rhs - lhs == 0:
-                # Counts are never negative, so unknown addends of a sum already
-                # complete must all be 0 (seed 000: blank rows under a 0 total).
-                for c in unknown:
-                    values[c] = 0
-                changed = True
-    return values
-
-
-def check(values: Mapping[str, Number | None], version: template.Version) -> list[Problem]:
-    """Every hard identity the values break (H1–H6), and H7 (types and signs)."""
-    problems: list[Problem] = []
-    present_rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
-    for eq in template.equations(version, present_rows):
-        terms = present_terms(eq, values)
-        if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
-            continue
-        eq_lhs, eq_rhs = terms
-        lhs = sum(values[c] for c in eq_lhs)  # type: ignore[misc]
-        rhs = sum(values[c] for c in eq_rhs)  # type: ignore[misc]
-        if lhs != rhs:
-            problems.append(Problem(
-                f"identity_{eq.identity.lower()}", "error",
-                f"{eq.id}: {' + '.join(eq_lhs)} = {lhs} but {' + '.join(eq_rhs)} = {rhs} "
-                f"(difference {lhs - rhs})", list(eq_lhs + eq_rhs)))
-    for cid, value in values.items():
-        if value is None:
-            continue
-        col = cid.split("/")[2]
-        if col in template.SIGNED_COLUMNS:
-            ok = isinstance(value, int)
-        elif col in template.DECIMAL_COLUMNS:
-            ok = value >= 0
-        else:
-            ok = isinstance(value, int) and value >= 0
-        if not ok:
-            problems.append(Problem("identity_h7", "error",
-                                    f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid]))
-    return problems
 
 
 def as_decimal_if_needed(value: Number | None, col: str) -> Number | None:

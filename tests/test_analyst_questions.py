@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from warehouse import paths
-from xxgk import pipeline
+from pipeline import steps as pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -21,7 +21,8 @@ import pytest
 import records
 from expectations.gate import GateResult, run_gate
 from warehouse import corrections, paths, staging, transform
-from xxgk import cli, pipeline
+from pipeline import cli
+from pipeline import steps as pipeline
 
 HEADER = "document,cell,value,reason,corrected_by,corrected_at,printed_value\n"
 

@@ -1,4 +1,4 @@
-"""The DAG's steps at scale (``xxgk.pipeline``): batches, resumable extraction, dead workers, the loader.
+"""The DAG's steps at scale (``pipeline.steps``): batches, resumable extraction, dead workers, the loader.
 
 No Airflow and no dbt here: these are the functions the DAG's tasks call, run in-process
 (and in subprocesses that die, for a worker killed on a document).
@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from warehouse import paths
-from xxgk import pipeline
+from pipeline import steps as pipeline
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 
@@ -126,15 +126,14 @@ def test_a_crashed_batch_resumes_where_it_stopped(
 
 KILLER = textwrap.dedent("""
     import os, sys
-    import extractors
-    from xxgk import pipeline
+    from pipeline import steps as pipeline
 
-    real = extractors.extract_path
+    real = pipeline.extract_path
     def extract_path(path):
         if "poison" in str(path):
             os._exit(9)            # like a worker killed by the kernel: no exception, no word
         return real(path)
-    extractors.extract_path = extract_path
+    pipeline.extract_path = extract_path
     pipeline.extract_batch(sys.argv[1])
 """)
 

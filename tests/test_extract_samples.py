@@ -146,11 +146,11 @@ def test_pingtan_carry_over_matches_next_year(reports):
 
 
 def test_cli_prints_one_json_line_per_document_in_order():
-    out = subprocess.run([sys.executable, "-m", "xxgk.cli", "extract", "-q", str(INBOX)],
+    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", "-q", str(INBOX)],
                          capture_output=True, text=True, check=True)
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert [Path(r["source"]["path"]).name for r in records] == sorted(p.name for p in INBOX.iterdir())
     first = records[0]
-    assert first["schema"] == "xxgk.report/1"
+    assert first["schema"] == "xxgk.report/2"
     assert first["source"]["format"] == "txt"
     assert len(first["source"]["sha256"]) == 64

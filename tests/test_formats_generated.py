@@ -23,10 +23,10 @@ from pathlib import Path
 
 import pytest
 
-from xxgk.generate import generate_corpus, write_documents
-from xxgk.generate import plan as planning
-from xxgk.generate.pdf import CJK_FONT, font_available
-from xxgk.generate.score import score
+from generator import generate_corpus, write_documents
+from generator import plan as planning
+from generator.pdf import CJK_FONT, font_available
+from generator.score import score
 
 SEED, COUNT, BAD_SHARE = 17, 44, 0.14
 FORMATS = ("pdf", "docx", "html", "txt")
@@ -116,7 +116,7 @@ _BENCH_PLANS = {p.filename: p for p in planning.plan_corpus(1000, 1, FORMATS)}
     for n, reason in REGRESSIONS.items()])
 def test_known_extractor_failure(tmp_path, name):
     from extractors import extract_path
-    from xxgk.generate import build
+    from generator import build
 
     generated = build(_BENCH_PLANS[name])
     path = tmp_path / name

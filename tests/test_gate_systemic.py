@@ -21,7 +21,7 @@ import records
 from expectations import gate as gate_module
 from expectations.gate import GateResult, LoadVerdict, MartsCheckError, SystemicGateError
 from warehouse import paths, staging, transform
-from xxgk import pipeline
+from pipeline import steps as pipeline
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from xxgk import template
-from xxgk.generate import build, generate_corpus
-from xxgk.generate import plan as planning
-from xxgk.generate.keys import broken_identities, prove
-from xxgk.generate.pdf import CJK_FONT, font_available
+from generator import build, generate_corpus
+from generator import plan as planning
+from generator.keys import broken_identities, prove
+from generator.pdf import CJK_FONT, font_available
 
 TEXT_FORMATS = ("txt", "html", "docx")
 needs_font = pytest.mark.skipif(not font_available(), reason=f"CJK font {CJK_FONT} missing "
@@ -128,7 +128,7 @@ def test_bad_input_keys():
 
 
 def _structure(tbl) -> list[list[tuple[int, str | None]]]:
-    from xxgk.generate.docx import W
+    from generator.docx import W
 
     rows = []
     for tr in tbl.findall(W + "tr"):
@@ -149,11 +149,11 @@ def test_v2021_word_tables_have_the_national_templates_merged_cells():
     import zipfile
     from xml.etree import ElementTree as ET
 
-    from xxgk.generate.docx import TEMPLATE, W, _Prototypes, _table
-    from xxgk.generate.model import DocPlan, Printed
-    from xxgk.generate.names import make_body
-    from xxgk.generate.numbers import make_values
-    from xxgk.generate.tables import s3_tables, s4_table, style_of
+    from generator.docx import TEMPLATE, W, _Prototypes, _table
+    from generator.model import DocPlan, Printed
+    from generator.names import make_body
+    from generator.numbers import make_values
+    from generator.tables import s3_tables, s4_table, style_of
 
     with zipfile.ZipFile(TEMPLATE) as z:
         body = ET.fromstring(z.read("word/document.xml")).find(W + "body")
@@ -180,7 +180,7 @@ def test_v2021_word_tables_have_the_national_templates_merged_cells():
 
 def test_cli_generate(tmp_path):
     out = tmp_path / "corpus"
-    result = subprocess.run([sys.executable, "-m", "xxgk.cli", "generate", "--count", "3", "--seed", "2",
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "generate", "--count", "3", "--seed", "2",
                              "--formats", "txt,html", str(out)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "3 documents" in result.stdout
@@ -190,7 +190,7 @@ def test_cli_generate(tmp_path):
         key = json.loads((out / "keys" / f"{name}.key.json").read_text(encoding="utf-8"))
         assert key["schema"] == "xxgk.key/1" and key["document"] == name
     assert json.loads((out / "corpus.json").read_text(encoding="utf-8"))["seed"] == 2
-    bad = subprocess.run([sys.executable, "-m", "xxgk.cli", "generate", "--formats", "rtf", str(out)],
+    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "generate", "--formats", "rtf", str(out)],
                          capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "unknown format" in bad.stderr
 

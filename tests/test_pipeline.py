@@ -1,4 +1,4 @@
-"""xxgk.pipeline: the steps the CLI and the DAG share, and ``xxgk run`` end to end."""
+"""pipeline.steps: the steps the CLI and the DAG share, and ``xxgk run`` end to end."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 import extractors
 from warehouse import paths
-from xxgk import pipeline
+from pipeline import steps as pipeline
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")
@@ -54,7 +54,7 @@ def test_an_extractor_crash_becomes_a_rejected_record(
     def crash(path: Path) -> None:
         raise ZeroDivisionError("division by zero in the table finder")
 
-    monkeypatch.setattr(extractors, "extract_path", crash)
+    monkeypatch.setattr(pipeline, "extract_path", crash)
     out = Path(pipeline.extract_to_file(str(document)))
 
     sha = hashlib.sha256(document.read_bytes()).hexdigest()
@@ -79,7 +79,7 @@ def test_a_sample_is_extracted_to_its_record_file(warehouse: Path) -> None:
     sha = hashlib.sha256(document.read_bytes()).hexdigest()
     assert out == warehouse / "records" / f"{sha}.json"
     record = json.loads(out.read_text(encoding="utf-8"))
-    assert record["schema"] == "xxgk.report/1"
+    assert record["schema"] == "xxgk.report/2"
     assert record["source"]["sha256"] == sha
     assert record["year"] == 2023
     assert "extractor_crash" not in {p["code"] for p in record["problems"]}

@@ -1,7 +1,7 @@
 """Where the warehouse lives on disk.
 
-``XXGK_WAREHOUSE_DIR`` moves everything; the default is ``warehouse/`` in the
-project.  Analysts only ever open ``published_db()``: the build database is
+``XXGK_WAREHOUSE_DIR`` moves everything; the default is ``data/`` in the
+project, apart from the code (``rm -rf data`` starts over).  Analysts only ever open ``published_db()``: the build database is
 the loader's private working copy, so a reader never holds a writer's lock.
 """
 
@@ -14,7 +14,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 def warehouse_dir() -> Path:
-    path = Path(os.environ.get("XXGK_WAREHOUSE_DIR", PROJECT_DIR / "warehouse"))
+    path = Path(os.environ.get("XXGK_WAREHOUSE_DIR", PROJECT_DIR / "data"))
     path.mkdir(parents=True, exist_ok=True)
     return path
 

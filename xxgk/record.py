@@ -11,10 +11,18 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-SCHEMA = "xxgk.report/1"
+SCHEMA = "xxgk.report/2"
 
 Status = Literal["ok", "needs_review", "rejected"]
 Value = int | Decimal | None
+# The evidence a cell's value rests on (docs/record.md):
+#   printed  one number alone in its cell
+#   decided  the identities admit exactly one reading, found by an exhaustive search
+#   imputed  a blank that the identities fill
+#   unread   no evidence decides it: the value is null
+#   ocr      read by OCR from a page image
+Basis = Literal["printed", "decided", "imputed", "unread", "ocr"]
+BASES: tuple[Basis, ...] = ("printed", "decided", "imputed", "unread", "ocr")
 
 
 @dataclass
@@ -25,6 +33,7 @@ class Cell:
     value: Value
     where: dict[str, Any]
     imputed: bool = False
+    basis: Basis = "printed"
 
     @property
     def id(self) -> str:
@@ -56,17 +65,20 @@ class Report:
     status: Status = "ok"
     cells: list[Cell] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    # The extractor that made the record: a newer one re-reads the document.
+    extractor_version: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         cells = []
         for c in self.cells:
             d: dict[str, Any] = {"table": c.table, "row": c.row, "col": c.col,
-                                 "value": _json_number(c.value), "where": c.where}
+                                 "value": _json_number(c.value), "basis": c.basis, "where": c.where}
             if c.imputed:
                 d["imputed"] = True
             cells.append(d)
         return {
             "schema": SCHEMA,
+            "extractor_version": self.extractor_version,
             "source": asdict(self.source),
             "org_name": self.org_name,
             "region": self.region,

@@ -9,13 +9,14 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-# The walk lives in the pipeline (the DAG uses it too); re-exported here for callers of the CLI module.
-from xxgk.pipeline import SUFFIXES_SKIPPED, iter_documents  # noqa: F401
+import duckdb
+
+from extractors import extract_path
+from pipeline.inbox import iter_documents
+from warehouse import paths, publish
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from extractors import extract_path
-
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         for p in missing:
@@ -31,17 +32,19 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from xxgk import pipeline
+def _steps():  # type: ignore[no-untyped-def]
+    # Imported when a command needs it: the steps load dbt and Great Expectations (~3 s),
+    # which `xxgk extract` and `--help` should not wait for.
+    from pipeline import steps
 
-    return pipeline.main(inbox=args.inbox)
+    return steps
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    return _steps().main(inbox=args.inbox)
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
-    import duckdb
-
-    from warehouse import paths
-
     db = paths.published_db()
     if not db.exists():
         print(f"xxgk quarantine: {db} does not exist yet: run `xxgk run` first", file=sys.stderr)
@@ -85,8 +88,6 @@ def _number(value: object) -> str:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from warehouse import paths, publish
-
     try:
         if args.list:
             published = publish.current()
@@ -102,9 +103,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
             print(f"published:   {paths.published_db()}")
             print(f"parquet:     {publish.parquet_dir()}")
             return 0
-        from xxgk import pipeline
-
-        print(f"published:   {pipeline.publish()}")
+        print(f"published:   {_steps().publish()}")
         print(f"parquet:     {publish.parquet_dir()}")
         return 0
     except (RuntimeError, FileNotFoundError) as err:  # PublicationError, MartsCheckError, no marts
@@ -113,7 +112,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from xxgk import generate
+    # The test-data generator is a separate package, imported only for this command.
+    import generator as generate
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
     try:

@@ -19,8 +19,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from xxgk.generate.document import Block, Document
-from xxgk.generate.tables import GTable
+from generator.document import Block, Document
+from generator.tables import GTable
 
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 FONT = "WQYMicroHei"

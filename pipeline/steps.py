@@ -14,27 +14,30 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import tempfile
 import traceback
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
-from warehouse import paths
+import duckdb
+
+from expectations.gate import GateResult, check_systemic, require_marts, run_gate
+from extractors import extract_path
+from extractors.dispatch import sniff_format
+from pipeline.inbox import discover, iter_documents
+from warehouse import paths, staging
+from warehouse.publish import parquet_dir
+from warehouse.publish import publish as publish_marts
+from warehouse.transform import build
 from xxgk.record import Report, Source, rejected
 
-if TYPE_CHECKING:
-    from datetime import datetime
-
-    from expectations.gate import GateResult
-
 log = logging.getLogger(__name__)
-
-# Checksums and manifests that travel with downloaded reports are not reports.
-SUFFIXES_SKIPPED = {".md5", ".sha256", ".tsv"}
 
 # The two dbt selections around the gate: marts are built only from what the
 # gate has judged, so the gate runs between them.
@@ -72,31 +75,6 @@ class RunSummary:
     corrections: dict[str, int] = field(default_factory=dict)
 
 
-# --------------------------------------------------------------------- discover
-
-def iter_documents(paths_given: Sequence[Path]) -> Iterator[Path]:
-    """Files in the order given; folders walked in sorted path order."""
-    for path in paths_given:
-        if path.is_dir():
-            for child in sorted(p for p in path.rglob("*") if p.is_file()):
-                if not child.name.startswith(".") and child.suffix.lower() not in SUFFIXES_SKIPPED:
-                    yield child
-        else:
-            yield path
-
-
-def discover(inbox: Path) -> list[str]:
-    """The documents of an inbox folder, sorted by path (strings, for XCom); never empty."""
-    if not inbox.exists():
-        raise FileNotFoundError(f"inbox {inbox}: no such file or folder")
-    documents = [str(p) for p in iter_documents([inbox])]
-    if not documents:
-        # An empty inbox is a wrong path or a failed delivery, not a quiet year.
-        raise ValueError(f"inbox {inbox}: no documents")
-    log.info("discovered %d documents in %s", len(documents), inbox)
-    return documents
-
-
 # ---------------------------------------------------------------------- extract
 
 def extract_to_file(path: str) -> str:
@@ -106,7 +84,6 @@ def extract_to_file(path: str) -> str:
     what it cannot read, and if it crashes anyway the crash itself becomes a
     rejected record, so one bad file never stops the batch and nothing is lost.
     """
-    from extractors import extract_path
 
     document = Path(path)
     # A document is its bytes: one already extracted (an unchanged reload, a
@@ -140,7 +117,6 @@ def _crash_record(document: Path, exc: BaseException) -> Report:
 
 def _source_of(document: Path) -> Source:
     """The source of a document the extractor could not describe itself."""
-    from extractors.dispatch import sniff_format
 
     try:
         data = document.read_bytes()
@@ -169,7 +145,6 @@ def _write_atomically(target: Path, text: str) -> None:
 
 def load(record_paths: Sequence[str]) -> dict[str, int]:
     """Stage the records in the build database; already staged documents are skipped."""
-    from warehouse import staging
 
     con = staging.connect(paths.build_db())
     try:
@@ -208,7 +183,6 @@ def default_year(when: datetime) -> int:
     Reports for year Y are published in the first months of Y + 1.  (Airflow hands dates in
     UTC, where a run before 08:00 on 1 January in Beijing still falls in the year before.)
     """
-    from zoneinfo import ZoneInfo
 
     if when.tzinfo is not None:
         when = when.astimezone(ZoneInfo("Asia/Shanghai"))
@@ -239,7 +213,6 @@ def batch_size() -> int:
 
 
 def batches_dir(run_key: str) -> Path:
-    import re
 
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", run_key).strip("._") or "run"
     path = paths.warehouse_dir() / "batches" / safe
@@ -409,7 +382,6 @@ def _maybe_crash_for_test(batch_file: Path) -> None:
 
 def transform(select: str | None = None) -> None:
     """``dbt build`` of the selection in the build database."""
-    from warehouse.transform import build
 
     log.info("dbt build --select %s", select or "(everything)")
     # dbt prints its progress on stdout; keep stdout for the run's summary.
@@ -424,7 +396,6 @@ def gate() -> GateResult:
     whole is wrong (``XXGK_GATE_MAX_FAIL_SHARE`` of it failing, from ``XXGK_GATE_MIN_REPORTS``
     documents), which fails the run and the Airflow task.
     """
-    from expectations.gate import check_systemic, run_gate
 
     result = run_gate()
     log.info("gate: %d of %d reports passed, %d published with warnings", result.n_passed,
@@ -441,9 +412,6 @@ def publish() -> Path:
     Raises ``MartsCheckError`` (nothing is published) when the marts break what the gate
     guarantees, e.g. a fact table empty although reports passed.
     """
-    from expectations.gate import require_marts
-    from warehouse.publish import parquet_dir
-    from warehouse.publish import publish as publish_marts
 
     check = require_marts()
     published = publish_marts()
@@ -467,7 +435,6 @@ def run(inbox: Path | None = None) -> RunSummary:
     result = gate()
     transform(AFTER_GATE)
     published = publish()
-    from warehouse.publish import parquet_dir
 
     records = [json.loads(Path(p).read_text(encoding="utf-8")) for p in record_paths]
     return RunSummary(
@@ -488,7 +455,6 @@ def run(inbox: Path | None = None) -> RunSummary:
 
 def _correction_counts() -> dict[str, int]:
     """Reviewers' corrections staged by this run, by status (``warehouse.corrections``)."""
-    import duckdb
 
     con = duckdb.connect(str(paths.build_db()), read_only=True)
     try:
@@ -500,7 +466,6 @@ def _correction_counts() -> dict[str, int]:
 
 def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> list[Quarantined]:
     """Documents that were rejected or did not pass the gate, with the reason."""
-    import duckdb
 
     ids = sorted(set(document_ids))
     if not ids:

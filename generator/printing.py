@@ -6,7 +6,7 @@
 * P21 unit variants (fees with 4 decimals, 采购总金额 with 元 / 万元 in the cell, or bare).
 
 The choices are made here, once, so every format prints the same cells and
-the answer key (``xxgk.generate.keys``) can say what the identities prove.
+the answer key (``generator.keys``) can say what the identities prove.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import random
 from decimal import Decimal
 
 from xxgk import template
-from xxgk.generate.model import DocPlan, Inconsistency, Number, Printed, Values
-from xxgk.generate.numbers import format_count, format_decimal, format_signed
+from generator.model import DocPlan, Inconsistency, Number, Printed, Values
+from generator.numbers import format_count, format_decimal, format_signed
 
 A = template.APPLICANTS_WITHOUT_TOTAL
 C = template.APPLICANT_CODES

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import random
 
-from xxgk.generate.document import Document
-from xxgk.generate.tables import GTable, dense
+from generator.document import Document
+from generator.tables import GTable, dense
 
 LAYOUTS = ("tabs", "cell_lines", "web_lines", "markdown", "pipes")
 NBSP = "\u00a0"

@@ -21,12 +21,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from xxgk.generate import plan as planning
-from xxgk.generate.document import Document, build_document
-from xxgk.generate.keys import Key, bad_key, report_key
-from xxgk.generate.model import FORMATS, DocPlan
-from xxgk.generate.numbers import inject_inconsistency, make_values
-from xxgk.generate.printing import apply_units, make_printed
+from generator import plan as planning
+from generator.document import Document, build_document
+from generator.keys import Key, bad_key, report_key
+from generator.model import FORMATS, DocPlan
+from generator.numbers import inject_inconsistency, make_values
+from generator.printing import apply_units, make_printed
 
 __all__ = ["FORMATS", "Generated", "build", "generate_corpus", "planning", "write_documents"]
 
@@ -61,17 +61,17 @@ def _build_report(plan: DocPlan, encrypt: str | None = None) -> tuple[bytes, Key
 
 def render(doc: Document, fmt: str, rng, encrypt: str | None = None) -> bytes:
     if fmt == "txt":
-        from xxgk.generate.txt import render_txt
+        from generator.txt import render_txt
         return render_txt(doc, rng)
     if fmt == "html":
-        from xxgk.generate.html import render_html
+        from generator.html import render_html
         return render_html(doc, rng)
     if fmt in ("docx", "doc"):
-        from xxgk.generate.docx import render_docx
+        from generator.docx import render_docx
         data = render_docx(doc, rng)
         return to_doc(data) if fmt == "doc" else data
     if fmt == "pdf":
-        from xxgk.generate.pdf import render_pdf
+        from generator.pdf import render_pdf
         return render_pdf(doc, rng, encrypt)
     raise ValueError(f"unknown format {fmt!r}")
 
@@ -91,7 +91,7 @@ def to_doc(docx: bytes) -> bytes:
 
 
 def _build_bad(plan: DocPlan) -> Generated:
-    from xxgk.generate import bad
+    from generator import bad
 
     assert plan.bad is not None
     rng = planning.doc_rng(plan.seed, plan.index, "bad")
@@ -99,12 +99,12 @@ def _build_bad(plan: DocPlan) -> Generated:
     if plan.bad == "empty_file":
         data = b""
     elif plan.bad == "truncated_pdf":
-        from xxgk.generate.pdf import truncate
+        from generator.pdf import truncate
         data = truncate(_build_report(clean)[0], rng)
     elif plan.bad == "encrypted_pdf":
         data = _build_report(clean, encrypt="xxgk-" + str(rng.randint(1000, 9999)))[0]
     elif plan.bad == "image_pdf":
-        from xxgk.generate.pdf import image_only_pdf
+        from generator.pdf import image_only_pdf
         data = image_only_pdf(bad.scan_lines(clean, rng), rng)
     elif plan.bad == "not_a_report":
         data = render(bad.notice(clean, rng), plan.fmt, rng)

@@ -18,10 +18,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from extractors.solve import present_terms, propagate
 from xxgk import template
-from xxgk.generate.model import BAD_PROBLEM, DocPlan, Inconsistency, Number, Printed, Values
-from xxgk.generate.printing import printed_numbers
+from xxgk.identities import present_terms, propagate
+from generator.model import BAD_PROBLEM, DocPlan, Inconsistency, Number, Printed, Values
+from generator.printing import printed_numbers
 
 SCHEMA = "xxgk.key/1"
 

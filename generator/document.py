@@ -13,8 +13,8 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from xxgk.generate.model import DocPlan, Printed, Values
-from xxgk.generate.tables import GTable, s2_table, s3_tables, s4_table, style_of
+from generator.model import DocPlan, Printed, Values
+from generator.tables import GTable, s2_table, s3_tables, s4_table, style_of
 
 SECTION_TITLES = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
                   "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项")

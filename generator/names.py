@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-from xxgk.generate.model import Body
+from generator.model import Body
 
 _PLACE_A = "清 石 龙 青 白 新 东 西 南 北 永 平 安 长 金 宝 华 兴 丰 和 福 富 凤 柳 桃 杨 双 三 红 黄 大 小 高 云 仁 德 洪 汤 梅 荷".split()
 _PLACE_B = "河 桥 泉 山 湖 溪 港 塘 口 坪 岗 集 庄 坝 店 阳 城 林 田 沟 水 川 岭 湾 台 丘 亭 宁 安 丰 源 江 州 平 头 寨".split()

@@ -15,8 +15,8 @@ import random
 from decimal import Decimal
 
 from xxgk import template
-from xxgk.generate.model import Body, Inconsistency, Number, Values
-from xxgk.generate.names import is_busy
+from generator.model import Body, Inconsistency, Number, Values
+from generator.names import is_busy
 
 A = template.APPLICANTS_WITHOUT_TOTAL
 # Who applies: mostly natural persons, then companies and "other".

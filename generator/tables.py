@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from xxgk import template
-from xxgk.generate.model import DocPlan, Printed, Values
+from generator.model import DocPlan, Printed, Values
 
 CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 APPLICANT_GROUP = "申请人情况"

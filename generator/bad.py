@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import random
 
-from xxgk.generate.document import Block, Document, SECTION_TITLES
-from xxgk.generate.model import DocPlan
+from generator.document import Block, Document, SECTION_TITLES
+from generator.model import DocPlan
 
 
 def notice(plan: DocPlan, rng: random.Random) -> Document:

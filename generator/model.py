@@ -2,7 +2,7 @@
 
 A generated document starts as a :class:`DocPlan` (what to write: body, year,
 format, which pitfalls), gets its true numbers as :class:`Values`, and ends
-as bytes plus an answer key (``xxgk.generate.keys``).  Cell ids are the
+as bytes plus an answer key (``generator.keys``).  Cell ids are the
 contract's ``table/row/col`` (``xxgk.template.cell_id``).
 """
 

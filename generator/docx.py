@@ -4,7 +4,7 @@ The template's package is kept whole (styles, fonts, page set-up, numbering of
 parts); its body is rewritten: title, headings and narrative paragraphs are
 copies of the template's own paragraphs with new text, and the three tables
 keep the template's table properties and column grid while their rows are
-rebuilt from the grid model (``xxgk.generate.tables``).  For an unchanged
+rebuilt from the grid model (``generator.tables``).  For an unchanged
 v2021 report the rebuilt rows have exactly the template's merged cells
 (``w:gridSpan``, ``w:vMerge``; ``tests/test_generate.py`` checks this), with
 values filled in and the section-四 data row present; v2019 reports get the
@@ -23,10 +23,10 @@ from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from xxgk.generate.document import Block, Document
-from xxgk.generate.tables import GTable, covered
+from generator.document import Block, Document
+from generator.tables import GTable, covered
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "real" / "blank-template-v2021.docx"
+TEMPLATE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real" / "blank-template-v2021.docx"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)     # fixed timestamps: the same seed gives the same bytes

@@ -15,8 +15,8 @@ import math
 import random
 from dataclasses import dataclass
 
-from xxgk.generate.model import BAD_KINDS, Body, DocPlan
-from xxgk.generate.names import make_body
+from generator.model import BAD_KINDS, Body, DocPlan
+from generator.names import make_body
 
 ALL = ("pdf", "docx", "html", "txt", "doc")
 TEXTUAL = ("docx", "html", "txt", "doc")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from html import escape
 
-from xxgk.generate.document import Document
-from xxgk.generate.tables import GTable
+from generator.document import Document
+from generator.tables import GTable
 
 _CSS = "table{border-collapse:collapse}td{border:1px solid #000;padding:2px 4px;font-size:14px}"
 

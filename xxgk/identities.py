@@ -1,0 +1,107 @@
+"""The identity engine: evaluate the template's balancing identities on a report's values.
+
+``xxgk.template`` states the identities (H1–H7, S1–S3); this module is the one
+place that evaluates them.  The extractor uses it to choose among readings and
+fill provable blanks, the generator to check its own answer keys, and the SQL
+of the dbt models and the Great Expectations suites are derived from the same
+``template.equations``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from xxgk import template
+from xxgk.record import Problem
+
+Number = int | Decimal
+
+
+def present_terms(eq: template.Equation, values: Mapping[str, object]
+                  ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """The equation's terms that the record has; None when a required term is absent."""
+    lhs = tuple(c for c in eq.lhs if c in values or c not in eq.optional)
+    rhs = tuple(c for c in eq.rhs if c in values or c not in eq.optional)
+    if any(c not in values for c in lhs + rhs):
+        return None
+    return lhs, rhs
+
+
+def sides(eq: template.Equation, values: Mapping[str, Number | None]) -> tuple[Number, Number] | None:
+    """Both sides of the equation, or None when a term is absent or blank."""
+    terms = present_terms(eq, values)
+    if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
+        return None
+    return (sum(values[c] for c in terms[0]),  # type: ignore[misc]
+            sum(values[c] for c in terms[1]))  # type: ignore[misc]
+
+
+def violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
+    """How many of the equations the values break (unknown terms break none)."""
+    bad = 0
+    for eq in eqs:
+        both = sides(eq, values)
+        if both is not None and both[0] != both[1]:
+            bad += 1
+    return bad
+
+
+def propagate(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]
+              ) -> dict[str, Number | None]:
+    """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
+    out = dict(values)
+    systems = [t for t in (present_terms(e, out) for e in eqs) if t is not None]
+    changed = True
+    while changed:
+        changed = False
+        for eq_lhs, eq_rhs in systems:
+            unknown = [c for c in eq_lhs + eq_rhs if out[c] is None]
+            if not unknown:
+                continue
+            lhs = sum(out[c] or 0 for c in eq_lhs)
+            rhs = sum(out[c] or 0 for c in eq_rhs)
+            if len(unknown) == 1:
+                cell = unknown[0]
+                value = (rhs - lhs) if cell in eq_lhs else (lhs - rhs)
+                if value >= 0:
+                    out[cell] = value
+                    changed = True
+            elif all(c in eq_rhs for c in unknown) and lhs - rhs == 0 or \
+                    all(c in eq_lhs for c in unknown) and rhs - lhs == 0:
+                # Counts are never negative, so unknown addends of a sum already
+                # complete must all be 0 (seed 000: blank rows under a 0 total).
+                for c in unknown:
+                    out[c] = 0
+                changed = True
+    return out
+
+
+def is_valid_value(col: str, value: Number) -> bool:
+    """H7: a count is an integer ≥ 0; a signed column any integer; money any amount ≥ 0."""
+    if col in template.SIGNED_COLUMNS:
+        return isinstance(value, int)
+    if col in template.DECIMAL_COLUMNS:
+        return value >= 0
+    return isinstance(value, int) and value >= 0
+
+
+def check(values: Mapping[str, Number | None], version: template.Version) -> list[Problem]:
+    """Every hard identity the values break (H1–H6), and H7 (types and signs)."""
+    problems: list[Problem] = []
+    present_rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
+    for eq in template.equations(version, present_rows):
+        both = sides(eq, values)
+        if both is None or both[0] == both[1]:
+            continue
+        eq_lhs, eq_rhs = present_terms(eq, values)  # type: ignore[misc]
+        lhs, rhs = both
+        problems.append(Problem(
+            f"identity_{eq.identity.lower()}", "error",
+            f"{eq.id}: {' + '.join(eq_lhs)} = {lhs} but {' + '.join(eq_rhs)} = {rhs} "
+            f"(difference {lhs - rhs})", list(eq_lhs + eq_rhs)))
+    for cid, value in values.items():
+        if value is not None and not is_valid_value(cid.split("/")[2], value):
+            problems.append(Problem("identity_h7", "error",
+                                    f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid]))
+    return problems
