@@ -241,6 +241,9 @@ def test_the_generator_does_not_read_the_tests_folder():
     from generator.docx import TEMPLATE
 
     assert TEMPLATE.is_file() and GENERATOR in TEMPLATE.parents
+    # The copy is the fixture's bytes, as generator/assets/SOURCES.md says.
+    fixture = GENERATOR.parent / "tests" / "fixtures" / "real" / "blank-template-v2021.docx"
+    assert TEMPLATE.read_bytes() == fixture.read_bytes()
     for path in GENERATOR.rglob("*.py"):
         assert '"tests"' not in path.read_text(encoding="utf-8"), path
 
