@@ -373,3 +373,47 @@ def test_label_typos_heading_and_web_residue_are_printed():
         text = _text(web, build(web).data)
         assert "当前位置：" in text
         assert ("<!--[if !supportLists]-->" if fmt == "txt" else "&lt;!--[if !supportLists]--&gt;") in text
+
+
+# --- the hand-made keys of real documents (bench/keys) ------------------------------------------
+
+REAL_KEYS = sorted((GENERATOR.parent / "bench" / "keys").glob("*.key.json"))
+
+
+@pytest.mark.parametrize("path", REAL_KEYS, ids=lambda p: p.name.split(".key")[0])
+def test_real_keys_balance_and_state_the_evidence(path):
+    key = json.loads(path.read_text(encoding="utf-8"))
+    assert key["schema"] == "xxgk.key/2" and (GENERATOR.parent / key["path"]).is_file()
+    assert all(c["basis"] in ("printed", "decided", "imputed", "unread") for c in key["cells"])
+    assert all((c["value"] is None) == (c["basis"] == "unread") for c in key["cells"])
+    values = {f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in key["cells"] if c["value"] is not None}
+    assert broken_identities(values, key["template"]) == set()
+    if any(c["basis"] in ("unread", "imputed") for c in key["cells"]):
+        assert key["status"] == "needs_review"
+
+
+@pytest.mark.parametrize("path", [p for p in REAL_KEYS if p.name.startswith("pingtan")],
+                         ids=lambda p: p.name.split(".key")[0])
+def test_real_digit_runs_admit_only_the_keys_reading(path):
+    """平潭 pages print each section-三 row as one run of digits (640020470): given the other
+    rows of the key, the identities admit exactly the key's reading (generator.readings)."""
+    import re
+    import unicodedata
+
+    from generator.readings import agreed
+
+    key = json.loads(path.read_text(encoding="utf-8"))
+    version = key["template"]
+    text = unicodedata.normalize("NFKC", (GENERATOR.parent / key["path"]).read_text(encoding="utf-8"))
+    shown = {f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in key["cells"]}
+    eqs = template.equations(version, {cid.split("/")[1] for cid in shown if cid.startswith("s3/")})
+    checked = 0
+    for r in template.s3_rows(version):
+        ids = [template.cell_id("s3", r.code, c) for c in template.APPLICANT_CODES]
+        digits = r"\s*".join("".join(str(shown[i]) for i in ids))
+        m = re.search(f"(?:{r.key})[^0-9]{{0,60}}?({digits})(?=\\d[.．、]|[^\\d]|$)", text)
+        assert m is not None, (r.code, "the key's digits are not printed after the row's label")
+        got, n = agreed({**shown, **{i: None for i in ids}}, ids, m.group(1), eqs)
+        assert n >= 1 and [got[i] for i in ids] == [shown[i] for i in ids], (r.code, m.group(1))
+        checked += 1
+    assert checked == len(template.s3_rows(version))
