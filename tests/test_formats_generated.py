@@ -13,6 +13,10 @@ UTF-16 text; the six kinds of bad input.
 
 Documents the extractor gets wrong are listed in ``KNOWN_FAILURES`` and marked
 ``xfail(strict=True)``: the day the extractor reads one right, the test says so.
+
+``test_phenomenon_document_matches_its_key``: one document per phenomenon of real
+reports (generator R1–R8, issue 11 item 5) and format, scored against its key,
+which says per cell what the document proves (``unread`` where nothing can).
 """
 
 from __future__ import annotations

@@ -79,6 +79,29 @@ def test_shares_are_the_documented_ones():
             assert target - slack <= share <= target + 0.03, (trait.code, fmt, share)
 
 
+def test_phenomena_shares_are_the_documented_ones():
+    plans = [p for p in planning.plan_corpus(4000, 9, ("pdf", "docx", "html", "txt")) if p.bad is None]
+    for trait in planning.PHENOMENA:
+        if trait.value_level:
+            continue
+        for fmt in trait.formats:
+            if fmt == "doc":
+                continue
+            docs = [p for p in plans if p.fmt == fmt]
+            share = sum(trait.code in p.pitfalls for p in docs) / len(docs)
+            assert abs(share - trait.share) < 0.02, (trait.code, fmt, share)
+    value_codes = {t.code for t in planning.VALUE_PHENOMENA}
+    for fmt in ("pdf", "docx", "html", "txt"):
+        clean = [p for p in plans if p.fmt == fmt and not p.inconsistent
+                 and not any(c in p.pitfalls for c in ("P1", "P4", "P5"))]
+        hit = [p for p in clean if value_codes & set(p.pitfalls)]
+        assert abs(len(hit) / len(clean) - planning.VALUE_PHENOMENA_SHARE) < 0.02, fmt
+        kinds = Counter(c for p in hit for c in p.pitfalls if c in value_codes)
+        # In turn: R1, R2, R6 and R8 about equally often; R3 only in v2019 reports.
+        assert max(kinds[c] for c in ("R1", "R2", "R6", "R8")) - min(kinds[c] for c in ("R1", "R2", "R6", "R8")) <= 0.1 * len(hit)
+        assert 0 < kinds["R3"] < kinds["R1"]
+
+
 def test_report_keys_satisfy_the_identities_unless_an_inconsistency_was_injected():
     for plan in planning.plan_corpus(120, 4, TEXT_FORMATS, bad_share=0.0):
         key = build(plan).key
