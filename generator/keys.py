@@ -34,12 +34,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xxgk import template
-from xxgk.identities import present_terms, propagate
 from generator import plan as planning
 from generator.model import BAD_PROBLEM, DocPlan, Inconsistency, Number, Printed, Values
 from generator.printing import printed_numbers
 from generator.readings import agreed
+from xxgk import template
+from xxgk.identities import present_terms, propagate
 
 SCHEMA = "xxgk.key/2"
 SCHEMAS = ("xxgk.key/1", "xxgk.key/2")      # /1: the hand-made keys of real documents, no basis
@@ -125,9 +125,10 @@ def report_key(plan: DocPlan, values: Values, printed: Printed, inc: Inconsisten
                     run_cells.setdefault(row, []).append(cid)
     proven = prove(shown, plan.version)
     ambiguous = False
+    assert len(run_cells) <= 1, "one run per document (generator.phenomena): readings are not combined"
     for row, cells_of_row in run_cells.items():
         present = {cid.split("/")[1] for cid in shown if cid.startswith("s3/")}
-        proven, _n = agreed(shown, cells_of_row, printed.runs[row], template.equations(plan.version, present))
+        proven, _admitted = agreed(shown, cells_of_row, printed.runs[row], template.equations(plan.version, present))
         ambiguous |= any(proven[cid] is None for cid in cells_of_row)
     # Rows whose numbers are not one per cell in their own columns.
     decided_rows = set(printed.extra) | {cid.rsplit("/", 1)[0] for cid in printed.missing} | set(run_cells)

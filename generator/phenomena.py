@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import random
 
-from xxgk import template
 from generator.model import DocPlan, Printed, Values
 from generator.numbers import format_signed
+from xxgk import template
 
 C = template.APPLICANT_CODES
 # Runs longer than this are not printed: the key enumerates every reading of a run.
@@ -32,14 +32,15 @@ def prepare_values(rng: random.Random, plan: DocPlan, values: Values) -> None:
     """R3 needs a row with items last year and a negative change: the construction sets one."""
     if "R3" not in plan.pitfalls:
         return
-    table, row = _r3_row(plan, values)
+    table, row = _r3_row(plan)
     items = rng.randint(5, 99)
     values.cells[template.cell_id(table, row, "items_last_year")] = items
     values.cells[template.cell_id(table, row, "items_change_this_year")] = -rng.randint(1, min(items, 12))
     values.cells[template.cell_id(table, row, "decisions")] = rng.randint(0, 99)
 
 
-def _r3_row(plan: DocPlan, values: Values) -> tuple[str, str]:
+def _r3_row(plan: DocPlan) -> tuple[str, str]:
+    # A v2019 section-二 row with a signed column, a different one from document to document.
     rows = [("s2.art20_5", "administrative_licensing"), ("s2.art20_6", "administrative_penalty"),
             ("s2.art20_6", "administrative_coercion"), ("s2.art20_5", "other_external_mgmt_services")]
     return rows[plan.index % len(rows)]
@@ -51,7 +52,7 @@ def apply(rng: random.Random, plan: DocPlan, values: Values, printed: Printed) -
     if "R2" in plan.pitfalls:
         _empty_row(rng, plan, values, printed)
     if "R3" in plan.pitfalls:
-        table, row = _r3_row(plan, values)
+        table, row = _r3_row(plan)
         nums = [values.get(table, row, c) for c in ("items_last_year", "items_change_this_year", "decisions")]
         printed.runs[f"{table}/{row}"] = f"{nums[0]}{format_signed(int(nums[1]), False)}{nums[2]}"
     if "R6" in plan.pitfalls:
@@ -81,9 +82,9 @@ def _empty_row(rng: random.Random, plan: DocPlan, values: Values, printed: Print
         return
     rows = [(t, r) for t in template.tables(plan.version) if t.section == "s2" for r in t.rows
             if f"{t.code}/{r.code}" not in values.rows_omitted]
-    t, r = rng.choice(rows)
-    for c in t.columns:
-        printed.text[template.cell_id(t.code, r.code, c.code)] = None
+    table, row_def = rng.choice(rows)
+    for column in table.columns:
+        printed.text[template.cell_id(table.code, row_def.code, column.code)] = None
 
 
 def _padded_row(rng: random.Random, plan: DocPlan, values: Values, printed: Printed) -> None:

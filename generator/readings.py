@@ -27,9 +27,9 @@ import itertools
 import re
 from collections.abc import Iterator, Mapping, Sequence
 
+from generator.model import Number
 from xxgk import template
 from xxgk.identities import is_valid_value, propagate, violations
-from generator.model import Number
 
 _NUMBER = re.compile(r"[+-]?\d+")
 # A run with more digits than this is not enumerated (the planner never writes one).
@@ -48,7 +48,7 @@ def _splits(piece: str) -> Iterator[list[str]]:
     for k in range(len(digits)):
         for cuts in itertools.combinations(range(1, len(digits)), k):
             bounds = (0,) + cuts + (len(digits),)
-            parts = [digits[a:b] for a, b in zip(bounds, bounds[1:])]
+            parts = [digits[a:b] for a, b in itertools.pairwise(bounds)]
             if all(p == "0" or not p.startswith("0") for p in parts):
                 parts[0] = sign + parts[0]
                 yield parts
