@@ -7,7 +7,10 @@ parameters and the share of every pitfall).  The same seed gives the same
 documents and keys.  Modules: ``plan`` (what each document is), ``numbers``
 (true values), ``printing`` (what cells print, value-level pitfalls),
 ``tables`` (the template's merged-cell grids, layout pitfalls), ``document``
-(narrative), ``txt``/``html``/``docx``/``pdf`` (one per format), ``keys``.
+(narrative), ``txt``/``html``/``docx``/``pdf`` (one per format), ``phenomena``
+(value-level phenomena of real reports, R*), ``readings`` (what a run of numbers
+proves), ``keys``.  Nothing here imports the extractor (``extractors``): the keys
+are the generator's own knowledge (tests/test_generate.py checks the imports).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from generator import phenomena
 from generator import plan as planning
 from generator.document import Document, build_document
 from generator.keys import Key, bad_key, report_key
@@ -48,12 +52,22 @@ def build(plan: DocPlan) -> Generated:
 
 def _build_report(plan: DocPlan, encrypt: str | None = None) -> tuple[bytes, Key]:
     rng = planning.doc_rng(plan.seed, plan.index, "doc")
+    # The phenomena of real reports (R*) draw from a stream of their own: documents
+    # without them are the same bytes as before they existed.
+    prng = planning.doc_rng(plan.seed, plan.index, "phenomena")
     values = make_values(rng, plan.body, plan.version)
+    for attempt in range(20):
+        # R1 (totals printed 0) needs applications to be seen: redraw an empty section 三.
+        if "R1" not in plan.pitfalls or values.get("s3", "total_processed", "total"):
+            break
+        values = make_values(planning.doc_rng(plan.seed, plan.index, f"r1-{attempt}"), plan.body, plan.version)
     if "P20" in plan.pitfalls:
         values.rows_omitted.add("s2.art20_1/regulations")
     apply_units(plan, values)
+    phenomena.prepare_values(prng, plan, values)
     inc = inject_inconsistency(rng, values) if plan.inconsistent else None
     printed = make_printed(rng, plan, values, inc)
+    phenomena.apply(prng, plan, values, printed)
     doc = build_document(rng, plan, values, printed, vertical_groups=plan.fmt == "pdf")
     data = render(doc, plan.fmt, rng, encrypt)
     return data, report_key(plan, values, printed, inc, doc.org_name)
@@ -121,7 +135,8 @@ def _build_and_write(args: tuple[DocPlan, str]) -> dict:
     (out / "docs" / generated.name).write_bytes(generated.data)
     (out / "keys" / f"{generated.name}.key.json").write_text(generated.key.to_json() + "\n", encoding="utf-8")
     return {"name": generated.name, "format": plan.fmt, "template": plan.version,
-            "status": generated.key.status, "bad": plan.bad, "pitfalls": sorted(plan.pitfalls)}
+            "status": generated.key.status, "bad": plan.bad,
+            "pitfalls": sorted(plan.pitfalls, key=planning.trait_order)}
 
 
 def write_documents(plans: list[DocPlan], outdir: Path, jobs: int = 1) -> list[dict]:
@@ -154,6 +169,10 @@ def generate_corpus(outdir: Path, count: int, seed: int, formats: Iterable[str] 
         "bad_share": bad_share, "inconsistent_share": inconsistent_share, "v2019_share": planning.V2019_SHARE,
         "pitfall_shares": {t.code: {"share": t.share, "formats": list(t.formats), "variants": list(t.variants)}
                            for t in planning.PITFALLS},
+        "phenomenon_shares": {t.code: {"share": t.share if not t.value_level else None,
+                                       "formats": list(t.formats), "variants": list(t.variants)}
+                              for t in planning.PHENOMENA},
+        "value_phenomena_share": planning.VALUE_PHENOMENA_SHARE,
         "documents": summary,
     }
     (outdir / "corpus.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

@@ -4,7 +4,8 @@ The narrative pitfalls are applied here, the same way for every format:
 P9 (heading numbering), P11 (sub-headings reusing top-level numbers), P12 (a
 page break in mid-sentence), P13 (title wrapped / cover page / stray line),
 P16 (spaces between CJK and digits), P22 (section 六 nested in 一), P23
-(boilerplate before a table).
+(boilerplate before a table), R5 (the heading 四、因政府信息公开工作被申请行政复议、
+提起行政诉讼情况).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ SECTION_VARIANTS = {
     4: ("因政府信息公开工作被申请行政复议和提起行政诉讼情况",),
     5: ("政府信息公开工作存在的主要问题及改进情况", "存在问题及改进情况"),
 }
+# R5: the section-四 heading of some real reports.
+S4_HEADING_R5 = "因政府信息公开工作被申请行政复议、提起行政诉讼情况"
 NUMERALS = "一二三四五六"
 BOILERPLATE = "该部分以表格形式报告。表格如下："
 
@@ -87,6 +90,8 @@ def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: P
         name = SECTION_TITLES[n - 1]
         if n in SECTION_VARIANTS and rng.random() < 0.25:
             name = rng.choice(SECTION_VARIANTS[n])
+        if n == 4 and "R5" in plan.pitfalls:
+            name = S4_HEADING_R5
         p9 = plan.pitfalls.get("P9")
         if p9 == "arabic":
             text = f"{n} {name}"

@@ -1,4 +1,4 @@
-"""Word reports written into the blank national template (tests/fixtures/real/blank-template-v2021.docx).
+"""Word reports written into the blank national template (generator/assets/blank-template-v2021.docx).
 
 The template's package is kept whole (styles, fonts, page set-up, numbering of
 parts); its body is rewritten: title, headings and narrative paragraphs are
@@ -26,7 +26,9 @@ from xml.etree import ElementTree as ET
 from generator.document import Block, Document
 from generator.tables import GTable, covered
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real" / "blank-template-v2021.docx"
+# The generator's own copy of the template (source in generator/assets/SOURCES.md): a package
+# does not read the tests folder.
+TEMPLATE = Path(__file__).resolve().parent / "assets" / "blank-template-v2021.docx"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
 _ZIP_DATE = (2024, 1, 1, 0, 0, 0)     # fixed timestamps: the same seed gives the same bytes

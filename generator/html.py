@@ -4,7 +4,10 @@ Zeros may be printed as empty cells or ``&nbsp;`` (P1, Shanghai 2019); pages
 come in UTF-8 or GBK, sometimes declaring the other one in ``<meta charset>``
 (the bytes, not the declaration, are the truth).  With P18 the report sits in
 navigation chrome: top bar, menu, breadcrumb, article info line, links to the
-previous and next articles, footer, scripts.
+previous and next articles, footer, scripts.  R7 (web-page residue): a breadcrumb
+``当前位置：…`` above the article, Word's conditional comments around the numbering of
+headings, and the marker ``<!--[if !supportLists]-->`` shown as text before list paragraphs
+(a CMS that escaped it).
 """
 
 from __future__ import annotations
@@ -48,6 +51,10 @@ def render_html(doc: Document, rng: random.Random) -> bytes:
             f'<div class="info">发布日期：{plan.year + 1}-01-{rng.randint(10, 28):02d}　来源：'
             f'{escape(plan.body.name)}　浏览次数：{rng.randint(50, 3000)}　字号：<a>大</a> <a>中</a> <a>小</a></div>',
         ]
+    residue = "R7" in plan.pitfalls
+    if residue:
+        out.append('<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a>'
+                   ' &gt; <a href="/zwgk/ndbg/">政府信息公开年报</a></div>')
     wrap = plan.features.get("layout_table") == "yes"
     if wrap:
         # Older portals lay the article out in a table; the report's tables are nested in it.
@@ -62,12 +69,18 @@ def render_html(doc: Document, rng: random.Random) -> bytes:
         elif block.kind == "title":
             out.append(f'<p style="text-align:center"><strong>{escape(block.text)}</strong></p>')
         elif block.kind == "heading":
-            out.append(f"<p><strong>{escape(block.text)}</strong></p>" if rng.random() < 0.7
-                       else f"<h3>{escape(block.text)}</h3>")
+            text = escape(block.text)
+            if residue:
+                text = f"<!--[if !supportLists]--><span>{text[:2]}</span><!--[endif]-->{text[2:]}"
+            out.append(f"<p><strong>{text}</strong></p>" if rng.random() < 0.7
+                       else f"<h3>{text}</h3>")
         elif block.kind in ("signature", "date"):
             out.append(f'<p style="text-align:right">{escape(block.text)}</p>')
         else:
-            out.append(f'<p style="text-indent:2em">{escape(block.text)}</p>')
+            text = escape(block.text)
+            if residue and block.text.startswith("（"):
+                text = escape("<!--[if !supportLists]-->") + text
+            out.append(f'<p style="text-indent:2em">{text}</p>')
     out.append("</td></tr></table>" if wrap else "</div>")
     if chrome:
         out += [

@@ -1,12 +1,28 @@
 """The answer key of a generated document: what a correct extractor must return.
 
-``cells`` are the contract's cells (table, row, col, value) as the document
-prints them: an injected inconsistency keeps its printed (wrong) number, since
-the contract forbids "correcting" the source.  A cell the document leaves
-blank (P1) or omits (P5) gets the value the balancing identities prove, marked
-``imputed``; when they prove nothing it stays ``null``.  The proof uses the
-two rules of the contract (an equation with one unknown; the unknown addends
-of a sum that is already complete are 0, since counts are never negative).
+The key is the generator's own knowledge: the numbers it drew (``Values``) and
+what it printed (``Printed``).  It uses the template and the identity engine of
+the core (``xxgk.template``, ``xxgk.identities``), never the extractor's code, so
+a bug in the extractor cannot hide in its key.
+
+Per cell the key gives (schema ``xxgk.key/2``):
+
+* ``value``: what the record must hold, i.e. what the document proves: the number
+  as printed (an injected inconsistency or an R1 zero keeps its printed, wrong
+  number, since the contract forbids "correcting" the source), a blank the
+  identities fill, or ``null`` when the document proves nothing;
+* ``basis``: the evidence the document offers, in the record's terms
+  (``xxgk.record.Basis``): ``printed`` (one number alone in its cell), ``decided``
+  (the number's place is not printed, but every reading the identities admit
+  gives it: a row with a cell too many or too few (P4, P5), a run of numbers
+  (R3, R6, R8; ``generator.readings``)), ``imputed`` (a blank the identities
+  fill) or ``unread`` (not provable: ``value`` is null);
+* ``true``: the number the generator drew, when it differs from ``value`` (an
+  unread cell, an inconsistency, an R1 zero).
+
+"Prove" uses the two rules of the contract (an equation with one unknown; the
+unknown addends of a sum that is already complete are 0, since counts are
+never negative).
 """
 
 from __future__ import annotations
@@ -18,12 +34,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from xxgk import template
-from xxgk.identities import present_terms, propagate
+from generator import plan as planning
 from generator.model import BAD_PROBLEM, DocPlan, Inconsistency, Number, Printed, Values
 from generator.printing import printed_numbers
+from generator.readings import agreed
+from xxgk import template
+from xxgk.identities import present_terms, propagate
 
-SCHEMA = "xxgk.key/1"
+SCHEMA = "xxgk.key/2"
+SCHEMAS = ("xxgk.key/1", "xxgk.key/2")      # /1: the hand-made keys of real documents, no basis
 
 
 @dataclass
@@ -66,8 +85,8 @@ def json_number(value: Number | None) -> int | float | None:
 def prove(values: Mapping[str, Number | None], version: template.Version) -> dict[str, Number | None]:
     """Fill the blanks (None) that the identities prove; others stay None.
 
-    "Prove" has one definition, the extractor's (extract contract, rule 1), so
-    the keys hold what a correct reading of the printed table must give.
+    "Prove" has one definition, the contract's (rule 1), evaluated by the core's
+    identity engine; the keys hold what a correct reading of the printed table gives.
     """
     present = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
     return propagate(dict(values), template.equations(version, present))
@@ -91,39 +110,76 @@ def broken_identities(values: Mapping[str, Number | None], version: template.Ver
 def report_key(plan: DocPlan, values: Values, printed: Printed, inc: Inconsistency | None,
                org_name: str) -> Key:
     numbers = printed_numbers(values, inc)
+    numbers.update(printed.override)
     shown: dict[str, Number | None] = {}
+    run_cells: dict[str, list[str]] = {}           # row -> its cells, for rows printed as a run
     for t in template.tables(plan.version):
         for r in t.rows:
-            if f"{t.code}/{r.code}" in values.rows_omitted:
+            row = f"{t.code}/{r.code}"
+            if row in values.rows_omitted:
                 continue
             for c in t.columns:
                 cid = template.cell_id(t.code, r.code, c.code)
-                shown[cid] = None if printed.text.get(cid) is None else numbers[cid]
+                shown[cid] = None if printed.text.get(cid) is None or row in printed.runs else numbers[cid]
+                if row in printed.runs:
+                    run_cells.setdefault(row, []).append(cid)
     proven = prove(shown, plan.version)
+    ambiguous = False
+    assert len(run_cells) <= 1, "one run per document (generator.phenomena): readings are not combined"
+    for row, cells_of_row in run_cells.items():
+        present = {cid.split("/")[1] for cid in shown if cid.startswith("s3/")}
+        proven, _admitted = agreed(shown, cells_of_row, printed.runs[row], template.equations(plan.version, present))
+        ambiguous |= any(proven[cid] is None for cid in cells_of_row)
+    # Rows whose numbers are not one per cell in their own columns.
+    decided_rows = set(printed.extra) | {cid.rsplit("/", 1)[0] for cid in printed.missing} | set(run_cells)
     cells = []
-    imputed = False
     for cid, value in proven.items():
         table, row, col = cid.split("/")
-        cell: dict[str, Any] = {"table": table, "row": row, "col": col, "value": json_number(value)}
-        if shown[cid] is None and value is not None:
+        if value is None:
+            basis = "unread"
+        elif shown[cid] is None and f"{table}/{row}" not in run_cells:
+            basis = "imputed"
+        elif f"{table}/{row}" in decided_rows and not _in_place(cid, printed):
+            basis = "decided"
+        else:
+            basis = "printed"
+        cell: dict[str, Any] = {"table": table, "row": row, "col": col, "value": json_number(value),
+                                "basis": basis}
+        true = values.cells[cid]
+        if value is None or value != true:
+            cell["true"] = json_number(true)
+        if basis == "imputed":
             cell["imputed"] = True
-            imputed = True
         cells.append(cell)
     problems = sorted(broken_identities(proven, plan.version))
-    if imputed:
+    if any(c["basis"] == "imputed" for c in cells):
         problems.append("imputed_value")
+    if ambiguous:
+        problems.append("ambiguous_values")
     if any(v is None for v in proven.values()):
         problems.append("blank_cell")
     status = "needs_review" if problems else "ok"
     return Key(
         document=plan.filename, format=plan.fmt, org_name=org_name, year=plan.year,
         template=plan.version, status=status, problems=problems,
-        pitfalls=dict(sorted(plan.pitfalls.items(), key=lambda kv: int(kv[0][1:]))),
+        pitfalls=dict(sorted(plan.pitfalls.items(), key=lambda kv: planning.trait_order(kv[0]))),
         features=dict(sorted(plan.features.items())),
         inconsistency=None if inc is None else {
             "family": inc.family, "cell": inc.cell,
             "true": json_number(inc.true), "printed": json_number(inc.printed)},
         cells=cells)
+
+
+def _in_place(cid: str, printed: Printed) -> bool:
+    """Whether the cell's number stands in its own column although its row is irregular.
+
+    P5 ``last`` (the 总计 missing): the six other numbers are where they belong.
+    """
+    row = cid.rsplit("/", 1)[0]
+    if row in printed.runs or row in printed.extra:
+        return False
+    missing = [m for m in printed.missing if m.startswith(row + "/")]
+    return all(m.endswith("/total") for m in missing)
 
 
 def bad_key(plan: DocPlan, org_name: str | None, year: int | None, fmt: str) -> Key:
@@ -139,6 +195,6 @@ def bad_key(plan: DocPlan, org_name: str | None, year: int | None, fmt: str) -> 
 
 def read_key(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("schema") != SCHEMA:
+    if data.get("schema") not in SCHEMAS:
         raise ValueError(f"{path}: not an answer key ({data.get('schema')!r})")
     return data

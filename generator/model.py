@@ -94,9 +94,15 @@ class Printed:
     """What the document prints per cell: the text, or None for a blank cell.
 
     ``missing`` cells are not printed at all (P5: the row has one cell too few);
-    ``extra`` maps a row ("table/row") to (position, text) of a spurious cell (P4).
+    ``extra`` maps a row ("table/row") to (position, text) of a spurious cell (P4);
+    ``override`` holds cells printed with another number than the true one (R1: totals
+    printed 0); ``runs`` maps a row to the one run of text its numbers are printed as,
+    in a single cell over the row's value columns (R3 ``88-720``, R6 ``10 0 0 012``,
+    R8 ``12 5``).
     """
 
     text: dict[str, str | None]
     missing: set[str] = field(default_factory=set)
     extra: dict[str, tuple[int, str]] = field(default_factory=dict)
+    override: dict[str, Number] = field(default_factory=dict)
+    runs: dict[str, str] = field(default_factory=dict)

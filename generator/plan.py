@@ -60,6 +60,32 @@ PITFALLS: tuple[Trait, ...] = (
 )
 # P15 (NBSP spacer cells, one cell per line) comes with the txt layout ``cell_lines``.
 
+# Phenomena of real reports beyond template.md §7 (issue 11, item 5).  The layout-level ones
+# get their share like the pitfalls; the value-level ones (R1 R2 R3 R6 R8) go to the
+# "clean" reports of a format (no P1/P4/P5, no inconsistency, so each key has one cause),
+# VALUE_PHENOMENA_SHARE of them, the kinds in turn (R3 only in v2019: it needs the signed
+# column).  They are drawn from their own random stream, so adding them left every other
+# document of a corpus as it was.
+PHENOMENA: tuple[Trait, ...] = (
+    Trait("R1", ALL, 0.0, ("total_col", "total_row"), value_level=True),   # totals printed 0
+    Trait("R2", ALL, 0.0, ("s3", "s2"), value_level=True),                 # a row with no values
+    Trait("R3", ALL, 0.0, value_level=True),                               # 88-720 (v2019)
+    Trait("R4", ALL, 0.25),                                                # label typos
+    Trait("R5", ALL, 0.20),                                                # 四、因…被申请行政复议、提起行政诉讼情况
+    Trait("R6", ALL, 0.0, value_level=True),                               # 10 0 0 012
+    Trait("R7", ("html", "txt"), 0.30),                                    # <!--[if !supportLists]-->, 当前位置：
+    Trait("R8", ALL, 0.0, value_level=True),                               # 行政规范性文件 12 5
+)
+VALUE_PHENOMENA = tuple(t for t in PHENOMENA if t.value_level)
+VALUE_PHENOMENA_SHARE = 0.40
+# Value-level pitfalls a phenomenon is not combined with.
+_VALUE_PITFALLS = ("P1", "P4", "P5")
+
+
+def trait_order(code: str) -> tuple[str, int]:
+    """Sort key of trait codes: P1 … P24, then R1 … R8."""
+    return code[0], int(code[1:])
+
 # Other traits: (name, formats, choices with weights).
 FEATURES: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, float], ...]], ...] = (
     ("thousands", ALL, (("yes", 0.3), ("no", 0.7))),
@@ -100,6 +126,8 @@ def plan_corpus(count: int, seed: int, formats: tuple[str, ...], bad_share: floa
     per_format: dict[str, int] = {}
     consistent: dict[str, int] = {}    # value-level pitfalls count only consistent documents
     n_regular = n_bad = 0
+    clean: dict[str, int] = {}         # value-level phenomena: clean reports per format
+    turn: dict[str, int] = {}          # whose turn it is, and the layout-level counters
     bad_phase = _phase(seed, "bad")
     for i in range(count):
         rng = doc_rng(seed, i, "plan")
@@ -126,8 +154,38 @@ def plan_corpus(count: int, seed: int, formats: tuple[str, ...], bad_share: floa
                 plan.pitfalls[trait.code] = rng.choice(trait.variants)
         _features(plan, rng)
         _fix_up(plan)
+        _phenomena(plan, clean, turn)
         plans.append(plan)
     return plans
+
+
+def _phenomena(plan: DocPlan, clean: dict[str, int], turn: dict[str, int]) -> None:
+    fmt, seed = plan.fmt, plan.seed
+    rng = doc_rng(seed, plan.index, "phenomena-plan")
+    for trait in PHENOMENA:
+        if trait.value_level or fmt not in trait.formats:
+            continue
+        # Layout-level: the j-th report of the format, as for the pitfalls.
+        j = turn.get(f"{fmt}:{trait.code}", 0)
+        turn[f"{fmt}:{trait.code}"] = j + 1
+        if _hit(j, trait.share, _phase(seed, fmt, trait.code)):
+            plan.pitfalls[trait.code] = rng.choice(trait.variants)
+    if plan.inconsistent or any(p in plan.pitfalls for p in _VALUE_PITFALLS):
+        return
+    k = clean.get(fmt, 0)
+    clean[fmt] = k + 1
+    if not _hit(k, VALUE_PHENOMENA_SHARE, _phase(seed, fmt, "value-phenomena")):
+        return
+    t = turn.get(fmt, 0)
+    for step in range(len(VALUE_PHENOMENA)):
+        trait = VALUE_PHENOMENA[(t + step) % len(VALUE_PHENOMENA)]
+        if trait.code == "R3" and plan.version != "v2019":
+            continue
+        plan.pitfalls[trait.code] = rng.choice(trait.variants)
+        turn[fmt] = t + step + 1
+        if trait.code == "R3":
+            plan.features["signed"] = "sign"      # the run shows the minus sign itself
+        return
 
 
 def _features(plan: DocPlan, rng: random.Random) -> None:

@@ -15,7 +15,8 @@ row), P3 (split with a repeated header), P4/P5 (one cell too many/few, from
 ``Printed``), P7 (header variants), P8 (misplaced caption), P14 (half-width
 punctuation), P16 (spaces inside header cells), P17 (header cells split in
 two), P20 (row omitted, from ``Values``), P21 (unit variant in the header),
-P24 (ASCII quotes).
+P24 (ASCII quotes); R4 (label typos: 先行有效件数, 钩稽关系, 行政法复议) and the runs of
+R3/R6/R8 (a row's numbers printed as one text in one cell over its value columns).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ GROUP_HEADINGS: dict[str, str] = {
 S4_REVIEW = "行政复议"
 S4_LITIGATION = "行政诉讼"
 CAPTION_ITEM = "信息内容"
+
+# R4: typos seen in real reports, (right, as printed).
+TYPOS: tuple[tuple[str, str], ...] = (("现行有效件数", "先行有效件数"), ("勾稽关系", "钩稽关系"),
+                                      ("行政复议", "行政法复议"))
 
 _HALF = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "；": ";"})
 
@@ -84,8 +89,16 @@ class Style:
     ascii_quotes: bool = False   # P24
     header_spaces: bool = False  # P16: "结果 维持"
     split_headers: bool = False  # P17: "商业" / "企业" as two lines of a cell
+    typos: bool = False          # R4
+
+    def typo(self, text: str) -> str:
+        if self.typos:
+            for right, wrong in TYPOS:
+                text = text.replace(right, wrong)
+        return text
 
     def label(self, text: str) -> str:
+        text = self.typo(text)
         if self.ascii_quotes:
             text = text.replace("“", '"').replace("”", '"')
         if self.half_width:
@@ -95,6 +108,7 @@ class Style:
         return text
 
     def header(self, text: str) -> str:
+        text = self.typo(text)
         if self.half_width:
             text = text.translate(_HALF)
         if self.header_spaces and len(text) == 4 and text.isalpha():
@@ -109,7 +123,7 @@ def style_of(plan: DocPlan) -> Style:
     p14 = plan.pitfalls.get("P14")
     return Style(half_width=p14 == "half", label_space=p14 == "mixed",
                  ascii_quotes="P24" in plan.pitfalls, header_spaces="P16" in plan.pitfalls,
-                 split_headers="P17" in plan.pitfalls)
+                 split_headers="P17" in plan.pitfalls, typos="R4" in plan.pitfalls)
 
 
 # --- section 二 ------------------------------------------------------------------------------
@@ -138,6 +152,11 @@ def s2_table(plan: DocPlan, values: Values, printed: Printed, style: Style) -> G
                 continue
             cells = [GCell(style.label(r.label), 0)]
             col = 1
+            run = printed.runs.get(f"{t.code}/{r.code}")
+            if run is not None:
+                cells.append(GCell(run, 1, 3, role="value"))
+                rows.append(GRow(cells, "data", f"{t.code}/{r.code}"))
+                continue
             for c, span in zip(t.columns, spans):
                 cid = template.cell_id(t.code, r.code, c.code)
                 cells.append(GCell(printed.text.get(cid) or "", col, span, role="value", cell_id=cid))
@@ -212,6 +231,10 @@ def _s3_logical(plan: DocPlan, printed: Printed, style: Style, rng: random.Rando
         ids = [template.cell_id("s3", r.code, c) for c in template.APPLICANT_CODES]
         vals = [GCell(printed.text.get(i) or "", 3 + k, role="value", cell_id=i)
                 for k, i in enumerate(ids) if i not in printed.missing]
+        run = printed.runs.get(f"s3/{r.code}")
+        if run is not None:
+            out.append(_Logical(level0, level1, style.label(r.label), r.code, [GCell(run, 3, 7, role="value")]))
+            continue
         extra = printed.extra.get(f"s3/{r.code}")
         if extra is not None:
             pos, text = extra

@@ -7,6 +7,9 @@
   copied as text);
 * ``markdown``: markdown headings, ``<b>`` captions, tab rows (seed 004);
 * ``pipes``: markdown pipe tables (a PDF converted to markdown).
+
+R7 (web-page residue): the breadcrumb ``当前位置：…`` on top and Word's list marker
+``<!--[if !supportLists]-->`` left as text before headings and list paragraphs.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from generator.tables import GTable, dense
 
 LAYOUTS = ("tabs", "cell_lines", "web_lines", "markdown", "pipes")
 NBSP = "\u00a0"
+RESIDUE = "<!--[if !supportLists]-->"
+BREADCRUMB = "当前位置：首页 > 政务公开 > 政府信息公开 > 政府信息公开年报"
 
 
 def render_txt(doc: Document, rng: random.Random) -> bytes:
@@ -29,6 +34,9 @@ def render_txt(doc: Document, rng: random.Random) -> bytes:
     if plan.features.get("chrome") == "yes":
         # Seed 003: the page's chrome copied with the text.
         lines += ["无障碍版 长者助手 登录", "您当前的位置: 首页 > 政务公开 > 信息公开年度报告", ""]
+    residue = "R7" in plan.pitfalls
+    if residue:
+        lines += [BREADCRUMB, ""]
     for block in doc.blocks:
         if block.kind == "table" and block.table is not None:
             lines += _table(block.table, layout, markup, rng)
@@ -39,6 +47,8 @@ def render_txt(doc: Document, rng: random.Random) -> bytes:
                 lines += ["", f"- {page} -", ""]
             continue
         text = block.text
+        if residue and (block.kind == "heading" or (block.kind == "para" and text.startswith("（"))):
+            text = RESIDUE + text
         if block.kind == "heading" and layout in ("markdown", "pipes"):
             text = "#" * rng.randint(2, 4) + " " + (f"**{text}**" if markup and rng.random() < 0.3 else text)
         elif block.kind == "subheading" and markup:
