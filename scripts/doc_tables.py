@@ -48,19 +48,27 @@ def _s2(version: template.Version, table: template.Table) -> str:
 
 
 def _s3_rows(version: template.Version) -> str:
-    return _table(("", "code", "中文", "English", "level", "group", "leaf"),
-                  (("row", _code(r.code), r.label, r.label_en, str(r.level), r.group, "✔" if r.leaf else "")
-                   for r in template.s3_rows(version)))
+    return _table(
+        ("", "code", "中文", "English", "level", "group", "leaf"),
+        (
+            ("row", _code(r.code), r.label, r.label_en, str(r.level), r.group, "✔" if r.leaf else "")
+            for r in template.s3_rows(version)
+        ),
+    )
 
 
 def _columns(columns: Iterable[template.Column]) -> str:
-    return _table(("", "code", "中文", "English", "kind"),
-                  (("column", _code(c.code), c.label, c.label_en, c.kind) for c in columns))
+    return _table(
+        ("", "code", "中文", "English", "kind"),
+        (("column", _code(c.code), c.label, c.label_en, c.kind) for c in columns),
+    )
 
 
 def _s4_rows() -> str:
-    return _table(("", "code", "中文", "English"),
-                  (("row", _code(r.code), r.label, r.label_en) for r in template.S4_ROWS))
+    return _table(
+        ("", "code", "中文", "English"),
+        (("row", _code(r.code), r.label, r.label_en) for r in template.S4_ROWS),
+    )
 
 
 def _term(row: str, col: str) -> str:
@@ -77,8 +85,16 @@ def _identities() -> str:
     for i in template.IDENTITIES:
         optional = f"; optional: {', '.join(_code(r) for r in i.optional_rows)}" if i.optional_rows else ""
         over = _over(i.over)
-        rows.append((f"**{i.id}**", i.table, f"`{_side(i.lhs)} = {_side(i.rhs)}`", over + optional,
-                     ", ".join(i.versions), i.description))
+        rows.append(
+            (
+                f"**{i.id}**",
+                i.table,
+                f"`{_side(i.lhs)} = {_side(i.rhs)}`",
+                over + optional,
+                ", ".join(i.versions),
+                i.description,
+            )
+        )
     return _table(("id", "table", "equation", "for each", "versions", "meaning"), rows)
 
 
@@ -103,22 +119,37 @@ def _soft_side(terms: Iterable[template.SoftTerm]) -> str:
 def _soft_identities() -> str:
     rows = []
     for s in template.SOFT_IDENTITIES:
-        over = _over(s.over) if set(s.over) == set(template.APPLICANT_CODES) else \
-            "r ∈ " + ", ".join(_code(r) for r in s.over)
-        rows.append((f"**{s.id}**", s.table, f"`{_soft_side(s.lhs)} {s.relation} {_soft_side(s.rhs)}`", over,
-                     ", ".join(s.versions), s.description))
+        over = (
+            _over(s.over)
+            if set(s.over) == set(template.APPLICANT_CODES)
+            else "r ∈ " + ", ".join(_code(r) for r in s.over)
+        )
+        rows.append(
+            (
+                f"**{s.id}**",
+                s.table,
+                f"`{_soft_side(s.lhs)} {s.relation} {_soft_side(s.rhs)}`",
+                over,
+                ", ".join(s.versions),
+                s.description,
+            )
+        )
     return _table(("id", "table", "relation", "for each", "versions", "meaning"), rows)
 
 
 def _h7() -> str:
-    return _table(("column", "kind", "rule"),
-                  [(_code(c), "signed", "any integer") for c in sorted(template.SIGNED_COLUMNS)]
-                  + [(_code(c), "decimal", "any number ≥ 0") for c in sorted(template.DECIMAL_COLUMNS)])
+    return _table(
+        ("column", "kind", "rule"),
+        [(_code(c), "signed", "any integer") for c in sorted(template.SIGNED_COLUMNS)]
+        + [(_code(c), "decimal", "any number ≥ 0") for c in sorted(template.DECIMAL_COLUMNS)],
+    )
 
 
 def _markers() -> str:
-    return _table(("version", "markers (any one is enough)"),
-                  [("v2021", " · ".join(template.V2021_MARKERS)), ("v2019", " · ".join(template.V2019_MARKERS))])
+    return _table(
+        ("version", "markers (any one is enough)"),
+        [("v2021", " · ".join(template.V2021_MARKERS)), ("v2019", " · ".join(template.V2019_MARKERS))],
+    )
 
 
 def blocks() -> dict[str, str]:
@@ -163,15 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     text = DOC.read_text(encoding="utf-8")
     missing = missing_blocks(text)
     if missing:
-        print(f"{DOC}: no block for {', '.join(missing)}: add `<!-- generated: NAME -->` "
-              "`<!-- /generated -->` where it belongs", file=sys.stderr)
+        print(
+            f"{DOC}: no block for {', '.join(missing)}: add `<!-- generated: NAME -->` "
+            "`<!-- /generated -->` where it belongs",
+            file=sys.stderr,
+        )
         return 1
     new = render(text)
     if new == text:
         return 0
     if args.check:
-        print(f"{DOC}: the code tables differ from xxgk/template.py: run python scripts/doc_tables.py",
-              file=sys.stderr)
+        print(
+            f"{DOC}: the code tables differ from xxgk/template.py: run python scripts/doc_tables.py",
+            file=sys.stderr,
+        )
         return 1
     DOC.write_text(new, encoding="utf-8")
     print(f"rewrote the code tables of {DOC}")

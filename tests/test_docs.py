@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import re
 from pathlib import Path
+from types import ModuleType
 
 from extractors.version import EXTRACTOR_VERSION
 from xxgk import template
@@ -16,7 +17,7 @@ TEMPLATE_DOC = ROOT / "docs" / "template.md"
 RECORD_DOC = ROOT / "docs" / "record.md"
 
 
-def _doc_tables():  # type: ignore[no-untyped-def]
+def _doc_tables() -> ModuleType:
     spec = importlib.util.spec_from_file_location("doc_tables", ROOT / "scripts" / "doc_tables.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -26,8 +27,12 @@ def _doc_tables():  # type: ignore[no-untyped-def]
 
 def _blocks() -> dict[str, str]:
     text = TEMPLATE_DOC.read_text(encoding="utf-8")
-    return {m["name"]: m["body"] for m in re.finditer(
-        r"<!-- generated: (?P<name>[^ ]+) -->\n(?P<body>.*?)<!-- /generated -->", text, re.S)}
+    return {
+        m["name"]: m["body"]
+        for m in re.finditer(
+            r"<!-- generated: (?P<name>[^ ]+) -->\n(?P<body>.*?)<!-- /generated -->", text, re.S
+        )
+    }
 
 
 def _entries(body: str, kind: str) -> list[tuple[str, str, str]]:
@@ -59,8 +64,10 @@ def test_every_row_and_column_of_both_versions_is_in_the_document() -> None:
             else:
                 rows, cols = blocks["s4/rows"], blocks["s4/columns"]
             assert _entries(rows, "row") == [(r.code, r.label, r.label_en) for r in t.rows], (version, t.code)
-            assert _entries(cols, "column") == [(c.code, c.label, c.label_en) for c in t.columns], \
-                (version, t.code)
+            assert _entries(cols, "column") == [(c.code, c.label, c.label_en) for c in t.columns], (
+                version,
+                t.code,
+            )
 
 
 def test_every_identity_is_stated_and_the_unchecked_ones_say_so() -> None:
@@ -75,8 +82,9 @@ def test_every_identity_is_stated_and_the_unchecked_ones_say_so() -> None:
         sid = f"S{n}"
         if sid not in checked:
             line = next((ln for ln in text.splitlines() if ln.startswith(f"| {sid} |")), None)
-            assert line is not None and ("not yet checked" in line or "checked through" in line
-                                         or "nothing to check" in line), sid
+            assert line is not None and (
+                "not yet checked" in line or "checked through" in line or "nothing to check" in line
+            ), sid
     for n in range(1, 25):
         assert re.search(rf"^\| P{n} \| ", text, re.M), f"pitfall P{n}"
 
@@ -105,7 +113,9 @@ def test_record_contract_lists_every_problem_code_the_code_emits() -> None:
     # The scan itself must find the codes it is meant to find.
     assert {"ambiguous_values", "unreadable", "worker_died", "ocr_needed", "identity_h3"} <= codes
     documented = set(re.findall(r"`([a-z][a-z0-9_]*)`", text))
-    documented |= {f"identity_h{n}" for n in range(1, 7)} if "`identity_h1` … `identity_h6`" in text else set()
+    documented |= (
+        {f"identity_h{n}" for n in range(1, 7)} if "`identity_h1` … `identity_h6`" in text else set()
+    )
     assert sorted(codes - documented) == []
 
 
