@@ -147,7 +147,7 @@ def _h7() -> str:
 
 def _markers() -> str:
     return _table(
-        ("version", "markers (any one is enough)"),
+        ("version", "wording only this version prints"),
         [("v2021", " · ".join(template.V2021_MARKERS)), ("v2019", " · ".join(template.V2019_MARKERS))],
     )
 
