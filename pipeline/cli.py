@@ -140,8 +140,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Read annual reports and print one JSON record per document to standard "
                     "output, in the order given (folders are walked in sorted order). Progress "
                     "goes to standard error. A document that cannot be read still gets a record "
-                    "with status 'rejected' and the reason. The record format is "
-                    "spec/extract-contract.md.")
+                    "with status 'rejected' and the reason. Each cell says the evidence for its value "
+                    "(basis: printed, decided, imputed, unread). The record format: docs/record.md.")
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="report files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=cmd_extract)
@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
     p = sub.add_parser(
         "quarantine", help="list the reports held back by the gate, with the identity they break",
-        description="List every report that failed a hard balancing identity (H1-H7) or a "
+        description="List every report that failed a hard balancing identity (H1-H7, docs/template.md) or a "
                     "data-quality check, read from the published database: the identity, its "
                     "cells, the two sides as printed and the difference. These reports are not "
                     "in the fact tables.")
@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "generate", help="write synthetic reports with answer keys (benchmarks, tests)",
         description="Write COUNT synthetic annual reports (both template versions, the layout "
-                    "pitfalls of template.md section 7, publisher inconsistencies and bad inputs) "
+                    "pitfalls of docs/template.md section 7, publisher inconsistencies and bad inputs) "
                     "to OUTDIR/docs, each with an answer key OUTDIR/keys/<document>.key.json. "
                     "The same --seed gives the same documents and keys.")
     p.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder to write into")
