@@ -39,8 +39,13 @@ def machine() -> dict[str, Any]:
                 mem_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
     except OSError:
         pass
-    return {"nproc": os.cpu_count(), "memory_gb": mem_gb, "cpu": cpu,
-            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M %Z")}
+    return {
+        "nproc": os.cpu_count(),
+        "memory_gb": mem_gb,
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+    }
 
 
 def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
@@ -61,10 +66,16 @@ def run_pool(fn: Callable[[T], R], items: Iterable[T], jobs: int) -> Iterator[R]
 
 def git_revision() -> str:
     try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                             text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "extractors"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "extractors"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
         return out.stdout.strip() + (" (extractors/ modified)" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"

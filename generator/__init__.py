@@ -60,7 +60,9 @@ def _build_report(plan: DocPlan, encrypt: str | None = None) -> tuple[bytes, Key
         # R1 (totals printed 0) needs applications to be seen: redraw an empty section 三.
         if "R1" not in plan.pitfalls or values.get("s3", "total_processed", "total"):
             break
-        values = make_values(planning.doc_rng(plan.seed, plan.index, f"r1-{attempt}"), plan.body, plan.version)
+        values = make_values(
+            planning.doc_rng(plan.seed, plan.index, f"r1-{attempt}"), plan.body, plan.version
+        )
     if "P20" in plan.pitfalls:
         values.rows_omitted.add("s2.art20_1/regulations")
     apply_units(plan, values)
@@ -76,16 +78,20 @@ def _build_report(plan: DocPlan, encrypt: str | None = None) -> tuple[bytes, Key
 def render(doc: Document, fmt: str, rng, encrypt: str | None = None) -> bytes:
     if fmt == "txt":
         from generator.txt import render_txt
+
         return render_txt(doc, rng)
     if fmt == "html":
         from generator.html import render_html
+
         return render_html(doc, rng)
     if fmt in ("docx", "doc"):
         from generator.docx import render_docx
+
         data = render_docx(doc, rng)
         return to_doc(data) if fmt == "doc" else data
     if fmt == "pdf":
         from generator.pdf import render_pdf
+
         return render_pdf(doc, rng, encrypt)
     raise ValueError(f"unknown format {fmt!r}")
 
@@ -98,9 +104,22 @@ def to_doc(docx: bytes) -> bytes:
     with tempfile.TemporaryDirectory(prefix="xxgk-gen-") as tmp:
         src = Path(tmp) / "report.docx"
         src.write_bytes(docx)
-        subprocess.run([program, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                        "--convert-to", "doc", "--outdir", tmp, str(src)],
-                       check=True, capture_output=True, timeout=180)
+        subprocess.run(
+            [
+                program,
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--convert-to",
+                "doc",
+                "--outdir",
+                tmp,
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
         return (Path(tmp) / "report.doc").read_bytes()
 
 
@@ -114,11 +133,13 @@ def _build_bad(plan: DocPlan) -> Generated:
         data = b""
     elif plan.bad == "truncated_pdf":
         from generator.pdf import truncate
+
         data = truncate(_build_report(clean)[0], rng)
     elif plan.bad == "encrypted_pdf":
         data = _build_report(clean, encrypt="xxgk-" + str(rng.randint(1000, 9999)))[0]
     elif plan.bad == "image_pdf":
         from generator.pdf import image_only_pdf
+
         data = image_only_pdf(bad.scan_lines(clean, rng), rng)
     elif plan.bad == "not_a_report":
         data = render(bad.notice(clean, rng), plan.fmt, rng)
@@ -134,9 +155,14 @@ def _build_and_write(args: tuple[DocPlan, str]) -> dict:
     out = Path(outdir)
     (out / "docs" / generated.name).write_bytes(generated.data)
     (out / "keys" / f"{generated.name}.key.json").write_text(generated.key.to_json() + "\n", encoding="utf-8")
-    return {"name": generated.name, "format": plan.fmt, "template": plan.version,
-            "status": generated.key.status, "bad": plan.bad,
-            "pitfalls": sorted(plan.pitfalls, key=planning.trait_order)}
+    return {
+        "name": generated.name,
+        "format": plan.fmt,
+        "template": plan.version,
+        "status": generated.key.status,
+        "bad": plan.bad,
+        "pitfalls": sorted(plan.pitfalls, key=planning.trait_order),
+    }
 
 
 def write_documents(plans: list[DocPlan], outdir: Path, jobs: int = 1) -> list[dict]:
@@ -151,9 +177,15 @@ def write_documents(plans: list[DocPlan], outdir: Path, jobs: int = 1) -> list[d
     return [_build_and_write(w) for w in work]
 
 
-def generate_corpus(outdir: Path, count: int, seed: int, formats: Iterable[str] = FORMATS,
-                    jobs: int = 1, bad_share: float = planning.BAD_SHARE,
-                    inconsistent_share: float = planning.INCONSISTENT_SHARE) -> list[dict]:
+def generate_corpus(
+    outdir: Path,
+    count: int,
+    seed: int,
+    formats: Iterable[str] = FORMATS,
+    jobs: int = 1,
+    bad_share: float = planning.BAD_SHARE,
+    inconsistent_share: float = planning.INCONSISTENT_SHARE,
+) -> list[dict]:
     """Write ``count`` documents and their keys under ``outdir``; return one summary per document."""
     formats = tuple(formats)
     unknown = [f for f in formats if f not in planning.ALL]
@@ -165,16 +197,29 @@ def generate_corpus(outdir: Path, count: int, seed: int, formats: Iterable[str] 
     plans = planning.plan_corpus(count, seed, formats, bad_share, inconsistent_share)
     summary = write_documents(plans, outdir, jobs)
     manifest = {
-        "schema": "xxgk.corpus/1", "seed": seed, "count": count, "formats": list(formats),
-        "bad_share": bad_share, "inconsistent_share": inconsistent_share, "v2019_share": planning.V2019_SHARE,
-        "pitfall_shares": {t.code: {"share": t.share, "formats": list(t.formats), "variants": list(t.variants)}
-                           for t in planning.PITFALLS},
-        "phenomenon_shares": {t.code: {"share": t.share if not t.value_level else None,
-                                       "formats": list(t.formats), "variants": list(t.variants)}
-                              for t in planning.PHENOMENA},
+        "schema": "xxgk.corpus/1",
+        "seed": seed,
+        "count": count,
+        "formats": list(formats),
+        "bad_share": bad_share,
+        "inconsistent_share": inconsistent_share,
+        "v2019_share": planning.V2019_SHARE,
+        "pitfall_shares": {
+            t.code: {"share": t.share, "formats": list(t.formats), "variants": list(t.variants)}
+            for t in planning.PITFALLS
+        },
+        "phenomenon_shares": {
+            t.code: {
+                "share": t.share if not t.value_level else None,
+                "formats": list(t.formats),
+                "variants": list(t.variants),
+            }
+            for t in planning.PHENOMENA
+        },
         "value_phenomena_share": planning.VALUE_PHENOMENA_SHARE,
         "documents": summary,
     }
-    (outdir / "corpus.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (outdir / "corpus.json").write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     return summary
-

@@ -17,8 +17,14 @@ from dataclasses import dataclass, field
 from generator.model import DocPlan, Printed, Values
 from generator.tables import GTable, s2_table, s3_tables, s4_table, style_of
 
-SECTION_TITLES = ("总体情况", "主动公开政府信息情况", "收到和处理政府信息公开申请情况",
-                  "政府信息公开行政复议、行政诉讼情况", "存在的主要问题及改进情况", "其他需要报告的事项")
+SECTION_TITLES = (
+    "总体情况",
+    "主动公开政府信息情况",
+    "收到和处理政府信息公开申请情况",
+    "政府信息公开行政复议、行政诉讼情况",
+    "存在的主要问题及改进情况",
+    "其他需要报告的事项",
+)
 # Heading variants seen in real reports (template.md "Document skeleton").
 SECTION_VARIANTS = {
     4: ("因政府信息公开工作被申请行政复议和提起行政诉讼情况",),
@@ -32,18 +38,18 @@ BOILERPLATE = "该部分以表格形式报告。表格如下："
 
 @dataclass
 class Block:
-    kind: str            # title | heading | subheading | para | table | pagebreak | date | signature
+    kind: str  # title | heading | subheading | para | table | pagebreak | date | signature
     text: str = ""
     table: GTable | None = None
-    section: int = 0     # 1..6 for headings
+    section: int = 0  # 1..6 for headings
 
 
 @dataclass
 class Document:
     plan: DocPlan
     blocks: list[Block]
-    org_name: str        # what the key expects as org_name
-    title: str           # the title on one line (HTML <title>, PDF metadata)
+    org_name: str  # what the key expects as org_name
+    title: str  # the title on one line (HTML <title>, PDF metadata)
     chrome_title: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -54,8 +60,9 @@ def _cjk_digit_spaces(text: str) -> str:
     return re.sub(r"(?<=\d)(?=[\u4e00-\u9fff])", " ", text)
 
 
-def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: Printed,
-                   vertical_groups: bool = False) -> Document:
+def build_document(
+    rng: random.Random, plan: DocPlan, values: Values, printed: Printed, vertical_groups: bool = False
+) -> Document:
     body, year = plan.body, plan.year
     style = style_of(plan)
     spaced = "P16" in plan.pitfalls
@@ -68,8 +75,13 @@ def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: P
     p13 = plan.pitfalls.get("P13")
     if p13 == "cover":
         # Seed 004: a cover page (body, title, month), then the title again.
-        blocks += [Block("title", body.name), Block("title", sp(title_core)),
-                   Block("date", sp(f"{year + 1}年1月")), Block("pagebreak"), Block("title", sp(title))]
+        blocks += [
+            Block("title", body.name),
+            Block("title", sp(title_core)),
+            Block("date", sp(f"{year + 1}年1月")),
+            Block("pagebreak"),
+            Block("title", sp(title)),
+        ]
     elif p13 == "wrapped":
         cut = title.index("政府信息公开") + len("政府信息公开")
         blocks += [Block("title", sp(title[:cut])), Block("title", rng.choice(("工作年度报告", "年报")))]
@@ -82,9 +94,15 @@ def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: P
     carried = int(values.get("s3", "carried_over_from_last_year", "total"))
     processed = int(values.get("s3", "total_processed", "total"))
     published = rng.randint(40, 400) if body.kind == "township" else rng.randint(300, 30000)
-    blocks.append(Block("para", sp(
-        f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和国务院办公厅政府信息与政务公开办公室"
-        f"关于政府信息公开工作年度报告有关事项的要求编制。本报告所列数据的统计期限为{year}年1月1日至{year}年12月31日。")))
+    blocks.append(
+        Block(
+            "para",
+            sp(
+                f"本报告根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和国务院办公厅政府信息与政务公开办公室"
+                f"关于政府信息公开工作年度报告有关事项的要求编制。本报告所列数据的统计期限为{year}年1月1日至{year}年12月31日。"
+            ),
+        )
+    )
 
     def heading(n: int) -> Block:
         name = SECTION_TITLES[n - 1]
@@ -113,8 +131,10 @@ def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: P
     ]
     if plan.features.get("narrative_s3_terms") == "yes":
         # A trap for readers that look for table rows by keyword: the narrative uses the rows' words.
-        paras.append(f"（二）依申请公开。本年新收政府信息公开申请{total_new}件，上年结转政府信息公开申请"
-                     f"{carried}件，办结{processed}件。")
+        paras.append(
+            f"（二）依申请公开。本年新收政府信息公开申请{total_new}件，上年结转政府信息公开申请"
+            f"{carried}件，办结{processed}件。"
+        )
     else:
         paras.append(f"（二）依申请公开。全年共收到政府信息公开申请{total_new}件，均在法定期限内答复。")
     paras += [
@@ -128,8 +148,11 @@ def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: P
         if "P12" in plan.pitfalls and i == 1:
             # Seed 004: a page break in mid-sentence leaves a line that starts with a number.
             cut = text.index(str(published))
-            blocks += [Block("para", sp(text[:cut])), Block("pagebreak"),
-                       Block("para", f"{published} " + text[cut + len(str(published)):])]
+            blocks += [
+                Block("para", sp(text[:cut])),
+                Block("pagebreak"),
+                Block("para", f"{published} " + text[cut + len(str(published)) :]),
+            ]
             continue
         blocks.append(Block("para", sp(text)))
     if "P22" in plan.pitfalls:
@@ -161,19 +184,32 @@ def build_document(rng: random.Random, plan: DocPlan, values: Values, printed: P
     blocks.append(heading(5))
     if "P11" in plan.pitfalls:
         blocks.append(Block("subheading", "一、存在的问题"))
-    blocks.append(Block("para", "一是政策解读的形式还不够丰富，解读质量有待提高；二是信息公开的及时性、"
-                                "规范性仍需加强，个别栏目更新不够及时。"))
+    blocks.append(
+        Block(
+            "para",
+            "一是政策解读的形式还不够丰富，解读质量有待提高；二是信息公开的及时性、"
+            "规范性仍需加强，个别栏目更新不够及时。",
+        )
+    )
     if "P11" in plan.pitfalls:
         blocks.append(Block("subheading", sp(f"二、{year + 1}年政务公开工作思路")))
-    blocks.append(Block("para", sp(f"{year + 1}年，{body.short}将进一步健全政务公开工作机制，加强业务培训，"
-                                   "丰富政策解读形式，提升政务公开标准化规范化水平。")))
+    blocks.append(
+        Block(
+            "para",
+            sp(
+                f"{year + 1}年，{body.short}将进一步健全政务公开工作机制，加强业务培训，"
+                "丰富政策解读形式，提升政务公开标准化规范化水平。"
+            ),
+        )
+    )
     # 六、其他需要报告的事项
     if "P22" not in plan.pitfalls:
         blocks.append(heading(6))
-        fee = "本年度未收取信息处理费。" if plan.version == "v2019" or rng.random() < 0.7 else \
-            f"依据《政府信息公开信息处理费管理办法》，本年度共收取信息处理费{rng.randint(1, 40) * 100}元。"
+        fee = (
+            "本年度未收取信息处理费。"
+            if plan.version == "v2019" or rng.random() < 0.7
+            else f"依据《政府信息公开信息处理费管理办法》，本年度共收取信息处理费{rng.randint(1, 40) * 100}元。"
+        )
         blocks.append(Block("para", sp(fee)))
-    blocks += [Block("signature", body.name),
-               Block("date", sp(f"{year + 1}年1月{rng.randint(10, 28)}日"))]
+    blocks += [Block("signature", body.name), Block("date", sp(f"{year + 1}年1月{rng.randint(10, 28)}日"))]
     return Document(plan, blocks, org_name, title)
-

@@ -31,7 +31,7 @@ from generator.tables import GTable, covered
 TEMPLATE = Path(__file__).resolve().parent / "assets" / "blank-template-v2021.docx"
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W = "{" + W_NS + "}"
-_ZIP_DATE = (2024, 1, 1, 0, 0, 0)     # fixed timestamps: the same seed gives the same bytes
+_ZIP_DATE = (2024, 1, 1, 0, 0, 0)  # fixed timestamps: the same seed gives the same bytes
 
 
 @lru_cache(maxsize=1)
@@ -98,8 +98,9 @@ def _page_break() -> ET.Element:
     return p
 
 
-def _cell(text: str, width: int, colspan: int, vmerge: str | None, rpr: ET.Element | None,
-          center: bool) -> ET.Element:
+def _cell(
+    text: str, width: int, colspan: int, vmerge: str | None, rpr: ET.Element | None, center: bool
+) -> ET.Element:
     tc = ET.Element(W + "tc")
     pr = ET.SubElement(tc, W + "tcPr")
     ET.SubElement(pr, W + "tcW", {W + "w": str(width), W + "type": "dxa"})
@@ -111,10 +112,12 @@ def _cell(text: str, width: int, colspan: int, vmerge: str | None, rpr: ET.Eleme
         ET.SubElement(pr, W + "vMerge")
     borders = ET.SubElement(pr, W + "tcBorders")
     for side in ("top", "left", "bottom", "right"):
-        ET.SubElement(borders, W + side, {W + "val": "single", W + "color": "auto", W + "sz": "4", W + "space": "0"})
+        ET.SubElement(
+            borders, W + side, {W + "val": "single", W + "color": "auto", W + "sz": "4", W + "space": "0"}
+        )
     ET.SubElement(pr, W + "vAlign", {W + "val": "center"})
     # A cell's lines (a header wrapped by the publisher, P17) are separate paragraphs.
-    for line in (text.split("\n") if text else [""]):
+    for line in text.split("\n") if text else [""]:
         p = ET.SubElement(tc, W + "p")
         ppr = ET.SubElement(p, W + "pPr")
         ET.SubElement(ppr, W + "jc", {W + "val": "center" if center else "left"})
@@ -153,8 +156,16 @@ def _table(table: GTable, proto: ET.Element, rpr: ET.Element | None) -> ET.Eleme
             if col in starts:
                 cell = starts[col]
                 width = sum(widths[min(k, len(widths) - 1)] for k in range(cell.col, cell.col + cell.colspan))
-                tr.append(_cell(cell.text, width, cell.colspan, "restart" if cell.rowspan > 1 else None, rpr,
-                                cell.role != "label"))
+                tr.append(
+                    _cell(
+                        cell.text,
+                        width,
+                        cell.colspan,
+                        "restart" if cell.rowspan > 1 else None,
+                        rpr,
+                        cell.role != "label",
+                    )
+                )
                 col += cell.colspan
             elif col in cover[i]:
                 span = spans_from_above.get((i, col), 1)
@@ -204,7 +215,10 @@ def render_docx(doc: Document, rng: random.Random) -> bytes:
 
 def _block(block: Block, proto: _Prototypes, rng: random.Random) -> list[ET.Element]:
     if block.kind == "table" and block.table is not None:
-        return [_table(block.table, proto.tables[block.table.name], proto.cell_rpr), copy.deepcopy(proto.empty)]
+        return [
+            _table(block.table, proto.tables[block.table.name], proto.cell_rpr),
+            copy.deepcopy(proto.empty),
+        ]
     if block.kind == "pagebreak":
         return [_page_break()]
     if block.kind == "title":

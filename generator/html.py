@@ -32,7 +32,8 @@ def render_html(doc: Document, rng: random.Random) -> bytes:
         "<!DOCTYPE html>",
         '<html lang="zh-CN">',
         "<head>",
-        f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">' if rng.random() < 0.5
+        f'<meta http-equiv="Content-Type" content="text/html; charset={declared}">'
+        if rng.random() < 0.5
         else f'<meta charset="{declared}">',
         f"<title>{escape(doc.title)}_{escape(site)}</title>",
         f"<style>{_CSS}</style>",
@@ -49,12 +50,14 @@ def render_html(doc: Document, rng: random.Random) -> bytes:
             '<div class="article">',
             f"<h1>{escape(doc.title)}</h1>",
             f'<div class="info">发布日期：{plan.year + 1}-01-{rng.randint(10, 28):02d}　来源：'
-            f'{escape(plan.body.name)}　浏览次数：{rng.randint(50, 3000)}　字号：<a>大</a> <a>中</a> <a>小</a></div>',
+            f"{escape(plan.body.name)}　浏览次数：{rng.randint(50, 3000)}　字号：<a>大</a> <a>中</a> <a>小</a></div>",
         ]
     residue = "R7" in plan.pitfalls
     if residue:
-        out.append('<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a>'
-                   ' &gt; <a href="/zwgk/ndbg/">政府信息公开年报</a></div>')
+        out.append(
+            '<div class="position">当前位置：<a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a>'
+            ' &gt; <a href="/zwgk/ndbg/">政府信息公开年报</a></div>'
+        )
     wrap = plan.features.get("layout_table") == "yes"
     if wrap:
         # Older portals lay the article out in a table; the report's tables are nested in it.
@@ -72,8 +75,7 @@ def render_html(doc: Document, rng: random.Random) -> bytes:
             text = escape(block.text)
             if residue:
                 text = f"<!--[if !supportLists]--><span>{text[:2]}</span><!--[endif]-->{text[2:]}"
-            out.append(f"<p><strong>{text}</strong></p>" if rng.random() < 0.7
-                       else f"<h3>{text}</h3>")
+            out.append(f"<p><strong>{text}</strong></p>" if rng.random() < 0.7 else f"<h3>{text}</h3>")
         elif block.kind in ("signature", "date"):
             out.append(f'<p style="text-align:right">{escape(block.text)}</p>')
         else:
@@ -84,8 +86,9 @@ def render_html(doc: Document, rng: random.Random) -> bytes:
     out.append("</td></tr></table>" if wrap else "</div>")
     if chrome:
         out += [
-            '<div class="related"><p>上一篇：<a href="#">' + escape(plan.body.name) +
-            f"{plan.year - 1}年政府信息公开工作年度报告</a></p>"
+            '<div class="related"><p>上一篇：<a href="#">'
+            + escape(plan.body.name)
+            + f"{plan.year - 1}年政府信息公开工作年度报告</a></p>"
             '<p>下一篇：<a href="#">关于公布政府信息公开指南的通知</a></p></div>',
             '<div class="share">分享到：<a>微信</a> <a>微博</a>　【打印本页】【关闭窗口】</div>',
             "</div>",

@@ -42,7 +42,7 @@ from xxgk import template
 from xxgk.identities import present_terms, propagate
 
 SCHEMA = "xxgk.key/2"
-SCHEMAS = ("xxgk.key/1", "xxgk.key/2")      # /1: the hand-made keys of real documents, no basis
+SCHEMAS = ("xxgk.key/1", "xxgk.key/2")  # /1: the hand-made keys of real documents, no basis
 
 
 @dataclass
@@ -53,7 +53,7 @@ class Key:
     year: int | None
     template: str | None
     status: str
-    problems: list[str]                       # codes that must appear in the record
+    problems: list[str]  # codes that must appear in the record
     pitfalls: dict[str, str] = field(default_factory=dict)
     features: dict[str, str] = field(default_factory=dict)
     bad_input: str | None = None
@@ -62,11 +62,19 @@ class Key:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "schema": SCHEMA, "document": self.document, "format": self.format,
-            "org_name": self.org_name, "year": self.year, "template": self.template,
-            "status": self.status, "problems": self.problems, "pitfalls": self.pitfalls,
-            "features": self.features, "bad_input": self.bad_input,
-            "inconsistency": self.inconsistency, "cells": self.cells,
+            "schema": SCHEMA,
+            "document": self.document,
+            "format": self.format,
+            "org_name": self.org_name,
+            "year": self.year,
+            "template": self.template,
+            "status": self.status,
+            "problems": self.problems,
+            "pitfalls": self.pitfalls,
+            "features": self.features,
+            "bad_input": self.bad_input,
+            "inconsistency": self.inconsistency,
+            "cells": self.cells,
         }
 
     def to_json(self) -> str:
@@ -81,6 +89,7 @@ def json_number(value: Number | None) -> int | float | None:
 
 
 # --- the proof ------------------------------------------------------------------------------
+
 
 def prove(values: Mapping[str, Number | None], version: template.Version) -> dict[str, Number | None]:
     """Fill the blanks (None) that the identities prove; others stay None.
@@ -107,12 +116,14 @@ def broken_identities(values: Mapping[str, Number | None], version: template.Ver
 
 # --- building keys --------------------------------------------------------------------------
 
-def report_key(plan: DocPlan, values: Values, printed: Printed, inc: Inconsistency | None,
-               org_name: str) -> Key:
+
+def report_key(
+    plan: DocPlan, values: Values, printed: Printed, inc: Inconsistency | None, org_name: str
+) -> Key:
     numbers = printed_numbers(values, inc)
     numbers.update(printed.override)
     shown: dict[str, Number | None] = {}
-    run_cells: dict[str, list[str]] = {}           # row -> its cells, for rows printed as a run
+    run_cells: dict[str, list[str]] = {}  # row -> its cells, for rows printed as a run
     for t in template.tables(plan.version):
         for r in t.rows:
             row = f"{t.code}/{r.code}"
@@ -128,7 +139,9 @@ def report_key(plan: DocPlan, values: Values, printed: Printed, inc: Inconsisten
     assert len(run_cells) <= 1, "one run per document (generator.phenomena): readings are not combined"
     for row, cells_of_row in run_cells.items():
         present = {cid.split("/")[1] for cid in shown if cid.startswith("s3/")}
-        proven, _admitted = agreed(shown, cells_of_row, printed.runs[row], template.equations(plan.version, present))
+        proven, _admitted = agreed(
+            shown, cells_of_row, printed.runs[row], template.equations(plan.version, present)
+        )
         ambiguous |= any(proven[cid] is None for cid in cells_of_row)
     # Rows whose numbers are not one per cell in their own columns.
     decided_rows = set(printed.extra) | {cid.rsplit("/", 1)[0] for cid in printed.missing} | set(run_cells)
@@ -143,8 +156,13 @@ def report_key(plan: DocPlan, values: Values, printed: Printed, inc: Inconsisten
             basis = "decided"
         else:
             basis = "printed"
-        cell: dict[str, Any] = {"table": table, "row": row, "col": col, "value": json_number(value),
-                                "basis": basis}
+        cell: dict[str, Any] = {
+            "table": table,
+            "row": row,
+            "col": col,
+            "value": json_number(value),
+            "basis": basis,
+        }
         true = values.cells[cid]
         if value is None or value != true:
             cell["true"] = json_number(true)
@@ -160,14 +178,25 @@ def report_key(plan: DocPlan, values: Values, printed: Printed, inc: Inconsisten
         problems.append("blank_cell")
     status = "needs_review" if problems else "ok"
     return Key(
-        document=plan.filename, format=plan.fmt, org_name=org_name, year=plan.year,
-        template=plan.version, status=status, problems=problems,
+        document=plan.filename,
+        format=plan.fmt,
+        org_name=org_name,
+        year=plan.year,
+        template=plan.version,
+        status=status,
+        problems=problems,
         pitfalls=dict(sorted(plan.pitfalls.items(), key=lambda kv: planning.trait_order(kv[0]))),
         features=dict(sorted(plan.features.items())),
-        inconsistency=None if inc is None else {
-            "family": inc.family, "cell": inc.cell,
-            "true": json_number(inc.true), "printed": json_number(inc.printed)},
-        cells=cells)
+        inconsistency=None
+        if inc is None
+        else {
+            "family": inc.family,
+            "cell": inc.cell,
+            "true": json_number(inc.true),
+            "printed": json_number(inc.printed),
+        },
+        cells=cells,
+    )
 
 
 def _in_place(cid: str, printed: Printed) -> bool:
@@ -186,11 +215,18 @@ def bad_key(plan: DocPlan, org_name: str | None, year: int | None, fmt: str) -> 
     assert plan.bad is not None
     has_meta = plan.bad == "table_missing"
     return Key(
-        document=plan.filename, format=fmt, org_name=org_name if has_meta else None,
+        document=plan.filename,
+        format=fmt,
+        org_name=org_name if has_meta else None,
         year=year if has_meta else None,
-        template=plan.version if has_meta else None, status="rejected",
-        problems=[BAD_PROBLEM[plan.bad]], pitfalls={}, features=dict(sorted(plan.features.items())),
-        bad_input=plan.bad, cells=[])
+        template=plan.version if has_meta else None,
+        status="rejected",
+        problems=[BAD_PROBLEM[plan.bad]],
+        pitfalls={},
+        features=dict(sorted(plan.features.items())),
+        bad_input=plan.bad,
+        cells=[],
+    )
 
 
 def read_key(path: Path) -> dict[str, Any]:

@@ -21,12 +21,12 @@ OPTIONAL_FORMATS: tuple[str, ...] = ("doc",)
 
 # Kinds of bad input (key problem code in brackets):
 BAD_KINDS: tuple[str, ...] = (
-    "empty_file",      # zero bytes                       [empty_file]
-    "truncated_pdf",   # a PDF cut short                   [corrupt]
-    "encrypted_pdf",   # user password set                 [encrypted]
-    "image_pdf",       # pages are pictures, no text layer [ocr_needed]
-    "not_a_report",    # an unrelated government notice   [not_a_report]
-    "table_missing",   # a report whose tables were left out [table_missing]
+    "empty_file",  # zero bytes                       [empty_file]
+    "truncated_pdf",  # a PDF cut short                   [corrupt]
+    "encrypted_pdf",  # user password set                 [encrypted]
+    "image_pdf",  # pages are pictures, no text layer [ocr_needed]
+    "not_a_report",  # an unrelated government notice   [not_a_report]
+    "table_missing",  # a report whose tables were left out [table_missing]
 )
 BAD_PROBLEM: dict[str, str] = {
     "empty_file": "empty_file",
@@ -42,18 +42,18 @@ BAD_PROBLEM: dict[str, str] = {
 class Body:
     """The publishing body."""
 
-    name: str          # as printed in the title, e.g. 清河县石桥镇人民政府
-    kind: str          # township | county_gov | city_gov | county_dept | city_dept
-    short: str         # how the narrative refers to itself (我镇, 本局, …)
-    portal: str = ""   # the government whose web portal publishes the report
+    name: str  # as printed in the title, e.g. 清河县石桥镇人民政府
+    kind: str  # township | county_gov | city_gov | county_dept | city_dept
+    short: str  # how the narrative refers to itself (我镇, 本局, …)
+    portal: str = ""  # the government whose web portal publishes the report
 
 
 @dataclass
 class Inconsistency:
     """One printed number that differs from the number the identities need."""
 
-    family: str        # H1 | H2 | H3 | H4-H6: which kind of cell was changed
-    cell: str          # cell id
+    family: str  # H1 | H2 | H3 | H4-H6: which kind of cell was changed
+    cell: str  # cell id
     true: Number
     printed: Number
 
@@ -62,14 +62,14 @@ class Inconsistency:
 class DocPlan:
     index: int
     seed: int
-    stem: str                       # file name without extension
-    fmt: str                        # pdf | docx | html | txt | doc
+    stem: str  # file name without extension
+    fmt: str  # pdf | docx | html | txt | doc
     version: template.Version
     year: int
     body: Body
-    pitfalls: dict[str, str] = field(default_factory=dict)   # code -> variant
-    features: dict[str, str] = field(default_factory=dict)   # non-pitfall traits (encoding, ruling, …)
-    bad: str | None = None          # one of BAD_KINDS
+    pitfalls: dict[str, str] = field(default_factory=dict)  # code -> variant
+    features: dict[str, str] = field(default_factory=dict)  # non-pitfall traits (encoding, ruling, …)
+    bad: str | None = None  # one of BAD_KINDS
     inconsistent: bool = False
 
     @property
@@ -83,7 +83,7 @@ class Values:
 
     version: template.Version
     cells: dict[str, Number]
-    rows_omitted: set[str] = field(default_factory=set)   # "table/row"
+    rows_omitted: set[str] = field(default_factory=set)  # "table/row"
 
     def get(self, table: str, row: str, col: str) -> Number:
         return self.cells[template.cell_id(table, row, col)]

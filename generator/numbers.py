@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from xxgk import template
 from generator.model import Body, Inconsistency, Number, Values
 from generator.names import is_busy
+from xxgk import template
 
 A = template.APPLICANTS_WITHOUT_TOTAL
 # Who applies: mostly natural persons, then companies and "other".
@@ -24,16 +24,27 @@ _APPLICANT_WEIGHTS = (0.80, 0.10, 0.01, 0.01, 0.05, 0.03)
 
 # How applications end, by leaf row (v2021 leaves; v2019 folds other_* into other_handling).
 _OUTCOME_WEIGHTS: dict[str, float] = {
-    "granted": 0.38, "partially_granted": 0.07,
-    "denied_state_secret": 0.002, "denied_prohibited_by_law": 0.01,
-    "denied_three_security_one_stability": 0.004, "denied_third_party_rights": 0.01,
-    "denied_internal_affairs": 0.01, "denied_process_info": 0.015,
-    "denied_enforcement_files": 0.005, "denied_admin_query": 0.02,
-    "unable_not_held": 0.22, "unable_needs_creation": 0.04, "unable_unclear_after_correction": 0.02,
-    "not_processed_petition_complaint": 0.04, "not_processed_duplicate": 0.02,
-    "not_processed_publication": 0.005, "not_processed_excessive_repeat": 0.005,
+    "granted": 0.38,
+    "partially_granted": 0.07,
+    "denied_state_secret": 0.002,
+    "denied_prohibited_by_law": 0.01,
+    "denied_three_security_one_stability": 0.004,
+    "denied_third_party_rights": 0.01,
+    "denied_internal_affairs": 0.01,
+    "denied_process_info": 0.015,
+    "denied_enforcement_files": 0.005,
+    "denied_admin_query": 0.02,
+    "unable_not_held": 0.22,
+    "unable_needs_creation": 0.04,
+    "unable_unclear_after_correction": 0.02,
+    "not_processed_petition_complaint": 0.04,
+    "not_processed_duplicate": 0.02,
+    "not_processed_publication": 0.005,
+    "not_processed_excessive_repeat": 0.005,
     "not_processed_confirm_reissue": 0.005,
-    "other_no_correction": 0.05, "other_fee_unpaid": 0.005, "other_misc": 0.05,
+    "other_no_correction": 0.05,
+    "other_fee_unpaid": 0.005,
+    "other_misc": 0.05,
     "other_handling": 0.105,
 }
 
@@ -99,7 +110,9 @@ def _section3(rng: random.Random, body: Body, version: template.Version, cells: 
 
 def _section4(rng: random.Random, body: Body, cells: dict[str, Number]) -> None:
     scale = {"township": 2, "county_dept": 6, "city_dept": 25, "county_gov": 40, "city_gov": 300}[body.kind]
-    quiet = {"township": 0.8, "county_dept": 0.55, "city_dept": 0.3, "county_gov": 0.15, "city_gov": 0.0}[body.kind]
+    quiet = {"township": 0.8, "county_dept": 0.55, "city_dept": 0.3, "county_gov": 0.15, "city_gov": 0.0}[
+        body.kind
+    ]
     for row, factor in (("review", 1.0), ("litigation_direct", 0.25), ("litigation_after_review", 0.3)):
         n = 0 if rng.random() < quiet else _scaled(rng, 1, max(1, int(scale * factor)))
         parts = _split(rng, n, (0.5, 0.12, 0.22, 0.16))
@@ -121,12 +134,24 @@ def _section2(rng: random.Random, body: Body, version: template.Version, cells: 
     def put(table: str, row: str, col: str, value: Number) -> None:
         cells[template.cell_id(table, row, col)] = value
 
-    licences = (_scaled(rng, 1, 300) if rng.random() < 0.6 else 0) if small else \
-        _scaled(rng, 10_000, 500_000) if big else \
-        _scaled(rng, 100, 60_000) if busy else _scaled(rng, 0, 3000)
-    penalties = (_scaled(rng, 1, 60) if rng.random() < 0.5 else 0) if small else \
-        _scaled(rng, 1_000, 4_000_000) if big else \
-        _scaled(rng, 50, 20_000) if busy else _scaled(rng, 0, 800)
+    licences = (
+        (_scaled(rng, 1, 300) if rng.random() < 0.6 else 0)
+        if small
+        else _scaled(rng, 10_000, 500_000)
+        if big
+        else _scaled(rng, 100, 60_000)
+        if busy
+        else _scaled(rng, 0, 3000)
+    )
+    penalties = (
+        (_scaled(rng, 1, 60) if rng.random() < 0.5 else 0)
+        if small
+        else _scaled(rng, 1_000, 4_000_000)
+        if big
+        else _scaled(rng, 50, 20_000)
+        if busy
+        else _scaled(rng, 0, 800)
+    )
     coercion = rng.randint(0, 12) if small else _scaled(rng, 1, max(2, penalties // 20 + 1))
     if version == "v2021":
         rule_making = kind == "city_gov"
@@ -138,8 +163,12 @@ def _section2(rng: random.Random, body: Body, version: template.Version, cells: 
         n_issued = rng.randint(0, 3) if small else rng.randint(0, 30)
         put("s2.art20_1", "normative_documents", "issued_this_year", n_issued)
         put("s2.art20_1", "normative_documents", "repealed_this_year", rng.randint(0, 2 if small else 25))
-        put("s2.art20_1", "normative_documents", "currently_valid",
-            rng.randint(n_issued, n_issued + (15 if small else 200)))
+        put(
+            "s2.art20_1",
+            "normative_documents",
+            "currently_valid",
+            rng.randint(n_issued, n_issued + (15 if small else 200)),
+        )
         put("s2.art20_5", "administrative_licensing", "decisions_this_year", licences)
         put("s2.art20_6", "administrative_penalty", "decisions_this_year", penalties)
         put("s2.art20_6", "administrative_coercion", "decisions_this_year", coercion)
@@ -158,21 +187,34 @@ def _section2(rng: random.Random, body: Body, version: template.Version, cells: 
     put("s2.art20_1", "regulations", "total_published", rng.randint(r_made + 5, 80) if rule_making else 0)
     put("s2.art20_1", "normative_documents", "newly_made_this_year", made)
     put("s2.art20_1", "normative_documents", "newly_published_this_year", published)
-    put("s2.art20_1", "normative_documents", "total_published",
-        rng.randint(published, published + (20 if small else 300)))
-    for table, row, decisions in (("s2.art20_5", "administrative_licensing", licences),
-                                  ("s2.art20_5", "other_external_mgmt_services",
-                                   _scaled(rng, 0, 2000) if not small else rng.randint(0, 20)),
-                                  ("s2.art20_6", "administrative_penalty", penalties),
-                                  ("s2.art20_6", "administrative_coercion", coercion)):
+    put(
+        "s2.art20_1",
+        "normative_documents",
+        "total_published",
+        rng.randint(published, published + (20 if small else 300)),
+    )
+    for table, row, decisions in (
+        ("s2.art20_5", "administrative_licensing", licences),
+        (
+            "s2.art20_5",
+            "other_external_mgmt_services",
+            _scaled(rng, 0, 2000) if not small else rng.randint(0, 20),
+        ),
+        ("s2.art20_6", "administrative_penalty", penalties),
+        ("s2.art20_6", "administrative_coercion", coercion),
+    ):
         items = 0 if small and rng.random() < 0.5 else rng.randint(1, 30 if small else 400)
         put(table, row, "items_last_year", items)
         put(table, row, "items_change_this_year", rng.randint(-min(items, 12), 15) if items else 0)
         put(table, row, "decisions", decisions)
     fee_items = 0 if small else rng.randint(0, 40)
     put("s2.art20_8", "administrative_fees", "items_last_year", fee_items)
-    put("s2.art20_8", "administrative_fees", "items_change_this_year",
-        rng.randint(-min(fee_items, 5), 3) if fee_items else 0)
+    put(
+        "s2.art20_8",
+        "administrative_fees",
+        "items_change_this_year",
+        rng.randint(-min(fee_items, 5), 3) if fee_items else 0,
+    )
     projects = rng.randint(0, 6) if small else rng.randint(0, 300)
     put("s2.art20_9", "govt_centralized_procurement", "procurement_projects", projects)
     amount = _money(rng, 1, 60_000, rng.choice((0, 2, 2, 4))) if projects else Decimal(0)
@@ -180,6 +222,7 @@ def _section2(rng: random.Random, body: Body, version: template.Version, cells: 
 
 
 # --- A publisher's inconsistency ---------------------------------------------------------
+
 
 def inject_inconsistency(rng: random.Random, values: Values) -> Inconsistency:
     """Pick one printed number to get wrong; the true value stays in ``values``.
@@ -210,6 +253,7 @@ def inject_inconsistency(rng: random.Random, values: Values) -> Inconsistency:
 
 # --- How numbers are printed ------------------------------------------------------------
 
+
 def format_count(value: int, thousands: bool) -> str:
     return f"{value:,}" if thousands else str(value)
 
@@ -227,6 +271,6 @@ def format_decimal(value: Decimal, thousands: bool, places: int | None = None) -
     if places is not None:
         value = value.quantize(Decimal(1).scaleb(-places))
     text = f"{value:,}" if thousands else f"{value}"
-    if "E" in text or "e" in text:       # Decimal('0E-4') and friends
+    if "E" in text or "e" in text:  # Decimal('0E-4') and friends
         text = f"{value:.{places or 0}f}"
     return text

@@ -38,7 +38,7 @@ def _setup() -> dict[str, Any]:
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.ttfonts import TTFont
 
-    rl_config.invariant = 1          # no timestamps or random ids: reproducible bytes
+    rl_config.invariant = 1  # no timestamps or random ids: reproducible bytes
     if not font_available():
         raise RuntimeError(f"the CJK font {CJK_FONT} is missing: apt-get install fonts-wqy-microhei")
     pdfmetrics.registerFont(TTFont(FONT, str(CJK_FONT), subfontIndex=0))
@@ -65,8 +65,10 @@ def _table_flowable(table: GTable, styles: dict[str, Any], ruled: str, width: fl
     commands: list[tuple] = [
         ("FONT", (0, 0), (-1, -1), FONT, 8),
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-        ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]
     for i, row in enumerate(table.rows):
         for cell in row.cells:
@@ -78,7 +80,11 @@ def _table_flowable(table: GTable, styles: dict[str, Any], ruled: str, width: fl
             elif cell.role == "value":
                 para = Paragraph(_escape(cell.text), styles["value"])
             else:
-                style = styles["cell_c"] if cell.role in ("header", "corner", "caption", "group") else styles["cell"]
+                style = (
+                    styles["cell_c"]
+                    if cell.role in ("header", "corner", "caption", "group")
+                    else styles["cell"]
+                )
                 para = Paragraph("<br/>".join(_escape(p) for p in cell.text.split("\n")), style)
             data[i][cell.col] = para
             if cell.colspan > 1 or cell.rowspan > 1:
@@ -89,7 +95,9 @@ def _table_flowable(table: GTable, styles: dict[str, Any], ruled: str, width: fl
         # Unruled inside: only the outer frame and the line under the header (ruling "none": no line at all).
         commands.append(("BOX", (0, 0), (-1, -1), 0.5, "black"))
         if table.header_rows:
-            commands.append(("LINEBELOW", (0, table.header_rows - 1), (-1, table.header_rows - 1), 0.5, "black"))
+            commands.append(
+                ("LINEBELOW", (0, table.header_rows - 1), (-1, table.header_rows - 1), 0.5, "black")
+            )
     total = sum(table.widths)
     widths = [width * w / total for w in table.widths]
     flow = Table(data, colWidths=widths, repeatRows=table.header_rows or 0, hAlign="CENTER")
@@ -106,7 +114,7 @@ def _canvas_class(page_style: str) -> Any:
             super().__init__(*args, **kwargs)
             self._pages: list[dict] = []
 
-        def showPage(self) -> None:          # noqa: N802 - reportlab's name
+        def showPage(self) -> None:  # noqa: N802 - reportlab's name
             self._pages.append(dict(self.__dict__))
             self._startPage()
 
@@ -135,19 +143,27 @@ def _canvas_class(page_style: str) -> Any:
 def render_pdf(doc: Document, rng: random.Random, encrypt: str | None = None) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import cm
-    from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer
+    from reportlab.platypus import KeepTogether, PageBreak, SimpleDocTemplate, Spacer
 
     styles = _setup()
     plan = doc.plan
     ruled = plan.features.get("ruling", "grid")
     buffer = io.BytesIO()
     margin = 2.4 * cm
-    template = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=margin, rightMargin=margin,
-                                 topMargin=2.6 * cm, bottomMargin=2.4 * cm, title=doc.title,
-                                 author=plan.body.name, encrypt=encrypt)
+    template = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=margin,
+        rightMargin=margin,
+        topMargin=2.6 * cm,
+        bottomMargin=2.4 * cm,
+        title=doc.title,
+        author=plan.body.name,
+        encrypt=encrypt,
+    )
     width = A4[0] - 2 * margin
     story: list[Any] = []
-    pending: list[Any] = []        # a heading kept with what follows it
+    pending: list[Any] = []  # a heading kept with what follows it
     for block in doc.blocks:
         flow = _flowable(block, styles, ruled, width)
         if block.kind == "pagebreak":
@@ -189,6 +205,7 @@ def _flowable(block: Block, styles: dict[str, Any], ruled: str, width: float) ->
 
 # --- bad inputs ------------------------------------------------------------------------------
 
+
 def truncate(data: bytes, rng: random.Random) -> bytes:
     """A download cut short: the end of the file (cross-reference table, trailer) is gone."""
     return data[: int(len(data) * rng.uniform(0.3, 0.85))]
@@ -210,7 +227,7 @@ def image_only_pdf(lines: list[str], rng: random.Random, pages: int = 2) -> byte
         img = Image.new("L", (1240, 1754), 255)
         draw = ImageDraw.Draw(img)
         y = 120
-        for line in lines[p * per_page:(p + 1) * per_page]:
+        for line in lines[p * per_page : (p + 1) * per_page]:
             draw.text((110, y), line[:40], font=font, fill=0)
             y += 44
         # A scanned page is slightly grey and tilted.

@@ -41,8 +41,12 @@ def prepare_values(rng: random.Random, plan: DocPlan, values: Values) -> None:
 
 def _r3_row(plan: DocPlan) -> tuple[str, str]:
     # A v2019 section-二 row with a signed column, a different one from document to document.
-    rows = [("s2.art20_5", "administrative_licensing"), ("s2.art20_6", "administrative_penalty"),
-            ("s2.art20_6", "administrative_coercion"), ("s2.art20_5", "other_external_mgmt_services")]
+    rows = [
+        ("s2.art20_5", "administrative_licensing"),
+        ("s2.art20_6", "administrative_penalty"),
+        ("s2.art20_6", "administrative_coercion"),
+        ("s2.art20_5", "other_external_mgmt_services"),
+    ]
     return rows[plan.index % len(rows)]
 
 
@@ -80,8 +84,13 @@ def _empty_row(rng: random.Random, plan: DocPlan, values: Values, printed: Print
         for c in C:
             printed.text[template.cell_id("s3", row, c)] = None
         return
-    rows = [(t, r) for t in template.tables(plan.version) if t.section == "s2" for r in t.rows
-            if f"{t.code}/{r.code}" not in values.rows_omitted]
+    rows = [
+        (t, r)
+        for t in template.tables(plan.version)
+        if t.section == "s2"
+        for r in t.rows
+        if f"{t.code}/{r.code}" not in values.rows_omitted
+    ]
     table, row_def = rng.choice(rows)
     for column in table.columns:
         printed.text[template.cell_id(table.code, row_def.code, column.code)] = None
@@ -100,15 +109,14 @@ def _padded_row(rng: random.Random, plan: DocPlan, values: Values, printed: Prin
     nums = [str(values.get("s3", row, c)) for c in C]
     gaps = [rng.choice(("", " ", " ", "  ")) for _ in nums[1:]]
     if all(g for g in gaps):
-        gaps[rng.randrange(len(gaps))] = ""        # at least one separator lost
+        gaps[rng.randrange(len(gaps))] = ""  # at least one separator lost
     run = nums[0] + "".join(g + n for g, n in zip(gaps, nums[1:]))
     printed.runs[f"s3/{row}"] = run
 
 
 def _s2_run(rng: random.Random, plan: DocPlan, values: Values, printed: Printed) -> None:
     """An 第二十条第（一）项 row printed ``12 5``: one separator lost, the others kept."""
-    rows = [r for r in ("normative_documents", "regulations")
-            if f"s2.art20_1/{r}" not in values.rows_omitted]
+    rows = [r for r in ("normative_documents", "regulations") if f"s2.art20_1/{r}" not in values.rows_omitted]
     row = rows[0]
     cols = [c.code for c in template.table(plan.version, "s2.art20_1").columns]
     nums = [str(values.get("s2.art20_1", row, c)) for c in cols]

@@ -28,7 +28,7 @@ class Trait:
     formats: tuple[str, ...]
     share: float
     variants: tuple[str, ...] = ("yes",)
-    value_level: bool = False        # changes what cells print: not combined with an inconsistency
+    value_level: bool = False  # changes what cells print: not combined with an inconsistency
 
 
 # template.md §7.  P10 and P19 are in every document of the formats listed (the template's
@@ -67,14 +67,14 @@ PITFALLS: tuple[Trait, ...] = (
 # column).  They are drawn from their own random stream, so adding them left every other
 # document of a corpus as it was.
 PHENOMENA: tuple[Trait, ...] = (
-    Trait("R1", ALL, 0.0, ("total_col", "total_row"), value_level=True),   # totals printed 0
-    Trait("R2", ALL, 0.0, ("s3", "s2"), value_level=True),                 # a row with no values
-    Trait("R3", ALL, 0.0, value_level=True),                               # 88-720 (v2019)
-    Trait("R4", ALL, 0.25),                                                # label typos
-    Trait("R5", ALL, 0.20),                                                # 四、因…被申请行政复议、提起行政诉讼情况
-    Trait("R6", ALL, 0.0, value_level=True),                               # 10 0 0 012
-    Trait("R7", ("html", "txt"), 0.30),                                    # <!--[if !supportLists]-->, 当前位置：
-    Trait("R8", ALL, 0.0, value_level=True),                               # 行政规范性文件 12 5
+    Trait("R1", ALL, 0.0, ("total_col", "total_row"), value_level=True),  # totals printed 0
+    Trait("R2", ALL, 0.0, ("s3", "s2"), value_level=True),  # a row with no values
+    Trait("R3", ALL, 0.0, value_level=True),  # 88-720 (v2019)
+    Trait("R4", ALL, 0.25),  # label typos
+    Trait("R5", ALL, 0.20),  # 四、因…被申请行政复议、提起行政诉讼情况
+    Trait("R6", ALL, 0.0, value_level=True),  # 10 0 0 012
+    Trait("R7", ("html", "txt"), 0.30),  # <!--[if !supportLists]-->, 当前位置：
+    Trait("R8", ALL, 0.0, value_level=True),  # 行政规范性文件 12 5
 )
 VALUE_PHENOMENA = tuple(t for t in PHENOMENA if t.value_level)
 VALUE_PHENOMENA_SHARE = 0.40
@@ -86,12 +86,16 @@ def trait_order(code: str) -> tuple[str, int]:
     """Sort key of trait codes: P1 … P24, then R1 … R8."""
     return code[0], int(code[1:])
 
+
 # Other traits: (name, formats, choices with weights).
 FEATURES: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, float], ...]], ...] = (
     ("thousands", ALL, (("yes", 0.3), ("no", 0.7))),
     ("signed", ALL, (("words", 0.3), ("sign", 0.7))),
-    ("layout", ("txt",), (("tabs", 0.3), ("cell_lines", 0.2), ("web_lines", 0.15), ("markdown", 0.2),
-                          ("pipes", 0.15))),
+    (
+        "layout",
+        ("txt",),
+        (("tabs", 0.3), ("cell_lines", 0.2), ("web_lines", 0.15), ("markdown", 0.2), ("pipes", 0.15)),
+    ),
     ("encoding", ("txt",), (("utf-8", 0.6), ("utf-8-sig", 0.05), ("gbk", 0.2), ("utf-16", 0.15))),
     ("encoding", ("html",), (("utf-8", 0.5), ("gbk", 0.2), ("gbk_lying", 0.2), ("utf-8_lying", 0.1))),
     ("blank_cells", ("html",), (("nbsp", 0.5), ("empty", 0.5))),
@@ -120,14 +124,19 @@ def doc_rng(seed: int, index: int, purpose: str = "") -> random.Random:
     return random.Random(f"xxgk-generate:{seed}:{index}:{purpose}")
 
 
-def plan_corpus(count: int, seed: int, formats: tuple[str, ...], bad_share: float = BAD_SHARE,
-                inconsistent_share: float = INCONSISTENT_SHARE) -> list[DocPlan]:
+def plan_corpus(
+    count: int,
+    seed: int,
+    formats: tuple[str, ...],
+    bad_share: float = BAD_SHARE,
+    inconsistent_share: float = INCONSISTENT_SHARE,
+) -> list[DocPlan]:
     plans: list[DocPlan] = []
     per_format: dict[str, int] = {}
-    consistent: dict[str, int] = {}    # value-level pitfalls count only consistent documents
+    consistent: dict[str, int] = {}  # value-level pitfalls count only consistent documents
     n_regular = n_bad = 0
-    clean: dict[str, int] = {}         # value-level phenomena: clean reports per format
-    turn: dict[str, int] = {}          # whose turn it is, and the layout-level counters
+    clean: dict[str, int] = {}  # value-level phenomena: clean reports per format
+    turn: dict[str, int] = {}  # whose turn it is, and the layout-level counters
     bad_phase = _phase(seed, "bad")
     for i in range(count):
         rng = doc_rng(seed, i, "plan")
@@ -184,7 +193,7 @@ def _phenomena(plan: DocPlan, clean: dict[str, int], turn: dict[str, int]) -> No
         plan.pitfalls[trait.code] = rng.choice(trait.variants)
         turn[fmt] = t + step + 1
         if trait.code == "R3":
-            plan.features["signed"] = "sign"      # the run shows the minus sign itself
+            plan.features["signed"] = "sign"  # the run shows the minus sign itself
         return
 
 
@@ -195,27 +204,35 @@ def _features(plan: DocPlan, rng: random.Random) -> None:
     if plan.fmt == "txt" and plan.features.get("layout") == "cell_lines":
         plan.pitfalls["P15"] = "yes"
     if plan.fmt == "txt" and plan.features.get("layout") in ("web_lines", "pipes"):
-        plan.pitfalls.pop("P19", None)    # no empty cells are written in these layouts
+        plan.pitfalls.pop("P19", None)  # no empty cells are written in these layouts
 
 
 def _fix_up(plan: DocPlan) -> None:
     """Variants that depend on the template version or on the body."""
     p21 = plan.pitfalls.get("P21")
     if p21 is not None:
-        plan.pitfalls["P21"] = "four_places" if plan.version == "v2021" else random.Random(
-            f"{plan.seed}:{plan.index}:p21").choice(("yuan", "wan"))
+        plan.pitfalls["P21"] = (
+            "four_places"
+            if plan.version == "v2021"
+            else random.Random(f"{plan.seed}:{plan.index}:p21").choice(("yuan", "wan"))
+        )
     if "P20" in plan.pitfalls and plan.body.kind == "city_gov":
-        del plan.pitfalls["P20"]          # only bodies without rule-making power drop the 规章 row
+        del plan.pitfalls["P20"]  # only bodies without rule-making power drop the 规章 row
     if plan.features.get("signed") and plan.version == "v2021":
-        del plan.features["signed"]       # v2021 has no signed column
+        del plan.features["signed"]  # v2021 has no signed column
     if plan.pitfalls.get("P1") == "all_zeros" and plan.fmt != "html":
-        plan.pitfalls["P1"] = "block"     # "every zero blank" is the web-page habit (Shanghai 2019)
-    if plan.fmt == "html" and "P1" in plan.pitfalls and random.Random(
-            f"{plan.seed}:{plan.index}:p1").random() < 0.5:
+        plan.pitfalls["P1"] = "block"  # "every zero blank" is the web-page habit (Shanghai 2019)
+    if (
+        plan.fmt == "html"
+        and "P1" in plan.pitfalls
+        and random.Random(f"{plan.seed}:{plan.index}:p1").random() < 0.5
+    ):
         plan.pitfalls["P1"] = "all_zeros"
 
 
-def _bad_plan(i: int, seed: int, rng: random.Random, body: Body, kind: str, formats: tuple[str, ...]) -> DocPlan:
+def _bad_plan(
+    i: int, seed: int, rng: random.Random, body: Body, kind: str, formats: tuple[str, ...]
+) -> DocPlan:
     pdf_kinds = ("truncated_pdf", "encrypted_pdf", "image_pdf")
     if kind in pdf_kinds and "pdf" not in formats:
         kind = "table_missing"

@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from xxgk import template
 from generator.model import DocPlan, Inconsistency, Number, Printed, Values
 from generator.numbers import format_count, format_decimal, format_signed
+from xxgk import template
 
 A = template.APPLICANTS_WITHOUT_TOTAL
 C = template.APPLICANT_CODES
@@ -58,14 +58,18 @@ def make_printed(rng: random.Random, plan: DocPlan, values: Values, inc: Inconsi
             text[cid] = format_count(int(value), thousands)
     printed = Printed(text)
     s3_rows = [r.code for r in template.s3_rows(plan.version)]
-    busy: set[str] = set()        # rows already changed by a value-level pitfall
+    busy: set[str] = set()  # rows already changed by a value-level pitfall
     if "P1" in plan.pitfalls:
         busy |= _blank(rng, plan.pitfalls["P1"], plan.version, numbers, printed)
     if "P5" in plan.pitfalls:
         row = _pick_row(rng, s3_rows, busy, avoid=("total_processed",))
-        if row is None:       # every row already has blanks (P1): no room for a missing cell
+        if row is None:  # every row already has blanks (P1): no room for a missing cell
             del plan.pitfalls["P5"]
-            return printed if "P4" not in plan.pitfalls else _add_extra(rng, plan, numbers, printed, s3_rows, busy)
+            return (
+                printed
+                if "P4" not in plan.pitfalls
+                else _add_extra(rng, plan, numbers, printed, s3_rows, busy)
+            )
         busy.add(row)
         cid = template.cell_id("s3", row, "total" if plan.pitfalls["P5"] == "last" else "natural_person")
         printed.text[cid] = None
@@ -75,8 +79,14 @@ def make_printed(rng: random.Random, plan: DocPlan, values: Values, inc: Inconsi
     return printed
 
 
-def _add_extra(rng: random.Random, plan: DocPlan, numbers: dict[str, Number], printed: Printed,
-               s3_rows: list[str], busy: set[str]) -> Printed:
+def _add_extra(
+    rng: random.Random,
+    plan: DocPlan,
+    numbers: dict[str, Number],
+    printed: Printed,
+    s3_rows: list[str],
+    busy: set[str],
+) -> Printed:
     row = _pick_row(rng, s3_rows, busy)
     if row is None:
         del plan.pitfalls["P4"]
@@ -101,21 +111,22 @@ def _lead_zero_unique(vec: list[Number]) -> bool:
     cells = [0] + list(vec)
     good = []
     for drop in range(len(cells)):
-        kept = cells[:drop] + cells[drop + 1:]
+        kept = cells[:drop] + cells[drop + 1 :]
         if sum(kept[:6]) == kept[6]:
             good.append(tuple(kept))
     return set(good) == {tuple(vec)}
 
 
-def _blank(rng: random.Random, variant: str, version: template.Version, numbers: dict[str, Number],
-           printed: Printed) -> set[str]:
+def _blank(
+    rng: random.Random, variant: str, version: template.Version, numbers: dict[str, Number], printed: Printed
+) -> set[str]:
     """Blank cells as a publisher who lost zeros would; return the rows touched."""
     leaves = list(template.outcome_leaves(version))
     touched: set[str] = set()
     if variant == "block":
         # Seed 000: a run of outcome rows printed with no values at all.
         start = rng.randrange(0, len(leaves) - 2)
-        block = leaves[start:start + rng.randint(2, 5)]
+        block = leaves[start : start + rng.randint(2, 5)]
         for row in block:
             for col in C:
                 cid = template.cell_id("s3", row, col)

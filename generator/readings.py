@@ -44,7 +44,7 @@ def _pieces(token: str) -> list[str]:
 def _splits(piece: str) -> Iterator[list[str]]:
     """Every way to cut ``piece`` into numbers (a sign stays with the first one)."""
     sign = piece[0] if piece[0] in "+-" else ""
-    digits = piece[len(sign):]
+    digits = piece[len(sign) :]
     for k in range(len(digits)):
         for cuts in itertools.combinations(range(1, len(digits)), k):
             bounds = (0,) + cuts + (len(digits),)
@@ -92,8 +92,9 @@ def row_readings(run: str, cols: Sequence[str]) -> list[tuple[Number | None, ...
     return sorted(out, key=lambda t: tuple((-1 if v is None else v) for v in t))
 
 
-def agreed(shown: Mapping[str, Number | None], row_cells: Sequence[str], run: str,
-           eqs: Sequence[template.Equation]) -> tuple[dict[str, Number | None], int]:
+def agreed(
+    shown: Mapping[str, Number | None], row_cells: Sequence[str], run: str, eqs: Sequence[template.Equation]
+) -> tuple[dict[str, Number | None], int]:
     """The values every admitted reading agrees on, and how many readings were admitted.
 
     ``shown`` holds the document's other cells (None: blank); the row's cells are
@@ -106,9 +107,12 @@ def agreed(shown: Mapping[str, Number | None], row_cells: Sequence[str], run: st
         values.update(zip(row_cells, reading))
         filled = propagate(values, eqs)
         if violations(filled, eqs) == 0 and all(
-                v is None or is_valid_value(cid.split("/")[2], v) for cid, v in filled.items()):
+            v is None or is_valid_value(cid.split("/")[2], v) for cid, v in filled.items()
+        ):
             admitted.append(filled)
     if not admitted:
         return {cid: None for cid in shown}, 0
     first = admitted[0]
-    return {cid: (v if all(a[cid] == v for a in admitted[1:]) else None) for cid, v in first.items()}, len(admitted)
+    return {cid: (v if all(a[cid] == v for a in admitted[1:]) else None) for cid, v in first.items()}, len(
+        admitted
+    )

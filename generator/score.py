@@ -57,12 +57,12 @@ class DocScore:
     document: str
     n_expected: int = 0
     n_correct: int = 0
-    wrong: list[tuple[str, Any, Any]] = field(default_factory=list)   # (cell, expected, got)
+    wrong: list[tuple[str, Any, Any]] = field(default_factory=list)  # (cell, expected, got)
     extra: list[str] = field(default_factory=list)
     silent: list[tuple[str, Any, Any, str]] = field(default_factory=list)  # (cell, truth, got, basis)
-    guesses: list[tuple[str, Any, Any]] = field(default_factory=list)     # (cell, truth, got)
-    lost: list[tuple[str, Any]] = field(default_factory=list)             # (cell, provable value)
-    bases: Counter = field(default_factory=Counter)                       # (key basis, record basis)
+    guesses: list[tuple[str, Any, Any]] = field(default_factory=list)  # (cell, truth, got)
+    lost: list[tuple[str, Any]] = field(default_factory=list)  # (cell, provable value)
+    bases: Counter = field(default_factory=Counter)  # (key basis, record basis)
     status_expected: str = ""
     status_got: str = ""
     problems_missing: list[str] = field(default_factory=list)
@@ -85,8 +85,13 @@ class DocScore:
 
     @property
     def exact(self) -> bool:
-        return (self.cells_ok and self.status_ok and not self.problems_missing
-                and all(self.meta_ok.values()) and self.imputed_expected == self.imputed_got)
+        return (
+            self.cells_ok
+            and self.status_ok
+            and not self.problems_missing
+            and all(self.meta_ok.values())
+            and self.imputed_expected == self.imputed_got
+        )
 
     @property
     def false_ok(self) -> bool:
@@ -113,8 +118,10 @@ class DocScore:
         if self.extra:
             parts.append(f"{len(self.extra)} unexpected cell(s) ({', '.join(self.extra[:4])})")
         if self.guesses:
-            parts.append(f"{len(self.guesses)} guess(es) published where the document proves nothing "
-                         f"({', '.join(c for c, _, _ in self.guesses[:4])})")
+            parts.append(
+                f"{len(self.guesses)} guess(es) published where the document proves nothing "
+                f"({', '.join(c for c, _, _ in self.guesses[:4])})"
+            )
         if not self.status_ok:
             parts.append(f"status expected {self.status_expected} got {self.status_got}")
         if self.problems_missing:
@@ -162,5 +169,5 @@ def score(record: dict[str, Any], key: dict[str, Any]) -> DocScore:
     s.imputed_expected = any(key_basis(c) == "imputed" for c in key.get("cells", []))
     s.imputed_got = any(c.get("imputed") for c in record.get("cells", []))
     if key.get("partial"):
-        s.imputed_got = s.imputed_expected   # real documents: only the listed cells are checked
+        s.imputed_got = s.imputed_expected  # real documents: only the listed cells are checked
     return s

@@ -26,8 +26,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from xxgk import template
 from generator.model import DocPlan, Printed, Values
+from xxgk import template
 
 CORNER = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 APPLICANT_GROUP = "申请人情况"
@@ -45,8 +45,11 @@ S4_LITIGATION = "行政诉讼"
 CAPTION_ITEM = "信息内容"
 
 # R4: typos seen in real reports, (right, as printed).
-TYPOS: tuple[tuple[str, str], ...] = (("现行有效件数", "先行有效件数"), ("勾稽关系", "钩稽关系"),
-                                      ("行政复议", "行政法复议"))
+TYPOS: tuple[tuple[str, str], ...] = (
+    ("现行有效件数", "先行有效件数"),
+    ("勾稽关系", "钩稽关系"),
+    ("行政复议", "行政法复议"),
+)
 
 _HALF = str.maketrans({"（": "(", "）": ")", "：": ":", "，": ",", "；": ";"})
 
@@ -57,39 +60,39 @@ class GCell:
     col: int
     colspan: int = 1
     rowspan: int = 1
-    role: str = "label"          # caption | header | corner | group | label | value | phantom
-    vertical: bool = False       # printed one character per line (PDF)
-    cell_id: str | None = None   # for value cells
+    role: str = "label"  # caption | header | corner | group | label | value | phantom
+    vertical: bool = False  # printed one character per line (PDF)
+    cell_id: str | None = None  # for value cells
 
 
 @dataclass
 class GRow:
     cells: list[GCell]
-    kind: str                    # caption | header | data | phantom
-    row: str | None = None       # "table/row" for data rows
-    label_col0: bool = False     # P6: label moved into column 0 (text layouts)
+    kind: str  # caption | header | data | phantom
+    row: str | None = None  # "table/row" for data rows
+    label_col0: bool = False  # P6: label moved into column 0 (text layouts)
 
 
 @dataclass
 class GTable:
-    name: str                    # s2 | s3 | s4
+    name: str  # s2 | s3 | s4
     ncols: int
     rows: list[GRow]
-    header_rows: int = 0         # leading rows that form the header (repeated on a split)
+    header_rows: int = 0  # leading rows that form the header (repeated on a split)
     widths: tuple[float, ...] = ()
-    continued: bool = False      # second part of a split table
+    continued: bool = False  # second part of a split table
 
 
 @dataclass
 class Style:
     """Typography of one document (P14, P16, P24)."""
 
-    half_width: bool = False     # P14: (一) instead of （一）
-    label_space: bool = False    # P14 as in seeds 000/002: "(一) 予以公开"
-    ascii_quotes: bool = False   # P24
+    half_width: bool = False  # P14: (一) instead of （一）
+    label_space: bool = False  # P14 as in seeds 000/002: "(一) 予以公开"
+    ascii_quotes: bool = False  # P24
     header_spaces: bool = False  # P16: "结果 维持"
     split_headers: bool = False  # P17: "商业" / "企业" as two lines of a cell
-    typos: bool = False          # R4
+    typos: bool = False  # R4
 
     def typo(self, text: str) -> str:
         if self.typos:
@@ -121,12 +124,18 @@ class Style:
 
 def style_of(plan: DocPlan) -> Style:
     p14 = plan.pitfalls.get("P14")
-    return Style(half_width=p14 == "half", label_space=p14 == "mixed",
-                 ascii_quotes="P24" in plan.pitfalls, header_spaces="P16" in plan.pitfalls,
-                 split_headers="P17" in plan.pitfalls, typos="R4" in plan.pitfalls)
+    return Style(
+        half_width=p14 == "half",
+        label_space=p14 == "mixed",
+        ascii_quotes="P24" in plan.pitfalls,
+        header_spaces="P16" in plan.pitfalls,
+        split_headers="P17" in plan.pitfalls,
+        typos="R4" in plan.pitfalls,
+    )
 
 
 # --- section 二 ------------------------------------------------------------------------------
+
 
 def s2_table(plan: DocPlan, values: Values, printed: Printed, style: Style) -> GTable:
     rows: list[GRow] = []
@@ -144,7 +153,11 @@ def s2_table(plan: DocPlan, values: Values, printed: Printed, style: Style) -> G
             label = c.label
             if c.code == "fee_amount_wan_cny" and plan.pitfalls.get("P21") == "four_places":
                 label = "本年收费金额（单位：万元，保留4位小数）"
-            header.append(GCell(style.header(label) if len(label) <= 6 else style.label(label), col, span, role="header"))
+            header.append(
+                GCell(
+                    style.header(label) if len(label) <= 6 else style.label(label), col, span, role="header"
+                )
+            )
             col += span
         rows.append(GRow(header, "header"))
         for r in t.rows:
@@ -177,6 +190,7 @@ def _s2_spans(n: int) -> list[int]:
 
 # --- section 三 ------------------------------------------------------------------------------
 
+
 def _s3_header(plan: DocPlan, style: Style, variant: str) -> list[GRow]:
     """Header rows; P7 variants as in seeds 004 (其他 shifted, 社会组织) and 000 (总计 on row 2)."""
     names = [style.header(c.label) for c in template.APPLICANTS]
@@ -187,25 +201,55 @@ def _s3_header(plan: DocPlan, style: Style, variant: str) -> list[GRow]:
         # 总计 printed on the second header row, 自然人 spans down.
         return [
             GRow([corner, GCell(style.header(APPLICANT_GROUP), 3, 7, role="header")], "header"),
-            GRow([GCell(names[0], 3, 1, 2, role="header"), GCell(style.header(ORG_GROUP), 4, 5, role="header"),
-                  GCell(names[6], 9, role="header")], "header"),
-            GRow([GCell(n, 4 + i, role="header") for i, n in enumerate(names[1:6])] +
-                 [GCell("", 9, role="header")], "header"),
+            GRow(
+                [
+                    GCell(names[0], 3, 1, 2, role="header"),
+                    GCell(style.header(ORG_GROUP), 4, 5, role="header"),
+                    GCell(names[6], 9, role="header"),
+                ],
+                "header",
+            ),
+            GRow(
+                [GCell(n, 4 + i, role="header") for i, n in enumerate(names[1:6])]
+                + [GCell("", 9, role="header")],
+                "header",
+            ),
         ]
     if variant == "other_shifted":
         # 其他 on the second row beside 法人或其他组织, four org columns below.
         return [
-            GRow([corner, GCell(style.header(APPLICANT_GROUP), 3, 6, role="header"),
-                  GCell(names[6], 9, 1, 3, role="header")], "header"),
-            GRow([GCell(names[0], 3, 1, 2, role="header"), GCell(style.header(ORG_GROUP), 4, 4, role="header"),
-                  GCell(names[5], 8, role="header")], "header"),
-            GRow([GCell(n, 4 + i, role="header") for i, n in enumerate(names[1:5])] +
-                 [GCell("", 8, role="header")], "header"),
+            GRow(
+                [
+                    corner,
+                    GCell(style.header(APPLICANT_GROUP), 3, 6, role="header"),
+                    GCell(names[6], 9, 1, 3, role="header"),
+                ],
+                "header",
+            ),
+            GRow(
+                [
+                    GCell(names[0], 3, 1, 2, role="header"),
+                    GCell(style.header(ORG_GROUP), 4, 4, role="header"),
+                    GCell(names[5], 8, role="header"),
+                ],
+                "header",
+            ),
+            GRow(
+                [GCell(n, 4 + i, role="header") for i, n in enumerate(names[1:5])]
+                + [GCell("", 8, role="header")],
+                "header",
+            ),
         ]
     return [
         GRow([corner, GCell(style.header(APPLICANT_GROUP), 3, 7, role="header")], "header"),
-        GRow([GCell(names[0], 3, 1, 2, role="header"), GCell(style.header(ORG_GROUP), 4, 5, role="header"),
-              GCell(names[6], 9, 1, 2, role="header")], "header"),
+        GRow(
+            [
+                GCell(names[0], 3, 1, 2, role="header"),
+                GCell(style.header(ORG_GROUP), 4, 5, role="header"),
+                GCell(names[6], 9, 1, 2, role="header"),
+            ],
+            "header",
+        ),
         GRow([GCell(n, 4 + i, role="header") for i, n in enumerate(names[1:6])], "header"),
     ]
 
@@ -214,10 +258,10 @@ def _s3_header(plan: DocPlan, style: Style, variant: str) -> list[GRow]:
 class _Logical:
     """One printed row of section 三 before spans are worked out."""
 
-    level0: str | None           # the 三、本年度办理结果 group, if inside it
-    level1: str | None           # the （三）/（四）/… group, if inside one
+    level0: str | None  # the 三、本年度办理结果 group, if inside it
+    level1: str | None  # the （三）/（四）/… group, if inside one
     label: str
-    row: str | None              # template row code; None for a phantom row
+    row: str | None  # template row code; None for a phantom row
     values: list[GCell] = field(default_factory=list)
     label_col0: bool = False
 
@@ -229,11 +273,16 @@ def _s3_logical(plan: DocPlan, printed: Printed, style: Style, rng: random.Rando
         level0 = RESULTS_GROUP if r.group not in ("flow_in", "flow_out") else None
         level1 = GROUP_HEADINGS.get(r.group) if r.level == 2 else None
         ids = [template.cell_id("s3", r.code, c) for c in template.APPLICANT_CODES]
-        vals = [GCell(printed.text.get(i) or "", 3 + k, role="value", cell_id=i)
-                for k, i in enumerate(ids) if i not in printed.missing]
+        vals = [
+            GCell(printed.text.get(i) or "", 3 + k, role="value", cell_id=i)
+            for k, i in enumerate(ids)
+            if i not in printed.missing
+        ]
         run = printed.runs.get(f"s3/{r.code}")
         if run is not None:
-            out.append(_Logical(level0, level1, style.label(r.label), r.code, [GCell(run, 3, 7, role="value")]))
+            out.append(
+                _Logical(level0, level1, style.label(r.label), r.code, [GCell(run, 3, 7, role="value")])
+            )
             continue
         extra = printed.extra.get(f"s3/{r.code}")
         if extra is not None:
@@ -273,8 +322,7 @@ def _wrap_label(rows: list[_Logical], plan: DocPlan, rng: random.Random) -> None
     cut = rng.randint(m.end(), len(_compact(lr.label)) - 1)
     head, tail = _compact(lr.label)[:cut], _compact(lr.label)[cut:]
     lr.label = head
-    phantom = _Logical(lr.level0, lr.level1, tail, None,
-                       [GCell("", 3 + k, role="value") for k in range(7)])
+    phantom = _Logical(lr.level0, lr.level1, tail, None, [GCell("", 3 + k, role="value") for k in range(7)])
     rows.insert(i + 1, phantom)
 
 
@@ -282,8 +330,12 @@ def _compact(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def _s3_rows_from_logical(rows: list[_Logical], style: Style, vertical: bool,
-                          continued: tuple[str | None, str | None] = (None, None)) -> list[GRow]:
+def _s3_rows_from_logical(
+    rows: list[_Logical],
+    style: Style,
+    vertical: bool,
+    continued: tuple[str | None, str | None] = (None, None),
+) -> list[GRow]:
     """Work out the rowspans of the two group columns.
 
     ``continued`` gives the text of the group cells of the first row when the table
@@ -294,15 +346,23 @@ def _s3_rows_from_logical(rows: list[_Logical], style: Style, vertical: bool,
         cells: list[GCell] = []
         if lr.level0 is not None and (i == 0 or rows[i - 1].level0 != lr.level0):
             text = continued[0] if i == 0 and continued[0] is not None else style.label(lr.level0)
-            cells.append(GCell(text, 0, 1, _run(rows, i, lambda x: x.level0), role="group", vertical=vertical))
+            cells.append(
+                GCell(text, 0, 1, _run(rows, i, lambda x: x.level0), role="group", vertical=vertical)
+            )
         if lr.level1 is not None and (i == 0 or rows[i - 1].level1 != lr.level1):
             text = continued[1] if i == 0 and continued[1] is not None else style.label(lr.level1)
             cells.append(GCell(text, 1, 1, _run(rows, i, lambda x: x.level1), role="group"))
         start = 0 if lr.level0 is None else 1 if lr.level1 is None else 2
         cells.append(GCell(lr.label, start, 3 - start, role="phantom" if lr.row is None else "label"))
         cells.extend(lr.values)
-        out.append(GRow(cells, "phantom" if lr.row is None else "data",
-                        f"s3/{lr.row}" if lr.row else None, lr.label_col0))
+        out.append(
+            GRow(
+                cells,
+                "phantom" if lr.row is None else "data",
+                f"s3/{lr.row}" if lr.row else None,
+                lr.label_col0,
+            )
+        )
     return out
 
 
@@ -314,8 +374,9 @@ def _run(rows: list[_Logical], i: int, attr: Callable[[_Logical], str | None]) -
     return j - i
 
 
-def s3_tables(plan: DocPlan, printed: Printed, style: Style, rng: random.Random,
-              vertical: bool = False) -> list[GTable]:
+def s3_tables(
+    plan: DocPlan, printed: Printed, style: Style, rng: random.Random, vertical: bool = False
+) -> list[GTable]:
     """Section 三: one table, or two when P3 splits it with a repeated header."""
     header = _s3_header(plan, style, plan.pitfalls.get("P7", "standard"))
     logical = _s3_logical(plan, printed, style, rng)
@@ -323,8 +384,11 @@ def s3_tables(plan: DocPlan, printed: Printed, style: Style, rng: random.Random,
     if "P3" not in plan.pitfalls:
         return [GTable("s3", 10, header + _s3_rows_from_logical(logical, style, vertical), 3, widths)]
     # Seed 004 / huaian: the break falls inside the （三）不予公开 block (or another group).
-    inside = [i for i, lr in enumerate(logical) if 0 < i and lr.level1 is not None
-              and logical[i - 1].level1 == lr.level1]
+    inside = [
+        i
+        for i, lr in enumerate(logical)
+        if i > 0 and lr.level1 is not None and logical[i - 1].level1 == lr.level1
+    ]
     at = rng.choice(inside)
     first, second = logical[:at], logical[at:]
     part1 = header + _s3_rows_from_logical(first, style, vertical)
@@ -340,7 +404,7 @@ def s3_tables(plan: DocPlan, printed: Printed, style: Style, rng: random.Random,
     else:
         # Text layouts (seed 004): the continued group cells are empty.
         cont = ("", "")
-    repeat = _s3_header(plan, style, "standard")   # seed 004: the repeated header is the correct one
+    repeat = _s3_header(plan, style, "standard")  # seed 004: the repeated header is the correct one
     part2 = repeat + _s3_rows_from_logical(second, style, vertical, cont)
     return [GTable("s3", 10, part1, 3, widths), GTable("s3", 10, part2, 3, widths, continued=True)]
 
@@ -354,15 +418,26 @@ def _retext_group(rows: list[GRow], col: int, text: str, last: bool = False) -> 
 
 # --- section 四 ------------------------------------------------------------------------------
 
+
 def s4_table(plan: DocPlan, printed: Printed, style: Style) -> GTable:
     results = [style.header(c.label) for c in template.S4_COLUMNS]
     direct, after = (r.label.split(" › ")[-1] for r in template.S4_ROWS[1:])
     rows = [
-        GRow([GCell(style.header(S4_REVIEW), 0, 5, role="header"),
-              GCell(style.header(S4_LITIGATION), 5, 10, role="header")], "header"),
-        GRow([GCell(t, i, 1, 2, role="header") for i, t in enumerate(results)] +
-             [GCell(style.header(direct), 5, 5, role="header"), GCell(style.header(after), 10, 5, role="header")],
-             "header"),
+        GRow(
+            [
+                GCell(style.header(S4_REVIEW), 0, 5, role="header"),
+                GCell(style.header(S4_LITIGATION), 5, 10, role="header"),
+            ],
+            "header",
+        ),
+        GRow(
+            [GCell(t, i, 1, 2, role="header") for i, t in enumerate(results)]
+            + [
+                GCell(style.header(direct), 5, 5, role="header"),
+                GCell(style.header(after), 10, 5, role="header"),
+            ],
+            "header",
+        ),
         GRow([GCell(t, 5 + i, role="header") for i, t in enumerate(results * 2)], "header"),
     ]
     values = []
@@ -375,6 +450,7 @@ def s4_table(plan: DocPlan, printed: Printed, style: Style) -> GTable:
 
 
 # --- views -----------------------------------------------------------------------------------
+
 
 def covered(table: GTable) -> list[set[int]]:
     """Per row, the columns covered by a rowspan from a row above."""

@@ -71,7 +71,7 @@ def encode(text: str, encoding: str) -> bytes:
         # GB18030 is GBK for every character GBK has, and also encodes NBSP.
         return text.encode("gb18030")
     if encoding == "utf-16":
-        return text.encode("utf-16")          # with a BOM, little-endian
+        return text.encode("utf-16")  # with a BOM, little-endian
     return text.encode("utf-8")
 
 
@@ -106,7 +106,7 @@ def _table(table: GTable, layout: str, markup: bool, rng: random.Random) -> list
                     continue
                 first, *more = c.split("\n")
                 out.append("\t" + first)
-                out.extend(more)          # untabbed lines continue the cell
+                out.extend(more)  # untabbed lines continue the cell
             out.append("")
         return out
     # web_lines: every non-empty cell on its own line, blank lines between.

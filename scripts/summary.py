@@ -6,9 +6,11 @@ import duckdb
 
 from warehouse import paths
 
-EXAMPLE = ("select r.org_name, r.report_year, a.value from marts.fct_applications a "
-           "join marts.dim_report r using (document_id) "
-           "where a.row_code = 'new_received' and a.applicant_code = 'total' order by all")
+EXAMPLE = (
+    "select r.org_name, r.report_year, a.value from marts.fct_applications a "
+    "join marts.dim_report r using (document_id) "
+    "where a.row_code = 'new_received' and a.applicant_code = 'total' order by all"
+)
 
 
 def main() -> None:
@@ -16,15 +18,22 @@ def main() -> None:
     con = duckdb.connect(str(db), read_only=True)
     try:
         n_reports, n_passed = con.execute(
-            "select count(*), count(*) filter (where passed_gate) from marts.dim_report").fetchone()
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by table_name").fetchall()]
+            "select count(*), count(*) filter (where passed_gate) from marts.dim_report"
+        ).fetchone()
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' "
+                "order by table_name"
+            ).fetchall()
+        ]
     finally:
         con.close()
     print(f"published database: {db}")
-    print(f"reports: {n_reports} loaded, {n_passed} passed the gate "
-          f"(the others are in marts.quarantine or were rejected)")
+    print(
+        f"reports: {n_reports} loaded, {n_passed} passed the gate "
+        f"(the others are in marts.quarantine or were rejected)"
+    )
     print(f"tables: {', '.join('marts.' + t for t in tables)}")
     print(f"example query: {EXAMPLE}")
     run = f"import duckdb; duckdb.connect('{db}', read_only=True).sql(\\\"{EXAMPLE}\\\").show()"

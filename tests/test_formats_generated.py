@@ -40,12 +40,10 @@ NO_FONT = f"CJK font {CJK_FONT} missing (apt-get install fonts-wqy-microhei): PD
 # Extractor failures on this corpus (document: cell, expected vs got, pitfall).  Do not
 # "fix" these by changing the keys: each is a real reading error, reported to extractors/.
 KNOWN_FAILURES: dict[str, str] = {
-    "00000_city_gov_2025.pdf":
-        "R1 (the （七）总计 row printed 0): the old reader re-chooses the s3 readings to balance, "
-        "publishing wrong numbers as decided (s3/new_received/natural_person true 475, got 47)",
-    "00013_county_gov_2025.txt":
-        "R7 (<!--[if !supportLists]--> before the heading '3 收到和处理…'): the heading is not seen, "
-        "its 3 is read as the fee (s2.art20_8 fee 73.8187 got 3.0)",
+    "00000_city_gov_2025.pdf": "R1 (the （七）总计 row printed 0): the old reader re-chooses the s3 readings to balance, "
+    "publishing wrong numbers as decided (s3/new_received/natural_person true 475, got 47)",
+    "00013_county_gov_2025.txt": "R7 (<!--[if !supportLists]--> before the heading '3 收到和处理…'): the heading is not seen, "
+    "its 3 is read as the fee (s2.art20_8 fee 73.8187 got 3.0)",
     # Before the phenomena R*: none at extractor revision c3c9655.  Earlier revisions failed on 00007 (P1: an s4 row
     # whose leading cells are blank was read shifted left) and on 00016/00030 (P13 cover
     # page: org_name read as '度'); bench/RESULTS.md lists what still fails on larger corpora.
@@ -82,7 +80,10 @@ def _param(plan) -> pytest.param:
         marks.append(pytest.mark.skip(reason=NO_FONT))
     elif plan.filename in KNOWN_FAILURES:
         marks.append(pytest.mark.xfail(strict=True, reason=KNOWN_FAILURES[plan.filename]))
-    label = "+".join([plan.fmt, plan.version] + ([plan.bad] if plan.bad else sorted(plan.pitfalls, key=planning.trait_order)))
+    label = "+".join(
+        [plan.fmt, plan.version]
+        + ([plan.bad] if plan.bad else sorted(plan.pitfalls, key=planning.trait_order))
+    )
     return pytest.param(plan.filename, marks=marks, id=f"{plan.filename}[{label}]")
 
 
@@ -96,34 +97,45 @@ def test_document_matches_its_key(results, name):
 # Failures the benchmark corpus (bench/accuracy --count 1000 --seed 1) still shows at
 # extractor revision 349ba29: each document is rebuilt alone from its plan (the generator
 # is deterministic) and must match its key; all are expected to fail until fixed.
-_P3_OTHER = ("P3: the header repeated inside （六）其他处理 has the column label 其他, taken for the row "
-             "3.其他, whose real values are then imputed: status expected ok, got needs_review")
-_P1_PDF = ("P1 in a PDF without inner rules: blank cells leave no trace in the text layer, rows "
-           "with a value and blanks are left null (ambiguous_values)")
+_P3_OTHER = (
+    "P3: the header repeated inside （六）其他处理 has the column label 其他, taken for the row "
+    "3.其他, whose real values are then imputed: status expected ok, got needs_review"
+)
+_P1_PDF = (
+    "P1 in a PDF without inner rules: blank cells leave no trace in the text layer, rows "
+    "with a value and blanks are left null (ambiguous_values)"
+)
 REGRESSIONS: dict[str, str] = {
     "00068_city_gov_2021.pdf": _P3_OTHER,
     "00235_township_2022.docx": _P3_OTHER,
     "00257_county_dept_2024.html": _P3_OTHER,
     "00309_city_gov_2023.txt": _P3_OTHER,
     "00170_county_gov_2024.pdf": _P1_PDF + ": s3/denied_internal_affairs/natural_person expected 1 got null",
-    "00715_city_gov_2025.pdf": _P1_PDF + ": s3/partially_granted/natural_person expected 169 got null (77 cells)",
-    "00487_city_dept_2020.html":
-        "P1 every zero an empty cell (HTML), large numbers: the tab-marked blanks are not trusted, "
-        "placements tie: s3/new_received/natural_person expected 70 got null (63 cells)",
-    "00671_city_gov_2024.txt":
-        "P1 (总计 blank) and P5 in one markdown table: s3/partially_granted/other_org expected 1 "
-        "got null, s3/partially_granted/total expected 38 got 1",
-    "00790_township_2019.txt":
-        "P1 in one-cell-per-line web text (blank cells are empty lines): "
-        "s3/unable_not_held/commercial_enterprise expected 0 got 2, total expected 2 got 4",
+    "00715_city_gov_2025.pdf": _P1_PDF
+    + ": s3/partially_granted/natural_person expected 169 got null (77 cells)",
+    "00487_city_dept_2020.html": "P1 every zero an empty cell (HTML), large numbers: the tab-marked blanks are not trusted, "
+    "placements tie: s3/new_received/natural_person expected 70 got null (63 cells)",
+    "00671_city_gov_2024.txt": "P1 (总计 blank) and P5 in one markdown table: s3/partially_granted/other_org expected 1 "
+    "got null, s3/partially_granted/total expected 38 got 1",
+    "00790_township_2019.txt": "P1 in one-cell-per-line web text (blank cells are empty lines): "
+    "s3/unable_not_held/commercial_enterprise expected 0 got 2, total expected 2 got 4",
 }
 _BENCH_PLANS = {p.filename: p for p in planning.plan_corpus(1000, 1, FORMATS)}
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=[pytest.mark.skip(reason=NO_FONT)] if n.endswith(".pdf") and not font_available()
-                 else [pytest.mark.xfail(strict=True, reason=reason)], id=n)
-    for n, reason in REGRESSIONS.items()])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=[pytest.mark.skip(reason=NO_FONT)]
+            if n.endswith(".pdf") and not font_available()
+            else [pytest.mark.xfail(strict=True, reason=reason)],
+            id=n,
+        )
+        for n, reason in REGRESSIONS.items()
+    ],
+)
 def test_known_extractor_failure(tmp_path, name):
     from extractors import extract_path
     from generator import build
@@ -140,8 +152,11 @@ def test_no_silent_errors(results):
 
     (The documents of ``KNOWN_FAILURES`` are left out: their own tests are expected to fail.)
     """
-    silent = [f"{name}: {score(r, k).describe()}" for name, (r, k) in results.items()
-              if name not in KNOWN_FAILURES and score(r, k).silent_error]
+    silent = [
+        f"{name}: {score(r, k).describe()}"
+        for name, (r, k) in results.items()
+        if name not in KNOWN_FAILURES and score(r, k).silent_error
+    ]
     assert silent == []
 
 
@@ -157,32 +172,62 @@ _VALUE_LEVEL = ("P1", "P4", "P5", "R1", "R2", "R3", "R6", "R8")
 def _phenomenon_plan(code: str, fmt: str, variant: str | None):
     def fits(p) -> bool:
         others = [c for c in p.pitfalls if c in _VALUE_LEVEL and c != code]
-        return (p.fmt == fmt and code in p.pitfalls and not others and not p.inconsistent
-                and (variant is None or p.pitfalls[code] == variant))
+        return (
+            p.fmt == fmt
+            and code in p.pitfalls
+            and not others
+            and not p.inconsistent
+            and (variant is None or p.pitfalls[code] == variant)
+        )
+
     return next(p for p in _PHENOMENA_PLANS if fits(p))
 
 
-_R3 = ("R3 (88-720 in one cell): the old reader publishes a wrong 上年项目数 as printed "
-       "(e.g. true 59, published 1096: a silent error) and reports no ambiguous_values")
-_R6 = ("R6 (10 0 0 012 in one cell): the values come out right, but the row is imputed and the "
-       "report needs_review (a false alarm)")
-_R8 = ("R8 (行政规范性文件 12 5): the old reader splits the run by itself and publishes wrong numbers "
-       "as printed (e.g. true 13/7, published 137/97: silent errors) where the key expects unread")
+_R3 = (
+    "R3 (88-720 in one cell): the old reader publishes a wrong 上年项目数 as printed "
+    "(e.g. true 59, published 1096: a silent error) and reports no ambiguous_values"
+)
+_R6 = (
+    "R6 (10 0 0 012 in one cell): the values come out right, but the row is imputed and the "
+    "report needs_review (a false alarm)"
+)
+_R8 = (
+    "R8 (行政规范性文件 12 5): the old reader splits the run by itself and publishes wrong numbers "
+    "as printed (e.g. true 13/7, published 137/97: silent errors) where the key expects unread"
+)
 PHENOMENON_FAILURES: dict[tuple[str, str | None, str], str] = {
     **{("R3", None, f): _R3 for f in FORMATS},
     **{("R6", None, f): _R6 for f in ("docx", "html", "txt")},
     **{("R8", None, f): _R8 for f in FORMATS},
 }
-PHENOMENON_CASES = [(t.code, v, f) for t in planning.PHENOMENA for v in (t.variants if len(t.variants) > 1 else (None,))
-                    for f in t.formats if f in FORMATS]
+PHENOMENON_CASES = [
+    (t.code, v, f)
+    for t in planning.PHENOMENA
+    for v in (t.variants if len(t.variants) > 1 else (None,))
+    for f in t.formats
+    if f in FORMATS
+]
 
 
-@pytest.mark.parametrize("code,variant,fmt", [
-    pytest.param(c, v, f, id=f"{c}{'-' + v if v else ''}-{f}", marks=(
-        [pytest.mark.skip(reason=NO_FONT)] if f == "pdf" and not font_available() else
-        [pytest.mark.xfail(strict=True, reason=PHENOMENON_FAILURES[(c, v, f)])]
-        if (c, v, f) in PHENOMENON_FAILURES else []))
-    for c, v, f in PHENOMENON_CASES])
+@pytest.mark.parametrize(
+    "code,variant,fmt",
+    [
+        pytest.param(
+            c,
+            v,
+            f,
+            id=f"{c}{'-' + v if v else ''}-{f}",
+            marks=(
+                [pytest.mark.skip(reason=NO_FONT)]
+                if f == "pdf" and not font_available()
+                else [pytest.mark.xfail(strict=True, reason=PHENOMENON_FAILURES[(c, v, f)])]
+                if (c, v, f) in PHENOMENON_FAILURES
+                else []
+            ),
+        )
+        for c, v, f in PHENOMENON_CASES
+    ],
+)
 def test_phenomenon_document_matches_its_key(tmp_path, code, variant, fmt):
     from extractors import extract_path
     from generator import build
@@ -226,7 +271,13 @@ def test_corpus_covers_the_format_features():
     assert some("html", lambda p: p.features["encoding"] == "gbk_lying")
     # Text: UTF-16 and every seed layout.
     assert some("txt", lambda p: p.features["encoding"] == "utf-16")
-    assert {p.features["layout"] for p in _regular("txt")} == {"tabs", "cell_lines", "web_lines", "markdown", "pipes"}
+    assert {p.features["layout"] for p in _regular("txt")} == {
+        "tabs",
+        "cell_lines",
+        "web_lines",
+        "markdown",
+        "pipes",
+    }
 
 
 def test_pdf_text_layer_has_the_layout_features(corpus):
@@ -246,7 +297,7 @@ def test_pdf_text_layer_has_the_layout_features(corpus):
     pages = text(split.filename)
     assert any("- 2 -" in page for page in pages)
     with_header = [i for i, page in enumerate(pages) if "申请人情况" in page]
-    assert len(with_header) == 2 and with_header[1] == with_header[0] + 1     # header repeated on the next page
+    assert len(with_header) == 2 and with_header[1] == with_header[0] + 1  # header repeated on the next page
     # 三、本年度办理结果 printed one character per line (cut between the two pages).
     lines = [ln.strip() for page in pages for ln in page.replace("\r\n", "\n").split("\n")]
     singles = iter(ln for ln in lines if len(ln) == 1)
@@ -254,8 +305,9 @@ def test_pdf_text_layer_has_the_layout_features(corpus):
     # Long labels wrap inside their cells: the v2021 （六） items never fit on one line.
     v2021 = next(p for p in _regular("pdf") if p.version == "v2021")
     joined = "\n".join(text(v2021.filename)).replace("\r\n", "\n")
-    assert "逾期不补正" in joined and not any("逾期不补正" in ln and "政府信息公开申请" in ln
-                                             for ln in joined.split("\n"))
+    assert "逾期不补正" in joined and not any(
+        "逾期不补正" in ln and "政府信息公开申请" in ln for ln in joined.split("\n")
+    )
     big = next(p for p in _regular("pdf") if p.features["thousands"] == "yes" and p.body.kind != "township")
     key = json.loads((corpus / "keys" / f"{big.filename}.key.json").read_text(encoding="utf-8"))
     if any(isinstance(c["value"], int) and c["value"] >= 1000 for c in key["cells"]):
@@ -265,7 +317,7 @@ def test_pdf_text_layer_has_the_layout_features(corpus):
 def test_html_bytes_are_gbk_behind_a_utf8_declaration(corpus):
     lying = next(p for p in _regular("html") if p.features["encoding"] == "gbk_lying")
     data = (corpus / "docs" / lying.filename).read_bytes()
-    assert b'charset=utf-8' in data or b'charset="utf-8"' in data
+    assert b"charset=utf-8" in data or b'charset="utf-8"' in data
     with pytest.raises(UnicodeDecodeError):
         data.decode("utf-8")
     assert "政府信息公开" in data.decode("gb18030")
@@ -281,6 +333,6 @@ def test_old_word_doc_via_libreoffice(tmp_path):
     for key_path in sorted((tmp_path / "keys").glob("*.key.json")):
         key = json.loads(key_path.read_text(encoding="utf-8"))
         data = (tmp_path / "docs" / key["document"]).read_bytes()
-        assert data.startswith(b"\xd0\xcf\x11\xe0")          # OLE2: really old Word
+        assert data.startswith(b"\xd0\xcf\x11\xe0")  # OLE2: really old Word
         s = score(extract_path(tmp_path / "docs" / key["document"]).to_dict(), key)
         assert s.exact, s.describe()

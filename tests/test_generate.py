@@ -11,16 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from xxgk import template
 from generator import build, generate_corpus
 from generator import plan as planning
 from generator.keys import broken_identities, prove
-from generator.readings import row_readings
 from generator.pdf import CJK_FONT, font_available
+from generator.readings import row_readings
+from xxgk import template
 
 TEXT_FORMATS = ("txt", "html", "docx")
-needs_font = pytest.mark.skipif(not font_available(), reason=f"CJK font {CJK_FONT} missing "
-                                "(apt-get install fonts-wqy-microhei): PDFs cannot be generated")
+needs_font = pytest.mark.skipif(
+    not font_available(),
+    reason=f"CJK font {CJK_FONT} missing (apt-get install fonts-wqy-microhei): PDFs cannot be generated",
+)
 FORMATS = ("pdf", "docx", "html", "txt") if font_available() else TEXT_FORMATS
 
 
@@ -51,8 +53,13 @@ def test_a_document_does_not_depend_on_the_corpus_size():
     small = planning.plan_corpus(12, 3, FORMATS)
     large = planning.plan_corpus(40, 3, FORMATS)
     for p, q in zip(small, large):
-        assert (p.filename, p.pitfalls, p.features, p.bad, p.inconsistent) == \
-            (q.filename, q.pitfalls, q.features, q.bad, q.inconsistent)
+        assert (p.filename, p.pitfalls, p.features, p.bad, p.inconsistent) == (
+            q.filename,
+            q.pitfalls,
+            q.features,
+            q.bad,
+            q.inconsistent,
+        )
 
 
 def test_shares_are_the_documented_ones():
@@ -61,9 +68,13 @@ def test_shares_are_the_documented_ones():
     assert abs(sum(p.bad is not None for p in plans) / len(plans) - planning.BAD_SHARE) < 0.01
     assert abs(sum(p.inconsistent for p in regular) / len(regular) - planning.INCONSISTENT_SHARE) < 0.01
     assert abs(sum(p.version == "v2019" for p in regular) / len(regular) - planning.V2019_SHARE) < 0.01
-    assert Counter(p.bad for p in plans if p.bad) == Counter(
-        {k: sum(1 for p in plans if p.bad) // len(planning.BAD_KINDS) for k in planning.BAD_KINDS}) or \
-        max(Counter(p.bad for p in plans if p.bad).values()) - min(Counter(p.bad for p in plans if p.bad).values()) <= 1
+    assert (
+        Counter(p.bad for p in plans if p.bad)
+        == Counter({k: sum(1 for p in plans if p.bad) // len(planning.BAD_KINDS) for k in planning.BAD_KINDS})
+        or max(Counter(p.bad for p in plans if p.bad).values())
+        - min(Counter(p.bad for p in plans if p.bad).values())
+        <= 1
+    )
     for trait in planning.PITFALLS:
         for fmt in trait.formats:
             if fmt == "doc":
@@ -74,7 +85,7 @@ def test_shares_are_the_documented_ones():
             # dropped for city governments (they make rules), P4/P5 when P1 left no free row.
             target = trait.share * (1 - planning.INCONSISTENT_SHARE if trait.value_level else 1)
             if (trait.code, fmt) == ("P19", "txt"):
-                target = 0.7      # not in the txt layouts without empty cells (web_lines, pipes)
+                target = 0.7  # not in the txt layouts without empty cells (web_lines, pipes)
             slack = 0.12 if trait.code == "P20" else 0.03
             assert target - slack <= share <= target + 0.03, (trait.code, fmt, share)
 
@@ -92,13 +103,18 @@ def test_phenomena_shares_are_the_documented_ones():
             assert abs(share - trait.share) < 0.02, (trait.code, fmt, share)
     value_codes = {t.code for t in planning.VALUE_PHENOMENA}
     for fmt in ("pdf", "docx", "html", "txt"):
-        clean = [p for p in plans if p.fmt == fmt and not p.inconsistent
-                 and not any(c in p.pitfalls for c in ("P1", "P4", "P5"))]
+        clean = [
+            p
+            for p in plans
+            if p.fmt == fmt and not p.inconsistent and not any(c in p.pitfalls for c in ("P1", "P4", "P5"))
+        ]
         hit = [p for p in clean if value_codes & set(p.pitfalls)]
         assert abs(len(hit) / len(clean) - planning.VALUE_PHENOMENA_SHARE) < 0.02, fmt
         kinds = Counter(c for p in hit for c in p.pitfalls if c in value_codes)
         # In turn: R1, R2, R6 and R8 about equally often; R3 only in v2019 reports.
-        assert max(kinds[c] for c in ("R1", "R2", "R6", "R8")) - min(kinds[c] for c in ("R1", "R2", "R6", "R8")) <= 0.1 * len(hit)
+        assert max(kinds[c] for c in ("R1", "R2", "R6", "R8")) - min(
+            kinds[c] for c in ("R1", "R2", "R6", "R8")
+        ) <= 0.1 * len(hit)
         assert 0 < kinds["R3"] < kinds["R1"]
 
 
@@ -114,8 +130,11 @@ def test_report_keys_satisfy_the_identities_unless_an_inconsistency_was_injected
             assert broken and broken <= set(key.problems) and key.status == "needs_review", plan.filename
         elif key.inconsistency is None:
             assert broken == set(), plan.filename
-            assert key.status == ("ok" if not any(c.get("imputed") for c in key.cells)
-                                  and None not in cells.values() else "needs_review")
+            assert key.status == (
+                "ok"
+                if not any(c.get("imputed") for c in key.cells) and None not in cells.values()
+                else "needs_review"
+            )
         else:
             assert broken and broken <= set(key.problems), plan.filename
             assert key.status == "needs_review"
@@ -126,8 +145,11 @@ def test_report_keys_satisfy_the_identities_unless_an_inconsistency_was_injected
 
 def test_blanks_get_the_value_the_identities_prove():
     # A zero lost from a row whose 总计 is printed: H2 proves it.
-    values = {template.cell_id("s3", r.code, c): 0 for r in template.s3_rows("v2021")
-              for c in template.APPLICANT_CODES}
+    values = {
+        template.cell_id("s3", r.code, c): 0
+        for r in template.s3_rows("v2021")
+        for c in template.APPLICANT_CODES
+    }
     values["s3/granted/natural_person"] = values["s3/granted/total"] = 3
     values["s3/new_received/natural_person"] = values["s3/new_received/total"] = 3
     values["s3/total_processed/natural_person"] = values["s3/total_processed/total"] = 3
@@ -146,13 +168,21 @@ def test_blanks_get_the_value_the_identities_prove():
 def test_bad_input_keys():
     plans = [p for p in planning.plan_corpus(200, 2, FORMATS, bad_share=0.2) if p.bad]
     assert {p.bad for p in plans} == set(planning.BAD_KINDS) - (
-        set() if "pdf" in FORMATS else {"truncated_pdf", "encrypted_pdf", "image_pdf"})
+        set() if "pdf" in FORMATS else {"truncated_pdf", "encrypted_pdf", "image_pdf"}
+    )
     for plan in plans[:12]:
         g = build(plan)
         assert g.key.status == "rejected" and g.key.cells == []
-        assert g.key.problems == [{"empty_file": "empty_file", "truncated_pdf": "corrupt",
-                                   "encrypted_pdf": "encrypted", "image_pdf": "ocr_needed",
-                                   "not_a_report": "not_a_report", "table_missing": "table_missing"}[plan.bad]]
+        assert g.key.problems == [
+            {
+                "empty_file": "empty_file",
+                "truncated_pdf": "corrupt",
+                "encrypted_pdf": "encrypted",
+                "image_pdf": "ocr_needed",
+                "not_a_report": "not_a_report",
+                "table_missing": "table_missing",
+            }[plan.bad]
+        ]
         if plan.bad == "empty_file":
             assert g.data == b""
 
@@ -167,8 +197,12 @@ def _structure(tbl) -> list[list[tuple[int, str | None]]]:
             pr = tc.find(W + "tcPr")
             span = pr.find(W + "gridSpan") if pr is not None else None
             merge = pr.find(W + "vMerge") if pr is not None else None
-            cells.append((int(span.get(W + "val")) if span is not None else 1,
-                          None if merge is None else merge.get(W + "val", "continue")))
+            cells.append(
+                (
+                    int(span.get(W + "val")) if span is not None else 1,
+                    None if merge is None else merge.get(W + "val", "continue"),
+                )
+            )
         rows.append(cells)
     return rows
 
@@ -210,8 +244,24 @@ def test_v2021_word_tables_have_the_national_templates_merged_cells():
 
 def test_cli_generate(tmp_path):
     out = tmp_path / "corpus"
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "generate", "--count", "3", "--seed", "2",
-                             "--formats", "txt,html", str(out)], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline.cli",
+            "generate",
+            "--count",
+            "3",
+            "--seed",
+            "2",
+            "--formats",
+            "txt,html",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "3 documents" in result.stdout
     docs = sorted(p.name for p in (out / "docs").iterdir())
@@ -220,8 +270,12 @@ def test_cli_generate(tmp_path):
         key = json.loads((out / "keys" / f"{name}.key.json").read_text(encoding="utf-8"))
         assert key["schema"] == "xxgk.key/2" and key["document"] == name
     assert json.loads((out / "corpus.json").read_text(encoding="utf-8"))["seed"] == 2
-    bad = subprocess.run([sys.executable, "-m", "pipeline.cli", "generate", "--formats", "rtf", str(out)],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "generate", "--formats", "rtf", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "unknown format" in bad.stderr
 
 
@@ -255,8 +309,14 @@ def test_the_generator_does_not_import_the_extractor():
     modules = sorted(GENERATOR.rglob("*.py"))
     assert len(modules) >= 10
     for path in modules:
-        bad = {n for n in _imports(path) if n == "extractors" or n.startswith("extractors.")
-               or n in ("warehouse", "pipeline", "expectations") or n.startswith(("warehouse.", "pipeline."))}
+        bad = {
+            n
+            for n in _imports(path)
+            if n == "extractors"
+            or n.startswith("extractors.")
+            or n in ("warehouse", "pipeline", "expectations")
+            or n.startswith(("warehouse.", "pipeline."))
+        }
         assert not bad, f"{path.relative_to(GENERATOR.parent)} imports {sorted(bad)}"
 
 
@@ -277,8 +337,11 @@ _PHENOMENA_PLANS = planning.plan_corpus(900, 23, ("pdf", "docx", "html", "txt"),
 
 
 def _with(code: str, fmt: str = "txt", variant: str | None = None):
-    return next(p for p in _PHENOMENA_PLANS if p.fmt == fmt and code in p.pitfalls
-                and (variant is None or p.pitfalls[code] == variant))
+    return next(
+        p
+        for p in _PHENOMENA_PLANS
+        if p.fmt == fmt and code in p.pitfalls and (variant is None or p.pitfalls[code] == variant)
+    )
 
 
 def _cells(key) -> dict[str, dict]:
@@ -287,7 +350,9 @@ def _cells(key) -> dict[str, dict]:
 
 def _text(plan, data: bytes) -> str:
     if plan.fmt == "txt":
-        enc = {"gbk": "gb18030", "utf-16": "utf-16", "utf-8-sig": "utf-8-sig"}.get(plan.features["encoding"], "utf-8")
+        enc = {"gbk": "gb18030", "utf-16": "utf-16", "utf-8-sig": "utf-8-sig"}.get(
+            plan.features["encoding"], "utf-8"
+        )
         return data.decode(enc)
     return data.decode("gb18030" if plan.features.get("encoding", "").startswith("gbk") else "utf-8")
 
@@ -313,10 +378,14 @@ def test_totals_printed_zero_keep_the_printed_zeros_and_break_identities(variant
     plan = _with("R1", variant=variant)
     g = build(plan)
     cells = _cells(g.key)
-    totals = [c for cid, c in cells.items() if cid.startswith("s3/") and (
-        cid.endswith("/total") if variant == "total_col" else "/total_processed/" in cid)]
+    totals = [
+        c
+        for cid, c in cells.items()
+        if cid.startswith("s3/")
+        and (cid.endswith("/total") if variant == "total_col" else "/total_processed/" in cid)
+    ]
     assert totals and all(c["value"] == 0 and c["basis"] == "printed" for c in totals)
-    assert any(c.get("true", 0) > 0 for c in totals)          # the parts beside them are not zero
+    assert any(c.get("true", 0) > 0 for c in totals)  # the parts beside them are not zero
     assert g.key.status == "needs_review"
     expected = {"total_col": {"identity_h2"}, "total_row": {"identity_h1", "identity_h3"}}[variant]
     assert expected <= set(g.key.problems)
@@ -325,12 +394,18 @@ def test_totals_printed_zero_keep_the_printed_zeros_and_break_identities(variant
 def test_a_row_with_no_values():
     s3 = build(_with("R2", variant="s3")).key
     imputed = [c for c in s3.cells if c["basis"] == "imputed"]
-    assert len(imputed) == 7 and len({c["row"] for c in imputed}) == 1      # H3 fills the row
+    assert len(imputed) == 7 and len({c["row"] for c in imputed}) == 1  # H3 fills the row
     assert "imputed_value" in s3.problems and s3.status == "needs_review"
     s2 = build(_with("R2", variant="s2")).key
     unread = [c for c in s2.cells if c["basis"] == "unread"]
     assert unread and all(c["value"] is None and "true" in c for c in unread)  # nothing proves section 二
-    assert {c["table"] for c in unread} <= {"s2.art20_1", "s2.art20_5", "s2.art20_6", "s2.art20_8", "s2.art20_9"}
+    assert {c["table"] for c in unread} <= {
+        "s2.art20_1",
+        "s2.art20_5",
+        "s2.art20_6",
+        "s2.art20_8",
+        "s2.art20_9",
+    }
     assert "blank_cell" in s2.problems
 
 
@@ -342,7 +417,10 @@ def test_readings_of_runs():
     assert row_readings("0 0 0 0 0 00", ["natural_person"] * 6 + ["total"]) == [(0,) * 7]
     # The minus starts a number: 88 is certain, the rest is not.
     assert set(row_readings("88-720", ["items_last_year", "items_change_this_year", "decisions"])) == {
-        (88, -7, 20), (88, -72, 0), (88, -720, None)}
+        (88, -7, 20),
+        (88, -72, 0),
+        (88, -720, None),
+    }
 
 
 def test_a_section_two_run_is_unread():
@@ -352,21 +430,33 @@ def test_a_section_two_run_is_unread():
     assert [c["basis"] for c in row] == ["unread"] * 3 and all(c["value"] is None for c in row)
     nums = [str(c["true"]) for c in row]
     text = _text(plan, g.data)
-    assert " ".join(nums) not in text                       # one separator is lost …
-    assert any(" ".join(nums[:i]) + ("" if i == 0 else " ") + nums[i] + nums[i + 1] in text or
-               nums[i] + nums[i + 1] in text for i in range(2))   # … between two neighbours
+    assert " ".join(nums) not in text  # one separator is lost …
+    assert any(
+        " ".join(nums[:i]) + ("" if i == 0 else " ") + nums[i] + nums[i + 1] in text
+        or nums[i] + nums[i + 1] in text
+        for i in range(2)
+    )  # … between two neighbours
     assert {"ambiguous_values", "blank_cell"} <= set(g.key.problems) and g.key.status == "needs_review"
 
 
 def test_a_minus_inside_a_run():
     plan = _with("R3", fmt="docx")
     g = build(plan)
-    row = [c for c in g.key.cells if c["row"] in ("administrative_licensing", "administrative_penalty",
-                                                    "administrative_coercion", "other_external_mgmt_services")
-           and c["basis"] != "printed"]
+    row = [
+        c
+        for c in g.key.cells
+        if c["row"]
+        in (
+            "administrative_licensing",
+            "administrative_penalty",
+            "administrative_coercion",
+            "other_external_mgmt_services",
+        )
+        and c["basis"] != "printed"
+    ]
     assert [c["col"] for c in row] == ["items_last_year", "items_change_this_year", "decisions"]
     items, change, decisions = row
-    assert items["basis"] == "decided" and items["value"] > 0       # before the minus: certain
+    assert items["basis"] == "decided" and items["value"] > 0  # before the minus: certain
     assert change["basis"] == "unread" and change["true"] < 0
     if decisions["true"] >= 10 or change["true"] <= -10:
         assert decisions["basis"] == "unread"
@@ -409,14 +499,17 @@ def test_real_keys_balance_and_state_the_evidence(path):
     assert key["schema"] == "xxgk.key/2" and (GENERATOR.parent / key["path"]).is_file()
     assert all(c["basis"] in ("printed", "decided", "imputed", "unread") for c in key["cells"])
     assert all((c["value"] is None) == (c["basis"] == "unread") for c in key["cells"])
-    values = {f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in key["cells"] if c["value"] is not None}
+    values = {
+        f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in key["cells"] if c["value"] is not None
+    }
     assert broken_identities(values, key["template"]) == set()
     if any(c["basis"] in ("unread", "imputed") for c in key["cells"]):
         assert key["status"] == "needs_review"
 
 
-@pytest.mark.parametrize("path", [p for p in REAL_KEYS if p.name.startswith("pingtan")],
-                         ids=lambda p: p.name.split(".key")[0])
+@pytest.mark.parametrize(
+    "path", [p for p in REAL_KEYS if p.name.startswith("pingtan")], ids=lambda p: p.name.split(".key")[0]
+)
 def test_real_digit_runs_admit_only_the_keys_reading(path):
     """平潭 pages print each section-三 row as one run of digits (640020470): given the other
     rows of the key, the identities admit exactly the key's reading (generator.readings)."""
