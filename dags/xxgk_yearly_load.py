@@ -8,13 +8,16 @@ asset it produces, so it reads as the pipeline's table of contents.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 import pendulum
 from airflow.sdk import Asset, Param, dag, task
+from airflow.sdk.types import DagRunProtocol
 
-from warehouse import paths
 from pipeline import steps as pipeline
+from warehouse import paths
 
 # The file analysts open; consumers can schedule on it.
 PUBLISHED = Asset(name="xxgk_published_marts", uri=f"file://{paths.published_db()}")
@@ -64,19 +67,33 @@ See `docs/architecture.md` and the README's Deploy section.
         "retry_delay": timedelta(seconds=int(os.environ.get("XXGK_RETRY_DELAY_SECONDS", "30"))),
     },
     params={
-        "year": Param(None, type=["null", "integer"],
-                      description="report year to load (default: the year before the run's date)"),
-        "inbox_root": Param(os.environ.get("XXGK_INBOX_ROOT", ""), type="string",
-                            description="folder of one sub-folder per year (<inbox_root>/<year>)"),
-        "inbox": Param(os.environ.get("XXGK_INBOX", str(paths.sample_inbox())), type="string",
-                       description="folder loaded when <inbox_root>/<year> does not exist"),
+        "year": Param(
+            None,
+            type=["null", "integer"],
+            description="report year to load (default: the year before the run's date)",
+        ),
+        "inbox_root": Param(
+            os.environ.get("XXGK_INBOX_ROOT", ""),
+            type="string",
+            description="folder of one sub-folder per year (<inbox_root>/<year>)",
+        ),
+        "inbox": Param(
+            os.environ.get("XXGK_INBOX", str(paths.sample_inbox())),
+            type="string",
+            description="folder loaded when <inbox_root>/<year> does not exist",
+        ),
     },
     tags=["xxgk"],
 )
 def xxgk_yearly_load() -> None:
 
     @task
-    def discover(params: dict | None = None, dag_run=None) -> list[str]:  # noqa: ANN001
+    def discover(params: dict[str, Any] | None = None, dag_run: DagRunProtocol | None = None) -> list[str]:
+        # Airflow fills both from the task's context; None means it was called outside a DAG run.
+        if params is None or dag_run is None:
+            raise RuntimeError(
+                "discover runs as a task of the xxgk_yearly_load DAG (no params or dag_run given)"
+            )
         year = params["year"] or pipeline.default_year(dag_run.logical_date or dag_run.run_after)
         inbox = pipeline.resolve_inbox(year, params["inbox_root"], params["inbox"])
         return pipeline.plan_batches(inbox, run_key=dag_run.run_id)
@@ -86,7 +103,7 @@ def xxgk_yearly_load() -> None:
         return pipeline.extract_batch(batch)
 
     @task(pool=WRITER)
-    def load(batch_results: list[str]) -> dict[str, int]:
+    def load(batch_results: Sequence[str]) -> dict[str, int]:
         # A slice fetches every mapped result in one call (iterating probes past the end).
         return pipeline.load_batches(list(batch_results[:]))
 
@@ -108,7 +125,9 @@ def xxgk_yearly_load() -> None:
         return str(pipeline.publish())
 
     batch_results = extract.expand(batch=discover())
-    load(batch_results) >> transform_staging() >> gate() >> transform_marts() >> publish()
+    # Airflow's Task type gives the call load's own parameters; TaskFlow passes the mapped
+    # XComArg, resolved to the results' sequence when the task runs (airflow.sdk Task docstring).
+    load(batch_results) >> transform_staging() >> gate() >> transform_marts() >> publish()  # type: ignore[arg-type]
 
 
 xxgk_yearly_load()

@@ -16,6 +16,7 @@ are the generator's own knowledge (tests/test_generate.py checks the imports).
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import subprocess
 import tempfile
@@ -75,7 +76,7 @@ def _build_report(plan: DocPlan, encrypt: str | None = None) -> tuple[bytes, Key
     return data, report_key(plan, values, printed, inc, doc.org_name)
 
 
-def render(doc: Document, fmt: str, rng, encrypt: str | None = None) -> bytes:
+def render(doc: Document, fmt: str, rng: random.Random, encrypt: str | None = None) -> bytes:
     if fmt == "txt":
         from generator.txt import render_txt
 

@@ -130,10 +130,21 @@ def _cell(
     return tc
 
 
+def _child(parent: ET.Element, tag: str) -> ET.Element:
+    """A child the blank template's element must have (the table's w:tblPr, the body …)."""
+    el = parent.find(W + tag)
+    if el is None:
+        raise ValueError(
+            f"{TEMPLATE}: a w:{parent.tag.removeprefix(W)} has no w:{tag}; "
+            "the file is damaged: copy it again from its source (generator/assets/SOURCES.md)"
+        )
+    return el
+
+
 def _table(table: GTable, proto: ET.Element, rpr: ET.Element | None) -> ET.Element:
     tbl = ET.Element(W + "tbl")
-    tbl.append(copy.deepcopy(proto.find(W + "tblPr")))
-    grid = copy.deepcopy(proto.find(W + "tblGrid"))
+    tbl.append(copy.deepcopy(_child(proto, "tblPr")))
+    grid = copy.deepcopy(_child(proto, "tblGrid"))
     tbl.append(grid)
     widths = [int(g.get(W + "w", "600")) for g in grid.findall(W + "gridCol")]
     while len(widths) < table.ncols:
@@ -181,8 +192,7 @@ def _table(table: GTable, proto: ET.Element, rpr: ET.Element | None) -> ET.Eleme
 def render_docx(doc: Document, rng: random.Random) -> bytes:
     parts, xml = _template()
     root = ET.fromstring(xml)
-    body = root.find(W + "body")
-    assert body is not None
+    body = _child(root, "body")
     proto = _Prototypes(body)
     out: list[ET.Element] = []
     for block in doc.blocks:

@@ -231,6 +231,9 @@ def bad_key(plan: DocPlan, org_name: str | None, year: int | None, fmt: str) -> 
 
 def read_key(path: Path) -> dict[str, Any]:
     data = json.loads(path.read_text(encoding="utf-8"))
-    if data.get("schema") not in SCHEMAS:
-        raise ValueError(f"{path}: not an answer key ({data.get('schema')!r})")
+    schema = data.get("schema") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or schema not in SCHEMAS:
+        raise ValueError(
+            f"{path}: not an answer key (schema {schema!r}, expected one of {', '.join(SCHEMAS)})"
+        )
     return data

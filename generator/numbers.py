@@ -181,8 +181,8 @@ def _section2(rng: random.Random, body: Body, version: template.Version, cells: 
     made = rng.randint(0, 3) if small else rng.randint(0, 40)
     published = rng.randint(max(0, made - 2), made)
     rule_making = kind == "city_gov"
-    put("s2.art20_1", "regulations", "newly_made_this_year", rng.randint(0, 5) if rule_making else 0)
-    r_made = cells["s2.art20_1/regulations/newly_made_this_year"]
+    r_made = rng.randint(0, 5) if rule_making else 0
+    put("s2.art20_1", "regulations", "newly_made_this_year", r_made)
     put("s2.art20_1", "regulations", "newly_published_this_year", r_made)
     put("s2.art20_1", "regulations", "total_published", rng.randint(r_made + 5, 80) if rule_making else 0)
     put("s2.art20_1", "normative_documents", "newly_made_this_year", made)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from generator.model import BAD_KINDS, Body, DocPlan
 from generator.names import make_body
+from xxgk import template
 
 ALL = ("pdf", "docx", "html", "txt", "doc")
 TEXTUAL = ("docx", "html", "txt", "doc")
@@ -149,7 +150,7 @@ def plan_corpus(
         n_regular += 1
         j = per_format.get(fmt, 0)
         per_format[fmt] = j + 1
-        version = "v2019" if _hit(j, V2019_SHARE, _phase(seed, fmt, "version")) else "v2021"
+        version: template.Version = "v2019" if _hit(j, V2019_SHARE, _phase(seed, fmt, "version")) else "v2021"
         year = rng.choice((2019, 2020)) if version == "v2019" else rng.randint(2021, 2025)
         plan = DocPlan(i, seed, _stem(i, body.kind, year), fmt, version, year, body)
         plan.inconsistent = _hit(j, inconsistent_share, _phase(seed, fmt, "inconsistent"))
@@ -239,7 +240,7 @@ def _bad_plan(
     # Byte-level PDF damage needs a PDF; the others come in any format asked for.
     fmt = "pdf" if kind in pdf_kinds else rng.choice([f for f in formats if f != "doc"] or ["txt"])
     year = rng.randint(2019, 2025)
-    version = "v2019" if year <= 2020 else "v2021"
+    version: template.Version = "v2019" if year <= 2020 else "v2021"
     return DocPlan(i, seed, _stem(i, "bad", year), fmt, version, year, body, bad=kind)
 
 

@@ -37,9 +37,16 @@ def same_value(a: Any, b: Any) -> bool:
     return Decimal(str(a)) == Decimal(str(b))
 
 
+def _cell_name(cell: dict[str, Any]) -> str:
+    return "/".join(str(cell.get(k)) for k in ("table", "row", "col"))
+
+
 def key_basis(cell: dict[str, Any]) -> str:
     if "basis" in cell:
-        return cell["basis"]
+        basis = cell["basis"]
+        if not isinstance(basis, str):
+            raise ValueError(f"answer key cell {_cell_name(cell)}: basis {basis!r} is not a string")
+        return basis
     if cell.get("value") is None:
         return "unread"
     return "imputed" if cell.get("imputed") else "printed"

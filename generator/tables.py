@@ -306,18 +306,18 @@ def _wrap_label(rows: list[_Logical], plan: DocPlan, rng: random.Random) -> None
     found by its label; the fragment (定” …) then stands alone on the phantom row.
     """
     keys = {r.code: r.key for r in template.s3_rows(plan.version)}
-    choices = []
+    choices: list[tuple[int, str]] = []  # (index in rows, row code)
     for i, lr in enumerate(rows):
         if lr.row is None:
             continue
         m = re.search(keys[lr.row], _compact(lr.label))
         if m and len(_compact(lr.label)) - m.end() >= 2:
-            choices.append(i)
+            choices.append((i, lr.row))
     if not choices:
         return
-    i = rng.choice(choices)
+    i, code = rng.choice(choices)
     lr = rows[i]
-    m = re.search(keys[lr.row], _compact(lr.label))
+    m = re.search(keys[code], _compact(lr.label))
     assert m is not None
     cut = rng.randint(m.end(), len(_compact(lr.label)) - 1)
     head, tail = _compact(lr.label)[:cut], _compact(lr.label)[cut:]
@@ -440,7 +440,7 @@ def s4_table(plan: DocPlan, printed: Printed, style: Style) -> GTable:
         ),
         GRow([GCell(t, 5 + i, role="header") for i, t in enumerate(results * 2)], "header"),
     ]
-    values = []
+    values: list[GCell] = []
     for r in template.S4_ROWS:
         for c in template.S4_COLUMNS:
             cid = template.cell_id("s4", r.code, c.code)

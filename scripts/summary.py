@@ -17,9 +17,12 @@ def main() -> None:
     db = paths.published_db()
     con = duckdb.connect(str(db), read_only=True)
     try:
-        n_reports, n_passed = con.execute(
+        counts = con.execute(
             "select count(*), count(*) filter (where passed_gate) from marts.dim_report"
         ).fetchone()
+        if counts is None:  # an aggregate always returns a row; DuckDB's type says it may not
+            raise SystemExit(f"{db}: marts.dim_report returned no row of counts; run the pipeline again")
+        n_reports, n_passed = counts
         tables = [
             r[0]
             for r in con.execute(

@@ -22,8 +22,14 @@ Record = dict[str, Any]
 
 # A small county department, v2021: 80 new applications and 1 carried over from last year;
 # 78 handled this year and 3 carried forward (80 + 1 = 78 + 3 in the total column).
-NEW_2021: Mapping[str, int] = {"natural_person": 70, "commercial_enterprise": 8, "research_institution": 0,
-                               "social_welfare_org": 1, "legal_service_org": 1, "other_org": 0}
+NEW_2021: Mapping[str, int] = {
+    "natural_person": 70,
+    "commercial_enterprise": 8,
+    "research_institution": 0,
+    "social_welfare_org": 1,
+    "legal_service_org": 1,
+    "other_org": 0,
+}
 CARRIED_IN_2021: Mapping[str, int] = {"natural_person": 1}
 OUTCOMES_2021: Mapping[str, Mapping[str, int]] = {
     "granted": {"natural_person": 39, "commercial_enterprise": 6, "legal_service_org": 1},
@@ -81,8 +87,13 @@ def sha(name: str) -> str:
     return hashlib.sha256(name.encode()).hexdigest()
 
 
-def s3_cells(version: template.Version, new: Mapping[str, int], carried_in: Mapping[str, int],
-             outcomes: Mapping[str, Mapping[str, int]], carried_out: Mapping[str, int]) -> dict[str, int]:
+def s3_cells(
+    version: template.Version,
+    new: Mapping[str, int],
+    carried_in: Mapping[str, int],
+    outcomes: Mapping[str, Mapping[str, int]],
+    carried_out: Mapping[str, int],
+) -> dict[str, int]:
     """Section 三 with (七)总计 and the 总计 column computed, so H2 and H3 hold.
 
     H1 holds when ``new + carried_in == sum(outcomes) + carried_out`` per applicant; it is
@@ -101,11 +112,14 @@ def s3_cells(version: template.Version, new: Mapping[str, int], carried_in: Mapp
             rows[row.code] = {a: outcomes.get(row.code, {}).get(a, 0) for a in applicants}
     unknown = set(outcomes) - set(template.outcome_leaves(version))
     assert not unknown, f"not outcome rows of {version}: {unknown}"
-    rows["total_processed"] = {a: sum(rows[r][a] for r in template.outcome_leaves(version))
-                               for a in applicants}
+    rows["total_processed"] = {
+        a: sum(rows[r][a] for r in template.outcome_leaves(version)) for a in applicants
+    }
     for a in applicants:
-        assert (rows["new_received"][a] + rows["carried_over_from_last_year"][a]
-                == rows["total_processed"][a] + rows["carried_to_next_year"][a]), f"H1 fails for {a}"
+        assert (
+            rows["new_received"][a] + rows["carried_over_from_last_year"][a]
+            == rows["total_processed"][a] + rows["carried_to_next_year"][a]
+        ), f"H1 fails for {a}"
     cells: dict[str, int] = {}
     for row_code, values in rows.items():
         for a, v in values.items():
@@ -125,9 +139,17 @@ def s4_cells(proceedings: Mapping[str, Mapping[str, int]]) -> dict[str, int]:
     return cells
 
 
-def report(name: str, *, org_name: str | None, year: int | None, version: template.Version | None,
-           cells: Mapping[str, Number], status: str = "ok", region: list[str] | None = None,
-           problems: list[dict[str, Any]] | None = None) -> Record:
+def report(
+    name: str,
+    *,
+    org_name: str | None,
+    year: int | None,
+    version: template.Version | None,
+    cells: Mapping[str, Number],
+    status: str = "ok",
+    region: list[str] | None = None,
+    problems: list[dict[str, Any]] | None = None,
+) -> Record:
     """A record as ``xxgk extract`` prints it; cells are given as {cell id: value}."""
     line = 10
     out_cells = []
@@ -135,21 +157,40 @@ def report(name: str, *, org_name: str | None, year: int | None, version: templa
         table, row, col = cid.split("/")
         line += 1
         raw = "" if value is None else str(value)
-        out_cells.append({"table": table, "row": row, "col": col,
-                          "value": float(value) if isinstance(value, Decimal) else value,
-                          "where": {"page": 2, "line": line, "raw": raw}})
-    return {"schema": SCHEMA,
-            "source": {"path": f"inbox/{name}.pdf", "sha256": sha(name), "format": "pdf"},
-            "org_name": org_name, "region": region or [], "year": year, "template": version,
-            "status": status, "cells": out_cells, "problems": problems or []}
+        out_cells.append(
+            {
+                "table": table,
+                "row": row,
+                "col": col,
+                "value": float(value) if isinstance(value, Decimal) else value,
+                "where": {"page": 2, "line": line, "raw": raw},
+            }
+        )
+    return {
+        "schema": SCHEMA,
+        "source": {"path": f"inbox/{name}.pdf", "sha256": sha(name), "format": "pdf"},
+        "org_name": org_name,
+        "region": region or [],
+        "year": year,
+        "template": version,
+        "status": status,
+        "cells": out_cells,
+        "problems": problems or [],
+    }
 
 
 def clean_v2021(name: str = "wangzhu-2021", org_name: str = "王助镇", year: int = 2021) -> Record:
     cells: dict[str, Number] = dict(ACTIVE_2021)
     cells |= s3_cells("v2021", NEW_2021, CARRIED_IN_2021, OUTCOMES_2021, {"natural_person": 3})
     cells |= s4_cells(REVIEW_LITIGATION)
-    return report(name, org_name=org_name, year=year, version="v2021", cells=cells,
-                  region=["安徽省", "六安市", "金寨县"])
+    return report(
+        name,
+        org_name=org_name,
+        year=year,
+        version="v2021",
+        cells=cells,
+        region=["安徽省", "六安市", "金寨县"],
+    )
 
 
 def clean_v2019(name: str = "tangjiahui-2019", org_name: str = "金寨县汤家汇镇", year: int = 2019) -> Record:
@@ -160,9 +201,17 @@ def clean_v2019(name: str = "tangjiahui-2019", org_name: str = "金寨县汤家�
 
 
 def rejected(name: str = "scanned-2022") -> Record:
-    return report(name, org_name=None, year=None, version=None, cells={}, status="rejected",
-                  problems=[{"code": "no_text", "severity": "error",
-                             "message": "scanned without a text layer", "cells": []}])
+    return report(
+        name,
+        org_name=None,
+        year=None,
+        version=None,
+        cells={},
+        status="rejected",
+        problems=[
+            {"code": "no_text", "severity": "error", "message": "scanned without a text layer", "cells": []}
+        ],
+    )
 
 
 def with_value(record: Record, name: str, cell: str, value: Number, status: str = "needs_review") -> Record:
@@ -181,9 +230,16 @@ def with_value(record: Record, name: str, cell: str, value: Number, status: str 
 
 def doc_id(record: Record) -> str:
     """The document id a record gets in the warehouse: its source's SHA-256."""
-    return record["source"]["sha256"]
+    sha = record["source"]["sha256"]
+    if not isinstance(sha, str):
+        raise TypeError(f"{record['source']['path']}: source.sha256 is {sha!r}, not a string")
+    return sha
 
 
-def cell_value(record: Record, cell: str) -> Number:
+def cell_value(record: Record, cell: str) -> int | float | None:
+    """A cell's value as the record holds it (``report`` stores decimals as floats)."""
     table, row, col = cell.split("/")
-    return next(c["value"] for c in record["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col))
+    value = next(c["value"] for c in record["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col))
+    if value is None or isinstance(value, int | float):
+        return value
+    raise TypeError(f"{record['source']['path']}: cell {cell} holds {value!r}, not a number")

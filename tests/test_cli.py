@@ -16,11 +16,14 @@ def xxgk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
     return subprocess.run([XXGK, *args], capture_output=True, text=True, timeout=120, env=env)
 
 
-@pytest.mark.parametrize("args, expect", [
-    ((), "extract"),
-    (("extract",), "JSON"),
-    (("run",), "--inbox"),
-])
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        ((), "extract"),
+        (("extract",), "JSON"),
+        (("run",), "--inbox"),
+    ],
+)
 def test_help(args: tuple[str, ...], expect: str) -> None:
     result = xxgk(*args, "--help")
     assert result.returncode == 0, result.stderr
@@ -44,8 +47,12 @@ def test_extract_names_a_missing_path(tmp_path: Path) -> None:
 
 def test_run_names_a_missing_inbox(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-inbox"
-    result = xxgk("run", "--inbox", str(missing),
-                  env={"PATH": "/usr/bin:/bin", "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")})
+    result = xxgk(
+        "run",
+        "--inbox",
+        str(missing),
+        env={"PATH": "/usr/bin:/bin", "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")},
+    )
     assert result.returncode != 0
     assert str(missing) in result.stderr
     # Nothing was built for a run that could not start.
@@ -55,7 +62,11 @@ def test_run_names_a_missing_inbox(tmp_path: Path) -> None:
 def test_run_fails_on_an_empty_inbox(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    result = xxgk("run", "--inbox", str(inbox),
-                  env={"PATH": "/usr/bin:/bin", "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")})
+    result = xxgk(
+        "run",
+        "--inbox",
+        str(inbox),
+        env={"PATH": "/usr/bin:/bin", "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")},
+    )
     assert result.returncode == 1
     assert "no documents" in result.stderr

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,13 +12,28 @@ from extractors import extract_path, word
 TEMPLATE = Path(__file__).resolve().parent / "fixtures" / "real" / "blank-template-v2021.docx"
 
 
-@pytest.mark.skipif(word.soffice() is None, reason="LibreOffice is not installed "
-                    "(apt-get install libreoffice-writer-nogui)")
+@pytest.mark.skipif(
+    word.soffice() is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)"
+)
 def test_doc_is_converted_and_read(tmp_path):
     # The national template saved as .doc by LibreOffice itself: the same 200 cells come back.
-    subprocess.run([word.soffice(), "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
-                    "--convert-to", "doc", "--outdir", str(tmp_path), str(TEMPLATE)],
-                   check=True, capture_output=True, timeout=120)
+    program = word.soffice()
+    assert program is not None  # the skipif above
+    subprocess.run(
+        [
+            program,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--convert-to",
+            "doc",
+            "--outdir",
+            str(tmp_path),
+            str(TEMPLATE),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     doc = tmp_path / "blank-template-v2021.doc"
     assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
     r = extract_path(doc)

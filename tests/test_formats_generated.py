@@ -29,6 +29,7 @@ import pytest
 
 from generator import generate_corpus, write_documents
 from generator import plan as planning
+from generator.model import DocPlan
 from generator.pdf import CJK_FONT, font_available
 from generator.score import score
 
@@ -51,7 +52,7 @@ KNOWN_FAILURES: dict[str, str] = {
 
 
 @pytest.fixture(scope="module")
-def corpus(tmp_path_factory) -> Path:
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("generated")
     formats = FORMATS if font_available() else tuple(f for f in FORMATS if f != "pdf")
     if formats != FORMATS:
@@ -74,7 +75,7 @@ def results(corpus) -> dict[str, tuple[dict, dict]]:
     return out
 
 
-def _param(plan) -> pytest.param:
+def _param(plan: DocPlan) -> pytest.ParameterSet:
     marks = []
     if plan.fmt == "pdf" and not font_available():
         marks.append(pytest.mark.skip(reason=NO_FONT))

@@ -145,7 +145,7 @@ def test_report_keys_satisfy_the_identities_unless_an_inconsistency_was_injected
 
 def test_blanks_get_the_value_the_identities_prove():
     # A zero lost from a row whose 总计 is printed: H2 proves it.
-    values = {
+    values: dict[str, int | None] = {
         template.cell_id("s3", r.code, c): 0
         for r in template.s3_rows("v2021")
         for c in template.APPLICANT_CODES
@@ -171,6 +171,7 @@ def test_bad_input_keys():
         set() if "pdf" in FORMATS else {"truncated_pdf", "encrypted_pdf", "image_pdf"}
     )
     for plan in plans[:12]:
+        assert plan.bad is not None  # chosen by it above
         g = build(plan)
         assert g.key.status == "rejected" and g.key.cells == []
         assert g.key.problems == [
@@ -221,6 +222,7 @@ def test_v2021_word_tables_have_the_national_templates_merged_cells():
 
     with zipfile.ZipFile(TEMPLATE) as z:
         body = ET.fromstring(z.read("word/document.xml")).find(W + "body")
+    assert body is not None, f"{TEMPLATE}: word/document.xml has no w:body"
     proto = _Prototypes(body)
     rng = random.Random(1)
     plan = DocPlan(0, 0, "x", "docx", "v2021", 2023, make_body(rng))
