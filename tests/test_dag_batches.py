@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from faults import crash_once
 from warehouse import paths
 from pipeline import steps as pipeline
 
@@ -110,6 +111,7 @@ def test_a_crashed_batch_resumes_where_it_stopped(
         warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flag = tmp_path / "crashed"
     monkeypatch.setenv("XXGK_TEST_CRASH_ONCE", str(flag))
+    monkeypatch.setattr(pipeline, "journal_event", crash_once.crashing(pipeline.journal_event, str(flag)))
     [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
     with pytest.raises(RuntimeError, match="simulated crash"):
         pipeline.extract_batch(manifest)
@@ -232,11 +234,11 @@ def test_a_load_killed_between_chunks_finishes_on_the_next_run(
     real_load = pipeline.load
     calls = []
 
-    def dies_on_the_second_chunk(record_paths: list[str]) -> dict[str, int]:
+    def dies_on_the_second_chunk(record_paths: list[str], *paths_seen: list[str]) -> dict[str, int]:
         calls.append(len(record_paths))
         if len(calls) == 2:
             raise KeyboardInterrupt("killed")
-        return real_load(record_paths)
+        return real_load(record_paths, *paths_seen)
 
     monkeypatch.setattr(pipeline, "load", dies_on_the_second_chunk)
     with pytest.raises(KeyboardInterrupt):
