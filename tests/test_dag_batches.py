@@ -126,6 +126,30 @@ def test_a_crashed_batch_resumes_where_it_stopped(
     assert sorted(e["i"] for e in events if e["event"] == "done") == list(range(9))
 
 
+def test_the_fault_injection_reaches_a_subprocess_through_pythonpath(
+        warehouse: Path, tmp_path: Path) -> None:
+    """tests/faults on PYTHONPATH installs the crash in any process, as in the Airflow tests."""
+    [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
+    flag = tmp_path / "crashed"
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse),
+           "XXGK_TEST_CRASH_ONCE": f"{flag}:exit",
+           "PYTHONPATH": crash_once.pythonpath(os.environ.get("PYTHONPATH"))}
+    code = "import sys; from pipeline import steps; steps.extract_batch(sys.argv[1])"
+
+    killed = subprocess.run([sys.executable, "-c", code, manifest], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert killed.returncode == 3, killed.stderr[-2000:]
+    assert flag.read_text().strip() == manifest
+    assert [e["event"] for e in journal_events(manifest)] == ["start", "done"]
+    # Without the variable nothing is installed: the product has no such hook.
+    survived = subprocess.run([sys.executable, "-c", code, manifest],
+                              env={**env, "XXGK_TEST_CRASH_ONCE": ""}, capture_output=True,
+                              text=True, timeout=300)
+    assert survived.returncode == 0, survived.stderr[-2000:]
+    assert sorted(e["i"] for e in journal_events(manifest) if e["event"] == "done") == list(range(9))
+    assert not hasattr(pipeline, "_maybe_crash_for_test")
+
+
 KILLER = textwrap.dedent("""
     import os, sys
     from pipeline import steps as pipeline
