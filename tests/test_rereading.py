@@ -163,6 +163,28 @@ def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Pa
         assert con.execute("select count(*) from staging.gate_results").fetchall() == [(0,)]
 
 
+def test_a_document_staged_before_readings_were_kept_gets_its_version_and_no_false_changes(
+        warehouse: Path) -> None:
+    record_file = Path(pipeline.extract_to_file(str(SAMPLES / DAYONG)))
+    pipeline.load([str(record_file)])
+    with duckdb.connect(str(paths.build_db())) as con:
+        # As a build database of the previous release left it: no version, digest, reading, basis.
+        con.execute("update staging.documents set extractor_version = null, record_digest = null, "
+                    "reading_seq = null, read_at = null")
+        con.execute("update staging.cells set basis = null")
+        con.execute("delete from staging.readings")
+        con.execute("delete from staging.document_paths")
+
+    loaded = pipeline.load([str(record_file)])
+
+    assert (loaded["reread_documents"], loaded["changed_cells"], loaded["new_paths"]) == (1, 0, 0)
+    with duckdb.connect(str(paths.build_db()), read_only=True) as con:
+        assert con.execute("select reading_seq, extractor_version from staging.readings "
+                           "order by 1").fetchall() == [(1, None), (2, EXTRACTOR_VERSION)]
+        assert con.execute("select count(*) from staging.document_paths").fetchall() == [(1,)]
+        assert con.execute("select count(*) from staging.cells where basis is null").fetchall() == [(0,)]
+
+
 def test_the_same_bytes_under_two_names_are_one_document_with_both_names(
         warehouse: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"

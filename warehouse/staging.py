@@ -492,8 +492,10 @@ def _record_changes(con: duckdb.DuckDBPyConnection, document_ids: list[str], now
           on n.document_id = o.document_id and n.table_code = o.table_code
          and n.row_code = o.row_code and n.col_code = o.col_code
         join documents on documents.document_id = coalesce(n.document_id, o.document_id)
+        -- a reading staged before bases were kept (basis null) changed no basis it knew
         where n.document_id is null or o.document_id is null
-           or n.value is distinct from o.value or n.basis is distinct from o.basis
+           or n.value is distinct from o.value
+           or (o.basis is not null and n.basis is distinct from o.basis)
     """, {"ids": document_ids, "now": now})
     after = con.execute("select count(*) from staging.reading_changes").fetchall()[0]
     return int(after[0]) - int(before[0])  # type: ignore[index]
