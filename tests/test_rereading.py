@@ -372,3 +372,22 @@ def test_two_documents_for_one_body_and_year_are_both_kept_and_the_later_is_curr
     assert query(loaded.published, "select current_reason, count(*) from marts.dim_report "
                  "group by all order by all") == [
         ("latest_publication", 1), ("only_version", 2), ("superseded_by_later_publication", 1)]
+
+
+def test_reextract_says_what_it_needs(tmp_path: Path) -> None:
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")}
+
+    def xxgk(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([XXGK, "reextract", *args], env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    nothing = xxgk()
+    assert (nothing.returncode, nothing.stderr.strip()) == (
+        2, "xxgk reextract: no documents: give PATH… or --all")
+    empty = xxgk("--all")
+    assert empty.returncode == 1
+    assert "nothing is loaded yet" in empty.stderr and "run `xxgk run` first" in empty.stderr
+    missing = xxgk(str(tmp_path / "nowhere.pdf"))
+    assert (missing.returncode, missing.stderr.strip()) == (
+        2, f"xxgk reextract: {tmp_path / 'nowhere.pdf'}: no such file or folder")
+    assert "Traceback" not in nothing.stderr + empty.stderr + missing.stderr
