@@ -19,10 +19,10 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -371,7 +371,7 @@ def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, 
         n_documents += batch["documents"]
         # Result files written before document_paths existed name only the records.
         for record, document in zip(batch["records"], batch.get("document_paths") or
-                                    [None] * len(batch["records"])):
+                                    [None] * len(batch["records"]), strict=True):
             found.setdefault(record, [])
             if document is not None:
                 found[record].append(document)
@@ -380,11 +380,12 @@ def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, 
     unique = list(found)
     totals: Counter[str] = Counter()
     for start in range(0, len(unique), chunk):
-        pairs = [(r, d) for r in unique[start:start + chunk] for d in found[r] or [None]]
-        if all(d is not None for _, d in pairs):
-            totals.update(load([r for r, _ in pairs], [str(d) for _, d in pairs]))
+        records = unique[start:start + chunk]
+        if all(found[r] for r in records):
+            pairs = [(r, d) for r in records for d in found[r]]
+            totals.update(load([r for r, _ in pairs], [d for _, d in pairs]))
         else:
-            totals.update(load(unique[start:start + chunk]))
+            totals.update(load(records))
     totals["documents"] = n_documents
     totals["batches"] = len(results)
     if totals["new_documents"] + totals["already_staged"] + totals["reread_documents"] != len(unique):

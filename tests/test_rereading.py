@@ -25,7 +25,7 @@ import pytest
 
 from extractors.version import EXTRACTOR_VERSION
 from pipeline import steps as pipeline
-from warehouse import paths, readings, staging
+from warehouse import paths, readings
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")

@@ -17,7 +17,6 @@ import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 ENV = "XXGK_TEST_CRASH_ONCE"
@@ -31,7 +30,7 @@ def pythonpath(existing: str | None) -> str:
     return os.pathsep.join(p for p in (str(FOLDER), existing) if p)
 
 
-def install(steps: ModuleType) -> None:
+def install(steps: Any) -> None:  # the module pipeline.steps
     """Wrap ``steps.journal_event`` when ``XXGK_TEST_CRASH_ONCE`` is set."""
     spec = os.environ.get(ENV)
     if spec and not getattr(steps.journal_event, "crashes_once", False):
