@@ -44,6 +44,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     return _steps().main(inbox=args.inbox)
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    return _steps().reextract_main(args.paths, args.all)
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     db = paths.published_db()
     if not db.exists():
@@ -155,6 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--inbox", type=Path, default=None,
                    help="folder of documents (default: the bundled sample reports)")
     p.set_defaults(func=cmd_run)
+    p = sub.add_parser(
+        "reextract", help="read documents again with this extractor, then load, check and publish",
+        description="Extract the given documents again (or, with --all, every document of the "
+                    "build database still found at one of the paths it was seen under), even "
+                    "when their records are current, then run the load as `xxgk run` does. A "
+                    "document that reads differently gets a new reading: it replaces the old one "
+                    "in the marts, the old one stays in the history (marts.document_readings), "
+                    "and every cell that changed is listed in marts.reading_changes and, the "
+                    "first few, in the summary. (`xxgk run` re-reads by itself the documents whose "
+                    "records an older extractor version made.)")
+    p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="report files or folders")
+    p.add_argument("--all", action="store_true",
+                   help="every document already loaded (found at one of its known paths)")
+    p.set_defaults(func=cmd_reextract)
     p = sub.add_parser(
         "quarantine", help="list the reports held back by the gate, with the identity they break",
         description="List every report that failed a hard balancing identity (H1-H7, docs/template.md) or a "

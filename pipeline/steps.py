@@ -19,9 +19,10 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,8 +31,9 @@ import duckdb
 from expectations.gate import GateResult, check_systemic, require_marts, run_gate
 from extractors import extract_path
 from extractors.dispatch import sniff_format
+from extractors.version import EXTRACTOR_VERSION
 from pipeline.inbox import discover, iter_documents
-from warehouse import paths, staging
+from warehouse import paths, readings, staging
 from warehouse.publish import parquet_dir
 from warehouse.publish import publish as publish_marts
 from warehouse.transform import build
@@ -73,12 +75,36 @@ class RunSummary:
     data_docs: Path | None = None
     parquet_dir: Path | None = None
     corrections: dict[str, int] = field(default_factory=dict)
+    # The cells new readings changed in this run (marts.reading_changes), first ones first.
+    changes: list[CellChange] = field(default_factory=list)
+    n_reextracted: int = 0          # documents this run was told to extract again
+    several_paths: int = 0          # of this run's documents, those known under 2+ paths
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """A cell a new reading of a document changed (``staging.reading_changes``)."""
+
+    document_id: str
+    source_path: str
+    cell_id: str
+    change: str                     # changed, added, removed
+    previous_value: Decimal | None
+    value: Decimal | None
+    previous_basis: str | None
+    basis: str | None
+    previous_extractor_version: str | None
+    extractor_version: str | None
 
 
 # ---------------------------------------------------------------------- extract
 
-def extract_to_file(path: str) -> str:
+def extract_to_file(path: str, force: bool = False) -> str:
     """Extract one document into ``<warehouse>/records/<sha256>.json``; return that path.
+
+    A document already extracted by this version of the extractor (or a newer one) keeps its
+    record unless ``force``; one whose record an older extractor made (or a schema-1 record,
+    which names none) is read again, and the load then stages the new reading.
 
     Never raises for a bad document: the extractor returns a rejected record for
     what it cannot read, and if it crashes anyway the crash itself becomes a
@@ -86,12 +112,9 @@ def extract_to_file(path: str) -> str:
     """
 
     document = Path(path)
-    # A document is its bytes: one already extracted (an unchanged reload, a
-    # retried task) keeps its record, so a reload costs a hash, not a parse.
-    with contextlib.suppress(OSError):
-        known = paths.records_dir() / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
-        if known.exists():
-            log.info("already extracted %s -> %s", path, known.name)
+    if not force:
+        known = _current_record(document)
+        if known is not None:
             return str(known)
     try:
         record = extract_path(document)
@@ -106,13 +129,41 @@ def extract_to_file(path: str) -> str:
     return target
 
 
+def _current_record(document: Path) -> Path | None:
+    """The record of these bytes, when this extractor (or a newer one) made it.
+
+    A document is its bytes: one already extracted (an unchanged reload, a retried task, the
+    same file under another name) keeps its record, so a reload costs a hash, not a parse.
+    """
+    try:
+        known = paths.records_dir() / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
+        if not known.exists():
+            return None
+        version = json.loads(known.read_text(encoding="utf-8")).get("extractor_version")
+    except (OSError, ValueError):
+        return None  # unreadable bytes or a damaged record: extract (again)
+    if readings.is_older(version, EXTRACTOR_VERSION):
+        log.info("re-reading %s: its record was made by extractor %s, this is %s", document,
+                 version or "(none: schema 1)", EXTRACTOR_VERSION)
+        return None
+    log.info("already extracted %s -> %s", document, known.name)
+    return known
+
+
 def _is_sha256(value: str) -> bool:
     return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def _crash_record(document: Path, exc: BaseException) -> Report:
     where = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return rejected(_source_of(document), "extractor_crash", f"the extractor raised {where}")
+    return _made_here(rejected(_source_of(document), "extractor_crash",
+                               f"the extractor raised {where}"))
+
+
+def _made_here(record: Report) -> Report:
+    # Records the pipeline writes for the extractor name it too: a newer extractor tries again.
+    record.extractor_version = EXTRACTOR_VERSION
+    return record
 
 
 def _source_of(document: Path) -> Source:
@@ -143,12 +194,29 @@ def _write_atomically(target: Path, text: str) -> None:
 
 # ------------------------------------------------------------------------- load
 
-def load(record_paths: Sequence[str]) -> dict[str, int]:
-    """Stage the records in the build database; already staged documents are skipped."""
+def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = None) -> dict[str, int]:
+    """Stage the records in the build database (``warehouse.staging.load_records``).
 
+    ``document_paths`` (one per record path, in the same order) are the files the records were
+    made or found for: the same bytes under two names give the same record twice, and both
+    names are kept.  Records already staged change nothing; a record that reads a staged
+    document differently is staged as its new reading.
+    """
+
+    seen_at: dict[str, list[str]] = {}
+    for i, record_path in enumerate(record_paths):
+        found = seen_at.setdefault(record_path, [])
+        if document_paths is not None and document_paths[i] not in found:
+            found.append(document_paths[i])
+    records = []
+    seen_as: dict[str, list[str]] = {}
+    for record_path, found in seen_at.items():
+        record = json.loads(Path(record_path).read_text(encoding="utf-8"))
+        records.append(record)
+        seen_as.setdefault(record["source"]["sha256"], []).extend(found)
     con = staging.connect(paths.build_db())
     try:
-        return staging.load_records(con, staging.read_records(Path(p) for p in record_paths))
+        return staging.load_records(con, records, seen_as)
     finally:
         con.close()
 
@@ -170,7 +238,7 @@ def load(record_paths: Sequence[str]) -> dict[str, int]:
 # writes a rejected record saying so instead of trying it again, so the batch completes and
 # the document is reported, not dropped.  The single loader then stages the records in
 # chunks (XXGK_LOAD_CHUNK, each a load of its own, in document order, so memory stays flat);
-# staging skips documents it already holds, so every step can be run again after a kill.
+# staging skips readings it already holds, so every step can be run again after a kill.
 
 DEFAULT_BATCH_SIZE = 200
 DEFAULT_DOCUMENT_ATTEMPTS = 2
@@ -269,21 +337,20 @@ def extract_batch(manifest: str) -> str:
             record = _write_record(_worker_died_record(Path(document), started[i]))
             died += 1
         else:
-            if records:
-                _maybe_crash_for_test(batch_file)
-            _append_journal(journal, {"event": "start", "i": i, "document": document})
+            journal_event(journal, {"event": "start", "i": i, "document": document})
             try:
                 record = extract_to_file(document)
             except BaseException:
                 # An exception (a full disk, Airflow's SIGTERM or time-out) is not a dead
                 # worker: only an attempt that vanished without a word counts against the document.
-                _append_journal(journal, {"event": "abort", "i": i})
+                journal_event(journal, {"event": "abort", "i": i})
                 raise
-        _append_journal(journal, {"event": "done", "i": i, "record": record})
+        journal_event(journal, {"event": "done", "i": i, "record": record})
         records.append(record)
     result = batch_file.with_suffix(".records.json")
     _write_atomically(result, json.dumps(
-        {"batch": batch.get("batch"), "documents": len(documents), "records": records},
+        {"batch": batch.get("batch"), "documents": len(documents), "records": records,
+         "document_paths": documents},
         ensure_ascii=False, indent=1))
     log.info("batch %s/%s: %d documents, %d resumed from an earlier attempt, %d reported as "
              "killing their worker -> %s", batch.get("batch"), batch.get("of"), len(documents),
@@ -294,7 +361,7 @@ def extract_batch(manifest: str) -> str:
 def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, int]:
     """Stage the records of every finished batch, in chunks; the one writer of the build DB."""
     chunk = chunk or _env_int("XXGK_LOAD_CHUNK", DEFAULT_LOAD_CHUNK)
-    record_paths: list[str] = []
+    found: dict[str, list[str]] = {}  # record path -> the documents it was made or found for
     n_documents = 0
     for result in results:
         batch = json.loads(Path(result).read_text(encoding="utf-8"))
@@ -302,15 +369,26 @@ def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, 
             raise RuntimeError(f"{result}: {len(batch['records'])} records for "
                                f"{batch['documents']} documents")
         n_documents += batch["documents"]
-        record_paths.extend(batch["records"])
-    # The same bytes under two names are one document (one record, keyed by sha256).
-    unique = list(dict.fromkeys(record_paths))
+        # Result files written before document_paths existed name only the records.
+        for record, document in zip(batch["records"], batch.get("document_paths") or
+                                    [None] * len(batch["records"]), strict=True):
+            found.setdefault(record, [])
+            if document is not None:
+                found[record].append(document)
+    # The same bytes under two names are one document (one record, keyed by sha256), seen
+    # at both paths.
+    unique = list(found)
     totals: Counter[str] = Counter()
     for start in range(0, len(unique), chunk):
-        totals.update(load(unique[start:start + chunk]))
+        records = unique[start:start + chunk]
+        if all(found[r] for r in records):
+            pairs = [(r, d) for r in records for d in found[r]]
+            totals.update(load([r for r, _ in pairs], [d for _, d in pairs]))
+        else:
+            totals.update(load(records))
     totals["documents"] = n_documents
     totals["batches"] = len(results)
-    if totals["new_documents"] + totals["already_staged"] != len(unique):
+    if totals["new_documents"] + totals["already_staged"] + totals["reread_documents"] != len(unique):
         raise RuntimeError(f"staged {dict(totals)} for {len(unique)} records")
     log.info("loaded %d batches: %s", len(results), dict(totals))
     return dict(totals)
@@ -335,7 +413,8 @@ def _read_journal(journal: Path) -> tuple[dict[int, int], dict[int, str]]:
     return {i: n for i, n in started.items() if i not in done}, done
 
 
-def _append_journal(journal: Path, event: dict[str, object]) -> None:
+def journal_event(journal: Path, event: dict[str, object]) -> None:
+    """Append one progress event to a batch's journal, durably (it must survive a kill)."""
     with journal.open("a", encoding="utf-8") as f:
         f.write(json.dumps(event, ensure_ascii=False) + "\n")
         f.flush()
@@ -351,31 +430,9 @@ def _write_record(record: Report) -> str:
 def _worker_died_record(document: Path, attempts: int) -> Report:
     source = _source_of(document)
     log.error("%s killed its worker on %d attempts: reported as rejected", document, attempts)
-    return rejected(source, "worker_died",
-                    f"the worker extracting this document died on {attempts} attempts "
-                    "(killed, out of memory or crashed) before it finished")
-
-
-def _maybe_crash_for_test(batch_file: Path) -> None:
-    """Fault injection for the tests: ``XXGK_TEST_CRASH_ONCE=<flag file>[:exit]``.
-
-    The first batch to get here (after its first document) creates the flag file and raises,
-    or with ``:exit`` ends its process at once like a killed worker; later attempts go on.
-    """
-    spec = os.environ.get("XXGK_TEST_CRASH_ONCE")
-    if not spec:
-        return
-    flag = spec.removesuffix(":exit")
-    try:
-        fd = os.open(flag, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        return
-    os.write(fd, f"{batch_file}\n".encode())
-    os.close(fd)
-    log.error("XXGK_TEST_CRASH_ONCE: crashing in %s", batch_file.name)
-    if spec.endswith(":exit"):
-        os._exit(3)
-    raise RuntimeError(f"XXGK_TEST_CRASH_ONCE: simulated crash in {batch_file.name}")
+    return _made_here(rejected(source, "worker_died",
+                               f"the worker extracting this document died on {attempts} "
+                               "attempts (killed, out of memory or crashed) before it finished"))
 
 
 # ----------------------------------------------------- transform, gate, publish
@@ -422,15 +479,21 @@ def publish() -> Path:
 
 # -------------------------------------------------------------------------- run
 
-def run(inbox: Path | None = None) -> RunSummary:
-    """The whole yearly load, in the same order as the DAG."""
-    inbox = inbox or paths.sample_inbox()
-    documents = discover(inbox)
+def run(inbox: Path | None = None, *, documents: Sequence[str] | None = None,
+        force: bool = False) -> RunSummary:
+    """The whole yearly load, in the same order as the DAG.
+
+    ``documents`` loads these files instead of an inbox; ``force`` extracts every one again
+    (``xxgk reextract``) even when its record is current.
+    """
+    if documents is None:
+        documents = discover(inbox or paths.sample_inbox())
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
     record_paths = []
     for i, document in enumerate(documents, 1):
         log.info("extract [%d/%d] %s", i, len(documents), document)
-        record_paths.append(extract_to_file(document))
-    loaded = load(record_paths)
+        record_paths.append(extract_to_file(document, force=force))
+    loaded = load(record_paths, list(documents))
     transform(BEFORE_GATE)
     result = gate()
     transform(AFTER_GATE)
@@ -450,6 +513,9 @@ def run(inbox: Path | None = None) -> RunSummary:
         data_docs=result.data_docs,
         parquet_dir=parquet_dir(),
         corrections=_correction_counts(),
+        changes=reading_changes(started),
+        n_reextracted=len(documents) if force else 0,
+        several_paths=documents_with_several_paths([r["source"]["sha256"] for r in records]),
     )
 
 
@@ -460,6 +526,42 @@ def _correction_counts() -> dict[str, int]:
     try:
         return dict(con.execute("select status, count(*) from staging.corrections "
                                 "group by status order by status").fetchall())
+    finally:
+        con.close()
+
+
+def reading_changes(since: datetime, build_db: Path | None = None) -> list[CellChange]:
+    """Every cell changed by a reading staged at or after ``since`` (UTC), by document and cell."""
+    con = duckdb.connect(str(build_db or paths.build_db()), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select c.document_id, d.source_path,
+                   c.table_code || '/' || c.row_code || '/' || c.col_code, c.change,
+                   c.previous_value, c.value, c.previous_basis, c.basis,
+                   c.previous_extractor_version, c.extractor_version
+              from staging.reading_changes c
+              join staging.documents d using (document_id)
+             where c.read_at >= ?
+             order by d.source_path, c.document_id, c.reading_seq, c.table_code, c.row_code,
+                      c.col_code
+            """, [since]).fetchall()
+    finally:
+        con.close()
+    return [CellChange(*row) for row in rows]
+
+
+def documents_with_several_paths(document_ids: Sequence[str], build_db: Path | None = None) -> int:
+    """How many of these documents are known under more than one name or path."""
+    ids = sorted(set(document_ids))
+    if not ids:
+        return 0
+    con = duckdb.connect(str(build_db or paths.build_db()), read_only=True)
+    try:
+        return int(con.execute(
+            "select count(*) from (select document_id from staging.document_paths "
+            "where document_id in (select unnest(?)) group by document_id having count(*) > 1)",
+            [ids]).fetchall()[0][0])
     finally:
         con.close()
 
@@ -507,11 +609,16 @@ def format_summary(summary: RunSummary) -> str:
     lines = [
         f"documents:   {summary.n_documents} ({statuses})",
         f"staged:      {summary.loaded.get('new_documents', 0)} new, "
-        f"{summary.loaded.get('already_staged', 0)} already staged",
+        f"{summary.loaded.get('already_staged', 0)} already staged, "
+        f"{summary.loaded.get('reread_documents', 0)} re-read",
         f"gate:        {summary.n_passed} of {summary.n_checked} reports passed",
         f"warnings:    {summary.n_warned} published report(s) with {summary.n_warnings} "
         "soft-identity warning(s) (marts.report_warnings)",
     ]
+    lines += _reread_lines(summary)
+    if summary.several_paths:
+        lines.append(f"paths:       {summary.several_paths} document(s) known under more than one "
+                     "name or path (marts.dim_document_path)")
     if summary.corrections:
         lines.append("corrections: " + ", ".join(f"{n} {status}" for status, n in
                                                  sorted(summary.corrections.items())))
@@ -528,6 +635,39 @@ def format_summary(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
+# The changed cells the summary shows; marts.reading_changes has all of them.
+SHOWN_CHANGES = 5
+
+
+def _reread_lines(summary: RunSummary) -> list[str]:
+    n_reread = summary.loaded.get("reread_documents", 0)
+    if not (n_reread or summary.n_reextracted or summary.changes):
+        return []
+    head = f"re-read:     {n_reread} document(s) re-read, {len(summary.changes)} cell(s) changed"
+    if summary.n_reextracted:
+        head += f" ({summary.n_reextracted} extracted again on request)"
+    lines = [head + (" (marts.reading_changes)" if summary.changes else "")]
+    for c in summary.changes[:SHOWN_CHANGES]:
+        versions = f"extractor {c.previous_extractor_version or '?'} → {c.extractor_version or '?'}"
+        lines.append(f"  - {Path(c.source_path).name} {c.cell_id}: "
+                     f"{_reading(c.previous_value, c.previous_basis, c.change == 'added')} → "
+                     f"{_reading(c.value, c.basis, c.change == 'removed')} ({versions})")
+    if len(summary.changes) > SHOWN_CHANGES:
+        lines.append(f"  … and {len(summary.changes) - SHOWN_CHANGES} more")
+    return lines
+
+
+def _reading(value: Decimal | None, basis: str | None, absent: bool) -> str:
+    if absent:
+        return "(no cell)"
+    if value is None:
+        text = "blank"
+    else:
+        text = f"{value:f}"
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+    return f"{text} [{basis}]" if basis else text
+
+
 def main(inbox: Path | None = None) -> int:
     """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
     failed as a whole (a systemic gate failure, marts that must not be published, a crash)."""
@@ -539,6 +679,69 @@ def main(inbox: Path | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - report a systemic failure as an exit code
         log.error("the load failed: %s", exc, exc_info=True)
         print(f"xxgk run: failed: {exc}", file=sys.stderr)
+        return 1
+    print(format_summary(summary), flush=True)
+    return 0
+
+
+def known_documents(build_db: Path | None = None) -> tuple[list[str], list[str]]:
+    """Every staged document at a path where its bytes still are; and those found at none.
+
+    A document is looked for at every path it was seen under (``staging.document_paths``).
+    """
+    db = build_db or paths.build_db()
+    if not db.exists():
+        return [], []
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute(
+            """
+            select d.document_id, list(distinct coalesce(p.source_path, d.source_path)
+                                       order by coalesce(p.source_path, d.source_path))
+              from staging.documents d
+              left join staging.document_paths p using (document_id)
+             group by d.document_id order by d.document_id
+            """).fetchall()
+    finally:
+        con.close()
+    found, missing = [], []
+    for document_id, candidates in rows:
+        for candidate in candidates:
+            with contextlib.suppress(OSError):
+                if hashlib.sha256(Path(candidate).read_bytes()).hexdigest() == document_id:
+                    found.append(candidate)
+                    break
+        else:
+            missing.append(f"{document_id[:12]}… ({', '.join(candidates)})")
+    return found, missing
+
+
+def reextract_main(paths_given: Sequence[Path], all_documents: bool) -> int:
+    """``xxgk reextract``: extract the documents again, then load, check and publish as ``run``."""
+    missing = [p for p in paths_given if not p.exists()]
+    for p in missing:
+        print(f"xxgk reextract: {p}: no such file or folder", file=sys.stderr)
+    if missing:
+        return 2
+    documents = [str(p) for p in iter_documents(list(paths_given))]
+    if all_documents:
+        found, lost = known_documents()
+        if not found and not lost:
+            print(f"xxgk reextract --all: nothing is loaded yet ({paths.build_db()}): "
+                  "run `xxgk run` first", file=sys.stderr)
+            return 1
+        for what in lost:
+            print(f"xxgk reextract: not re-read, its file is at none of its known paths: {what}",
+                  file=sys.stderr)
+        documents += [d for d in found if d not in documents]
+    if not documents:
+        print("xxgk reextract: no documents: give PATH… or --all", file=sys.stderr)
+        return 2
+    try:
+        summary = run(documents=documents, force=True)
+    except Exception as exc:  # noqa: BLE001 - report a systemic failure as an exit code
+        log.error("the load failed: %s", exc, exc_info=True)
+        print(f"xxgk reextract: failed: {exc}", file=sys.stderr)
         return 1
     print(format_summary(summary), flush=True)
     return 0

@@ -23,6 +23,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from faults import crash_once
+
 PROJECT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
@@ -161,6 +163,8 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     # document crashes once and is retried.
     env = {**migrated_env(tmp_path), "XXGK_BATCH_SIZE": "4", "XXGK_RETRY_DELAY_SECONDS": "1",
            "XXGK_TEST_CRASH_ONCE": str(tmp_path / "crashed")}
+    # The crash comes from the tests' own fault injection (tests/faults), not from the product.
+    env["PYTHONPATH"] = crash_once.pythonpath(env.get("PYTHONPATH"))
     run = subprocess.run(["airflow", "dags", "test", "xxgk_yearly_load"], env=env,
                          capture_output=True, text=True, timeout=1200)
     log = run.stdout + run.stderr

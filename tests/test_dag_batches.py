@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from faults import crash_once
 from warehouse import paths
 from pipeline import steps as pipeline
 
@@ -110,6 +111,7 @@ def test_a_crashed_batch_resumes_where_it_stopped(
         warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     flag = tmp_path / "crashed"
     monkeypatch.setenv("XXGK_TEST_CRASH_ONCE", str(flag))
+    monkeypatch.setattr(pipeline, "journal_event", crash_once.crashing(pipeline.journal_event, str(flag)))
     [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
     with pytest.raises(RuntimeError, match="simulated crash"):
         pipeline.extract_batch(manifest)
@@ -122,6 +124,30 @@ def test_a_crashed_batch_resumes_where_it_stopped(
     # The first document was not extracted again; every document is done once.
     assert sum(1 for e in events if e["event"] == "start" and e["i"] == 0) == 1
     assert sorted(e["i"] for e in events if e["event"] == "done") == list(range(9))
+
+
+def test_the_fault_injection_reaches_a_subprocess_through_pythonpath(
+        warehouse: Path, tmp_path: Path) -> None:
+    """tests/faults on PYTHONPATH installs the crash in any process, as in the Airflow tests."""
+    [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
+    flag = tmp_path / "crashed"
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse),
+           "XXGK_TEST_CRASH_ONCE": f"{flag}:exit",
+           "PYTHONPATH": crash_once.pythonpath(os.environ.get("PYTHONPATH"))}
+    code = "import sys; from pipeline import steps; steps.extract_batch(sys.argv[1])"
+
+    killed = subprocess.run([sys.executable, "-c", code, manifest], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert killed.returncode == 3, killed.stderr[-2000:]
+    assert flag.read_text().strip() == manifest
+    assert [e["event"] for e in journal_events(manifest)] == ["start", "done"]
+    # Without the variable nothing is installed: the product has no such hook.
+    survived = subprocess.run([sys.executable, "-c", code, manifest],
+                              env={**env, "XXGK_TEST_CRASH_ONCE": ""}, capture_output=True,
+                              text=True, timeout=300)
+    assert survived.returncode == 0, survived.stderr[-2000:]
+    assert sorted(e["i"] for e in journal_events(manifest) if e["event"] == "done") == list(range(9))
+    assert not hasattr(pipeline, "_maybe_crash_for_test")
 
 
 KILLER = textwrap.dedent("""
@@ -232,11 +258,11 @@ def test_a_load_killed_between_chunks_finishes_on_the_next_run(
     real_load = pipeline.load
     calls = []
 
-    def dies_on_the_second_chunk(record_paths: list[str]) -> dict[str, int]:
+    def dies_on_the_second_chunk(record_paths: list[str], *paths_seen: list[str]) -> dict[str, int]:
         calls.append(len(record_paths))
         if len(calls) == 2:
             raise KeyboardInterrupt("killed")
-        return real_load(record_paths)
+        return real_load(record_paths, *paths_seen)
 
     monkeypatch.setattr(pipeline, "load", dies_on_the_second_chunk)
     with pytest.raises(KeyboardInterrupt):

@@ -100,10 +100,12 @@ def test_layers_land_in_their_own_schemas(built: Built) -> None:
     assert query(built.db, """
         select table_name from information_schema.tables
         where table_schema = 'marts' order by table_name""") == [
-        ("corrections",), ("dim_applicant",), ("dim_body",), ("dim_body_name",), ("dim_report",), ("dim_row",),
+        ("corrections",), ("dim_applicant",), ("dim_body",), ("dim_body_name",), ("dim_document_path",),
+        ("dim_report",), ("dim_row",), ("document_readings",),
         ("fct_active_disclosure",), ("fct_active_disclosure_history",), ("fct_applications",),
         ("fct_applications_history",), ("fct_review_litigation",), ("fct_review_litigation_history",),
-        ("mart_body_year",), ("mart_carry_over",), ("quarantine",), ("report_warnings",)]
+        ("mart_body_year",), ("mart_carry_over",), ("quarantine",), ("reading_changes",),
+        ("report_warnings",)]
 
 
 def test_dbt_leaves_the_checkout_clean_and_the_database_free(built: Built) -> None:

@@ -39,6 +39,7 @@ from typing import Any
 import duckdb
 import psutil
 import pytest
+from faults import crash_once
 from test_dag import marts_fingerprint
 
 pytestmark = pytest.mark.slow
@@ -295,6 +296,8 @@ def deployment() -> Iterator[Deployment]:
             "XXGK_RETRY_DELAY_SECONDS": "2",
             "XXGK_TEST_CRASH_ONCE": f"{root / 'crash.flag'}:exit",
         }
+        # The kill comes from the tests' own fault injection (tests/faults), not the product.
+        env["PYTHONPATH"] = crash_once.pythonpath(env.get("PYTHONPATH"))
         init = subprocess.run(["bash", str(PROJECT / "deploy" / "init.sh")], env=env, cwd=PROJECT,
                               capture_output=True, text=True, timeout=600)
         assert init.returncode == 0, init.stdout[-3000:] + init.stderr[-3000:]

@@ -164,8 +164,10 @@ def marts_tables(db: Path) -> list[str]:
 
 def test_loading_the_same_files_again_stages_nothing(warehouse: Warehouse) -> None:
     first, again, _ = warehouse.loads
-    assert first == {"records": 10, "new_documents": 10, "already_staged": 0, "new_cells": first["new_cells"]}
-    assert again == {"records": 10, "new_documents": 0, "already_staged": 10, "new_cells": 0}
+    assert first == {"records": 10, "new_documents": 10, "already_staged": 0, "new_cells": first["new_cells"],
+                     "reread_documents": 0, "changed_cells": 0, "new_paths": 10}
+    assert again == {"records": 10, "new_documents": 0, "already_staged": 10, "new_cells": 0,
+                     "reread_documents": 0, "changed_cells": 0, "new_paths": 0}
     for table in ("staging.documents", "staging.cells", "staging.problems"):
         assert table_rows(warehouse.after_reload, table) == table_rows(warehouse.after_load_1, table), table
 

@@ -1,14 +1,19 @@
 """Load report records into the DuckDB staging tables of the build database.
 
-A document is identified by the SHA-256 of its bytes: loading a record whose
-document is already staged changes nothing, so a reload is idempotent.  The
-document tables (``documents``, ``cells``, ``problems``) are append-only: a load
-inserts the documents it has not seen and never updates or deletes a row, so a
-load of one year never touches another, and a corrected re-publication (a
-different file, hence a different hash) is kept beside the report it corrects.
+A document is identified by the SHA-256 of its bytes; what is staged about it is a *reading*,
+the record one extractor version made of it (``warehouse.readings``).  Loading a record that is
+the staged reading changes nothing, so a reload is idempotent.  A load inserts the documents it
+has not seen, so a load of one year never touches another, and a corrected re-publication (a
+different file, hence a different hash) is kept beside the report it corrects.  A record that
+reads a staged document differently (a newer extractor, ``xxgk reextract``) is a new reading:
+it replaces the document's row, cells and problems in ``documents`` / ``cells`` / ``problems``,
+which hold the current reading, while the earlier reading stays in ``readings``,
+``superseded_cells`` and ``superseded_problems`` and the cells it changed are listed in
+``reading_changes``.  Every path a document was seen under is kept in ``document_paths``.
 ``loaded_at`` (one timestamp per load) and ``load_seq`` (the record's position in
-that load) order the versions of a body's report for a year; dbt derives which one
-is current from them (``intermediate.int_report_versions``).
+that load) say when a document was first loaded; they order the versions of a body's report
+for a year, and a re-reading keeps them; dbt derives which version is current from them
+(``intermediate.int_report_versions``).
 
 The template tables are rewritten from ``xxgk.template`` on every load, which is
 how dbt and the expectation suites see the one template definition; so is
@@ -21,7 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -29,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse import corrections
+from warehouse import corrections, readings
 from xxgk import template
 
 log = logging.getLogger(__name__)
@@ -48,10 +53,18 @@ create table if not exists staging.documents (
     n_cells          integer not null,
     n_problems       integer not null,
     loaded_at        timestamp not null,   -- one timestamp per load: the load's identity
-    load_seq         integer               -- position of the record in its load (1, 2, …)
+    load_seq         integer,              -- position of the record in its load (1, 2, …)
+    extractor_version varchar,             -- of the current reading (null: a schema-1 record)
+    record_digest    varchar,              -- readings.record_digest of the current reading
+    reading_seq      integer,              -- the current reading: 1, then 2 after a re-read, …
+    read_at          timestamp             -- when the current reading was staged
 );
--- Build databases created before load_seq existed get the column (null for their rows).
+-- Build databases created before these columns existed get them (null for their rows).
 alter table staging.documents add column if not exists load_seq integer;
+alter table staging.documents add column if not exists extractor_version varchar;
+alter table staging.documents add column if not exists record_digest varchar;
+alter table staging.documents add column if not exists reading_seq integer;
+alter table staging.documents add column if not exists read_at timestamp;
 create table if not exists staging.cells (
     document_id varchar not null,
     table_code  varchar not null,
@@ -63,8 +76,10 @@ create table if not exists staging.cells (
     line        integer,
     raw_text    varchar,
     where_json  varchar,
+    basis       varchar,   -- printed, decided, imputed, unread, ocr (null: a schema-1 record)
     primary key (document_id, table_code, row_code, col_code)
 );
+alter table staging.cells add column if not exists basis varchar;
 create table if not exists staging.problems (
     document_id varchar not null,
     problem_seq integer not null,
@@ -73,6 +88,77 @@ create table if not exists staging.problems (
     message     varchar,
     cells       varchar[],
     primary key (document_id, problem_seq)
+);
+-- Every name and path a document was seen under (the same bytes under a second name are one
+-- document: the record is made once, every path is kept).
+create table if not exists staging.document_paths (
+    document_id   varchar not null,
+    source_path   varchar not null,
+    first_seen_at timestamp not null,   -- the load that first saw the document at this path
+    primary key (document_id, source_path)
+);
+-- Every reading of every document: the first, and one more each time a newer extractor (or
+-- `xxgk reextract`) read it differently.  The current reading is the one in staging.documents;
+-- the cells and problems of the superseded ones move to staging.superseded_*.
+create table if not exists staging.readings (
+    document_id       varchar not null,
+    reading_seq       integer not null,
+    extractor_version varchar,
+    record_schema     varchar,
+    record_digest     varchar,
+    read_at           timestamp not null,
+    superseded_at     timestamp,          -- null for the current reading
+    source_path       varchar,
+    status            varchar not null,
+    org_name          varchar,
+    report_year       integer,
+    template_version  varchar,
+    n_cells           integer not null,
+    n_problems        integer not null,
+    primary key (document_id, reading_seq)
+);
+create table if not exists staging.superseded_cells (
+    document_id varchar not null,
+    reading_seq integer not null,
+    table_code  varchar not null,
+    row_code    varchar not null,
+    col_code    varchar not null,
+    value       decimal(38, 6),
+    is_imputed  boolean not null,
+    page        integer,
+    line        integer,
+    raw_text    varchar,
+    where_json  varchar,
+    basis       varchar,
+    primary key (document_id, reading_seq, table_code, row_code, col_code)
+);
+create table if not exists staging.superseded_problems (
+    document_id varchar not null,
+    reading_seq integer not null,
+    problem_seq integer not null,
+    code        varchar not null,
+    severity    varchar not null,
+    message     varchar,
+    cells       varchar[],
+    primary key (document_id, reading_seq, problem_seq)
+);
+-- The cells a re-reading changed: value or basis different, or the cell added or gone.
+create table if not exists staging.reading_changes (
+    document_id                varchar not null,
+    reading_seq                integer not null,   -- the new reading
+    previous_reading_seq       integer not null,
+    table_code                 varchar not null,
+    row_code                   varchar not null,
+    col_code                   varchar not null,
+    change                     varchar not null,   -- changed, added, removed
+    previous_value             decimal(38, 6),
+    value                      decimal(38, 6),
+    previous_basis             varchar,
+    basis                      varchar,
+    previous_extractor_version varchar,
+    extractor_version          varchar,
+    read_at                    timestamp not null,
+    primary key (document_id, reading_seq, table_code, row_code, col_code)
 );
 create table if not exists staging.gate_results (
     document_id varchar primary key,
@@ -178,53 +264,262 @@ def write_template(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("frame")
 
 
-def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]]) -> dict[str, int]:
-    """Insert records whose document is not staged yet; return counts."""
+def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]],
+                 seen_as: Mapping[str, Iterable[str]] | None = None) -> dict[str, int]:
+    """Stage the records: new documents, new readings of staged ones, and every path seen.
+
+    A record of a document not staged yet is inserted.  A record of a staged document is the
+    same reading (nothing changes), a new reading (a newer extractor or ``xxgk reextract`` read
+    it differently: it supersedes the staged reading, see ``_supersede``), or a stale one (made
+    by an older extractor than the staged reading: ignored).  ``seen_as`` gives, by document id,
+    further paths the document was found under in this load; each is kept in
+    ``staging.document_paths`` with the record's own path.
+    """
     write_template(con)
-    known = {r[0] for r in con.execute("select document_id from staging.documents").fetchall()}
+    staged = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
+        "select document_id, extractor_version, record_digest, coalesce(reading_seq, 1) "
+        "from staging.documents").fetchall()}
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    docs, cells, problems = [], [], []
+    docs, rereads, cells, problems, sightings = [], [], [], [], []
     seen = skipped = 0
+    handled: set[str] = set()
+    schemas: dict[str, str | None] = {}
     for rec in records:
         seen += 1
         doc_id = rec["source"]["sha256"]
-        if doc_id in known:
+        sightings += [(doc_id, path) for path in [rec["source"]["path"], *(seen_as or {}).get(doc_id, ())]]
+        if doc_id in handled:
             skipped += 1
             continue
-        known.add(doc_id)
-        docs.append({"document_id": doc_id, "source_path": rec["source"]["path"],
-                     "source_format": rec["source"]["format"], "org_name": rec.get("org_name"),
-                     "region": rec.get("region") or [], "report_year": rec.get("year"),
-                     "template_version": rec.get("template"), "status": rec["status"],
-                     "n_cells": len(rec["cells"]), "n_problems": len(rec["problems"]),
-                     "loaded_at": now, "load_seq": seen})
-        for c in rec["cells"]:
-            where = c.get("where") or {}
-            cells.append({"document_id": doc_id, "table_code": c["table"], "row_code": c["row"],
-                          "col_code": c["col"],
-                          "value": None if c["value"] is None else str(c["value"]),
-                          "is_imputed": bool(c.get("imputed")), "page": where.get("page"),
-                          "line": where.get("line"), "raw_text": where.get("raw"),
-                          "where_json": json.dumps(where, ensure_ascii=False)})
-        for seq, p in enumerate(rec["problems"], 1):
-            problems.append({"document_id": doc_id, "problem_seq": seq, "code": p["code"],
-                             "severity": p["severity"], "message": p.get("message"),
-                             "cells": p.get("cells") or []})
+        handled.add(doc_id)
+        digest = readings.record_digest(rec)
+        version = rec.get("extractor_version")
+        row = _document_row(rec, digest, now)
+        if doc_id not in staged:
+            docs.append({**row, "loaded_at": now, "load_seq": seen, "reading_seq": 1})
+        else:
+            staged_version, staged_digest, reading_seq = staged[doc_id]
+            same = digest == staged_digest or (staged_digest is None and version == staged_version)
+            if same or readings.is_older(version, staged_version):
+                if not same:
+                    log.warning("%s: record by extractor %s is older than the staged reading "
+                                "(extractor %s): kept the staged one", rec["source"]["path"],
+                                version, staged_version)
+                skipped += 1
+                continue
+            rereads.append({**row, "reading_seq": reading_seq + 1})
+        schemas[doc_id] = rec.get("schema")
+        cells += _cell_rows(doc_id, rec)
+        problems += [{"document_id": doc_id, "problem_seq": seq, "code": p["code"],
+                      "severity": p["severity"], "message": p.get("message"),
+                      "cells": p.get("cells") or []} for seq, p in enumerate(rec["problems"], 1)]
     con.execute("begin")
     try:
-        _insert(con, "documents", docs, casts={"load_seq": "integer"})
+        _record_first_readings(con)
+        reread_ids = [r["document_id"] for r in rereads]
+        _supersede(con, rereads, now)
+        _insert(con, "documents", docs, casts={"load_seq": "integer", "reading_seq": "integer"})
         _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer"})
         _insert(con, "problems", problems)
+        _record_readings(con, schemas)
+        n_changed = _record_changes(con, reread_ids, now)
+        n_paths = _record_paths(con, sightings, now)
         con.execute("commit")
     except Exception:
         con.execute("rollback")
         raise
-    log.info("staged %d new documents (%d cells), %d already staged", len(docs), len(cells), skipped)
+    log.info("staged %d new documents (%d cells), %d new readings of staged documents "
+             "(%d cells changed), %d already staged, %d new paths", len(docs), len(cells),
+             len(rereads), n_changed, skipped, n_paths)
     # Corrections are resolved against the staged documents, so they are staged after them, on
     # every load: an edited corrections file takes effect on the next load.
     corrections.stage(con)
     return {"records": seen, "new_documents": len(docs), "already_staged": skipped,
-            "new_cells": len(cells)}
+            "new_cells": len(cells), "reread_documents": len(rereads), "changed_cells": n_changed,
+            "new_paths": n_paths}
+
+
+def _document_row(rec: dict[str, Any], digest: str, now: datetime) -> dict[str, Any]:
+    """The columns of ``staging.documents`` that a reading decides."""
+    return {"document_id": rec["source"]["sha256"], "source_path": rec["source"]["path"],
+            "source_format": rec["source"]["format"], "org_name": rec.get("org_name"),
+            "region": rec.get("region") or [], "report_year": rec.get("year"),
+            "template_version": rec.get("template"), "status": rec["status"],
+            "n_cells": len(rec["cells"]), "n_problems": len(rec["problems"]),
+            "extractor_version": rec.get("extractor_version"), "record_digest": digest,
+            "read_at": now}
+
+
+def _cell_rows(doc_id: str, rec: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for c in rec["cells"]:
+        where = c.get("where") or {}
+        rows.append({"document_id": doc_id, "table_code": c["table"], "row_code": c["row"],
+                     "col_code": c["col"],
+                     "value": None if c["value"] is None else str(c["value"]),
+                     "is_imputed": bool(c.get("imputed")), "page": where.get("page"),
+                     "line": where.get("line"), "raw_text": where.get("raw"),
+                     "where_json": json.dumps(where, ensure_ascii=False), "basis": c.get("basis")})
+    return rows
+
+
+def _record_first_readings(con: duckdb.DuckDBPyConnection) -> None:
+    """Documents staged before readings were kept get their reading 1 and their path."""
+    con.execute("""
+        update staging.documents set reading_seq = 1, read_at = loaded_at
+        where reading_seq is null
+    """)
+    con.execute("""
+        insert into staging.document_paths (document_id, source_path, first_seen_at)
+        select document_id, source_path, loaded_at from staging.documents
+        where document_id not in (select document_id from staging.document_paths)
+    """)
+    _record_readings(con, None)
+
+
+def _record_readings(con: duckdb.DuckDBPyConnection, schemas: Mapping[str, str | None] | None) -> None:
+    """Add the current reading of documents to staging.readings.
+
+    ``schemas`` gives the documents (and their records' schema); None adds every document whose
+    current reading is not recorded yet (staged before readings were kept, schema unknown).
+    """
+    frame = pd.DataFrame({"document_id": list(schemas or {}),
+                          "record_schema": list((schemas or {}).values())}, dtype=object)
+    con.register("schemas", frame)
+    try:
+        con.execute("""
+            insert into staging.readings
+            select d.document_id, d.reading_seq, d.extractor_version,
+                   cast(s.record_schema as varchar), d.record_digest, d.read_at, null,
+                   d.source_path, d.status, d.org_name, d.report_year, d.template_version,
+                   d.n_cells, d.n_problems
+            from staging.documents d
+            left join schemas s on s.document_id = d.document_id
+            where (? or s.document_id is not null)
+              and not exists (select 1 from staging.readings r
+                              where r.document_id = d.document_id and r.reading_seq = d.reading_seq)
+        """, [schemas is None])
+    finally:
+        con.unregister("schemas")
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, rereads: list[dict[str, Any]], now: datetime) -> None:
+    """Make each new reading the current one; the old reading's cells and problems are kept.
+
+    The document keeps its place among the versions of its body's report (``loaded_at``,
+    ``load_seq``: when the file was first loaded); its gate verdict is dropped, because the gate
+    must judge the new reading (a reading now rejected must not keep the old one's pass).
+    """
+    if not rereads:
+        return
+    frame = pd.DataFrame(rereads)
+    con.register("rereads", frame)
+    try:
+        ids = "(select document_id from rereads)"
+        con.execute(f"""
+            insert into staging.superseded_cells
+            select c.document_id, d.reading_seq, c.table_code, c.row_code, c.col_code, c.value,
+                   c.is_imputed, c.page, c.line, c.raw_text, c.where_json, c.basis
+            from staging.cells c join staging.documents d using (document_id)
+            where c.document_id in {ids}
+        """)
+        con.execute(f"""
+            insert into staging.superseded_problems
+            select p.document_id, d.reading_seq, p.problem_seq, p.code, p.severity, p.message, p.cells
+            from staging.problems p join staging.documents d using (document_id)
+            where p.document_id in {ids}
+        """)
+        con.execute(f"""
+            update staging.readings r set superseded_at = ?
+            from staging.documents d
+            where r.document_id = d.document_id and r.reading_seq = d.reading_seq
+              and d.document_id in {ids}
+        """, [now])
+        for table in ("cells", "problems", "gate_results", "gate_failures"):
+            con.execute(f"delete from staging.{table} where document_id in {ids}")
+        con.execute("""
+            update staging.documents d set
+                source_path = r.source_path, source_format = r.source_format,
+                org_name = r.org_name, region = cast(r.region as varchar[]),
+                report_year = cast(r.report_year as integer),
+                template_version = r.template_version, status = r.status,
+                n_cells = cast(r.n_cells as integer), n_problems = cast(r.n_problems as integer),
+                extractor_version = r.extractor_version, record_digest = r.record_digest,
+                reading_seq = cast(r.reading_seq as integer), read_at = r.read_at
+            from rereads r
+            where d.document_id = r.document_id
+        """)
+    finally:
+        con.unregister("rereads")
+
+
+def _record_changes(con: duckdb.DuckDBPyConnection, document_ids: list[str], now: datetime) -> int:
+    """List the cells the new readings of these documents changed; return how many."""
+    if not document_ids:
+        return 0
+    before = con.execute("select count(*) from staging.reading_changes").fetchall()[0]
+    con.execute("""
+        with new_reading as (
+            select c.*, d.reading_seq, d.extractor_version
+            from staging.cells c join staging.documents d using (document_id)
+            where d.document_id in (select unnest($ids))
+        ),
+        old_reading as (
+            select c.*, r.extractor_version
+            from staging.superseded_cells c
+            join staging.documents d using (document_id)
+            join staging.readings r
+              on r.document_id = c.document_id and r.reading_seq = c.reading_seq
+            where d.document_id in (select unnest($ids)) and c.reading_seq = d.reading_seq - 1
+        ),
+        documents as (
+            select d.document_id, d.reading_seq, d.extractor_version, r.extractor_version as previous_version
+            from staging.documents d
+            join staging.readings r on r.document_id = d.document_id and r.reading_seq = d.reading_seq - 1
+            where d.document_id in (select unnest($ids))
+        )
+        insert into staging.reading_changes
+        select documents.document_id, documents.reading_seq, documents.reading_seq - 1,
+               coalesce(n.table_code, o.table_code), coalesce(n.row_code, o.row_code),
+               coalesce(n.col_code, o.col_code),
+               case when o.document_id is null then 'added'
+                    when n.document_id is null then 'removed'
+                    else 'changed' end,
+               o.value, n.value, o.basis, n.basis, documents.previous_version,
+               documents.extractor_version, $now
+        from new_reading n
+        full outer join old_reading o
+          on n.document_id = o.document_id and n.table_code = o.table_code
+         and n.row_code = o.row_code and n.col_code = o.col_code
+        join documents on documents.document_id = coalesce(n.document_id, o.document_id)
+        -- a reading staged before bases were kept (basis null) changed no basis it knew
+        where n.document_id is null or o.document_id is null
+           or n.value is distinct from o.value
+           or (o.basis is not null and n.basis is distinct from o.basis)
+    """, {"ids": document_ids, "now": now})
+    after = con.execute("select count(*) from staging.reading_changes").fetchall()[0]
+    return int(after[0]) - int(before[0])  # type: ignore[index]
+
+
+def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str]],
+                  now: datetime) -> int:
+    """Keep every (document, path) seen; return how many were new."""
+    rows = [{"document_id": d, "source_path": p} for d, p in dict.fromkeys(sightings)]
+    if not rows:
+        return 0
+    con.register("sightings", pd.DataFrame(rows))
+    try:
+        before = con.execute("select count(*) from staging.document_paths").fetchall()[0]
+        con.execute("""
+            insert into staging.document_paths (document_id, source_path, first_seen_at)
+            select s.document_id, s.source_path, ? from sightings s
+            where not exists (select 1 from staging.document_paths p
+                              where p.document_id = s.document_id and p.source_path = s.source_path)
+        """, [now])
+        after = con.execute("select count(*) from staging.document_paths").fetchall()[0]
+    finally:
+        con.unregister("sightings")
+    return int(after[0]) - int(before[0])  # type: ignore[index]
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]],

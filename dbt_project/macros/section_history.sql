@@ -1,10 +1,11 @@
 {#
     The body of a fct_*_history model: every published version of one section's cells.
 
-    Incremental: a version's cells never change (a document is its bytes), so a build inserts
+    Incremental: a version's cells rarely change (a document is its bytes), so a build inserts
     the versions not stored yet and leaves the others as they are, except a version whose
-    reviewers' corrections changed since it was stored, which is rewritten (a version the gate
-    no longer passes is deleted by the model's post-hook).  Only what a version itself says is
+    reviewers' corrections changed since it was stored, or that a newer extractor read
+    differently (staging.readings), which is rewritten (a version the gate no longer passes is
+    deleted by the model's post-hook).  Only what a version itself says is
     stored: its body, whether it is current, and the labels come from dim_report, dim_row and
     dim_applicant, which are rebuilt on every load.  A full refresh rebuilds the same rows.
 
@@ -31,18 +32,28 @@ new_published_versions as (
     {% if is_incremental() %}
         and (
             document_id not in (select document_id from {{ this }})
-            -- a stored version whose corrections were added, changed or withdrawn since
+            -- a stored version whose corrections were added, changed or withdrawn since, or
+            -- that a newer extractor read again (a cell changed, added or gone)
             or document_id in (
-                select cells.document_id
-                from cells
-                inner join {{ this }} as stored
+                select coalesce(cells.document_id, stored.document_id)
+                from (
+                    select * from cells
+                    where document_id in (select document_id from {{ this }})
+                ) as cells
+                full outer join {{ this }} as stored
                     on cells.document_id = stored.document_id
                     {% if is_s2 %}and cells.table_code = stored.table_code{% endif %}
                     and cells.row_code = stored.{{ row_as }}
                     and cells.col_code = stored.{{ col_as }}
-                where cells.value is distinct from stored.value
+                where cells.document_id is null
+                    or stored.document_id is null
+                    or cells.value is distinct from stored.value
                     or cells.is_corrected is distinct from stored.is_corrected
                     or cells.correction_reason is distinct from stored.correction_reason
+                    or cells.is_imputed is distinct from stored.is_imputed
+                    or cells.page is distinct from stored.page
+                    or cells.line is distinct from stored.line
+                    or cells.raw_text is distinct from stored.raw_text
             )
         )
     {% endif %}

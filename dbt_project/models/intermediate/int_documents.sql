@@ -32,7 +32,10 @@ keyed as (
         documents.n_cells,
         documents.n_problems,
         documents.loaded_at,
-        documents.load_seq
+        documents.load_seq,
+        documents.extractor_version,
+        documents.reading_seq,
+        documents.read_at
 
     from documents
     left join body_names

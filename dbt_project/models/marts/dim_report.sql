@@ -1,7 +1,11 @@
 -- One row per loaded document, with its gate outcome (passed_gate is null when the gate has
 -- not checked it: rejected documents are never checked) and its place among the versions of
 -- its body's report for its year (int_report_versions): is_current marks the version the
--- fct_* and mart_* tables show, superseded_by the version that replaced it.
+-- fct_* and mart_* tables show, superseded_by the version that replaced it, and current_reason
+-- why (the rule: the latest publication of a body × year that passes the gate, reviewers'
+-- corrections applied, is current). Every path the document was seen under is in source_paths
+-- (one row each in dim_document_path); the reading shown is the extractor's latest
+-- (extractor_version, reading_seq; earlier ones in document_readings).
 
 with
 
@@ -48,6 +52,17 @@ corrections as (
 
 ),
 
+paths as (
+
+    select
+        document_id,
+        list(source_path order by first_seen_at, source_path) as source_paths,
+        count(*) as n_source_paths
+    from {{ ref('stg_document_paths') }}
+    group by document_id
+
+),
+
 reports as (
 
     select
@@ -68,6 +83,13 @@ reports as (
         documents.source_format,
         documents.loaded_at,
         documents.load_seq,
+        coalesce(paths.source_paths, [documents.source_path]) as source_paths,
+        coalesce(paths.n_source_paths, 1) as n_source_paths,
+
+        ---------- the reading shown (a newer extractor reads the document again)
+        documents.extractor_version,
+        documents.reading_seq,
+        documents.read_at,
 
         ---------- quality
         documents.status,
@@ -95,7 +117,39 @@ reports as (
         versions.n_published_versions,
         versions.superseded_by,
         versions.superseded_at,
-        versions.current_document_id
+        versions.current_document_id,
+        -- why this version is current or not: the latest publication that passes the gate
+        case
+            when documents.status = 'rejected' then 'rejected'
+            when documents.body_id is null or documents.report_year is null then 'no_body_or_year'
+            when versions.is_current and versions.n_versions = 1 then 'only_version'
+            when versions.is_current and versions.version_seq = versions.n_versions
+                then 'latest_publication'
+            when versions.is_current then 'later_versions_not_published'
+            when versions.is_published then 'superseded_by_later_publication'
+            when gate_results.passed_gate = false then 'failed_gate'
+            else 'not_checked'
+        end as current_reason,
+        case
+            when documents.status = 'rejected' then '提取被拒绝，未发布'
+            when documents.body_id is null or documents.report_year is null
+                then '缺少机构或年度，无法与其他版本比较，未发布'
+            when versions.is_current and versions.n_versions = 1 then '该机构该年度唯一的报告'
+            when versions.is_current and versions.version_seq = versions.n_versions
+                then '该机构该年度最晚发布的报告，取代较早的 '
+                    || (versions.n_versions - 1) || ' 份'
+            when versions.is_current
+                then '较晚发布的 ' || (versions.n_versions - versions.version_seq)
+                    || ' 份未通过核验，仍以本报告为准'
+            when versions.is_published then '已被较晚发布的报告取代'
+            when gate_results.passed_gate = false then '未通过核验，未发布（见 quarantine）'
+            else '尚未核验，未发布'
+        end
+        || case
+            when versions.is_current and coalesce(corrections.n_corrections, 0) > 0
+                then '（经审核更正后通过核验）'
+            else ''
+        end as current_reason_label
 
     from documents
     inner join versions
@@ -108,6 +162,8 @@ reports as (
         on documents.document_id = gate_warnings.document_id
     left join corrections
         on documents.document_id = corrections.document_id
+    left join paths
+        on documents.document_id = paths.document_id
 
 )
 

@@ -27,7 +27,12 @@ renamed as (
         n_cells,
         n_problems,
         loaded_at,
-        coalesce(load_seq, 0) as load_seq
+        coalesce(load_seq, 0) as load_seq,
+
+        ---------- the current reading
+        extractor_version,
+        coalesce(reading_seq, 1) as reading_seq,
+        coalesce(read_at, loaded_at) as read_at
 
     from source
 
