@@ -63,8 +63,10 @@ create table if not exists staging.cells (
     line        integer,
     raw_text    varchar,
     where_json  varchar,
+    basis       varchar,   -- the evidence of the value (xxgk.record.BASES): printed, decided, imputed, unread, ocr
     primary key (document_id, table_code, row_code, col_code)
 );
+alter table staging.cells add column if not exists basis varchar;
 create table if not exists staging.problems (
     document_id varchar not null,
     problem_seq integer not null,
@@ -72,12 +74,29 @@ create table if not exists staging.problems (
     severity    varchar not null,
     message     varchar,
     cells       varchar[],
+    candidates  varchar,   -- JSON: the candidate readings of the cells, when the extractor gave them
+    raw         varchar,   -- the printed text the problem is about, when the extractor gave it
     primary key (document_id, problem_seq)
 );
+alter table staging.problems add column if not exists candidates varchar;
+alter table staging.problems add column if not exists raw varchar;
 create table if not exists staging.gate_results (
     document_id varchar primary key,
-    passed      boolean not null,
-    checked_at  timestamp not null
+    passed      boolean not null,   -- every section published and the report-level checks held
+    checked_at  timestamp not null,
+    is_publishable boolean          -- at least one section published
+);
+alter table staging.gate_results add column if not exists is_publishable boolean;
+-- The gate's verdict per report × section (s2 二, s3 三, s4 四).
+create table if not exists staging.gate_sections (
+    document_id varchar not null,
+    section     varchar not null,   -- s2, s3, s4
+    verdict     varchar not null,   -- published, held_back, absent (a section 二 the report does not print)
+    cause       varchar,            -- the first cause of a held-back section (see gate_failures.cause)
+    reason      varchar,            -- the first cause in words
+    n_cells     integer not null,
+    checked_at  timestamp not null,
+    primary key (document_id, section)
 );
 create table if not exists staging.gate_failures (
     document_id varchar not null,
@@ -88,6 +107,13 @@ create table if not exists staging.gate_failures (
     difference  decimal(38, 6),
     cells       varchar not null
 );
+-- The true cause first: the section a failing check holds back (null: the whole report), what
+-- kind of cause it is and its rank (extractor problems, then cells missing or unread, then
+-- identities that cannot be checked, then identities that do not hold), and a message.
+alter table staging.gate_failures add column if not exists section varchar;
+alter table staging.gate_failures add column if not exists cause varchar;
+alter table staging.gate_failures add column if not exists cause_rank integer;
+alter table staging.gate_failures add column if not exists message varchar;
 -- One row: the gate's last run, and how far the last run that did not stop the load reached.
 -- The documents loaded after that are "the load" whose failing share the systemic threshold
 -- looks at.
@@ -205,16 +231,21 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
                           "value": None if c["value"] is None else str(c["value"]),
                           "is_imputed": bool(c.get("imputed")), "page": where.get("page"),
                           "line": where.get("line"), "raw_text": where.get("raw"),
-                          "where_json": json.dumps(where, ensure_ascii=False)})
+                          "where_json": json.dumps(where, ensure_ascii=False),
+                          "basis": cell_basis(c)})
         for seq, p in enumerate(rec["problems"], 1):
             problems.append({"document_id": doc_id, "problem_seq": seq, "code": p["code"],
                              "severity": p["severity"], "message": p.get("message"),
-                             "cells": p.get("cells") or []})
+                             "cells": p.get("cells") or [],
+                             "candidates": None if p.get("candidates") is None
+                             else json.dumps(p["candidates"], ensure_ascii=False),
+                             "raw": p.get("raw")})
     con.execute("begin")
     try:
         _insert(con, "documents", docs, casts={"load_seq": "integer"})
-        _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer"})
-        _insert(con, "problems", problems)
+        _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer",
+                                            "basis": "varchar"})
+        _insert(con, "problems", problems, casts={"candidates": "varchar", "raw": "varchar"})
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -225,6 +256,21 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
     corrections.stage(con)
     return {"records": seen, "new_documents": len(docs), "already_staged": skipped,
             "new_cells": len(cells)}
+
+
+def cell_basis(cell: dict[str, Any]) -> str:
+    """The cell's ``basis``; a record without one (schema 1) gets what its flags imply.
+
+    Schema-1 records predate the evidence rule: their printed values were not proven, but they
+    are re-read by a newer extractor (``extractor_version``); until then a value counts as
+    printed, a blank as unread.
+    """
+    basis = cell.get("basis")
+    if isinstance(basis, str) and basis:
+        return basis
+    if cell.get("imputed"):
+        return "imputed"
+    return "unread" if cell.get("value") is None else "printed"
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]],

@@ -1,5 +1,6 @@
 -- One row per loaded document, with its gate outcome (passed_gate is null when the gate has
--- not checked it: rejected documents are never checked) and its place among the versions of
+-- not checked it: rejected documents are never checked), the verdict of each section
+-- (s2_verdict, s3_verdict, s4_verdict with the reason of a held-back one) and its place among the versions of
 -- its body's report for its year (int_report_versions): is_current marks the version the
 -- fct_* and mart_* tables show, superseded_by the version that replaced it.
 
@@ -39,6 +40,22 @@ gate_warnings as (
 
 ),
 
+sections as (
+
+    -- the gate's verdict per section, one column per section
+    select
+        document_id,
+        max(section_verdict) filter (where section = 's2') as s2_verdict,
+        max(section_reason) filter (where section = 's2') as s2_reason,
+        max(section_verdict) filter (where section = 's3') as s3_verdict,
+        max(section_reason) filter (where section = 's3') as s3_reason,
+        max(section_verdict) filter (where section = 's4') as s4_verdict,
+        max(section_reason) filter (where section = 's4') as s4_reason
+    from {{ ref('stg_gate_sections') }}
+    group by document_id
+
+),
+
 corrections as (
 
     select document_id, count(*) as n_corrections
@@ -72,7 +89,15 @@ reports as (
         ---------- quality
         documents.status,
         gate_results.passed_gate,
+        gate_results.is_publishable,
         gate_results.gate_checked_at,
+        -- per section (二 s2, 三 s3, 四 s4): published, held_back (and why: the first cause) or absent
+        sections.s2_verdict,
+        sections.s2_reason,
+        sections.s3_verdict,
+        sections.s3_reason,
+        sections.s4_verdict,
+        sections.s4_reason,
         case
             when gate_results.document_id is not null
                 then coalesce(gate_failures.n_gate_failures, 0)
@@ -104,6 +129,8 @@ reports as (
         on documents.document_id = gate_results.document_id
     left join gate_failures
         on documents.document_id = gate_failures.document_id
+    left join sections
+        on documents.document_id = sections.document_id
     left join gate_warnings
         on documents.document_id = gate_warnings.document_id
     left join corrections
