@@ -283,13 +283,9 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     with duckdb.connect(str(db), read_only=True) as con:
         frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _READS.items()}
         problems = con.sql(_PROBLEMS_READ).df()
-    frames = with_derived_frames(frames)
     run_id = _run_id("gate")
     context = _context(data_docs)
-    suites = gate_suites()
-    validations = _validate(context, frames, suites, run_id)
-    checks = check_causes(_all_unexpected(suites, validations), frames)
-    verdicts, causes = section_verdicts(frames["sections"], checks, problem_causes(problems))
+    validations, verdicts, causes = decide(frames, problems, context, run_id)
     checked = list(frames["documents"]["document_id"])
     failures = _write(db, checked, verdicts, causes)
     held = {v.document_id for v in verdicts if v.verdict == "held_back"}
@@ -317,6 +313,23 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     if result.data_docs:
         log.info("gate: validation report (Great Expectations Data Docs): %s", result.data_docs)
     return result
+
+
+def decide(frames: Mapping[Frame, pd.DataFrame], problems: pd.DataFrame, context: Any = None,
+           run_id: RunIdentifier | None = None
+           ) -> tuple[dict[str, Any], list[SectionVerdict], list[Cause]]:
+    """Validate the frames read (documents, cells) and decide on every report × section.
+
+    Returns the GX validations by suite name, the verdicts and the causes listed against the
+    held-back sections, the true cause first.  ``problems`` are the extractor's (stg_problems).
+    """
+    derived = with_derived_frames(frames)
+    suites = gate_suites()
+    validations = _validate(context if context is not None else _context(False), derived, suites,
+                            run_id or _run_id("gate"))
+    checks = check_causes(_all_unexpected(suites, validations), derived)
+    verdicts, causes = section_verdicts(derived["sections"], checks, problem_causes(problems))
+    return validations, verdicts, causes
 
 
 def with_derived_frames(frames: Mapping[Frame, pd.DataFrame]) -> dict[Frame, pd.DataFrame]:

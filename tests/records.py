@@ -137,6 +137,7 @@ def report(name: str, *, org_name: str | None, year: int | None, version: templa
         raw = "" if value is None else str(value)
         out_cells.append({"table": table, "row": row, "col": col,
                           "value": float(value) if isinstance(value, Decimal) else value,
+                          "basis": "unread" if value is None else "printed",
                           "where": {"page": 2, "line": line, "raw": raw}})
     return {"schema": SCHEMA,
             "source": {"path": f"inbox/{name}.pdf", "sha256": sha(name), "format": "pdf"},
@@ -175,6 +176,8 @@ def with_value(record: Record, name: str, cell: str, value: Number, status: str 
         if (c["table"], c["row"], c["col"]) == (table, row, col):
             c["value"] = float(value) if isinstance(value, Decimal) else value
             c["where"] = {**c["where"], "raw": "" if value is None else str(value)}
+            if value is None:
+                c["basis"] = "unread"
             return out
     raise KeyError(cell)
 
@@ -187,3 +190,36 @@ def doc_id(record: Record) -> str:
 def cell_value(record: Record, cell: str) -> Number:
     table, row, col = cell.split("/")
     return next(c["value"] for c in record["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col))
+
+
+def unread(record: Record, name: str, cells: list[str], raw: str, candidates: list[list[Number]]) -> Record:
+    """A copy of ``record`` as another document whose ``cells`` the extractor could not read.
+
+    As the extractor records it: the cells are null with basis ``unread``, and an
+    ``ambiguous_values`` error names them, with the printed text and the candidate readings.
+    """
+    out = copy.deepcopy(record)
+    out["source"] = {**out["source"], "path": f"inbox/{name}.pdf", "sha256": sha(name)}
+    out["status"] = "needs_review"
+    wanted = set(cells)
+    for c in out["cells"]:
+        if f"{c['table']}/{c['row']}/{c['col']}" in wanted:
+            c["value"], c["basis"] = None, "unread"
+            c["where"] = {**c["where"], "raw": raw}
+    out["problems"] = [*out["problems"], {
+        "code": "ambiguous_values", "severity": "error",
+        "message": f"the text {raw!r} can be read several ways and no identity decides between them; "
+                   "the cells are left blank",
+        "cells": list(cells), "raw": raw,
+        "candidates": [[float(v) if isinstance(v, Decimal) else v for v in reading] for reading in candidates]}]
+    return out
+
+
+def without(record: Record, name: str, cells: list[str]) -> Record:
+    """A copy of ``record`` as another document without ``cells`` (the extractor left them out)."""
+    out = copy.deepcopy(record)
+    out["source"] = {**out["source"], "path": f"inbox/{name}.pdf", "sha256": sha(name)}
+    out["status"] = "needs_review"
+    gone = set(cells)
+    out["cells"] = [c for c in out["cells"] if f"{c['table']}/{c['row']}/{c['col']}" not in gone]
+    return out
