@@ -129,7 +129,11 @@ _MARTS_READS: Mapping[Frame, str] = {
         order by document_id
     """,
     "published_cells": """
-        with current_reports as (select document_id from marts.dim_report where is_current),
+        with current_sections as (
+            select document_id, 's2' as section from marts.dim_report where s2_is_current
+            union all select document_id, 's3' from marts.dim_report where s3_is_current
+            union all select document_id, 's4' from marts.dim_report where s4_is_current
+        ),
         facts as (
             select 'fct_applications' as fact_table, document_id, body_id, report_year,
                    's3/' || row_code || '/' || applicant_code as cell_id
@@ -143,9 +147,12 @@ _MARTS_READS: Mapping[Frame, str] = {
                    's4/' || proceeding || '/' || outcome
             from marts.fct_review_litigation
         )
-        select facts.*, current_reports.document_id is not null as is_current_report
+        select facts.*, current_sections.document_id is not null as is_current_report
         from facts
-        left join current_reports on facts.document_id = current_reports.document_id
+        left join current_sections
+            on facts.document_id = current_sections.document_id
+            and current_sections.section = case when facts.cell_id like 's2.%' then 's2'
+                                                else split_part(facts.cell_id, '/', 1) end
         order by fact_table, document_id, cell_id
     """,
 }

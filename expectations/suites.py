@@ -358,7 +358,8 @@ def marts_suites(today: dt.date | None = None) -> list[GateSuite]:
             meta=meta("unique_body_year_cells", "one fact row per body, year and cell")),
         gxe.ExpectColumnValuesToBeInSet(
             column="is_current_report", value_set=[True],
-            meta=meta("facts_of_current_reports", "every fact row belongs to a current report")),
+            meta=meta("facts_of_current_reports", "every fact row belongs to the current version of its "
+                      "body-year's section")),
     ]
     tables = [
         gxe.ExpectColumnValuesToBeInSet(

@@ -1,7 +1,7 @@
 -- The marts are published to analysts only from sections that passed the gate: every fact row
 -- (current or history) belongs to a report version whose section passed
 -- (int_published_sections), and every row of a current fact to the current version of its
--- body-year.
+-- body-year's section.
 
 with
 
@@ -27,6 +27,12 @@ sections as (
 
 ),
 
+current_sections as (
+
+    select document_id, section, is_current from {{ ref('int_published_sections') }}
+
+),
+
 reports as (
 
     select document_id, is_publishable, is_current from {{ ref('dim_report') }}
@@ -40,6 +46,9 @@ left join reports
 left join sections
     on fact_reports.document_id = sections.document_id
     and fact_reports.section = sections.section
+left join current_sections
+    on fact_reports.document_id = current_sections.document_id
+    and fact_reports.section = current_sections.section
 where not coalesce(reports.is_publishable, false)
     or coalesce(sections.section_verdict, '') <> 'published'
-    or (fact_reports.fact_table not like '%_history' and not reports.is_current)
+    or (fact_reports.fact_table not like '%_history' and not coalesce(current_sections.is_current, false))

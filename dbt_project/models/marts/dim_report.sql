@@ -56,6 +56,19 @@ sections as (
 
 ),
 
+current_sections as (
+
+    -- the version the current facts show is decided per section (int_published_sections)
+    select
+        document_id,
+        bool_or(is_current) filter (where section = 's2') as s2_is_current,
+        bool_or(is_current) filter (where section = 's3') as s3_is_current,
+        bool_or(is_current) filter (where section = 's4') as s4_is_current
+    from {{ ref('int_published_sections') }}
+    group by document_id
+
+),
+
 corrections as (
 
     select document_id, count(*) as n_corrections
@@ -98,6 +111,10 @@ reports as (
         sections.s3_reason,
         sections.s4_verdict,
         sections.s4_reason,
+        -- whether the current facts show this version's section (the latest version whose section passed)
+        coalesce(current_sections.s2_is_current, false) as s2_is_current,
+        coalesce(current_sections.s3_is_current, false) as s3_is_current,
+        coalesce(current_sections.s4_is_current, false) as s4_is_current,
         case
             when gate_results.document_id is not null
                 then coalesce(gate_failures.n_gate_failures, 0)
@@ -131,6 +148,8 @@ reports as (
         on documents.document_id = gate_failures.document_id
     left join sections
         on documents.document_id = sections.document_id
+    left join current_sections
+        on documents.document_id = current_sections.document_id
     left join gate_warnings
         on documents.document_id = gate_warnings.document_id
     left join corrections
