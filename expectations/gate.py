@@ -1,11 +1,13 @@
-"""The gate: only reports whose balancing identities hold are published.
+"""The gate: a section of a report is published only with evidence and balancing identities.
 
-``run_gate`` reads the residuals of every equation (``intermediate.int_identity_residuals``),
-the labelled cells and the documents from the build database into pandas, validates them with
-the suites of ``expectations.suites`` in an ephemeral Great Expectations context (pandas frames:
-GX over duckdb-engine is broken upstream), maps every unexpected row back to its document and
-writes the verdict to ``staging.gate_results`` / ``staging.gate_failures``, which the marts read.
-Values are read after the reviewers' corrections (``warehouse.corrections``).
+``run_gate`` reads the documents and their cells (after the reviewers' corrections,
+``intermediate.int_cells_labelled``) and the extractor's problems from the build database into
+pandas, derives the identity and section frames (``expectations.frames``, with the identity engine's
+equations), validates them with the suites of ``expectations.suites`` in an ephemeral Great
+Expectations context (pandas frames: GX over duckdb-engine is broken upstream), and turns every
+unexpected row into a cause and a verdict per report × section (``expectations.verdicts``: the
+true cause first).  It writes ``staging.gate_results`` (per report), ``staging.gate_sections``
+(per section) and ``staging.gate_failures`` (the causes), which the marts read.
 
 Then, with the verdicts written, it validates the soft identities S1–S3 among the current reports
 (``intermediate.int_soft_identity_residuals``) and writes the failing ones to

@@ -1,21 +1,25 @@
 """The gate's Great Expectations suites, generated from ``xxgk.template``.
 
 Nothing here is written by hand per identity: each hard identity of ``template.IDENTITIES``
-(H1–H6) becomes one suite over its rows of ``intermediate.int_identity_residuals``, the type
-rule H7 one suite per column kind of the template, each soft identity of
-``template.SOFT_IDENTITIES`` (S1–S3) one warning suite over
-``intermediate.int_soft_identity_residuals``, and the data-quality checks (DQ) suites over the
-checked documents, their cells and equations.  Every expectation's ``meta`` says which identity
-(or check) it enforces, so ``expectations.gate`` can name the failing rule without parsing
-expectation types.
+(H1–H6; H3 once per template version) becomes one suite over its own frame
+(``expectations.frames.identity_frames``: one row per report × equation, one column per term,
+right-hand terms negated), which states the identity itself — every term is known, and the terms
+of a row sum to 0 (``ExpectMulticolumnSumToEqual``).  The type rule H7 is one suite per column
+kind of the template, the cells' basis one suite (``basis_suite``), completeness one suite per
+report × section (``sections_suite``), each soft identity of ``template.SOFT_IDENTITIES`` (S1–S3)
+one warning suite over ``intermediate.int_soft_identity_residuals``, and the data-quality checks
+(DQ) suites over the checked documents and their cells.  Every expectation's ``meta`` says which
+identity (or check) it enforces, so ``expectations.verdicts`` can name the failing rule and the
+section it holds back without parsing expectation types.
 
 Data quality (DQ), decided here:
 
 * a report names its body, its year (in 2007..this year) and its template (v2019, v2021), and at
   least one of its balancing identities can be checked;
-* it has every cell of its template version (``missing_cells``): sections 三 and 四 with all
-  their rows and columns, and every column of each section-二 row it printed.  A cell may be
-  blank (null) — in sections 三 and 四 a blank term then fails H1–H6 — but it must be there.
+* every cell has a publishable basis (``PUBLISHABLE_BASES``): an unread cell holds its section
+  back;
+* it has every cell of its template version (``missing_cells``), per section: sections 三 and 四
+  with all their rows and columns, and every column of each section-二 row it printed.
   What a report may legitimately lack: rows and tables of section 二
   (``SECTIONS_WITH_OPTIONAL_ROWS``; no identity ties them, reports leave them out, e.g. the 规章
   row of a body without rule-making power, template.md §1.3 / P20, and an absent row is not a
