@@ -37,7 +37,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path_factory.mktemp("warehouse")))
         summary = pipeline.run(paths.sample_inbox())
-        assert (summary.n_documents, summary.n_passed) == (9, 9)
+        # 平潭's four reports print section 二 in a way the extractor cannot read for sure (its
+        # ambiguous_values problems): their section 二 is held back, 三 and 四 are published.
+        assert (summary.n_documents, summary.n_passed) == (9, 5)
         yield summary.published_db
 
 
