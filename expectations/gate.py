@@ -20,7 +20,7 @@ it are kept in ``<warehouse>/gx/validations`` for the last ``XXGK_DATA_DOCS_KEEP
 A report failing the gate is quarantined, never fatal.  What is fatal (``SystemicGateError``,
 raised by ``check_systemic``, which ``pipeline.steps.gate`` calls) is a load that is wrong as a
 whole: more than ``XXGK_GATE_MAX_FAIL_SHARE`` (default 0.5) of the documents of the load not
-passing (no section of it published by the gate, or rejected by the extractor), once the load has at least
+passing (a section held back by the gate, or rejected by the extractor), once the load has at least
 ``XXGK_GATE_MIN_REPORTS`` (default 20) documents.  "The load" is every document loaded since the
 gate's last run that did not stop the load (``staging.gate_state``), so a load staged in chunks
 counts as one and a retry of a stopped load is stopped again.  ``check_marts`` checks the built marts before publication (``MartsCheckError``).
@@ -299,11 +299,6 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     failures = _write(db, checked, verdicts, causes)
     held = {v.document_id for v in verdicts if v.verdict == "held_back"}
     n_passed = len(set(checked) - held)
-    # For the systemic threshold a report fails when none of it is published: a load whose
-    # reports each publish some sections is not wrong as a whole.
-    report_level = {c.document_id for c in causes if c.section is None and c.holds_back}
-    publishing = {v.document_id for v in verdicts if v.verdict == "published"} - report_level
-    unpublished = set(checked) - publishing
 
     # Soft identities: among the current reports, which depend on the verdicts just written.
     with duckdb.connect(str(db), read_only=True) as con:
@@ -316,7 +311,7 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     result = GateResult(n_checked=len(checked), n_passed=n_passed, failures=failures,
                         success=all(v.success for v in validations.values()), validations=validations,
                         warnings=warnings, soft_validations=soft_validations,
-                        load=_load_verdict(load_frame, failures, unpublished), sections=verdicts)
+                        load=_load_verdict(load_frame, failures, held), sections=verdicts)
     result.systemic_problems = systemic_problems(result, share_limit, minimum)
     _write_state(db, started, result)
     if data_docs:
@@ -560,13 +555,13 @@ def _write_state(db: Path, started: datetime, result: GateResult) -> None:
             raise
 
 
-def _load_verdict(load: pd.DataFrame, failures: list[GateFailure], unpublished: set[str]) -> LoadVerdict:
-    """``unpublished``: the checked reports of which no section is published."""
+def _load_verdict(load: pd.DataFrame, failures: list[GateFailure], held: set[str]) -> LoadVerdict:
+    """``held``: the checked reports with a section held back (they did not pass)."""
     if not len(load):
         return LoadVerdict(None, 0, 0, 0)
     documents = set(load["document_id"])
     rejected = set(load.loc[load["status"] == "rejected", "document_id"])
-    failed = unpublished & documents
+    failed = held & documents
     # Reports of the load failing each identity (or DQ, or EX: an extractor problem), most
     # frequent first.
     by_identity = Counter(identity for _doc, identity in
@@ -613,7 +608,7 @@ def systemic_problems(result: GateResult, max_fail_share: float | None = None,
         top = ", ".join(f"{identity} ({n})" for identity, n in list(load.failing_identities.items())[:5])
         problems.append(
             f"{load.n_not_passed} of the {load.n_documents} documents of this load did not "
-            f"pass ({load.n_failed} were held back entirely by the gate, {load.n_rejected} were "
+            f"pass ({load.n_failed} had a section held back by the gate, {load.n_rejected} were "
             f"rejected by the extractor): {load.share_not_passed:.0%}, more than the {share:.0%} allowed "
             f"({MAX_FAIL_SHARE_ENV}, counted from {minimum} documents, {MIN_REPORTS_ENV}). "
             "A whole load failing points at the extractor, the template or the inbox, not at "
