@@ -641,9 +641,13 @@ def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> Mart
             if row[f"{section_of(c)}_verdict"] == "published")
         for (_, row), doc, version in zip(reports.iterrows(), reports["document_id"], reports["template_version"])]
     frames["published_reports"] = reports
+    # A fact table must hold rows when a current report's section of it passed the gate.
+    section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
     frames["published_tables"] = pd.DataFrame({
         "table_name": list(counts), "n_rows": list(counts.values()),
-        "is_empty_but_reports_passed": [n == 0 and len(reports) > 0 for n in counts.values()]})
+        "is_empty_but_reports_passed": [
+            n == 0 and bool((reports[f"{section_of_table[t]}_verdict"] == "published").any())
+            for t, n in counts.items()]})
 
     context = _context(data_docs)
     suites = marts_suites()

@@ -368,7 +368,8 @@ def marts_suites(today: dt.date | None = None) -> list[GateSuite]:
     tables = [
         gxe.ExpectColumnValuesToBeInSet(
             column="is_empty_but_reports_passed", value_set=[False],
-            meta=meta("facts_not_empty", "a fact table holds rows when reports passed the gate")),
+            meta=meta("facts_not_empty", "a fact table holds rows when a current report's section of it "
+                      "passed the gate")),
     ]
     return [
         GateSuite(suite=gx.ExpectationSuite(name="xxgk_published_reports", expectations=reports,
