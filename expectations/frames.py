@@ -96,7 +96,7 @@ def sections_frame(documents: pd.DataFrame, values: Mapping[str, Values]) -> pd.
     rows = []
     for document_id, version in documents[["document_id", "template_version"]].itertuples(index=False):
         present = frozenset(values.get(str(document_id), {}))
-        missing = missing_cells(version if isinstance(version, str) else None, present)
+        missing = missing_cells(version if version in template.VERSIONS else None, present)
         for section in SECTIONS:
             lacking = [c for c in missing if section_of(c) == section]
             rows.append({"document_id": str(document_id), "section": section,

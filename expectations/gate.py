@@ -55,6 +55,7 @@ from expectations.suites import (
     soft_identity_suites)
 from expectations.verdicts import Cause, SectionVerdict, check_causes, problem_causes, section_verdicts
 from warehouse import paths, staging
+from xxgk.template import VERSIONS
 
 log = logging.getLogger(__name__)
 
@@ -637,8 +638,8 @@ def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> Mart
     reports = reports.copy()
     # Only the published sections of a report are in the facts: each must be complete.
     reports["n_missing_cells"] = [
-        sum(1 for c in missing_cells(version if isinstance(version, str) else None, present.get(doc, frozenset()))
-            if row[f"{section_of(c)}_verdict"] == "published")
+        len([c for c in missing_cells(version if version in VERSIONS else None, present.get(doc, frozenset()))
+             if row[f"{section_of(c)}_verdict"] == "published"])
         for (_, row), doc, version in zip(reports.iterrows(), reports["document_id"], reports["template_version"])]
     frames["published_reports"] = reports
     # A fact table must hold rows when a current report's section of it passed the gate.

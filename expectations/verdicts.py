@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 
 from expectations.frames import number
-from expectations.suites import SECTIONS, section_of
+from expectations.suites import section_of
 
 CAUSE_RANKS: Mapping[str, int] = {
     "extractor": 1,         # the extractor's errors about the section

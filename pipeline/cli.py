@@ -112,8 +112,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         return 0
     for report in reports:
         _print_report(report)
-    n_sections = sum(1 for r in reports for v in r["sections"].values()  # type: ignore[attr-defined]
-                     if v["verdict"] == "held_back")
+    n_sections = len([v for r in reports for v in r["sections"].values()  # type: ignore[attr-defined]
+                      if v["verdict"] == "held_back"])
     print(f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
           "corrections/corrections.csv (README: Corrections) and load again.")
     return 0
@@ -125,7 +125,8 @@ def _print_report(report: dict) -> None:  # type: ignore[type-arg]
           f"  {report['template_version'] or ''}  {report['source_path']}")
     print(f"  document {report['document_id']}")
     for section, verdict in report["sections"].items():
-        print(f"  {_SECTION_LABELS[section]} ({section}): {_VERDICT_LABELS.get(verdict['verdict'], verdict['verdict'])}")
+        label = _VERDICT_LABELS.get(verdict["verdict"], verdict["verdict"])
+        print(f"  {_SECTION_LABELS[section]} ({section}): {label}")
         if verdict["verdict"] != "held_back":
             continue
         causes = [c for c in report["causes"] if c["section"] in (section, None)]

@@ -196,4 +196,5 @@ def test_quarantine_lists_the_failures(built: Built) -> None:
         select cell_id, row_label, col_label, value, basis, page from marts.quarantine_cells
         where document_id = ? order by cell_id""".replace("?", f"'{H4_ID}'"))
     assert cells[0] == ("s4/review/corrected", "行政复议", "结果纠正", Decimal(1), "printed", 2)
-    assert [c[0] for c in cells] == sorted(f"s4/review/{c}" for c in ("total", "upheld", "corrected", "other", "pending"))
+    assert [c[0] for c in cells] == sorted(
+        f"s4/review/{c}" for c in ("total", "upheld", "corrected", "other", "pending"))

@@ -90,7 +90,7 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loads]:
         corrections_file.write_text(
             HEADER
             + f"{DAYONG_ID},{UNREAD_CELL},,the table's cell holds 4; 1 is footnote mark 1,审核员,2024-05-01,,2\n"
-            + f"xingzhuang-2023-lacking.pdf,s4/review/total,0,no review: 0 + 0 + 0 + 0,审核员,2024-05-01,,\n",
+            + "xingzhuang-2023-lacking.pdf,s4/review/total,0,no review: 0 + 0 + 0 + 0,审核员,2024-05-01,,\n",
             encoding="utf-8")
         after = load()
         corrected = query(db, """
@@ -146,7 +146,8 @@ def test_the_quarantine_command_prints_one_block_per_report(loads: Loads) -> Non
     text = loads.quarantine_text
     assert text.count("\n中山市大涌镇 2022  v2021  inbox/dayong-2022-unread.pdf\n") == 1
     dayong = text.split("\n中山市大涌镇 2022")[1].split("\n邢庄镇")[0]
-    assert "  三、收到和处理政府信息公开申请情况 (s3): 暂缓发布 held back\n    1. [extractor] ambiguous_values:" in dayong
+    assert ("  三、收到和处理政府信息公开申请情况 (s3): 暂缓发布 held back\n"
+            "    1. [extractor] ambiguous_values:") in dayong
     assert "  四、政府信息公开行政复议、行政诉讼情况 (s4): 已发布 published" in dayong
     assert f"      {UNREAD_CELL}  （一）予以公开 × 自然人: ? (unread)  [line 145, printed '1 4']" in dayong
     # The unread cell is listed under the cells, not again as a cause of its own.

@@ -354,7 +354,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source:
         document_id = next(iter(matches))
         record[11] = document_id
         version = versions.get(document_id)
-        if not _is_version_cell(version, table_code, row_code, col_code):
+        if not _is_version_cell(version, str(table_code), str(row_code), str(col_code)):
             record[13:15] = ["cell_not_in_template",
                              f"{c.cell} is not a cell of the document's template "
                              f"({version or 'unknown version'})"]
