@@ -1,11 +1,13 @@
-"""The gate: only reports whose balancing identities hold are published.
+"""The gate: a section of a report is published only with evidence and balancing identities.
 
-``run_gate`` reads the residuals of every equation (``intermediate.int_identity_residuals``),
-the labelled cells and the documents from the build database into pandas, validates them with
-the suites of ``expectations.suites`` in an ephemeral Great Expectations context (pandas frames:
-GX over duckdb-engine is broken upstream), maps every unexpected row back to its document and
-writes the verdict to ``staging.gate_results`` / ``staging.gate_failures``, which the marts read.
-Values are read after the reviewers' corrections (``warehouse.corrections``).
+``run_gate`` reads the documents and their cells (after the reviewers' corrections,
+``intermediate.int_cells_labelled``) and the extractor's problems from the build database into
+pandas, derives the identity and section frames (``expectations.frames``, with the identity engine's
+equations), validates them with the suites of ``expectations.suites`` in an ephemeral Great
+Expectations context (pandas frames: GX over duckdb-engine is broken upstream), and turns every
+unexpected row into a cause and a verdict per report × section (``expectations.verdicts``: the
+true cause first).  It writes ``staging.gate_results`` (per report), ``staging.gate_sections``
+(per section) and ``staging.gate_failures`` (the causes), which the marts read.
 
 Then, with the verdicts written, it validates the soft identities S1–S3 among the current reports
 (``intermediate.int_soft_identity_residuals``) and writes the failing ones to
@@ -18,7 +20,7 @@ it are kept in ``<warehouse>/gx/validations`` for the last ``XXGK_DATA_DOCS_KEEP
 A report failing the gate is quarantined, never fatal.  What is fatal (``SystemicGateError``,
 raised by ``check_systemic``, which ``pipeline.steps.gate`` calls) is a load that is wrong as a
 whole: more than ``XXGK_GATE_MAX_FAIL_SHARE`` (default 0.5) of the documents of the load not
-passing (failed the gate, or rejected by the extractor), once the load has at least
+passing (a section held back by the gate, or rejected by the extractor), once the load has at least
 ``XXGK_GATE_MIN_REPORTS`` (default 20) documents.  "The load" is every document loaded since the
 gate's last run that did not stop the load (``staging.gate_state``), so a load staged in chunks
 counts as one and a retry of a stopped load is stopped again.  ``check_marts`` checks the built marts before publication (``MartsCheckError``).
@@ -47,9 +49,13 @@ from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import (
     DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
 
+from expectations.frames import document_values, identity_frames, sections_frame
 from expectations.suites import (
-    FACT_TABLES, Frame, GateSuite, gate_suites, marts_suites, missing_cells, soft_identity_suites)
+    FACT_TABLES, Frame, GateSuite, gate_suites, marts_suites, missing_cells, section_of,
+    soft_identity_suites)
+from expectations.verdicts import Cause, SectionVerdict, check_causes, problem_causes, section_verdicts
 from warehouse import paths, staging
+from xxgk.template import VERSIONS
 
 log = logging.getLogger(__name__)
 
@@ -65,36 +71,40 @@ DATA_DOCS_SITE = "xxgk"
 _READS: Mapping[Frame, str] = {
     "documents": """
         select
-            documents.document_id,
-            documents.org_name,
-            documents.report_year,
-            documents.template_version,
-            documents.status,
-            count(residuals.equation_id) as n_equations
-        from intermediate.int_documents as documents
-        left join intermediate.int_identity_residuals as residuals
-            on documents.document_id = residuals.document_id
-        where documents.status <> 'rejected'
-        group by all
-        order by documents.document_id
+            document_id,
+            org_name,
+            report_year,
+            template_version,
+            status
+        from intermediate.int_documents
+        where status <> 'rejected'
+        order by document_id
     """,
-    "residuals": """
-        select residuals.*
-        from intermediate.int_identity_residuals as residuals
-        order by residuals.document_id, residuals.equation_id
-    """,
+    # After the reviewers' corrections, including the cells a correction adds.
     "cells": """
         select
             document_id,
             cell_id,
+            section,
             col_kind,
             value,
-            value = trunc(value) as is_integer
+            value = trunc(value) as is_integer,
+            basis,
+            page,
+            line
         from intermediate.int_cells_labelled
         where status <> 'rejected'
         order by document_id, cell_id
     """,
 }
+
+# The extractor's problems: the true cause of a held-back section comes first.
+_PROBLEMS_READ = """
+    select document_id, problem_seq, problem_code, severity, message, cell_ids, sections,
+           candidates_json, raw_text
+    from stg.stg_problems
+    order by document_id, problem_seq
+"""
 
 _SOFT_READ = """
     select *
@@ -115,13 +125,18 @@ _LOAD_READ = """
 
 _MARTS_READS: Mapping[Frame, str] = {
     "published_reports": """
-        select document_id, body_id, report_year, template_version, passed_gate
+        select document_id, body_id, report_year, template_version, is_publishable,
+               s2_verdict, s3_verdict, s4_verdict
         from marts.dim_report
         where is_current
         order by document_id
     """,
     "published_cells": """
-        with current_reports as (select document_id from marts.dim_report where is_current),
+        with current_sections as (
+            select document_id, 's2' as section from marts.dim_report where s2_is_current
+            union all select document_id, 's3' from marts.dim_report where s3_is_current
+            union all select document_id, 's4' from marts.dim_report where s4_is_current
+        ),
         facts as (
             select 'fct_applications' as fact_table, document_id, body_id, report_year,
                    's3/' || row_code || '/' || applicant_code as cell_id
@@ -135,9 +150,12 @@ _MARTS_READS: Mapping[Frame, str] = {
                    's4/' || proceeding || '/' || outcome
             from marts.fct_review_litigation
         )
-        select facts.*, current_reports.document_id is not null as is_current_report
+        select facts.*, current_sections.document_id is not null as is_current_report
         from facts
-        left join current_reports on facts.document_id = current_reports.document_id
+        left join current_sections
+            on facts.document_id = current_sections.document_id
+            and current_sections.section = case when facts.cell_id like 's2.%' then 's2'
+                                                else split_part(facts.cell_id, '/', 1) end
         order by fact_table, document_id, cell_id
     """,
 }
@@ -157,7 +175,11 @@ class MartsCheckError(RuntimeError):
 
 @dataclass(frozen=True)
 class GateFailure:
-    """One failing check of a document, as written to ``staging.gate_failures``."""
+    """One cause a report (section) is held back, as written to ``staging.gate_failures``.
+
+    ``identity_id`` is H1–H7, DQ (data quality, basis, completeness) or EX (an extractor
+    problem, listed with the section it explains).
+    """
 
     document_id: str
     identity_id: str
@@ -166,6 +188,10 @@ class GateFailure:
     lhs_value: Decimal | None
     rhs_value: Decimal | None
     difference: Decimal | None
+    section: str | None = None
+    cause: str | None = None
+    cause_rank: int | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -223,13 +249,21 @@ class GateResult:
     # The Data Docs index of this run (None when they could not be built).
     data_docs: Path | None = None
 
+    # The verdict of every checked report × section (二, 三, 四).
+    sections: list[SectionVerdict] = field(default_factory=list)
+
     @property
     def n_failed(self) -> int:
         return self.n_checked - self.n_passed
 
     @property
     def failed_documents(self) -> set[str]:
-        return {f.document_id for f in self.failures}
+        """Reports with at least one section held back (or held back as a whole)."""
+        return {v.document_id for v in self.sections if v.verdict == "held_back"}
+
+    def verdicts(self, document_id: str) -> dict[str, str]:
+        """{section: verdict} of one report."""
+        return {v.section: v.verdict for v in self.sections if v.document_id == document_id}
 
     @property
     def warned_documents(self) -> set[str]:
@@ -257,16 +291,15 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     share_limit, minimum = thresholds(max_fail_share, min_reports)
     db = Path(build_db) if build_db is not None else paths.build_db()
     with duckdb.connect(str(db), read_only=True) as con:
-        frames = {name: con.sql(sql).df() for name, sql in _READS.items()}
-    frames["documents"] = _with_completeness(frames["documents"], frames["cells"])
+        frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _READS.items()}
+        problems = con.sql(_PROBLEMS_READ).df()
     run_id = _run_id("gate")
     context = _context(data_docs)
-    suites = gate_suites()
-    validations = _validate(context, frames, suites, run_id)
-    failing = _failing_checks(frames, suites, validations)
+    validations, verdicts, causes = decide(frames, problems, context, run_id)
     checked = list(frames["documents"]["document_id"])
-    failures = _write(db, checked, failing)
-    n_passed = len(set(checked) - {f.document_id for f in failures})
+    failures = _write(db, checked, verdicts, causes)
+    held = {v.document_id for v in verdicts if v.verdict == "held_back"}
+    n_passed = len(set(checked) - held)
 
     # Soft identities: among the current reports, which depend on the verdicts just written.
     with duckdb.connect(str(db), read_only=True) as con:
@@ -279,7 +312,7 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     result = GateResult(n_checked=len(checked), n_passed=n_passed, failures=failures,
                         success=all(v.success for v in validations.values()), validations=validations,
                         warnings=warnings, soft_validations=soft_validations,
-                        load=_load_verdict(load_frame, failures))
+                        load=_load_verdict(load_frame, failures, held), sections=verdicts)
     result.systemic_problems = systemic_problems(result, share_limit, minimum)
     _write_state(db, started, result)
     if data_docs:
@@ -292,14 +325,36 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     return result
 
 
-def _with_completeness(documents: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
-    """Add n_missing_cells and missing_cells (comma-separated) to the documents frame."""
-    present = cells.groupby("document_id")["cell_id"].agg(frozenset).to_dict() if len(cells) else {}
-    missing = [missing_cells(version if isinstance(version, str) else None, present.get(doc, frozenset()))
-               for doc, version in zip(documents["document_id"], documents["template_version"])]
-    out = documents.copy()
-    out["n_missing_cells"] = [len(m) for m in missing]
-    out["missing_cells"] = [",".join(m) for m in missing]
+def decide(frames: Mapping[Frame, pd.DataFrame], problems: pd.DataFrame, context: Any = None,
+           run_id: RunIdentifier | None = None
+           ) -> tuple[dict[str, Any], list[SectionVerdict], list[Cause]]:
+    """Validate the frames read (documents, cells) and decide on every report × section.
+
+    Returns the GX validations by suite name, the verdicts and the causes listed against the
+    held-back sections, the true cause first.  ``problems`` are the extractor's (stg_problems).
+    """
+    derived = with_derived_frames(frames)
+    suites = gate_suites()
+    validations = _validate(context if context is not None else _context(False), derived, suites,
+                            run_id or _run_id("gate"))
+    checks = check_causes(_all_unexpected(suites, validations), derived)
+    verdicts, causes = section_verdicts(derived["sections"], checks, problem_causes(problems))
+    return validations, verdicts, causes
+
+
+def with_derived_frames(frames: Mapping[Frame, pd.DataFrame]) -> dict[Frame, pd.DataFrame]:
+    """Add the identity frames, the sections frame and n_equations to the frames read."""
+    out = dict(frames)
+    values = document_values(frames["cells"])
+    identity = identity_frames(frames["documents"], values)
+    out.update(identity)
+    out["sections"] = sections_frame(frames["documents"], values)
+    counts: Counter[str] = Counter()
+    for frame in identity.values():
+        counts.update(frame["document_id"])
+    documents = frames["documents"].copy()
+    documents["n_equations"] = [counts.get(d, 0) for d in documents["document_id"]]
+    out["documents"] = documents
     return out
 
 
@@ -365,88 +420,68 @@ def _unexpected(gs: GateSuite, validation: Any) -> Iterable[tuple[dict[str, Any]
             yield meta, key
 
 
-def _failing_checks(frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateSuite],
-                    validations: Mapping[str, Any]) -> pd.DataFrame:
-    """(document_id, identity_id, equation_id, cells) of every unexpected row, one per check."""
-    cells_of = {(d, e): c for d, e, c in
-                frames["residuals"][["document_id", "equation_id", "cells"]].itertuples(index=False)}
-    missing_of = dict(zip(frames["documents"]["document_id"], frames["documents"]["missing_cells"]))
-    rows: dict[tuple[str, str], dict[str, str]] = {}
+def _all_unexpected(suites: Iterable[GateSuite], validations: Mapping[str, Any]
+                    ) -> Iterable[tuple[str, dict[str, Any], dict[str, Any]]]:
     for gs in suites:
         for meta, key in _unexpected(gs, validations[gs.name]):
-            document_id = str(key["document_id"])
-            identity_id = str(meta["identity_id"])
-            if identity_id == "DQ":
-                equation_id = f"DQ:{meta['check']}"
-                if gs.frame == "cells":
-                    cells = str(key["cell_id"])
-                elif gs.frame == "residuals":
-                    cells = cells_of.get((document_id, str(key["equation_id"])), "")
-                elif meta.get("cells_column") == "missing_cells":
-                    cells = missing_of.get(document_id, "")
-                else:
-                    cells = ""
-            elif gs.frame == "residuals":
-                equation_id = str(key["equation_id"])
-                cells = cells_of[(document_id, equation_id)]
-            else:  # H7, on the cells frame
-                cells = str(key["cell_id"])
-                equation_id = f"H7:{cells}"
-            rows.setdefault((document_id, equation_id), {
-                "document_id": document_id, "identity_id": identity_id,
-                "equation_id": equation_id, "cells": cells})
-    return pd.DataFrame(list(rows.values()),
-                        columns=["document_id", "identity_id", "equation_id", "cells"])
+            yield gs.frame, meta, key
 
 
-def _write(db: Path, checked: list[str], failing: pd.DataFrame) -> list[GateFailure]:
+def _write(db: Path, checked: list[str], verdicts: list[SectionVerdict], causes: list[Cause]
+           ) -> list[GateFailure]:
     """Replace the gate rows of the checked documents; return their failures as written."""
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    failed = set(failing["document_id"])
+    held = {v.document_id for v in verdicts if v.verdict == "held_back"}
+    publishing = {v.document_id for v in verdicts if v.verdict == "published"}
+    report_level = {c.document_id for c in causes if c.section is None and c.holds_back}
     results = pd.DataFrame({"document_id": checked,
-                            "passed": [d not in failed for d in checked],
-                            "checked_at": [now] * len(checked)})
+                            "passed": [d not in held for d in checked],
+                            "checked_at": [now] * len(checked),
+                            "is_publishable": [d in publishing and d not in report_level for d in checked]})
+    sections = pd.DataFrame(
+        [(v.document_id, v.section, v.verdict, v.cause, v.reason, v.n_cells, now) for v in verdicts],
+        columns=["document_id", "section", "verdict", "cause", "reason", "n_cells", "checked_at"])
+    failures = [GateFailure(c.document_id, c.identity_id, c.equation_id, c.cells, c.lhs_value, c.rhs_value,
+                            c.difference, c.section, c.cause, c.rank, c.message) for c in causes]
+    failing = pd.DataFrame([{**f.__dict__} for f in failures], columns=[
+        "document_id", "identity_id", "equation_id", "cells", "lhs_value", "rhs_value", "difference",
+        "section", "cause", "cause_rank", "message"])
+    for column in ("lhs_value", "rhs_value", "difference"):
+        failing[column] = failing[column].map(lambda v: None if v is None else str(v)).astype(object)
     checked_frame = pd.DataFrame({"document_id": checked})
     with staging.connect(db) as con:
         con.register("checked", checked_frame)
         con.register("results", results)
+        con.register("verdicts", sections)
         con.register("failing", failing)
         con.execute("begin")
         try:
-            con.execute("delete from staging.gate_failures where document_id in (select document_id from checked)")
-            con.execute("delete from staging.gate_results where document_id in (select document_id from checked)")
-            con.execute("insert into staging.gate_results select document_id, passed, checked_at from results")
-            # Both sides come from DuckDB as loaded (exact decimals), not from the float frames
-            # GX saw; for H7 the offending value is reported as the left-hand side.
+            for table in ("gate_failures", "gate_results", "gate_sections"):
+                con.execute(f"delete from staging.{table} where document_id in (select document_id from checked)")
+            con.execute("insert into staging.gate_results (document_id, passed, checked_at, is_publishable) "
+                        "select document_id, passed, checked_at, is_publishable from results")
+            con.execute("insert into staging.gate_sections (document_id, section, verdict, cause, reason, "
+                        "n_cells, checked_at) select document_id, section, verdict, cause, reason, "
+                        "cast(n_cells as integer), checked_at from verdicts")
             con.execute("""
                 insert into staging.gate_failures
-                    (document_id, identity_id, equation_id, lhs_value, rhs_value, difference, cells)
-                select
-                    failing.document_id,
-                    failing.identity_id,
-                    failing.equation_id,
-                    coalesce(residuals.lhs_value, cells.value),
-                    residuals.rhs_value,
-                    residuals.difference,
-                    failing.cells
+                    (document_id, identity_id, equation_id, lhs_value, rhs_value, difference, cells,
+                     section, cause, cause_rank, message)
+                select document_id, identity_id, equation_id, cast(lhs_value as decimal(38, 6)),
+                       cast(rhs_value as decimal(38, 6)), cast(difference as decimal(38, 6)), cells,
+                       cast(section as varchar), cause, cast(cause_rank as integer), message
                 from failing
-                left join intermediate.int_identity_residuals as residuals
-                    on failing.document_id = residuals.document_id
-                    and failing.equation_id = residuals.equation_id
-                left join intermediate.int_cells_labelled as cells
-                    on failing.identity_id = 'H7'
-                    and failing.document_id = cells.document_id
-                    and failing.cells = cells.cell_id
             """)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
         rows = con.execute("""
-            select document_id, identity_id, equation_id, cells, lhs_value, rhs_value, difference
+            select document_id, identity_id, equation_id, cells, lhs_value, rhs_value, difference,
+                   section, cause, cause_rank, message
             from staging.gate_failures
             where document_id in (select document_id from checked)
-            order by document_id, identity_id, equation_id
+            order by document_id, cause_rank, section, equation_id
         """).fetchall()
     return [GateFailure(*row) for row in rows]
 
@@ -521,13 +556,15 @@ def _write_state(db: Path, started: datetime, result: GateResult) -> None:
             raise
 
 
-def _load_verdict(load: pd.DataFrame, failures: list[GateFailure]) -> LoadVerdict:
+def _load_verdict(load: pd.DataFrame, failures: list[GateFailure], held: set[str]) -> LoadVerdict:
+    """``held``: the checked reports with a section held back (they did not pass)."""
     if not len(load):
         return LoadVerdict(None, 0, 0, 0)
     documents = set(load["document_id"])
     rejected = set(load.loc[load["status"] == "rejected", "document_id"])
-    failed = {f.document_id for f in failures if f.document_id in documents}
-    # Reports of the load failing each identity (or DQ), most frequent first.
+    failed = held & documents
+    # Reports of the load failing each identity (or DQ, or EX: an extractor problem), most
+    # frequent first.
     by_identity = Counter(identity for _doc, identity in
                           {(f.document_id, f.identity_id) for f in failures if f.document_id in documents})
     return LoadVerdict(pd.Timestamp(load["loaded_at"].min()).to_pydatetime(), len(documents),
@@ -572,8 +609,8 @@ def systemic_problems(result: GateResult, max_fail_share: float | None = None,
         top = ", ".join(f"{identity} ({n})" for identity, n in list(load.failing_identities.items())[:5])
         problems.append(
             f"{load.n_not_passed} of the {load.n_documents} documents of this load did not "
-            f"pass ({load.n_failed} failed the gate, {load.n_rejected} were rejected by the "
-            f"extractor): {load.share_not_passed:.0%}, more than the {share:.0%} allowed "
+            f"pass ({load.n_failed} had a section held back by the gate, {load.n_rejected} were "
+            f"rejected by the extractor): {load.share_not_passed:.0%}, more than the {share:.0%} allowed "
             f"({MAX_FAIL_SHARE_ENV}, counted from {minimum} documents, {MIN_REPORTS_ENV}). "
             "A whole load failing points at the extractor, the template or the inbox, not at "
             "the reports." + (f" Failing checks by reports: {top}." if top else ""))
@@ -599,13 +636,19 @@ def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> Mart
     reports, cells = frames["published_reports"], frames["published_cells"]
     present = cells.groupby("document_id")["cell_id"].agg(frozenset).to_dict() if len(cells) else {}
     reports = reports.copy()
+    # Only the published sections of a report are in the facts: each must be complete.
     reports["n_missing_cells"] = [
-        len(missing_cells(version if isinstance(version, str) else None, present.get(doc, frozenset())))
-        for doc, version in zip(reports["document_id"], reports["template_version"])]
+        len([c for c in missing_cells(version if version in VERSIONS else None, present.get(doc, frozenset()))
+             if row[f"{section_of(c)}_verdict"] == "published"])
+        for (_, row), doc, version in zip(reports.iterrows(), reports["document_id"], reports["template_version"])]
     frames["published_reports"] = reports
+    # A fact table must hold rows when a current report's section of it passed the gate.
+    section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
     frames["published_tables"] = pd.DataFrame({
         "table_name": list(counts), "n_rows": list(counts.values()),
-        "is_empty_but_reports_passed": [n == 0 and len(reports) > 0 for n in counts.values()]})
+        "is_empty_but_reports_passed": [
+            n == 0 and bool((reports[f"{section_of_table[t]}_verdict"] == "published").any())
+            for t, n in counts.items()]})
 
     context = _context(data_docs)
     suites = marts_suites()

@@ -48,6 +48,51 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return _steps().reextract_main(args.paths, args.all)
 
 
+_SECTION_LABELS = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
+                   "s4": "四、政府信息公开行政复议、行政诉讼情况"}
+_VERDICT_LABELS = {"published": "已发布 published", "held_back": "暂缓发布 held back",
+                   "absent": "未印制 absent", None: "未检查 not checked"}
+
+
+def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Every report with a held-back section: its verdicts, causes (true cause first) and cells."""
+    reports = con.execute("""
+        select document_id, org_name, report_year, source_path, template_version,
+               s2_verdict, s2_reason, s3_verdict, s3_reason, s4_verdict, s4_reason
+        from marts.dim_report
+        where document_id in (select document_id from marts.quarantine)
+        order by org_name, report_year, source_path""").fetchall()
+    causes = con.execute("""
+        select document_id, section, cause_rank, cause, identity_id, equation_id, message, cells,
+               lhs_value, rhs_value, difference
+        from marts.quarantine
+        order by document_id, cause_rank, section nulls first, equation_id""").fetchall()
+    cells = con.execute("""
+        select document_id, section, cell_id, row_label, col_label, is_in_document, value, basis,
+               page, line, raw_text
+        from marts.quarantine_cells
+        order by document_id, section nulls first, cell_id""").fetchall()
+    out = []
+    for (document_id, org, year, path, version, *verdicts) in reports:
+        out.append({
+            "document_id": document_id, "org_name": org, "year": year, "source_path": path,
+            "template_version": version,
+            "sections": {s: {"verdict": verdicts[2 * i], "reason": verdicts[2 * i + 1]}
+                         for i, s in enumerate(("s2", "s3", "s4"))},
+            "causes": [{"section": c[1], "rank": c[2], "cause": c[3], "identity": c[4], "equation": c[5],
+                        "message": c[6], "cells": c[7], "lhs": _float(c[8]), "rhs": _float(c[9]),
+                        "difference": _float(c[10])} for c in causes if c[0] == document_id],
+            "cells": [{"section": c[1], "cell": c[2], "row_label": c[3], "col_label": c[4],
+                       "in_document": c[5], "value": _float(c[6]), "basis": c[7], "page": c[8],
+                       "line": c[9], "raw": c[10]} for c in cells if c[0] == document_id],
+        })
+    return out
+
+
+def _float(value: object) -> float | None:
+    return None if value is None else float(value)  # type: ignore[arg-type]
+
+
 def cmd_quarantine(args: argparse.Namespace) -> int:
     db = paths.published_db()
     if not db.exists():
@@ -55,33 +100,63 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         return 1
     con = duckdb.connect(str(db), read_only=True)
     try:
-        rows = con.execute(
-            "select org_name, report_year, source_path, identity_id, equation_id, cells, "
-            "lhs_value, rhs_value, difference from marts.quarantine "
-            "order by org_name, report_year, source_path, equation_id").fetchall()
+        reports = _quarantine_reports(con)
+    except duckdb.Error as err:
+        print(f"xxgk quarantine: {db} has no quarantine of this version ({err}); run `xxgk run` "
+              "again to rebuild it", file=sys.stderr)
+        return 1
     finally:
         con.close()
     if args.json:
-        keys = ("org_name", "year", "source_path", "identity", "equation", "cells", "lhs", "rhs", "difference")
-        for row in rows:
-            record = dict(zip(keys, row))
-            for k in ("lhs", "rhs", "difference"):
-                record[k] = None if record[k] is None else float(record[k])
-            print(json.dumps(record, ensure_ascii=False))
+        for report in reports:
+            print(json.dumps(report, ensure_ascii=False))
         return 0
-    if not rows:
-        print("No report is quarantined: every loaded report passed the gate.")
+    if not reports:
+        print("No section is held back: every section of every loaded report passed the gate.")
         return 0
-    current = None
-    for org, year, path, identity, equation, cells, lhs, rhs, diff in rows:
-        if (org, year, path) != current:
-            current = (org, year, path)
-            print(f"\n{org} {year}  ({path})")
-        print(f"  {equation}: {_number(lhs)} vs {_number(rhs)} (difference {_number(diff)})")
-        print(f"      cells: {cells}")
-    reports = len({(r[0], r[1], r[2]) for r in rows})
-    print(f"\n{reports} report(s) quarantined, {len(rows)} failing check(s).")
+    for report in reports:
+        _print_report(report)
+    n_sections = len([v for r in reports for v in r["sections"].values()  # type: ignore[attr-defined]
+                      if v["verdict"] == "held_back"])
+    print(f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
+          "corrections/corrections.csv (README: Corrections) and load again.")
     return 0
+
+
+def _print_report(report: dict) -> None:  # type: ignore[type-arg]
+    """One readable block: who, which year, which file; per section its verdict and causes."""
+    print(f"\n{report['org_name'] or '（机关未识别 body unknown）'} {report['year'] or '（年度未识别 year unknown）'}"
+          f"  {report['template_version'] or ''}  {report['source_path']}")
+    print(f"  document {report['document_id']}")
+    for section, verdict in report["sections"].items():
+        label = _VERDICT_LABELS.get(verdict["verdict"], verdict["verdict"])
+        print(f"  {_SECTION_LABELS[section]} ({section}): {label}")
+        if verdict["verdict"] != "held_back":
+            continue
+        causes = [c for c in report["causes"] if c["section"] in (section, None)]
+        explained = {cell for c in causes if c["identity"] == "EX" for cell in (c["cells"] or "").split(",")}
+        n = 0
+        for c in causes:
+            # An unread cell the extractor's problem already explains is listed under the cells.
+            if c["cause"] == "cells_unread" and c["cells"] in explained:
+                continue
+            n += 1
+            print(f"    {n}. [{c['cause']}] {c['message']}")
+        look = [c for c in report["cells"] if c["section"] == section]
+        if look:
+            print("    cells to look at:")
+        for c in look:
+            where = []
+            if c["page"] is not None:
+                where.append(f"page {c['page']}")
+            if c["line"] is not None:
+                where.append(f"line {c['line']}")
+            if c["raw"]:
+                where.append(f"printed {c['raw']!r}")
+            state = (f"{_number(c['value'])} ({c['basis']})" if c["in_document"]
+                     else "not in the document")
+            print(f"      {c['cell']}  {c['row_label'] or '?'} × {c['col_label'] or '?'}: {state}"
+                  + (f"  [{', '.join(where)}]" if where else ""))
 
 
 def _number(value: object) -> str:
@@ -174,12 +249,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="every document already loaded (found at one of its known paths)")
     p.set_defaults(func=cmd_reextract)
     p = sub.add_parser(
-        "quarantine", help="list the reports held back by the gate, with the identity they break",
-        description="List every report that failed a hard balancing identity (H1-H7, docs/template.md) or a "
-                    "data-quality check, read from the published database: the identity, its "
-                    "cells, the two sides as printed and the difference. These reports are not "
-                    "in the fact tables.")
-    p.add_argument("--json", action="store_true", help="one JSON object per failing check")
+        "quarantine", help="list the report sections held back by the gate, the true cause first",
+        description="One block per report with a section (二, 三, 四) the gate held back, read "
+                    "from the published database: body, year and file; each section's verdict; "
+                    "the causes, the true cause first (the extractor's problems with their "
+                    "candidate readings, then missing or unread cells, then identities that "
+                    "cannot be checked, then identities that do not hold, with both sides); and "
+                    "the cells to look at with their Chinese row and column labels, page and "
+                    "line. Held-back sections are not in the fact tables; the other sections of "
+                    "the report are.")
+    p.add_argument("--json", action="store_true",
+                   help="one JSON object per report (sections, causes, cells), for tools")
     p.set_defaults(func=cmd_quarantine)
     p = sub.add_parser(
         "publish", help="publish the checked marts again, list the kept publications, or roll back",

@@ -163,6 +163,7 @@ def report(
                 "row": row,
                 "col": col,
                 "value": float(value) if isinstance(value, Decimal) else value,
+                "basis": "unread" if value is None else "printed",
                 "where": {"page": 2, "line": line, "raw": raw},
             }
         )
@@ -224,6 +225,8 @@ def with_value(record: Record, name: str, cell: str, value: Number, status: str 
         if (c["table"], c["row"], c["col"]) == (table, row, col):
             c["value"] = float(value) if isinstance(value, Decimal) else value
             c["where"] = {**c["where"], "raw": "" if value is None else str(value)}
+            if value is None:
+                c["basis"] = "unread"
             return out
     raise KeyError(cell)
 
@@ -243,3 +246,36 @@ def cell_value(record: Record, cell: str) -> int | float | None:
     if value is None or isinstance(value, int | float):
         return value
     raise TypeError(f"{record['source']['path']}: cell {cell} holds {value!r}, not a number")
+
+
+def unread(record: Record, name: str, cells: list[str], raw: str, candidates: list[list[Number]]) -> Record:
+    """A copy of ``record`` as another document whose ``cells`` the extractor could not read.
+
+    As the extractor records it: the cells are null with basis ``unread``, and an
+    ``ambiguous_values`` error names them, with the printed text and the candidate readings.
+    """
+    out = copy.deepcopy(record)
+    out["source"] = {**out["source"], "path": f"inbox/{name}.pdf", "sha256": sha(name)}
+    out["status"] = "needs_review"
+    wanted = set(cells)
+    for c in out["cells"]:
+        if f"{c['table']}/{c['row']}/{c['col']}" in wanted:
+            c["value"], c["basis"] = None, "unread"
+            c["where"] = {**c["where"], "raw": raw}
+    out["problems"] = [*out["problems"], {
+        "code": "ambiguous_values", "severity": "error",
+        "message": f"the text {raw!r} can be read several ways and no identity decides between them; "
+                   "the cells are left blank",
+        "cells": list(cells), "raw": raw,
+        "candidates": [[float(v) if isinstance(v, Decimal) else v for v in reading] for reading in candidates]}]
+    return out
+
+
+def without(record: Record, name: str, cells: list[str]) -> Record:
+    """A copy of ``record`` as another document without ``cells`` (the extractor left them out)."""
+    out = copy.deepcopy(record)
+    out["source"] = {**out["source"], "path": f"inbox/{name}.pdf", "sha256": sha(name)}
+    out["status"] = "needs_review"
+    gone = set(cells)
+    out["cells"] = [c for c in out["cells"] if f"{c['table']}/{c['row']}/{c['col']}" not in gone]
+    return out

@@ -37,7 +37,9 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path_factory.mktemp("warehouse")))
         summary = pipeline.run(paths.sample_inbox())
-        assert (summary.n_documents, summary.n_passed) == (9, 9)
+        # 平潭's four reports print section 二 in a way the extractor cannot read for sure (its
+        # ambiguous_values problems): their section 二 is held back, 三 and 四 are published.
+        assert (summary.n_documents, summary.n_passed) == (9, 5)
         yield summary.published_db
 
 
@@ -90,10 +92,15 @@ def test_known_values_of_the_samples(published: Path) -> None:
         select applicant_code, value from marts.fct_applications
         where body_id = md5('中山市大涌镇') and row_code = 'new_received' and value > 0
         order by applicant_order""") == [("natural_person", D(4)), ("total", D(4))]
-    # v2021 fee amounts (万元) and v2019 fee item counts never share a column
+    # v2021 fee amounts (万元) and v2019 fee item counts never share a column; 平潭 2021–2023's
+    # section 二 is held back, so their fee amounts are not published (3 of the 6 v2021 reports).
     assert ask(published, """
         select template_version, count(fee_amount_wan_cny), count(fee_items_last_year_v2019)
-        from marts.mart_body_year group by 1 order by 1""") == [("v2019", 0, 2), ("v2021", 6, 0)]
+        from marts.mart_body_year group by 1 order by 1""") == [("v2019", 0, 2), ("v2021", 3, 0)]
+    assert ask(published, """
+        select report_year, s2_verdict, s3_verdict, s4_verdict from marts.dim_report
+        where body_id = md5('平潭综合实验区') order by 1""") == [
+        (y, "held_back", "published", "published") for y in (2019, 2021, 2022, 2023)]
 
 
 def test_every_sample_body_year_is_in_the_mart(published: Path) -> None:

@@ -87,37 +87,62 @@ def test_staging_resolves_documents_and_says_why_a_correction_does_not_apply(
     twin_2 = records.clean_v2021("corr-unit-c")
     twin_1["source"]["path"] = "inbox/2021/same.pdf"
     twin_2["source"]["path"] = "inbox/2022/same.pdf"
+    # The extractor left 行政复议 总计 out of one document and could not read 予以公开's first two cells of another.
+    lacking = records.without(clean, "corr-unit-lacking", ["s4/review/total"])
+    unread = records.unread(clean, "corr-unit-unread", ["s3/granted/natural_person", "s3/granted/commercial_enterprise"],
+                            "396", [[3, 96], [39, 6]])
     con = staging.connect(tmp_path / "build.duckdb")
     try:
-        staging.load_records(con, [clean, twin_1, twin_2])
+        staging.load_records(con, [clean, twin_1, twin_2, lacking, unread])
         cells_before = con.execute("select * from staging.cells order by all").fetchall()
         path = write(tmp_path / "c.csv",
-                     f"{doc_id(clean)},s3/new_received/natural_person,71,by sha,me,2024-05-01,70",   # 2 applied
-                     "corr-unit-a.pdf,s3/new_received/total,81,by file name,me,2024-05-01,",          # 3 applied
-                     "inbox/2021/same.pdf,s3/new_received/total,81,by path,me,2024-05-01,",           # 4 applied
-                     "same.pdf,s3/new_received/total,81,twins,me,2024-05-01,",                        # 5 ambiguous
-                     "nowhere.pdf,s3/new_received/total,81,not loaded yet,me,2024-05-01,",            # 6 unknown
-                     f"{doc_id(clean)},s3/other_handling/total,1,no such row here,me,2024-05-01,",   # 7 not in doc
-                     f"{doc_id(clean)},s4/review/total,5,guard,me,2024-05-01,99",                    # 8 mismatch
-                     f"{doc_id(clean)},s4/review/upheld,2,earlier,me,2024-05-02,",                   # 9 superseded
-                     f"{doc_id(clean)},s4/review/upheld,3,later,me,2024-05-03,",                     # 10 applied
-                     f"{doc_id(clean)},s4/review/other,x,typo,me,2024-05-01,")                       # 11 invalid
+                     f"{doc_id(clean)},s3/new_received/natural_person,71,by sha,me,2024-05-01,70,",   # 2 applied
+                     "corr-unit-a.pdf,s3/new_received/total,81,by file name,me,2024-05-01,,",          # 3 applied
+                     "inbox/2021/same.pdf,s3/new_received/total,81,by path,me,2024-05-01,,",           # 4 applied
+                     "same.pdf,s3/new_received/total,81,twins,me,2024-05-01,,",                        # 5 ambiguous
+                     "nowhere.pdf,s3/new_received/total,81,not loaded yet,me,2024-05-01,,",            # 6 unknown
+                     # 7: a v2019 table in a v2021 report
+                     f"{doc_id(clean)},s2.art20_9/govt_centralized_procurement/procurement_projects,1,v2019 only,me,2024-05-01,,",
+                     f"{doc_id(clean)},s4/review/total,5,guard,me,2024-05-01,99,",                    # 8 mismatch
+                     f"{doc_id(clean)},s4/review/upheld,2,earlier,me,2024-05-02,,",                   # 9 superseded
+                     f"{doc_id(clean)},s4/review/upheld,3,later,me,2024-05-03,,",                     # 10 applied
+                     f"{doc_id(clean)},s4/review/other,x,typo,me,2024-05-01,,",                       # 11 invalid
+                     # 12: a cell the extractor left out is set (and added)
+                     f"{doc_id(lacking)},s4/review/total,4,page 3 prints 4,审核员,2024-05-04,,",
+                     # 13: the second candidate reading of an unread cell is chosen, without typing it
+                     f"{doc_id(unread)},s3/granted/natural_person,,the table's column widths,审核员,2024-05-04,,2",
+                     # 14: the same reading, typed and chosen: they agree
+                     f"{doc_id(unread)},s3/granted/commercial_enterprise,6,the table's column widths,审核员,2024-05-04,,2",
+                     # 15: no reading of a cell no problem is about
+                     f"{doc_id(unread)},s3/granted/total,46,guess,审核员,2024-05-04,,1",
+                     # 16: no third reading
+                     f"{doc_id(unread)},s3/granted/natural_person,,guess,审核员,2024-05-05,,3",
+                     header="document,cell,value,reason,corrected_by,corrected_at,printed_value,candidate\n")
         counts = corrections.stage(con, path)
         staged = con.execute("""
-            select correction_seq, status, document_id, printed_value, corrected_value
+            select correction_seq, status, document_id, printed_value, corrected_value, message
             from staging.corrections order by correction_seq""").fetchall()
         cells_after = con.execute("select * from staging.cells order by all").fetchall()
     finally:
         con.close()
-    assert counts == {"applied": 4, "ambiguous_document": 1, "unknown_document": 1,
-                      "cell_not_in_document": 1, "printed_value_mismatch": 1, "superseded": 1,
-                      "invalid": 1}
+    assert counts == {"applied": 7, "ambiguous_document": 1, "unknown_document": 1,
+                      "cell_not_in_template": 1, "printed_value_mismatch": 1, "superseded": 1,
+                      "invalid": 1, "no_such_candidate": 2}
     assert [(seq, status) for seq, status, *_ in staged] == [
         (2, "applied"), (3, "applied"), (4, "applied"), (5, "ambiguous_document"),
-        (6, "unknown_document"), (7, "cell_not_in_document"), (8, "printed_value_mismatch"),
-        (9, "superseded"), (10, "applied"), (11, "invalid")]
-    assert staged[0][2:] == (doc_id(clean), Decimal(70), Decimal(71))
+        (6, "unknown_document"), (7, "cell_not_in_template"), (8, "printed_value_mismatch"),
+        (9, "superseded"), (10, "applied"), (11, "invalid"), (12, "applied"), (13, "applied"),
+        (14, "applied"), (15, "no_such_candidate"), (16, "no_such_candidate")]
+    assert staged[0][2:5] == (doc_id(clean), Decimal(70), Decimal(71))
     assert staged[2][2] == doc_id(twin_1)
+    assert staged[5][5] == ("s2.art20_9/govt_centralized_procurement/procurement_projects is not a cell "
+                            "of the document's template (v2021)")
+    # Left out by the extractor: nothing was printed, the correction adds the cell.
+    assert staged[10][2:5] == (doc_id(lacking), None, Decimal(4))
+    # Candidate 2 of the problem about the cells: (39, 6).
+    assert [row[4] for row in staged[11:13]] == [Decimal(39), Decimal(6)]
+    assert staged[13][5] == "no problem of the document offers candidate readings of s3/granted/total"
+    assert staged[14][5] == "problem 1 offers 2 reading(s) of s3/granted/natural_person, not a reading 3"
     # Staging corrections never touches the cells.
     assert cells_after == cells_before
 
@@ -278,13 +303,24 @@ def test_each_kind_of_break_is_quarantined_and_named(loads: Loads) -> None:
         failing.setdefault(f.document_id, set()).add(f.equation_id)
     assert failing == {doc_id(BROKEN[i]): FAILING_EQUATIONS[i] for i in BROKEN}
     assert {f.identity_id for f in loads.before.failures} == {"H1", "H2", "H3", "H4", "H5", "H6", "H7"}
-    assert loads.published_before["fact_documents"] == [(doc_id(CLEAN),)]
+    # Only the broken section waits: section 三 of the reports broken in 二 or 四 is published.
+    assert loads.published_before["fact_documents"] == sorted(
+        (doc_id(r),) for r in (CLEAN, BROKEN["H4"], BROKEN["H5"], BROKEN["H6"], BROKEN["H7"]))
     assert loads.published_before["corrections"] == []
 
 
 @pytest.mark.slow
 def test_quarantine_command_gives_identity_cells_values_and_difference(loads: Loads) -> None:
-    by_equation = {(q["source_path"], q["equation"]): q for q in loads.quarantine_before}
+    h4 = next(q for q in loads.quarantine_before if q["source_path"] == "inbox/corr-h4.pdf")
+    assert {s: v["verdict"] for s, v in h4["sections"].items()} == {
+        "s2": "published", "s3": "published", "s4": "held_back"}
+    assert [(c["cell"], c["row_label"], c["col_label"], c["value"]) for c in h4["cells"]] == [
+        ("s4/review/corrected", "行政复议", "结果纠正", 1.0), ("s4/review/other", "行政复议", "其他结果", 0.0),
+        ("s4/review/pending", "行政复议", "尚未审结", 1.0), ("s4/review/total", "行政复议", "总计", 5.0),
+        ("s4/review/upheld", "行政复议", "结果维持", 2.0)]
+    # One JSON object per report, its causes inside.
+    assert len(loads.quarantine_before) == len(BROKEN)
+    by_equation = {(q["source_path"], c["equation"]): c for q in loads.quarantine_before for c in q["causes"]}
     assert len(by_equation) == sum(len(e) for e in FAILING_EQUATIONS.values())
     h1 = by_equation[("inbox/corr-h1.pdf", "H1:natural_person")]
     # 71 new + 1 carried over against 68 processed + 3 carried forward, as printed.

@@ -3,8 +3,9 @@
 One warehouse for the module, built as the pipeline does: load, ``build("staging
 intermediate")``, gate, ``build("marts")``.  Four reports pass (two bodies, both template
 versions, a v2021 report printing （六）其他处理 as one row, and the same body under a
-differently spaced name); four fail the gate for other reasons than a broken sum (a blank cell,
-a year in the future, a negative count, no year or template at all); one is rejected.
+differently spaced name); four are held back, wholly or in part, for other reasons than a broken
+sum (a blank cell holds back section 三, a negative count section 二; a year in the future and no
+year or template at all hold back the whole report); one is rejected.
 """
 
 from __future__ import annotations
@@ -104,7 +105,8 @@ def test_layers_land_in_their_own_schemas(built: Built) -> None:
         ("dim_report",), ("dim_row",), ("document_readings",),
         ("fct_active_disclosure",), ("fct_active_disclosure_history",), ("fct_applications",),
         ("fct_applications_history",), ("fct_review_litigation",), ("fct_review_litigation_history",),
-        ("mart_body_year",), ("mart_carry_over",), ("quarantine",), ("reading_changes",),
+        ("mart_body_year",), ("mart_carry_over",), ("problems",), ("quarantine",), ("quarantine_cells",),
+        ("reading_changes",),
         ("report_warnings",)]
 
 
@@ -145,10 +147,20 @@ def test_grain(built: Built, table: str, grain: str) -> None:
 def test_fact_row_counts(built: Built) -> None:
     counts = dict(query(built.db, "select document_id, count(*) from marts.fct_applications group by all"))
     # v2021: 25 rows × 7 columns; v2019: 23 rows; v2021 with （六） as one row: 25 − 3 + 1 rows.
+    # The negative count holds back section 二 of its report only: its section 三 is published.
     assert counts == {doc_id(WANGZHU_2021): 175, doc_id(WANGZHU_2020): 161,
-                      doc_id(WANGZHU_2022): 161, doc_id(TANGJIAHUI_2019): 161}
-    assert query(built.db, "select count(*) from marts.fct_review_litigation") == [(4 * 15,)]
-    assert query(built.db, "select count(*) from marts.fct_active_disclosure") == [(4 * 10,)]
+                      doc_id(WANGZHU_2022): 161, doc_id(TANGJIAHUI_2019): 161, doc_id(NEGATIVE_COUNT): 175}
+    # Section 四 of the reports with a blank cell in 三 or a negative count in 二 is published.
+    assert query(built.db, "select count(*) from marts.fct_review_litigation") == [(6 * 15,)]
+    # Section 二 of the report with a blank cell in 三 is published.
+    assert query(built.db, "select count(*) from marts.fct_active_disclosure") == [(5 * 10,)]
+    assert query(built.db, f"""
+        select document_id, s2_verdict, s3_verdict, s4_verdict from marts.dim_report
+        where document_id in ('{doc_id(BLANK_CELL)}', '{doc_id(NEGATIVE_COUNT)}', '{doc_id(FUTURE_YEAR)}')
+        order by document_id""") == sorted([
+        (doc_id(BLANK_CELL), "published", "held_back", "published"),
+        (doc_id(NEGATIVE_COUNT), "held_back", "published", "published"),
+        (doc_id(FUTURE_YEAR), "held_back", "held_back", "held_back")])
 
 
 # --- exact values -----------------------------------------------------------------------
@@ -233,29 +245,38 @@ def test_dim_report(built: Built) -> None:
         (None, None, None, "inbox/dbt-rejected.pdf", "pdf", "rejected", None, None, 1)]
     assert query(built.db, f"""
         select status, passed_gate, n_gate_failures from marts.dim_report
-        where document_id = '{doc_id(BLANK_CELL)}'""") == [("needs_review", False, 2)]
+        where document_id = '{doc_id(BLANK_CELL)}'""") == [("needs_review", False, 3)]
 
 
 def test_quarantine_says_why(built: Built) -> None:
     rows = query(built.db, """
-        select document_id, identity_id, equation_id, cells, lhs_value, rhs_value, difference, n_missing_terms
+        select document_id, section, cause_rank, identity_id, equation_id, cells, lhs_value, rhs_value,
+               difference, n_missing_terms
         from marts.quarantine order by document_id, equation_id""")
+    h3_cells = next(r[0] for r in query(built.db, """
+        select cells from intermediate.int_identity_equations
+        where template_version = 'v2021' and equation_id = 'H3:natural_person'"""))
     assert rows == sorted([
-        # blank cell: both sides agree, but one term is missing
-        (doc_id(BLANK_CELL), "H2", "H2:denied_state_secret",
+        # blank cell: the cell is unread, and the two equations it is a term of cannot be checked
+        # (not "0 vs 0": no sides are given)
+        (doc_id(BLANK_CELL), "s3", 2, "DQ", "DQ:basis:s3/denied_state_secret/natural_person",
+         "s3/denied_state_secret/natural_person", None, None, None, None),
+        (doc_id(BLANK_CELL), "s3", 3, "H2", "H2:denied_state_secret",
          ",".join(f"s3/denied_state_secret/{c}" for c in ("total", *template.APPLICANTS_WITHOUT_TOTAL)),
-         Decimal(0), Decimal(0), Decimal(0), 1),
-        (doc_id(BLANK_CELL), "H3", "H3:natural_person",
-         next(r[0] for r in query(built.db, """select cells from intermediate.int_identity_equations
-                                               where template_version = 'v2021' and equation_id = 'H3:natural_person'""")),
-         Decimal(68), Decimal(68), Decimal(0), 1),
-        (doc_id(FUTURE_YEAR), "DQ", "DQ:report_year", "", None, None, None, None),
-        (doc_id(UNDATED), "DQ", "DQ:identities_checked", "", None, None, None, None),
-        (doc_id(UNDATED), "DQ", "DQ:report_year", "", None, None, None, None),
-        (doc_id(UNDATED), "DQ", "DQ:template_version", "", None, None, None, None),
-        (doc_id(NEGATIVE_COUNT), "H7", "H7:s2.art20_5/administrative_licensing/decisions_this_year",
+         None, None, None, 1),
+        (doc_id(BLANK_CELL), "s3", 3, "H3", "H3:natural_person", h3_cells, None, None, None, 1),
+        (doc_id(FUTURE_YEAR), None, 2, "DQ", "DQ:report_year", "", None, None, None, None),
+        (doc_id(UNDATED), None, 2, "DQ", "DQ:identities_checked", "", None, None, None, None),
+        (doc_id(UNDATED), None, 2, "DQ", "DQ:report_year", "", None, None, None, None),
+        (doc_id(UNDATED), None, 2, "DQ", "DQ:template_version", "", None, None, None, None),
+        (doc_id(NEGATIVE_COUNT), "s2", 4, "H7", "H7:s2.art20_5/administrative_licensing/decisions_this_year",
          "s2.art20_5/administrative_licensing/decisions_this_year", Decimal(-3), None, None, None),
     ])
+    assert query(built.db, f"""
+        select message from marts.quarantine
+        where document_id = '{doc_id(BLANK_CELL)}' and equation_id = 'H2:denied_state_secret'""") == [(
+        "H2:denied_state_secret cannot be checked: 1 of its 7 terms are not known: 1 unread "
+        "(s3/denied_state_secret/natural_person)",)]
 
 
 def test_marts_tests_catch_a_gate_bypass(built: Built, tmp_path: Path) -> None:
@@ -264,11 +285,15 @@ def test_marts_tests_catch_a_gate_bypass(built: Built, tmp_path: Path) -> None:
     bypassed = tmp_path / built.db.name
     shutil.copy(built.db, bypassed)
     with duckdb.connect(str(bypassed)) as con:
-        con.execute("update staging.gate_results set passed = true")
+        con.execute("update staging.gate_results set passed = true, is_publishable = true")
+        con.execute("update staging.gate_sections set verdict = 'published'")
     with pytest.raises(transform.TransformError) as caught:
         transform.build("marts", build_db=bypassed)
     failed = "\n".join(caught.value.failures)
-    assert "not_null_fct_applications_value" in failed  # the blank cell
-    assert "values_match_kind_fct_active_disclosure" in failed  # the negative count
-    assert "in_range_fct_applications_report_year" in failed  # the year 2099
+    # The current facts are a filter of the history: the history's tests catch the bypass first
+    # (and the current facts are then not built at all).
+    assert "not_null_fct_applications_history_value" in failed  # the blank cell
+    assert "accepted_values_fct_applications_history_basis" in failed  # … which is unread
+    assert "values_match_kind_fct_active_disclosure_history" in failed  # the negative count
+    assert "assert_quarantine_only_from_failed_reports" in failed  # the year 2099, the undated report
     assert "fct_" in str(caught.value)

@@ -1,12 +1,24 @@
-"""The gate's suites and data-quality rules, without a warehouse (fast)."""
+"""The gate's suites, frames and verdicts, without a warehouse (fast).
+
+``gate.decide`` is the gate without the build database: the frames are built here from report
+records as the gate reads them (documents, cells after corrections, the extractor's problems),
+then validated by Great Expectations and turned into a verdict per report × section.
+"""
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+from typing import Any
+
 import pandas as pd
+import pytest
 
 import records
 from expectations import suites
-from expectations.gate import _with_completeness
+from expectations.frames import identity_frames, sections_frame
+from expectations.gate import decide
+from expectations.verdicts import SectionVerdict
 from xxgk import template
 
 
@@ -49,15 +61,6 @@ def test_unknown_template_has_no_expected_cells() -> None:
     assert suites.missing_cells(None, set()) == []
 
 
-def test_completeness_is_added_to_the_documents_frame() -> None:
-    present = cells_of(records.clean_v2021())
-    documents = pd.DataFrame({"document_id": ["a", "b", "c"], "template_version": ["v2021", "v2021", None]})
-    cells = pd.DataFrame({"document_id": ["a"] * len(present) + ["b"], "cell_id": [*sorted(present), "s4/review/total"]})
-    out = _with_completeness(documents, cells)
-    assert list(out["n_missing_cells"]) == [0, len(suites.expected_cells("v2021")) - 1, 0]
-    assert out["missing_cells"][0] == "" and out["missing_cells"][1].startswith("s3/new_received/natural_person,")
-
-
 def test_every_suite_name_is_unique_and_says_what_it_enforces() -> None:
     everything = [*suites.gate_suites(), *suites.soft_identity_suites(), *suites.marts_suites()]
     names = [s.name for s in everything]
@@ -68,4 +71,165 @@ def test_every_suite_name_is_unique_and_says_what_it_enforces() -> None:
             assert expectation.meta.get("check"), (gs.name, expectation.type)
     dq = {e.meta["check"] for gs in suites.gate_suites() for e in gs.suite.expectations
           if e.meta["identity_id"] == "DQ"}
-    assert {"cells_complete", "unique_documents", "unique_cells", "unique_equations", "report_year"} <= dq
+    assert {"cells_complete", "unique_documents", "unique_cells", "unique_equations", "report_year",
+            "basis_publishable"} <= dq
+
+
+def test_each_identity_suite_states_its_identity() -> None:
+    by_name = {gs.name: gs for gs in suites.identity_suites()}
+    assert set(by_name) == {"xxgk_identity_H1", "xxgk_identity_H2", "xxgk_identity_H3_v2019",
+                            "xxgk_identity_H3_v2021", "xxgk_identity_H4", "xxgk_identity_H5",
+                            "xxgk_identity_H6"}
+    h1 = by_name["xxgk_identity_H1"].suite.expectations
+    total = next(e for e in h1 if e.meta["check"] == "sum(lhs) = sum(rhs)")
+    # new + carried over = total processed + carried forward, as terms: the rhs negated.
+    assert total.column_list == ["new_received/*", "carried_over_from_last_year/*",
+                                 "−total_processed/*", "−carried_to_next_year/*"]
+    assert total.sum_total == 0
+    assert total.meta["equation"] == ("new_received/* + carried_over_from_last_year/* = "
+                                      "total_processed/* + carried_to_next_year/*")
+    assert [e.column for e in h1 if e.meta["check"] == "term is known"] == total.column_list
+    h4 = by_name["xxgk_identity_H4"].suite.expectations
+    assert next(e for e in h4 if e.meta["check"] == "sum(lhs) = sum(rhs)").column_list == [
+        "review/total", "−review/upheld", "−review/corrected", "−review/other", "−review/pending"]
+    h3 = next(e for e in by_name["xxgk_identity_H3_v2021"].suite.expectations
+              if e.meta["check"] == "sum(lhs) = sum(rhs)")
+    assert h3.column_list[0] == "total_processed/*" and "−other_handling/*" in h3.column_list
+
+
+def _values(record: records.Record) -> dict[str, Decimal | None]:
+    return {f"{c['table']}/{c['row']}/{c['col']}": None if c["value"] is None else Decimal(str(c["value"]))
+            for c in record["cells"]}
+
+
+def test_identity_frames_hold_the_terms_and_absent_optional_terms_count_as_nothing() -> None:
+    record = records.clean_v2021("frames-2021")
+    documents = pd.DataFrame({"document_id": ["d"], "template_version": ["v2021"]})
+    frames = identity_frames(documents, {"d": _values(record)})
+    h1 = frames["identity_H1"].set_index("equation_id")
+    # 70 + 1 = 68 + 3 for natural persons; the rhs is negated in the frame.
+    assert list(h1.loc["H1:natural_person", ["new_received/*", "carried_over_from_last_year/*",
+                                             "−total_processed/*", "−carried_to_next_year/*"]]) == [70, 1, -68, -3]
+    h3 = frames["identity_H3_v2021"].set_index("equation_id")
+    assert h3.loc["H3:total", "−other_handling/*"] == 0   # optional and absent: nothing
+    # H2 has one equation per section-三 row the report has: the 25 rows of v2021.
+    assert len(frames["identity_H2"]) == len(template.s3_rows("v2021")) == 25
+    unread = _values(record) | {"s4/review/total": None}
+    h4 = identity_frames(documents, {"d": unread})["identity_H4"]
+    assert math.isnan(h4.loc[0, "review/total"])
+
+
+def test_sections_frame_counts_the_missing_cells_per_section() -> None:
+    present = _values(records.clean_v2021())
+    documents = pd.DataFrame({"document_id": ["a", "b"], "template_version": ["v2021", None]})
+    partial = {c: v for c, v in present.items() if c != "s4/review/total"}
+    out = sections_frame(documents, {"a": partial, "b": {}})
+    assert out[["document_id", "section", "n_missing_cells", "missing_cells"]].values.tolist() == [
+        ["a", "s2", 0, ""], ["a", "s3", 0, ""], ["a", "s4", 1, "s4/review/total"],
+        ["b", "s2", 0, ""], ["b", "s3", 0, ""], ["b", "s4", 0, ""]]
+
+
+# --- deciding on sections: GX runs on frames built from records -----------------------------
+
+def gate_frames(*recs: records.Record) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The documents, cells and problems frames the gate reads from the build database."""
+    documents, cells, problems = [], [], []
+    for r in recs:
+        doc = records.doc_id(r)
+        documents.append({"document_id": doc, "org_name": r["org_name"], "report_year": r["year"],
+                          "template_version": r["template"], "status": r["status"]})
+        for c in r["cells"]:
+            table = c["table"]
+            kind = template.column_kind(r["template"], table, c["col"])
+            value = c["value"]
+            cells.append({"document_id": doc, "cell_id": f"{table}/{c['row']}/{c['col']}",
+                          "section": suites.section_of(table + "/"), "col_kind": kind,
+                          "value": value, "is_integer": None if value is None else float(value).is_integer(),
+                          "basis": c.get("basis", "printed"), "page": c["where"].get("page"),
+                          "line": c["where"].get("line")})
+        for seq, p in enumerate(r["problems"], 1):
+            sections = sorted({suites.section_of(cid) for cid in p.get("cells", [])})
+            problems.append({"document_id": doc, "problem_seq": seq, "problem_code": p["code"],
+                             "severity": p["severity"], "message": p["message"], "cell_ids": p.get("cells", []),
+                             "sections": sections, "raw_text": p.get("raw"),
+                             "candidates_json": None if p.get("candidates") is None else str(p["candidates"])})
+    problem_columns = ["document_id", "problem_seq", "problem_code", "severity", "message", "cell_ids",
+                       "sections", "raw_text", "candidates_json"]
+    return ({"documents": pd.DataFrame(documents), "cells": pd.DataFrame(cells)},
+            pd.DataFrame(problems, columns=problem_columns))
+
+
+def verdicts_of(verdicts: list[SectionVerdict], record: records.Record) -> dict[str, tuple[str, Any]]:
+    return {v.section: (v.verdict, v.cause) for v in verdicts if v.document_id == records.doc_id(record)}
+
+
+CLEAN = records.clean_v2021("decide-clean-2021")
+# 行政复议 总计 printed as 5 instead of 2 + 1 + 0 + 1 = 4: H4 breaks, only section 四 waits.
+BROKEN_H4 = records.with_value(CLEAN, "decide-h4-2021", "s4/review/total", 5)
+# Section 三's 予以公开 row could not be read: its cells are unread, section 三 waits.
+UNREAD_S3 = records.unread(
+    CLEAN, "decide-unread-s3-2021",
+    [f"s3/granted/{a}" for a in template.APPLICANT_CODES], "3961001046",
+    [[39, 6, 1, 0, 0, 1, 46], [3, 96, 1, 0, 0, 1, 46]])
+
+
+@pytest.fixture(scope="module")
+def decided() -> tuple[Any, list[SectionVerdict], list[Any]]:
+    frames, problems = gate_frames(CLEAN, BROKEN_H4, UNREAD_S3)
+    return decide(frames, problems)
+
+
+def test_the_gate_catches_a_broken_identity(decided: tuple) -> None:
+    validations, verdicts, causes = decided
+    assert verdicts_of(verdicts, CLEAN) == {"s2": ("published", None), "s3": ("published", None),
+                                            "s4": ("published", None)}
+    assert verdicts_of(verdicts, BROKEN_H4) == {"s2": ("published", None), "s3": ("published", None),
+                                                "s4": ("held_back", "identity")}
+    h4 = [c for c in causes if c.document_id == records.doc_id(BROKEN_H4)]
+    assert [(c.section, c.equation_id, c.lhs_value, c.rhs_value, c.difference) for c in h4] == [
+        ("s4", "H4", Decimal(5), Decimal(4), Decimal(1))]
+    assert h4[0].message == ("H4 does not hold: s4/review/total = 5 but s4/review/upheld + "
+                             "s4/review/corrected + s4/review/other + s4/review/pending = 4 (difference 1)")
+    failed = [r for r in validations["xxgk_identity_H4"].results if not r.success]
+    assert [r.expectation_config.type for r in failed] == ["expect_multicolumn_sum_to_equal"]
+
+
+def test_a_report_with_section_three_held_back_publishes_section_four(decided: tuple) -> None:
+    _, verdicts, causes = decided
+    assert verdicts_of(verdicts, UNREAD_S3) == {"s2": ("published", None), "s3": ("held_back", "extractor"),
+                                                "s4": ("published", None)}
+    mine = [c for c in causes if c.document_id == records.doc_id(UNREAD_S3)]
+    # The true cause first: the extractor's problem (with its text and candidate readings), then
+    # the unread cells, then the equations that cannot be checked; never "0 vs 0".
+    assert [c.cause for c in mine][:8] == ["extractor"] + ["cells_unread"] * 7
+    assert mine[0].message.startswith("ambiguous_values: the text '3961001046' can be read several ways")
+    assert "candidate readings: [[39, 6, 1, 0, 0, 1, 46], [3, 96, 1, 0, 0, 1, 46]]" in mine[0].message
+    not_checkable = {c.equation_id: c.message for c in mine if c.cause == "not_checkable"}
+    # H2 of the row (7 terms unread), H3 per column (one term each); H1 does not involve the row.
+    assert set(not_checkable) == {"H2:granted", *(f"H3:{a}" for a in template.APPLICANT_CODES)}
+    assert not_checkable["H2:granted"] == (
+        "H2:granted cannot be checked: 7 of its 7 terms are not known: 7 unread (s3/granted/total, "
+        "s3/granted/natural_person, s3/granted/commercial_enterprise, s3/granted/research_institution "
+        "and 3 more)")
+    assert not any(c.cause == "identity" for c in mine)
+
+
+def test_a_section_the_report_lacks_is_held_back_as_missing_cells() -> None:
+    lacking = records.without(CLEAN, "decide-no-s4", [f"s4/review/{c.code}" for c in template.S4_COLUMNS])
+    frames, problems = gate_frames(lacking)
+    _, verdicts, causes = decide(frames, problems)
+    assert verdicts_of(verdicts, lacking) == {"s2": ("published", None), "s3": ("published", None),
+                                              "s4": ("held_back", "cells_missing")}
+    assert [c.message for c in causes if c.cause == "cells_missing"] == [
+        "5 cell(s) of section s4 are not in the document: s4/review/upheld, s4/review/corrected, "
+        "s4/review/other, s4/review/pending, s4/review/total"]
+    # H4 is not listed as failing: its terms are not there, it cannot be checked.
+    assert [(c.equation_id, c.cause) for c in causes if c.identity_id == "H4"] == [("H4", "not_checkable")]
+
+
+def test_a_report_without_a_body_holds_every_section_back() -> None:
+    nobody = records.clean_v2021("decide-nobody", org_name=None)  # type: ignore[arg-type]
+    frames, problems = gate_frames(nobody)
+    _, verdicts, causes = decide(frames, problems)
+    assert verdicts_of(verdicts, nobody) == {s: ("held_back", "report") for s in ("s2", "s3", "s4")}
+    assert [(c.section, c.equation_id) for c in causes] == [(None, "DQ:org_name")]

@@ -171,5 +171,6 @@ def test_run_quarantines_a_document_that_is_not_a_report(tmp_path: Path) -> None
     assert result.returncode == 0, result.stderr[-5000:]
     assert "documents:   2 (" in result.stdout
     assert "1 rejected" in result.stdout
-    assert "quarantined: 1" in result.stdout
+    # pingtan-2023's section 二 is held back (unread cells): it is listed beside the rejected notes.
+    assert "quarantined: 2" in result.stdout
     assert "notes.txt" in result.stdout and "rejected by the extractor" in result.stdout

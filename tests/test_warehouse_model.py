@@ -202,11 +202,19 @@ def test_a_corrected_republication_supersedes_the_earlier_version(warehouse: War
         from marts.dim_report where body_id = '{DAYONG}' and report_year = 2022
         order by version_seq""")
     old, new, broken = doc_id(DAYONG_2022), doc_id(DAYONG_2022_CORRECTED), doc_id(DAYONG_2022_BROKEN)
+    # The broken version's section 三 is held back, its sections 二 and 四 pass: it is published
+    # with those and supersedes the corrected version's 二 and 四, not its 三 (per section).
     assert rows == [
-        (old, 1, 3, True, True, False, 1, 2, new, new),
-        (new, 2, 3, True, True, True, 2, 2, None, new),
-        # failed the gate: it supersedes nothing and is in quarantine
-        (broken, 3, 3, False, False, False, None, None, None, None),
+        (old, 1, 3, True, True, False, 1, 3, new, broken),
+        (new, 2, 3, True, True, False, 2, 3, broken, broken),
+        (broken, 3, 3, False, True, True, 3, 3, None, broken),
+    ]
+    assert query(warehouse.db, f"""
+        select document_id, s2_verdict, s3_verdict, s4_verdict, s2_is_current, s3_is_current, s4_is_current
+        from marts.dim_report where body_id = '{DAYONG}' and report_year = 2022 order by version_seq""") == [
+        (old, "published", "published", "published", False, False, False),
+        (new, "published", "published", "published", False, True, False),
+        (broken, "published", "held_back", "published", True, False, True),
     ]
     assert query(warehouse.db, f"select distinct identity_id from marts.quarantine where document_id = '{broken}' order by 1") == [
         ("H1",), ("H2",)]
@@ -217,11 +225,14 @@ def test_a_corrected_republication_supersedes_the_earlier_version(warehouse: War
 
 
 def test_marts_show_the_current_version_only(warehouse: Warehouse) -> None:
-    new = doc_id(DAYONG_2022_CORRECTED)
-    for fact in ("fct_applications", "fct_active_disclosure", "fct_review_litigation"):
+    new, broken = doc_id(DAYONG_2022_CORRECTED), doc_id(DAYONG_2022_BROKEN)
+    # Per section, the latest version whose section passed: 三 of the corrected version (the
+    # broken one's is held back), 二 and 四 of the broken one (they passed).
+    for fact, current in (("fct_applications", new), ("fct_active_disclosure", broken),
+                          ("fct_review_litigation", broken)):
         assert query(warehouse.db, f"""
             select distinct document_id from marts.{fact} where body_id = '{DAYONG}' and report_year = 2022
-            """) == [(new,)], fact
+            """) == [(current,)], fact
     assert query(warehouse.db, f"""
         select value from marts.fct_applications
         where body_id = '{DAYONG}' and report_year = 2022 and row_code = 'new_received' and applicant_code = 'total'
@@ -229,21 +240,23 @@ def test_marts_show_the_current_version_only(warehouse: Warehouse) -> None:
     assert query(warehouse.db, f"""
         select document_id, new_received, granted, total_processed, n_published_versions
         from marts.mart_body_year where body_id = '{DAYONG}' and report_year = 2022""") == [
-        (new, Decimal(82), Decimal(48), Decimal(80), 2)]
+        (broken, Decimal(82), Decimal(48), Decimal(80), 3)]
 
 
 def test_history_keeps_every_published_version(warehouse: Warehouse) -> None:
     rows = query(warehouse.db, f"""
-        select report.version_seq, report.is_current, history.value
+        select report.version_seq, report.s3_is_current, history.value
         from marts.fct_applications_history as history
         inner join marts.dim_report as report on history.document_id = report.document_id
         where report.body_id = '{DAYONG}' and report.report_year = 2022
           and history.row_code = 'new_received' and history.applicant_code = 'total'
         order by report.version_seq""")
     assert rows == [(1, False, Decimal(80)), (2, True, Decimal(82))]
-    for history in ("fct_applications_history", "fct_active_disclosure_history", "fct_review_litigation_history"):
-        assert query(warehouse.db, f"select count(distinct document_id) from marts.{history}") == [
-            (len(LOAD_1) + 2,)], history  # every published version: all of load 1, two of load 3
+    # Every published version's published sections: all of load 1, and of load 3 the corrected
+    # version and 2023, plus the broken version's sections 二 and 四.
+    for history, n in (("fct_applications_history", len(LOAD_1) + 2), ("fct_active_disclosure_history", len(LOAD_1) + 3),
+                       ("fct_review_litigation_history", len(LOAD_1) + 3)):
+        assert query(warehouse.db, f"select count(distinct document_id) from marts.{history}") == [(n,)], history
 
 
 def test_loads_of_different_years_add_up(warehouse: Warehouse) -> None:

@@ -1,13 +1,17 @@
 """Reviewers' corrections of printed values: read from a CSV file, staged beside the source.
 
-A report that breaks a hard identity is quarantined (``marts.quarantine``).  When a reviewer
-has found the right number (in the source's narrative, from the body, or in a later
-re-publication), they record it as one row of the corrections file; the next load stages the
-file into ``staging.corrections``, dbt applies the corrections that can be applied
-(``intermediate.int_cells_corrected``), and the gate checks the report again with the corrected
-values.  The source values are never overwritten: ``staging.cells`` keeps what was extracted,
-and every fact keeps ``printed_value`` beside ``value`` with ``is_corrected`` and
-``correction_reason``; ``marts.corrections`` lists every correction with its status.
+A section (二, 三, 四) of a report that the gate holds back is quarantined
+(``marts.quarantine``: an unread cell, a cell the extractor left out, an identity that does not
+hold).  When a reviewer has found the right number (in the source, from the body, in a later
+re-publication, or among the extractor's candidate readings), they record it as one row of the
+corrections file; the next load stages the file into ``staging.corrections``, dbt applies the
+corrections that can be applied (``intermediate.int_cells_corrected``: a corrected cell's
+basis is ``corrected``), and the gate decides on the corrected section again.  Any cell of the
+document's template version can be set, including one the extractor left out (it is added)
+or left unread.  The source values are never overwritten: ``staging.cells`` keeps what was
+extracted, and every fact keeps ``printed_value`` and ``extracted_basis`` beside ``value`` with
+``is_corrected`` and ``correction_reason``; ``marts.corrections`` lists every correction with
+its status, who made it and why.
 
 The file (``corrections/corrections.csv`` in the project, or ``XXGK_CORRECTIONS``) is UTF-8 CSV
 with a header row:
@@ -18,29 +22,35 @@ column         required  meaning
 document       yes       the document: its SHA-256 (``dim_report.document_id``), or its
                          source file name (``report.pdf``) or source path as loaded
 cell           yes       ``table/row/col``, e.g. ``s3/new_received/natural_person``
-value          yes       the corrected number
+value          yes*      the corrected number (*may be empty when ``candidate`` is given)
 reason         yes       why, with the evidence (e.g. "narrative l.12 says 80 applications")
 corrected_by   yes       who decided
 corrected_at   yes       when (ISO date or date-time, e.g. 2024-05-01 or 2024-05-01T10:30)
 printed_value  no        the value the reviewer saw printed; when given, the correction applies
                          only while the staged value is that (a guard against correcting the
                          wrong document or a value that has since been re-extracted)
+candidate      no        choose the extractor's candidate reading number N (1, 2, …) of the
+                         problem about this cell (``marts.problems.candidates_json``) instead
+                         of typing the value; with ``value`` too, both must agree
 ============== ========= ===================================================================
 
 A malformed file (not CSV, a required column missing) fails the load: it is a systemic
 problem, and silently ignoring every correction would be worse.  A malformed or inapplicable
-row only fails itself: it is staged with a status saying why and the report stays quarantined.
+row only fails itself: it is staged with a status saying why and the section stays held back.
 Statuses: ``applied``; ``invalid`` (a value, cell id or date that cannot be read, an empty
 reason or reviewer); ``unknown_document`` (no staged document matches; it applies once the
 document is loaded); ``ambiguous_document`` (a file name matching several documents: use the
-SHA-256); ``cell_not_in_document``; ``printed_value_mismatch``; ``superseded`` (a later
-correction of the same cell, by ``corrected_at`` then by position in the file, applies instead).
+SHA-256); ``cell_not_in_template`` (the cell is not one of the document's template version);
+``printed_value_mismatch``; ``no_such_candidate`` (no problem of the document offers that
+reading of the cell, or it disagrees with ``value``); ``superseded`` (a later correction of the
+same cell, by ``corrected_at`` then by position in the file, applies instead).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import os
 import re
@@ -61,7 +71,7 @@ log = logging.getLogger(__name__)
 
 CORRECTIONS_ENV = "XXGK_CORRECTIONS"
 REQUIRED_COLUMNS: tuple[str, ...] = ("document", "cell", "value", "reason", "corrected_by", "corrected_at")
-OPTIONAL_COLUMNS: tuple[str, ...] = ("printed_value",)
+OPTIONAL_COLUMNS: tuple[str, ...] = ("printed_value", "candidate")
 
 DDL = """
 create schema if not exists staging;
@@ -105,6 +115,7 @@ class Correction:
     corrected_by: str
     corrected_at: datetime | None
     problem: str | None = None
+    candidate: int | None = None  # the extractor's candidate reading chosen (1-based)
 
 
 def corrections_path() -> Path:
@@ -148,7 +159,11 @@ def _parse(line: int, row: dict[str, str]) -> Correction:
     if not _is_template_cell(cell):
         problems.append(f"cell {cell!r} is not a cell of the template (table/row/col)")
     value = _number(row["value"])
-    if value is None:
+    candidate_text = row.get("candidate", "")
+    candidate = int(candidate_text) if candidate_text.isdigit() and int(candidate_text) >= 1 else None
+    if candidate_text and candidate is None:
+        problems.append(f"candidate {candidate_text!r} is not a reading number (1, 2, …)")
+    if value is None and not (candidate_text and row["value"] == ""):
         problems.append(f"value {row['value']!r} is not a number")
     printed = _number(row.get("printed_value", ""))
     if row.get("printed_value") and printed is None:
@@ -161,7 +176,7 @@ def _parse(line: int, row: dict[str, str]) -> Correction:
     if corrected_at is None:
         problems.append(f"corrected_at {row['corrected_at']!r} is not an ISO date or date-time")
     return Correction(line, row["document"], cell, value, printed, row["reason"], row["corrected_by"],
-                      corrected_at, "; ".join(problems) or None)
+                      corrected_at, "; ".join(problems) or None, candidate)
 
 
 def _bad(line: int, row: dict[Any, Any], problem: str) -> Correction:
@@ -207,6 +222,56 @@ def _is_template_cell(cell: str) -> bool:
     # v2021 reports may print （六）其他处理 as one row (template.AGGREGATED_OTHER_V2021).
     return table_code == "s3" and row_code == template.AGGREGATED_OTHER_V2021 and \
         col_code in template.APPLICANT_CODES
+
+
+def _is_version_cell(version: str | None, table_code: str, row_code: str, col_code: str) -> bool:
+    """Whether a cell belongs to a template version (any version when it is not known)."""
+    versions = [version] if version in template.VERSIONS else list(template.VERSIONS)
+    for v in versions:
+        for t in template.tables(v):  # type: ignore[arg-type]
+            if t.code == table_code and any(r.code == row_code for r in t.rows) and \
+                    any(col.code == col_code for col in t.columns):
+                return True
+    # v2021 reports may print （六）其他处理 as one row (template.AGGREGATED_OTHER_V2021).
+    return table_code == "s3" and row_code == template.AGGREGATED_OTHER_V2021 and \
+        col_code in template.APPLICANT_CODES
+
+
+def _candidate_value(con: duckdb.DuckDBPyConnection, document_id: str, cell: str, candidate: int
+                     ) -> tuple[Decimal | None, str | None]:
+    """The value reading ``candidate`` of the document's problems gives the cell, or why none.
+
+    A problem's ``candidates`` is a list of readings, each either a list of values in the order
+    of the problem's cells or an object {cell id: value}.
+    """
+    rows = con.execute(
+        "select problem_seq, cells, candidates from staging.problems where document_id = ? "
+        "and candidates is not null and list_contains(cells, ?) order by problem_seq",
+        [document_id, cell]).fetchall()
+    if not rows:
+        return None, f"no problem of the document offers candidate readings of {cell}"
+    seq, cells, candidates_json = rows[0]
+    try:
+        readings = json.loads(candidates_json)
+    except ValueError:
+        return None, f"problem {seq}: its candidate readings cannot be read"
+    if not isinstance(readings, list) or not 1 <= candidate <= len(readings):
+        n = len(readings) if isinstance(readings, list) else 0
+        return None, f"problem {seq} offers {n} reading(s) of {cell}, not a reading {candidate}"
+    reading = readings[candidate - 1]
+    if isinstance(reading, dict) and "values" in reading and cell not in reading:
+        reading = reading["values"]  # {"values": [...] or {...}, ...}: the values of a reading
+    value: Any = None
+    if isinstance(reading, dict):
+        value = reading.get(cell)
+    elif isinstance(reading, list):
+        value = reading[list(cells).index(cell)] if len(reading) == len(cells) else None
+    elif len(cells) == 1:
+        value = reading
+    number = _number(str(value)) if value is not None else None
+    if number is None:
+        return None, f"problem {seq}: reading {candidate} gives no number for {cell}"
+    return number, None
 
 
 def stage(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> dict[str, int]:
@@ -256,6 +321,7 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> dict[str,
 
 def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source: Path) -> list[tuple]:
     documents = con.execute("select document_id, source_path from staging.documents").fetchall()
+    versions = dict(con.execute("select document_id, template_version from staging.documents").fetchall())
     by_id = {d for d, _ in documents}
     by_name: dict[str, set[str]] = {}
     for document_id, source_path in documents:
@@ -287,19 +353,31 @@ def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source:
             continue
         document_id = next(iter(matches))
         record[11] = document_id
+        version = versions.get(document_id)
+        if not _is_version_cell(version, str(table_code), str(row_code), str(col_code)):
+            record[13:15] = ["cell_not_in_template",
+                             f"{c.cell} is not a cell of the document's template "
+                             f"({version or 'unknown version'})"]
+            continue
         found = con.execute(
             "select value from staging.cells where document_id = ? and table_code = ? "
             "and row_code = ? and col_code = ?", [document_id, table_code, row_code, col_code]).fetchall()
-        if not found:
-            record[13:15] = ["cell_not_in_document", f"the document has no cell {c.cell}"]
-            continue
-        printed = found[0][0]
+        # A cell the extractor left out is added by the correction (printed_value stays null).
+        printed = found[0][0] if found else None
         record[12] = printed
         if c.printed_value is not None and printed != c.printed_value:
             record[13:15] = ["printed_value_mismatch",
                              f"printed_value is {c.printed_value} but the staged value is "
-                             f"{'blank' if printed is None else printed}"]
+                             f"{'blank' if printed is None else printed}"
+                             + ("" if found else " (the extractor left the cell out)")]
             continue
+        if c.candidate is not None:
+            chosen, why = _candidate_value(con, document_id, c.cell, c.candidate)
+            if chosen is None or (c.value is not None and chosen != c.value):
+                record[13:15] = ["no_such_candidate",
+                                 why or f"reading {c.candidate} gives {chosen}, not the value {c.value}"]
+                continue
+            record[6] = chosen
         record[13:15] = ["applied", None]
 
     # The latest correction of a cell applies (corrected_at, then line); earlier ones are superseded.

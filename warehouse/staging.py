@@ -76,7 +76,7 @@ create table if not exists staging.cells (
     line        integer,
     raw_text    varchar,
     where_json  varchar,
-    basis       varchar,   -- printed, decided, imputed, unread, ocr (null: a schema-1 record)
+    basis       varchar,   -- the evidence of the value (xxgk.record.BASES): printed, decided, imputed, unread, ocr
     primary key (document_id, table_code, row_code, col_code)
 );
 alter table staging.cells add column if not exists basis varchar;
@@ -87,6 +87,8 @@ create table if not exists staging.problems (
     severity    varchar not null,
     message     varchar,
     cells       varchar[],
+    candidates  varchar,   -- JSON: the candidate readings of the cells, when the extractor gave them
+    raw         varchar,   -- the printed text the problem is about, when the extractor gave it
     primary key (document_id, problem_seq)
 );
 -- Every name and path a document was seen under (the same bytes under a second name are one
@@ -140,6 +142,8 @@ create table if not exists staging.superseded_problems (
     severity    varchar not null,
     message     varchar,
     cells       varchar[],
+    candidates  varchar,
+    raw         varchar,
     primary key (document_id, reading_seq, problem_seq)
 );
 -- The cells a re-reading changed: value or basis different, or the cell added or gone.
@@ -160,10 +164,25 @@ create table if not exists staging.reading_changes (
     read_at                    timestamp not null,
     primary key (document_id, reading_seq, table_code, row_code, col_code)
 );
+alter table staging.problems add column if not exists candidates varchar;
+alter table staging.problems add column if not exists raw varchar;
 create table if not exists staging.gate_results (
     document_id varchar primary key,
-    passed      boolean not null,
-    checked_at  timestamp not null
+    passed      boolean not null,   -- every section published and the report-level checks held
+    checked_at  timestamp not null,
+    is_publishable boolean          -- at least one section published
+);
+alter table staging.gate_results add column if not exists is_publishable boolean;
+-- The gate's verdict per report × section (s2 二, s3 三, s4 四).
+create table if not exists staging.gate_sections (
+    document_id varchar not null,
+    section     varchar not null,   -- s2, s3, s4
+    verdict     varchar not null,   -- published, held_back, absent (a section 二 the report does not print)
+    cause       varchar,            -- the first cause of a held-back section (see gate_failures.cause)
+    reason      varchar,            -- the first cause in words
+    n_cells     integer not null,
+    checked_at  timestamp not null,
+    primary key (document_id, section)
 );
 create table if not exists staging.gate_failures (
     document_id varchar not null,
@@ -174,6 +193,13 @@ create table if not exists staging.gate_failures (
     difference  decimal(38, 6),
     cells       varchar not null
 );
+-- The true cause first: the section a failing check holds back (null: the whole report), what
+-- kind of cause it is and its rank (extractor problems, then cells missing or unread, then
+-- identities that cannot be checked, then identities that do not hold), and a message.
+alter table staging.gate_failures add column if not exists section varchar;
+alter table staging.gate_failures add column if not exists cause varchar;
+alter table staging.gate_failures add column if not exists cause_rank integer;
+alter table staging.gate_failures add column if not exists message varchar;
 -- One row: the gate's last run, and how far the last run that did not stop the load reached.
 -- The documents loaded after that are "the load" whose failing share the systemic threshold
 -- looks at.
@@ -312,15 +338,19 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
         cells += _cell_rows(doc_id, rec)
         problems += [{"document_id": doc_id, "problem_seq": seq, "code": p["code"],
                       "severity": p["severity"], "message": p.get("message"),
-                      "cells": p.get("cells") or []} for seq, p in enumerate(rec["problems"], 1)]
+                      "cells": p.get("cells") or [],
+                      "candidates": None if p.get("candidates") is None
+                      else json.dumps(p["candidates"], ensure_ascii=False),
+                      "raw": p.get("raw")} for seq, p in enumerate(rec["problems"], 1)]
     con.execute("begin")
     try:
         _record_first_readings(con)
         reread_ids = [r["document_id"] for r in rereads]
         _supersede(con, rereads, now)
         _insert(con, "documents", docs, casts={"load_seq": "integer", "reading_seq": "integer"})
-        _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer"})
-        _insert(con, "problems", problems)
+        _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer",
+                                            "basis": "varchar"})
+        _insert(con, "problems", problems, casts={"candidates": "varchar", "raw": "varchar"})
         _record_readings(con, schemas)
         n_changed = _record_changes(con, reread_ids, now)
         n_paths = _record_paths(con, sightings, now)
@@ -359,7 +389,7 @@ def _cell_rows(doc_id: str, rec: dict[str, Any]) -> list[dict[str, Any]]:
                      "value": None if c["value"] is None else str(c["value"]),
                      "is_imputed": bool(c.get("imputed")), "page": where.get("page"),
                      "line": where.get("line"), "raw_text": where.get("raw"),
-                     "where_json": json.dumps(where, ensure_ascii=False), "basis": c.get("basis")})
+                     "where_json": json.dumps(where, ensure_ascii=False), "basis": cell_basis(c)})
     return rows
 
 
@@ -425,7 +455,8 @@ def _supersede(con: duckdb.DuckDBPyConnection, rereads: list[dict[str, Any]], no
         """)
         con.execute(f"""
             insert into staging.superseded_problems
-            select p.document_id, d.reading_seq, p.problem_seq, p.code, p.severity, p.message, p.cells
+            select p.document_id, d.reading_seq, p.problem_seq, p.code, p.severity, p.message, p.cells,
+                   p.candidates, p.raw
             from staging.problems p join staging.documents d using (document_id)
             where p.document_id in {ids}
         """)
@@ -520,6 +551,21 @@ def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str
     finally:
         con.unregister("sightings")
     return int(after[0]) - int(before[0])  # type: ignore[index]
+
+
+def cell_basis(cell: dict[str, Any]) -> str:
+    """The cell's ``basis``; a record without one (schema 1) gets what its flags imply.
+
+    Schema-1 records predate the evidence rule: their printed values were not proven, but they
+    are re-read by a newer extractor (``extractor_version``); until then a value counts as
+    printed, a blank as unread.
+    """
+    basis = cell.get("basis")
+    if isinstance(basis, str) and basis:
+        return basis
+    if cell.get("imputed"):
+        return "imputed"
+    return "unread" if cell.get("value") is None else "printed"
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]],

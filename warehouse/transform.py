@@ -66,8 +66,9 @@ def build(select: str | None = None, build_db: Path | None = None, *, full_refre
     _invoke(args, build_db, project_dir)
 
 
-# Columns the history facts gained with the reviewers' corrections (warehouse/corrections.py).
-_CORRECTION_COLUMNS = ("printed_value", "is_corrected", "correction_reason")
+# Columns the history facts gained with the reviewers' corrections (warehouse/corrections.py)
+# and with the cells' basis.
+_CORRECTION_COLUMNS = ("printed_value", "is_corrected", "correction_reason", "basis", "extracted_basis")
 _HISTORY_TABLES = ("fct_applications_history", "fct_active_disclosure_history",
                    "fct_review_litigation_history")
 
@@ -154,16 +155,14 @@ def _failures(results: Any) -> list[str]:
 
 
 def _close_duckdb() -> None:
-    # dbt-duckdb keeps one DuckDB instance per process open between invocations (keep_open);
-    # close it so the file is free for the gate and the publisher, and so the next invocation
-    # opens the file afresh instead of reusing a connection that saw older data.
+    # The profile sets keep_open: false, so dbt-duckdb closes the DuckDB file when the
+    # invocation's last connection closes; closing the adapter's connections (its public class
+    # method) also makes the next invocation open the file afresh instead of reusing an
+    # environment that saw older data.
     try:
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
     except ImportError:  # the adapter was never loaded
         return
-    env = DuckDBConnectionManager._ENV
-    if env is not None:
-        env.close()
     DuckDBConnectionManager.close_all_connections()
 
 

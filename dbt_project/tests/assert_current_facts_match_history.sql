@@ -3,9 +3,10 @@
 
 with
 
-current_reports as (
+current_sections as (
 
-    select document_id from {{ ref('dim_report') }}
+    -- the current version of each body-year's section (int_published_sections)
+    select document_id, section from {{ ref('int_published_sections') }}
     where is_current
 
 ),
@@ -40,8 +41,10 @@ current_history_of_current_reports as (
 
     select current_history.*
     from current_history
-    inner join current_reports
-        on current_history.document_id = current_reports.document_id
+    inner join current_sections
+        on current_history.document_id = current_sections.document_id
+        and current_sections.section = case when current_history.table_code like 's2.%' then 's2'
+                                            else current_history.table_code end
 
 ),
 

@@ -1,4 +1,4 @@
--- The incremental history facts hold exactly the cells of the published versions, as the
+-- The incremental history facts hold exactly the cells of the published versions' published sections, as the
 -- staging tables have them now: what a full refresh would build. Any row here is a cell
 -- missing from a history table, left there, or different (then run the load with a full
 -- refresh, transform.build(full_refresh=True), and find out why).
@@ -18,9 +18,9 @@ published_cells as (
         cells.is_imputed
 
     from {{ ref('int_cells_labelled') }} as cells
-    inner join {{ ref('int_report_versions') }} as versions
-        on cells.document_id = versions.document_id
-    where versions.is_published
+    inner join {{ ref('int_published_sections') }} as published
+        on cells.document_id = published.document_id
+        and cells.section = published.section
 
 ),
 

@@ -5,10 +5,10 @@
 select
     report_warnings.document_id,
     report_warnings.check_id,
-    dim_report.passed_gate,
+    dim_report.is_publishable,
     dim_report.is_current
 
 from {{ ref('report_warnings') }} as report_warnings
 left join {{ ref('dim_report') }} as dim_report
     on report_warnings.document_id = dim_report.document_id
-where not coalesce(dim_report.passed_gate and dim_report.is_current, false)
+where not coalesce(dim_report.is_publishable and dim_report.is_current, false)

@@ -4,7 +4,7 @@
 -- A body can publish a corrected report for a year: a different file, so a different
 -- document_id, loaded later. The versions of a body-year are ordered by load (loaded_at, then
 -- the record's position in its load, then document_id so that the order is total). A version
--- is published when it passed the gate (which requires a body and a year); the current
+-- is published when a section of it passed the gate (which requires a body and a year); the current
 -- version is the latest published one, and each published version is superseded by the next
 -- published one. A later version that fails the gate supersedes nothing: the marts keep the
 -- last version that passed (and the failure is in quarantine). Documents without a body or a
@@ -35,7 +35,8 @@ documents_with_verdicts as (
         documents.report_year,
         documents.loaded_at,
         documents.load_seq,
-        coalesce(gate_results.passed_gate, false)
+        -- published with the sections that passed the gate (stg_gate_sections)
+        coalesce(gate_results.is_publishable, false)
             and documents.body_id is not null
             and documents.report_year is not null as is_published,
         documents.body_id is not null and documents.report_year is not null as has_versions

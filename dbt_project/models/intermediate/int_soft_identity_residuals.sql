@@ -31,7 +31,12 @@ documents as (
 
 cells as (
 
-    select document_id, cell_id, value, is_corrected from {{ ref('int_cells_corrected') }}
+    -- only the sections that passed the gate: a held-back section warns about nothing
+    select cells.document_id, cells.cell_id, cells.value, cells.is_corrected
+    from {{ ref('int_cells_corrected') }} as cells
+    inner join {{ ref('int_published_sections') }} as published
+        on cells.document_id = published.document_id
+        and published.section = case when cells.table_code like 's2.%' then 's2' else cells.table_code end
 
 ),
 

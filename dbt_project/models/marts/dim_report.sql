@@ -1,5 +1,6 @@
 -- One row per loaded document, with its gate outcome (passed_gate is null when the gate has
--- not checked it: rejected documents are never checked) and its place among the versions of
+-- not checked it: rejected documents are never checked), the verdict of each section
+-- (s2_verdict, s3_verdict, s4_verdict with the reason of a held-back one) and its place among the versions of
 -- its body's report for its year (int_report_versions): is_current marks the version the
 -- fct_* and mart_* tables show, superseded_by the version that replaced it, and current_reason
 -- why (the rule: the latest publication of a body × year that passes the gate, reviewers'
@@ -39,6 +40,35 @@ gate_warnings as (
 
     select document_id, count(*) as n_warnings
     from {{ ref('stg_gate_warnings') }}
+    group by document_id
+
+),
+
+sections as (
+
+    -- the gate's verdict per section, one column per section
+    select
+        document_id,
+        max(section_verdict) filter (where section = 's2') as s2_verdict,
+        max(section_reason) filter (where section = 's2') as s2_reason,
+        max(section_verdict) filter (where section = 's3') as s3_verdict,
+        max(section_reason) filter (where section = 's3') as s3_reason,
+        max(section_verdict) filter (where section = 's4') as s4_verdict,
+        max(section_reason) filter (where section = 's4') as s4_reason
+    from {{ ref('stg_gate_sections') }}
+    group by document_id
+
+),
+
+current_sections as (
+
+    -- the version the current facts show is decided per section (int_published_sections)
+    select
+        document_id,
+        bool_or(is_current) filter (where section = 's2') as s2_is_current,
+        bool_or(is_current) filter (where section = 's3') as s3_is_current,
+        bool_or(is_current) filter (where section = 's4') as s4_is_current
+    from {{ ref('int_published_sections') }}
     group by document_id
 
 ),
@@ -94,7 +124,19 @@ reports as (
         ---------- quality
         documents.status,
         gate_results.passed_gate,
+        gate_results.is_publishable,
         gate_results.gate_checked_at,
+        -- per section (二 s2, 三 s3, 四 s4): published, held_back (and why: the first cause) or absent
+        sections.s2_verdict,
+        sections.s2_reason,
+        sections.s3_verdict,
+        sections.s3_reason,
+        sections.s4_verdict,
+        sections.s4_reason,
+        -- whether the current facts show this version's section (the latest version whose section passed)
+        coalesce(current_sections.s2_is_current, false) as s2_is_current,
+        coalesce(current_sections.s3_is_current, false) as s3_is_current,
+        coalesce(current_sections.s4_is_current, false) as s4_is_current,
         case
             when gate_results.document_id is not null
                 then coalesce(gate_failures.n_gate_failures, 0)
@@ -158,6 +200,10 @@ reports as (
         on documents.document_id = gate_results.document_id
     left join gate_failures
         on documents.document_id = gate_failures.document_id
+    left join sections
+        on documents.document_id = sections.document_id
+    left join current_sections
+        on documents.document_id = current_sections.document_id
     left join gate_warnings
         on documents.document_id = gate_warnings.document_id
     left join corrections

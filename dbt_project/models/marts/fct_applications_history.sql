@@ -4,7 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key='document_id',
         on_schema_change='fail',
-        post_hook="delete from {{ this }} where document_id not in (select document_id from {{ ref('int_report_versions') }} where is_published)"
+        post_hook="{{ prune_section_history('s3') }}"
     )
 }}
 

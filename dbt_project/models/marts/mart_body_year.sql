@@ -1,5 +1,7 @@
 -- One row per reporting body × report year, from the current version of the report: the
 -- headline numbers of sections 二, 三 and 四 side by side, for analysts who want one table.
+-- Each section's numbers come from the current facts, which show per section the latest
+-- version whose section passed the gate (int_published_sections); a section none passed is null.
 -- Section 三 numbers are the 总计 column. Where v2019 and v2021 measure different things their
 -- columns are apart: v2021 fee amounts (万元) and v2019 fee item counts, v2021 现行有效 and v2019
 -- 对外公开总数量. Decisions on licensing, penalties and coercion (v2019 处理决定数量, v2021
@@ -41,7 +43,8 @@ review_litigation as (
 application_totals as (
 
     select
-        document_id,
+        body_id,
+        report_year,
         sum(value) filter (where row_code = 'new_received' and applicant_code = 'total') as new_received,
         sum(value) filter (where row_code = 'new_received' and applicant_code = 'natural_person') as new_received_natural_person,
         sum(value) filter (where row_code = 'new_received' and applicant_code not in ('natural_person', 'total')) as new_received_legal_or_other_org,
@@ -57,14 +60,15 @@ application_totals as (
         count(*) filter (where is_imputed) as n_imputed_application_cells
 
     from applications
-    group by document_id
+    group by body_id, report_year
 
 ),
 
 review_litigation_outcomes as (
 
     select
-        document_id,
+        body_id,
+        report_year,
         {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
         {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
         sum(value) filter (where proceeding = '{{ proceeding }}' and outcome = '{{ outcome }}') as {{ proceeding }}_{{ outcome }},
@@ -73,14 +77,15 @@ review_litigation_outcomes as (
         sum(value) filter (where proceeding in ('litigation_direct', 'litigation_after_review') and outcome = 'total') as litigation_total
 
     from review_litigation
-    group by document_id
+    group by body_id, report_year
 
 ),
 
 active_measures as (
 
     select
-        document_id,
+        body_id,
+        report_year,
         -- 第二十条第（一）项 normative documents: v2021 and v2019 measure different things
         max(value) filter (where row_code = 'normative_documents' and measure_code = 'issued_this_year') as normative_docs_issued,
         max(value) filter (where row_code = 'normative_documents' and measure_code = 'repealed_this_year') as normative_docs_repealed,
@@ -101,7 +106,7 @@ active_measures as (
         max(value) filter (where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_total_amount') as procurement_total_amount_v2019
 
     from active_disclosure
-    group by document_id
+    group by body_id, report_year
 
 ),
 
@@ -171,11 +176,14 @@ body_years as (
     inner join bodies
         on reports.body_id = bodies.body_id
     left join application_totals
-        on reports.document_id = application_totals.document_id
+        on reports.body_id = application_totals.body_id
+        and reports.report_year = application_totals.report_year
     left join review_litigation_outcomes
-        on reports.document_id = review_litigation_outcomes.document_id
+        on reports.body_id = review_litigation_outcomes.body_id
+        and reports.report_year = review_litigation_outcomes.report_year
     left join active_measures
-        on reports.document_id = active_measures.document_id
+        on reports.body_id = active_measures.body_id
+        and reports.report_year = active_measures.report_year
 
 )
 

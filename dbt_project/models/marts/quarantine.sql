@@ -1,6 +1,9 @@
--- One row per failing check of a report that failed the gate: the equation (or data-quality
--- check), its cells and both sides as printed (after any reviewers' corrections), so the report
--- can be fixed at the source or with a correction (corrections/corrections.csv) and reloaded.
+-- One row per cause of a held-back section (or report), the true cause first (cause_rank):
+-- the extractor's problems about the section (identity_id EX: unread cells with their
+-- candidate readings, rows or tables not found), then the report checks and the cells missing
+-- or unread, then the equations that cannot be checked, then the identities that do not hold
+-- with both sides as read (after the reviewers' corrections).  The cells to look at, with page
+-- and line and their labels, are in quarantine_cells.
 
 with
 
@@ -10,10 +13,9 @@ failures as (
 
 ),
 
-failed_reports as (
+sections as (
 
-    select * from {{ ref('stg_gate_results') }}
-    where not passed_gate
+    select * from {{ ref('stg_gate_sections') }}
 
 ),
 
@@ -40,8 +42,13 @@ quarantined as (
         documents.template_version,
         documents.status,
         documents.source_path,
+        failures.section,
+        sections.section_verdict,
+        failures.cause_rank,
+        failures.cause,
         failures.identity_id,
         failures.equation_id,
+        failures.message,
         failures.cells,
         failures.lhs_value,
         failures.rhs_value,
@@ -49,13 +56,14 @@ quarantined as (
         residuals.n_terms,
         residuals.n_missing_terms,
         residuals.n_corrected_terms,
-        failed_reports.gate_checked_at
+        sections.gate_checked_at
 
     from failures
-    inner join failed_reports
-        on failures.document_id = failed_reports.document_id
     inner join documents
         on failures.document_id = documents.document_id
+    left join sections
+        on failures.document_id = sections.document_id
+        and failures.section = sections.section
     left join residuals
         on failures.document_id = residuals.document_id
         and failures.equation_id = residuals.equation_id

@@ -19,6 +19,9 @@ renamed as (
         ---------- value
         value,
         is_imputed,
+        -- the evidence the value rests on (xxgk.record.BASES); the gate publishes a section only
+        -- when each of its cells has a publishable one
+        basis,
 
         ---------- provenance
         page,

@@ -15,7 +15,11 @@ renamed as (
         lhs_value,
         rhs_value,
         difference,
-        cells
+        cells,
+        section,
+        cause,
+        cause_rank,
+        message
 
     from source
 
