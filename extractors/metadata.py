@@ -14,6 +14,14 @@ _YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*", re.IGNORECASE)
 _ORG_JUNK = re.compile(r"[\s#*\"'《》<>|]+")
 _MAX_TITLE_LINES = 40
+# A page's breadcrumb before the title ("当前位置：首页 > 政务公开 > 年报 > 某县2022年…",
+# or the path run together: "当前位置： 首页政务公开年报 平潭综合实验区2021年度…").
+_BREADCRUMB = re.compile(r"^.*?(?:当前位置|您的位置|您当前的位置|您现在的位置|所在位置)\s*[:：]\s*")
+_CRUMB_SEP = re.compile(r"[>»›/|\s]+")
+
+
+# Misprints of the version markers seen in real reports (先行 for 现行).
+V2021_MARKER_TYPOS = ("先行有效件数",)
 
 
 @dataclass
@@ -27,6 +35,14 @@ def find_metadata(doc: DocText) -> Metadata:
     lines = doc.text.split("\n")
     for i, line in enumerate(lines[:_MAX_TITLE_LINES]):
         text = _TITLE_PREFIX.sub("", line.strip())
+        crumb = _BREADCRUMB.match(text)
+        if crumb:
+            # Only the last step of the path can be the title.
+            rest = text[crumb.end():]
+            title = _TITLE.search(rest) or _YEAR_FIRST.search(rest)
+            head = rest[: title.start()] if title else rest
+            steps = _CRUMB_SEP.split(head)
+            text = (steps[-1] if steps else "") + (rest[title.start():] if title else "")
         if year_first := _YEAR_FIRST.match(text):
             # "2024 年上海市科委政府信息公开工作年度报告": the year comes first.
             return Metadata(_ORG_JUNK.sub("", year_first.group("org")), int(year_first.group("year")), i + 1)
@@ -44,7 +60,7 @@ def find_metadata(doc: DocText) -> Metadata:
 
 def detect_version(doc: DocText, year: int | None) -> tuple[template.Version | None, str]:
     """template.md §0: markers first, the year when there are none."""
-    v2021 = sum(doc.compact.count(m) for m in template.V2021_MARKERS)
+    v2021 = sum(doc.compact.count(m) for m in template.V2021_MARKERS + V2021_MARKER_TYPOS)
     v2019 = sum(doc.compact.count(m) for m in template.V2019_MARKERS)
     if v2021 > v2019:
         return "v2021", "markers"

@@ -105,3 +105,27 @@ def check(values: Mapping[str, Number | None], version: template.Version) -> lis
             problems.append(Problem("identity_h7", "error",
                                     f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid]))
     return problems
+
+
+def soft_check(values: Mapping[str, Number | None], version: template.Version) -> list[Problem]:
+    """Warnings for the soft identities that one report can check alone (S3: 现行有效
+    + 本年废止 ≥ 本年制发 within a year).  Those across years (S1, S2) need the body's
+    other reports and are checked in the warehouse (``marts.report_warnings``)."""
+    problems: list[Problem] = []
+    for eq in template.soft_equations():
+        if version not in eq.versions or any(t[0] != 0 for t in eq.lhs + eq.rhs):
+            continue
+        terms = [cid for _, cid, _ in eq.lhs + eq.rhs]
+        if any(values.get(cid) is None for cid in terms):
+            continue  # an absent row (P20) or an unread cell: nothing to check
+        lhs = sum(sign * values[cid] for _, cid, sign in eq.lhs)  # type: ignore[operator]
+        rhs = sum(sign * values[cid] for _, cid, sign in eq.rhs)  # type: ignore[operator]
+        holds = lhs == rhs if eq.relation == "=" else lhs >= rhs
+        if not holds:
+            problems.append(Problem(
+                f"soft_{eq.identity.lower()}", "warning",
+                f"{eq.id}: {' + '.join(c for _, c, _ in eq.lhs)} = {lhs} is not "
+                f"{'equal to' if eq.relation == '=' else 'at least'} "
+                f"{' + '.join(c for _, c, _ in eq.rhs)} = {rhs} (a soft identity: it usually "
+                "holds; check the printed numbers)", terms))
+    return problems
