@@ -10,7 +10,9 @@ from xxgk import template
 
 # "…2019年度政府信息公开工作年度报告", "… 2023 年政府信息公开…", "…2019年度政府信息公开\n年报"
 _TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*(?:信息公开|政务公开)")
-_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d\s度].*?)\s*(?:政府信息公开|政务公开)")
+# The body's name holds no sentence punctuation: "2022年，我县认真贯彻落实《…政府信息公开条例》"
+# opens a paragraph, it is not a title.
+_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d\s度,，。;；:：《》、][^,，。;；:：《》、]*?)\s*(?:政府信息公开|政务公开)")
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*", re.IGNORECASE)
 _ORG_JUNK = re.compile(r"[\s#*\"'《》<>|]+")
 _MAX_TITLE_LINES = 40
