@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from extractors import solve
@@ -15,6 +16,7 @@ from extractors.pdf import pdf_tables_text, pdf_text
 from extractors.problems import ReaderProblem
 from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
+from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
 from xxgk import identities, template
 from xxgk.record import Basis, Cell, Problem, Report, Source, rejected
@@ -116,7 +118,7 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
 def extract_text(doc: DocText, source: Source) -> Report:
     """The record of a document whose text (with provenance per line) is known."""
     meta = find_metadata(doc)
-    version, how = detect_version(doc, meta.year)
+    version, _ = detect_version(doc, meta.year)
     report = Report(source=source, org_name=meta.org_name, year=meta.year, template=version)
     if version is None:
         return _reject(report, "not_a_report",
@@ -171,7 +173,7 @@ def _has_numbers(rows: list[RowText]) -> bool:
     return any(row.raw and any(ch.isdigit() for ch in row.raw) for row in rows)
 
 
-def _zero_totals(values: dict[str, object]) -> list[Problem]:
+def _zero_totals(values: Mapping[str, Number | None]) -> list[Problem]:
     """Totals printed 0 beside non-zero parts (a whole 总计 column, or the whole （七）
     row): the identity failures say so cell by cell; this names the pattern once.
     The printed zeros are kept: a printed number is never corrected."""
@@ -180,7 +182,7 @@ def _zero_totals(values: dict[str, object]) -> list[Problem]:
     column = [f"s3/{r}/total" for r in sorted(rows)]
     parts = [c for c in values if c.startswith("s3/") and not c.endswith("/total")]
     if (all(values.get(c) == 0 for c in column) and
-            any(isinstance(values.get(c), int) and values[c] for c in parts)):  # type: ignore[operator]
+            any(values.get(c) for c in parts)):
         problems.append(Problem("total_printed_zero", "warning",
                                 "the 总计 column of section 三 is printed 0 in every row beside "
                                 "non-zero applicant counts (H2 fails; the zeros are kept as printed)",
@@ -190,7 +192,7 @@ def _zero_totals(values: dict[str, object]) -> list[Problem]:
               and c.split("/")[1] not in ("new_received", "carried_over_from_last_year",
                                           "carried_to_next_year")]
     if (seventh and all(values[c] == 0 for c in seventh) and
-            any(isinstance(values.get(c), int) and values[c] for c in leaves)):  # type: ignore[operator]
+            any(values.get(c) for c in leaves)):
         problems.append(Problem("total_printed_zero", "warning",
                                 "the （七）总计 row of section 三 is printed 0 in every column beside "
                                 "non-zero outcome rows (H3 fails; the zeros are kept as printed)",
@@ -199,9 +201,7 @@ def _zero_totals(values: dict[str, object]) -> list[Problem]:
 
 
 def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: template.Version) -> list[Cell]:
-    row_where = {}
-    for row in rows:
-        row_where[(row.table, row.row)] = row.where
+    row_where = {(r.table, r.row): r.where for r in rows}
     cells = []
     for cid, token in grid.tokens.items():
         table, row, col = cid.split("/")

@@ -14,9 +14,19 @@ import re
 from dataclasses import dataclass, field, replace
 
 from extractors.text import DocText
-from extractors.values import (Candidate, Number, Token, cell_candidates, is_run,
-                               label_line_candidate, listed_readings, read_cells, run_candidates,
-                               run_pieces, trim_segment)
+from extractors.values import (
+    Candidate,
+    Number,
+    Token,
+    cell_candidates,
+    is_run,
+    label_line_candidate,
+    listed_readings,
+    read_cells,
+    run_candidates,
+    run_pieces,
+    trim_segment,
+)
 from xxgk import template
 from xxgk.record import Problem
 from xxgk.settings import READER
@@ -237,12 +247,12 @@ def _full_width_line(text: str, start: int, n: int) -> tuple[Token | None, ...] 
     if len(fields) != n:
         return None
     cells: list[Token | None] = []
-    for field in fields:
-        cell = read_cells(field, start + offset)
+    for content in fields:
+        cell = read_cells(content, start + offset)
         if len(cell) > 1 or (cell and cell[0] is None):
             return None
         cells.append(cell[0] if cell else None)
-        offset += len(field) + 1
+        offset += len(content) + 1
     return tuple(cells)
 
 

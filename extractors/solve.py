@@ -162,9 +162,9 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
         n_combos *= len(cands)
     if n_combos <= MAX_COMBINATIONS:
         scored: list[Scored] = []
-        for combo in itertools.product(*(c for _, c, _ in rows)):
-            score, _, filled = _evaluate(fixed, rows, combo, eqs)
-            scored.append((score, combo, filled))
+        for joint in itertools.product(*(c for _, c, _ in rows)):
+            score, _, filled = _evaluate(fixed, rows, joint, eqs)
+            scored.append((score, joint, filled))
         return _ties(scored)
     # Which equations become fully known once rows 0..d are read.
     row_of = {i: d for d, (ids, _, _) in enumerate(rows) for i in ids}
@@ -178,7 +178,7 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
     found: list[Scored] = []
     best: list[int] = [10 ** 9]
     steps = [0]
-    combo: list[Candidate] = []
+    path: list[Candidate] = []
 
     def walk(depth: int, broken: int) -> bool:
         steps[0] += 1
@@ -187,18 +187,18 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
         if broken > best[0]:
             return True
         if depth == len(rows):
-            score, _, filled = _evaluate(fixed, rows, combo, eqs)
+            score, _, filled = _evaluate(fixed, rows, path, eqs)
             if score[0] <= best[0]:
                 best[0] = score[0]
-                found.append((score, tuple(combo), filled))
+                found.append((score, tuple(path), filled))
             return True
         ids, cands, _ = rows[depth]
         for cand in cands:
             for i, t in zip(ids, cand.tokens):
                 values[i] = _v(t)
-            combo.append(cand)
+            path.append(cand)
             ok = walk(depth + 1, broken + violations(values, complete_at.get(depth, [])))
-            combo.pop()
+            path.pop()
             if not ok:
                 return False
         for i in ids:

@@ -118,8 +118,7 @@ def soft_check(values: Mapping[str, Number | None], version: template.Version) -
         terms = [cid for _, cid, _ in eq.lhs + eq.rhs]
         if any(values.get(cid) is None for cid in terms):
             continue  # an absent row (P20) or an unread cell: nothing to check
-        lhs = sum(sign * values[cid] for _, cid, sign in eq.lhs)  # type: ignore[operator]
-        rhs = sum(sign * values[cid] for _, cid, sign in eq.rhs)  # type: ignore[operator]
+        lhs, rhs = _signed_sum(values, eq.lhs), _signed_sum(values, eq.rhs)
         holds = lhs == rhs if eq.relation == "=" else lhs >= rhs
         if not holds:
             problems.append(Problem(
@@ -129,3 +128,12 @@ def soft_check(values: Mapping[str, Number | None], version: template.Version) -
                 f"{' + '.join(c for _, c, _ in eq.rhs)} = {rhs} (a soft identity: it usually "
                 "holds; check the printed numbers)", terms))
     return problems
+
+
+def _signed_sum(values: Mapping[str, Number | None], terms: Sequence[tuple[int, str, int]]) -> Number:
+    total: Number = 0
+    for _, cid, sign in terms:
+        value = values[cid]
+        assert value is not None
+        total += sign * value
+    return total

@@ -56,6 +56,9 @@ class ReaderSettings:
     max_run_digits: int = 60
     # Real reports take well under a second; a file that takes this long is malformed.
     time_limit_s: float = 60.0
+    # LibreOffice converts a report-sized .doc in 2–10 s, most of it starting up; two
+    # minutes means it hangs on the file.
+    doc_convert_timeout_s: float = 120.0
 
 
 READER = ReaderSettings()
