@@ -57,6 +57,9 @@ class RowText:
     # decide (section 二): the problem code, and the readings the text allows.
     undecided: str | None = None
     listing: list[tuple[Number | None, ...]] = field(default_factory=list)
+    # The row as its label's line lays it out, one cell per tab field (blanks in
+    # their places): the grid's own reading, when the line has one.
+    grid: Candidate | None = None
 
 
 @dataclass
@@ -189,7 +192,7 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
     found: list[tuple[template.Row, re.Match[str]]] = []
     pos = start
     for row in rows:
-        m = re.compile(row.key).search(compact, pos)
+        m = _find_row(row.key, compact, pos)
         if m is None or (found and m.start() - pos > READER.s3_row_gap):
             # An absent row leaves H1–H3 unverifiable: the report needs review.
             layout.problems.append(Problem("row_missing", "error",
@@ -209,6 +212,18 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
         text = trim_segment(doc.text[seg_start:seg_end])
         layout.rows.append(_row_text(doc, "s3", row.code, text, seg_start, [7], True))
     return s4_compact
+
+
+def _find_row(key: str, compact: str, pos: int) -> re.Match[str] | None:
+    """The row label after ``pos``.  A key's first alternative is its full, numbered
+    form (``3.其他``, ``(七)总计``): taken when it is near, because the bare form
+    (``其他``, ``总计``) is also a column header, repeated mid-table on a page break (P3)."""
+    full = key.split("|")[0]
+    if full != key and "(" not in full.replace(r"\(", ""):
+        m = re.compile(full).search(compact, pos, pos + READER.s3_row_gap)
+        if m is not None:
+            return m
+    return re.compile(key).search(compact, pos)
 
 
 def _other_handling_aggregated(compact: str, start: int) -> bool:
@@ -293,4 +308,6 @@ def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups:
         if by_line is not None and by_line.tokens != candidates[0].tokens:
             # Prefer the label line's own cells; the other readings stay for the identities.
             candidates = [by_line] + [replace(c, rank=c.rank + 1) for c in candidates]
+        return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()),
+                       grid=by_line)
     return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()))

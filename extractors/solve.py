@@ -83,6 +83,11 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
         printed = len(cands) == 1 and cands[0].how == "cells"
         # Row-local identities (H2 on a section-三 row, H4–H6 on section 四) first.
         local = [e for e in eqs if set(e.lhs + e.rhs) <= set(ids)]
+        if local and len(cands) > 1 and row.grid is not None and _consistent(ids, row.grid, local):
+            # The label line's tab fields place every number and blank, and the row's
+            # own identities hold on it: the grid is the evidence, the other
+            # placements (for a row that lost a cell) are not readings of it.
+            cands, printed = [row.grid], True
         if local and len(cands) > 1:
             fitting = [c for c in cands if violations(_values(_assign(ids, c)), local) == 0]
             cands = fitting or cands
@@ -108,6 +113,12 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
     if open_rows:
         _choose_jointly(grid, open_rows, eqs, problems)
     return grid, problems
+
+
+def _consistent(ids: list[str], cand: Candidate, local: Sequence[template.Equation]) -> bool:
+    """The row's own identities hold on the reading, once they fill its blanks."""
+    filled = propagate(_values(_assign(ids, cand)), local)
+    return all(filled[i] is not None for i in ids) and violations(filled, local) == 0
 
 
 def _choose_jointly(grid: Grid, open_rows: list[OpenRow], eqs: Sequence[template.Equation],

@@ -251,6 +251,21 @@ def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
         if key not in seen:
             seen.add(key)
             out.append(Candidate(vec, "split", 2))
+    dec = list(decimal_parts) or [False] * n
+    if not out and len(pieces) < n and comb(n, n - len(pieces)) <= READER.max_placements:
+        # No reading fills every cell: a blank cell leaves no trace in a run (P1 in a
+        # PDF without inner rules), so the pieces are kept whole, a blank in each
+        # possible place, and the identities choose.
+        for places in combinations(range(n), len(pieces)):
+            if not all(_valid_part(p, dec[i]) for p, i in zip(pieces, places)):
+                continue
+            it = iter(pieces)
+            vec2 = tuple(Token(parse_number(next(it))[0], raw, pos) if i in places else None
+                         for i in range(n))
+            key = tuple(t.value if t else None for t in vec2)
+            if key not in seen:
+                seen.add(key)
+                out.append(Candidate(vec2, "inserted", 3))
     return out or [Candidate((None,) * n, "none")]
 
 
