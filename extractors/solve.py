@@ -16,7 +16,7 @@ from decimal import Decimal
 from extractors.layout import RowText
 from extractors.values import Candidate, Number, Token
 from xxgk import template
-from xxgk.identities import propagate, violations
+from xxgk.identities import impossible, propagate
 from xxgk.record import Problem
 from xxgk.settings import READER
 
@@ -83,13 +83,17 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
         printed = len(cands) == 1 and cands[0].how == "cells"
         # Row-local identities (H2 on a section-三 row, H4–H6 on section 四) first.
         local = [e for e in eqs if set(e.lhs + e.rhs) <= set(ids)]
-        if local and len(cands) > 1 and row.grid is not None and _consistent(ids, row.grid, local):
+        if (local and len(cands) > 1 and row.grid is not None and row.grid.tokens[0] is not None
+                and _consistent(ids, row.grid, local)):
             # The label line's tab fields place every number and blank, and the row's
             # own identities hold on it: the grid is the evidence, the other
-            # placements (for a row that lost a cell) are not readings of it.
+            # placements (for a row that lost a cell) are not readings of it.  Not so
+            # when its first cell is blank: that field may be the filler of a label
+            # merged over two columns in a row that lost a cell (P5), which shifts
+            # every number by one; there the identities must choose.
             cands, printed = [row.grid], True
         if local and len(cands) > 1:
-            fitting = [c for c in cands if violations(_values(_assign(ids, c)), local) == 0]
+            fitting = [c for c in cands if impossible(_values(_assign(ids, c)), local) == 0]
             cands = fitting or cands
             # Readings that imply the same row once the row's own identities fill its
             # blanks are one reading (six 0s for seven cells: the blank is 0 wherever it is).
@@ -118,7 +122,7 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
 def _consistent(ids: list[str], cand: Candidate, local: Sequence[template.Equation]) -> bool:
     """The row's own identities hold on the reading, once they fill its blanks."""
     filled = propagate(_values(_assign(ids, cand)), local)
-    return all(filled[i] is not None for i in ids) and violations(filled, local) == 0
+    return all(filled[i] is not None for i in ids) and impossible(filled, local) == 0
 
 
 def _choose_jointly(grid: Grid, open_rows: list[OpenRow], eqs: Sequence[template.Equation],
@@ -165,9 +169,8 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
             ) -> tuple[Score, list[Scored]] | None:
     """Every joint reading with the fewest broken identities, then the fewest
     unknown cells: by enumeration when there are few, else by branch and bound
-    (a fully printed equation that breaks only adds to the count, so a partial
-    reading already worse than the best is dropped).  None when the bound on
-    steps (``max_search_nodes``) stops it before it is exhaustive."""
+    over the identities.  None when the bound on steps (``max_search_nodes``)
+    stops it before it is exhaustive."""
     n_combos = 1
     for _, cands, _ in rows:
         n_combos *= len(cands)
@@ -177,15 +180,14 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
             score, _, filled = _evaluate(fixed, rows, joint, eqs)
             scored.append((score, joint, filled))
         return _ties(scored)
-    # Which equations become fully known once rows 0..d are read.
-    row_of = {i: d for d, (ids, _, _) in enumerate(rows) for i in ids}
-    complete_at: dict[int, list[template.Equation]] = {}
-    for eq in eqs:
-        depth = max((row_of.get(c, -1) for c in eq.lhs + eq.rhs), default=-1)
-        complete_at.setdefault(depth, []).append(eq)
-    base = _values(fixed)
-    values = dict(base)
-    start = violations(values, complete_at.get(-1, []))
+    # Branch and bound.  The bound: identities that no values of the cells still
+    # unread can satisfy (broken, or addends already above their total, counts
+    # being ≥ 0).  Reading more rows can only add to it, so a partial reading
+    # already worse than the best complete one is dropped.
+    values: dict[str, Number | None] = _values(fixed)
+    for ids, _, _ in rows:
+        values.update(dict.fromkeys(ids))
+    start = impossible(values, eqs)
     found: list[Scored] = []
     best: list[int] = [10 ** 9]
     steps = [0]
@@ -208,12 +210,12 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
             for i, t in zip(ids, cand.tokens):
                 values[i] = _v(t)
             path.append(cand)
-            ok = walk(depth + 1, broken + violations(values, complete_at.get(depth, [])))
+            ok = walk(depth + 1, impossible(values, eqs))
             path.pop()
             if not ok:
                 return False
         for i in ids:
-            values.pop(i, None)
+            values[i] = None
         return True
 
     if not walk(0, start):
@@ -230,7 +232,7 @@ def _ties(scored: list[Scored]) -> tuple[Score, list[Scored]]:
 def _broken_cells(filled: dict[str, Number | None], eqs: Sequence[template.Equation]) -> set[str]:
     out: set[str] = set()
     for eq in eqs:
-        if violations(filled, [eq]):
+        if impossible(filled, [eq]):
             out.update(eq.lhs + eq.rhs)
     return out
 
@@ -247,7 +249,7 @@ def _evaluate(fixed: dict[str, Token | None], rows: Sequence[OpenRow], combo: Se
     for (ids, _, _), cand in zip(rows, combo):
         trial.update(_assign(ids, cand))
     filled = propagate(_values(trial), eqs)
-    score = (violations(filled, eqs), sum(v is None for v in filled.values()),
+    score = (impossible(filled, eqs), sum(v is None for v in filled.values()),
              sum(c.rank for c in combo))
     return score, trial, filled
 

@@ -47,6 +47,29 @@ def violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equat
     return bad
 
 
+def impossible(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
+    """How many of the equations no values of the blank terms can satisfy, counts
+    being ≥ 0: broken ones, and those whose printed addends already exceed their
+    printed total (a blank addend would have to be negative)."""
+    bad = 0
+    for eq in eqs:
+        terms = present_terms(eq, values)
+        if terms is None:
+            continue
+        eq_lhs, eq_rhs = terms
+        unknown_lhs = any(values[c] is None for c in eq_lhs)
+        unknown_rhs = any(values[c] is None for c in eq_rhs)
+        lhs = sum(values[c] or 0 for c in eq_lhs)
+        rhs = sum(values[c] or 0 for c in eq_rhs)
+        if not unknown_lhs and not unknown_rhs:
+            bad += lhs != rhs
+        elif unknown_rhs and not unknown_lhs:
+            bad += rhs > lhs
+        elif unknown_lhs and not unknown_rhs:
+            bad += lhs > rhs
+    return bad
+
+
 def propagate(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]
               ) -> dict[str, Number | None]:
     """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
