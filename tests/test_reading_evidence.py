@@ -351,3 +351,27 @@ def test_v2021_typo_marker_decides_the_version():
     # fell back on the year and took a 2020 report on the new form for v2019.
     doc = DocText.from_raw("某县2020年政府信息公开工作年度报告\n信息内容\t制发件数\t废止件数\t先行有效件数")
     assert detect_version(doc, 2020) == ("v2021", "markers")
+
+
+# --- the identity engine's checks the reader relies on -----------------------------------
+
+def test_an_identity_whose_printed_addends_exceed_the_total_is_impossible():
+    from xxgk import identities, template
+
+    eqs = [e for e in template.equations("v2021") if e.id == "H2:granted"]
+    cells = [f"s3/granted/{c}" for c in template.APPLICANT_CODES]
+    printed = dict(zip(cells, [5, 1, 0, 0, 0, None, 4]))      # 5 + 1 > 4: no blank can fix it
+    assert identities.violations(printed, eqs) == 0            # unknown terms break nothing …
+    assert identities.impossible(printed, eqs) == 1            # … but no count ≥ 0 fills the blank
+    assert identities.impossible(dict(zip(cells, [3, 1, 0, 0, 0, None, 4])), eqs) == 0
+
+
+def test_soft_check_evaluates_s3_only_within_one_report():
+    from xxgk import identities
+
+    values = {f"{NORMATIVE}/issued_this_year": 12, f"{NORMATIVE}/repealed_this_year": 5,
+              f"{NORMATIVE}/currently_valid": 4}
+    assert [p.code for p in identities.soft_check(values, "v2021")] == ["soft_s3"]
+    assert identities.soft_check(values, "v2019") == []
+    values[f"{NORMATIVE}/currently_valid"] = None
+    assert identities.soft_check(values, "v2021") == []
