@@ -286,7 +286,10 @@ def _values(tokens: Mapping[str, Token | None]) -> dict[str, Number | None]:
 def impute(grid: Grid, version: template.Version) -> list[Problem]:
     """Fill blanks that the identities prove; everything else stays blank."""
     present_rows = {cid.split("/")[1] for cid in grid.tokens if cid.startswith("s3/")}
-    eqs = template.equations(version, present_rows)
+    # Only identities whose every term was read (printed, or a printed blank) prove a
+    # blank: one with an unread cell rests on text nobody could read.
+    eqs = [e for e in template.equations(version, present_rows)
+           if not grid.unread.intersection(e.lhs + e.rhs)]
     values = propagate(_values(grid.tokens), eqs)
     for cid, value in values.items():
         if grid.tokens[cid] is None and value is not None and cid not in grid.unread:
