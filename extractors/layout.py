@@ -26,6 +26,7 @@ from extractors.values import (
     run_candidates,
     run_pieces,
     trim_segment,
+    unreadable_words,
 )
 from xxgk import template
 from xxgk.record import Problem
@@ -264,7 +265,7 @@ def _full_width_line(text: str, start: int, n: int) -> tuple[Token | None, ...] 
     cells: list[Token | None] = []
     for content in fields:
         cell = read_cells(content, start + offset)
-        if len(cell) > 1 or (cell and cell[0] is None):
+        if len(cell) > 1 or (cell and cell[0] is None) or (not cell and re.search(r"\d", content)):
             return None
         cells.append(cell[0] if cell else None)
         offset += len(content) + 1
@@ -281,9 +282,10 @@ def _s2_row(doc: DocText, table: str, row: str, text: str, start: int, n: int,
     if not re.search(r"\d", text):
         return blank  # printed with no values at all
     if is_run(text):
-        exact = [c for c in run_candidates(text, start, [n], False, decimal) if c.how == "cells"]
-        if exact:
-            return RowText(table, row, exact[:1], where, True, raw)
+        # Each word with a digit must be one number (label text glued before it allowed).
+        numbers = [t for t in read_cells(text, start) if t is not None]
+        if not unreadable_words(text) and len(numbers) == n:
+            return RowText(table, row, [Candidate(tuple(numbers), "cells")], where, True, raw)
         pieces = run_pieces(text)
         code = "cell_count_mismatch" if len(pieces) > n else "ambiguous_values"
         return RowText(table, row, [], where, True, raw, code, listed_readings(text, n, decimal, limit + 1))
@@ -291,7 +293,7 @@ def _s2_row(doc: DocText, table: str, row: str, text: str, start: int, n: int,
     if by_line is not None:
         return RowText(table, row, [by_line], where, False, raw)
     numbers = [c for c in read_cells(text, start) if c is not None]
-    if len(numbers) == n:
+    if not unreadable_words(text) and len(numbers) == n:
         return RowText(table, row, [Candidate(tuple(numbers), "cells")], where, False, raw)
     return RowText(table, row, [], where, False, raw, "cell_count_mismatch",
                    listed_readings(text, n, decimal, limit + 1, split=False))
@@ -303,7 +305,14 @@ def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups:
     if run:
         candidates = run_candidates(text, start, groups, balanced, decimal or [])
     else:
-        candidates = cell_candidates(read_cells(text, start), sum(groups))
+        cells = read_cells(text, start)
+        if unreadable_words(text):
+            # A cell holds digits that are no number ("88-720", "1 036" split over a
+            # tab): reading around it would shift its neighbours.
+            raw = " ".join(text.split())
+            return RowText(table, row, [Candidate((None,) * sum(groups), "none")], doc.where(start),
+                           run, raw)
+        candidates = cell_candidates(cells, sum(groups))
         by_line = label_line_candidate(text, start, sum(groups))
         if by_line is not None and by_line.tokens != candidates[0].tokens:
             # Prefer the label line's own cells; the other readings stay for the identities.

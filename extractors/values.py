@@ -94,6 +94,15 @@ def _token(raw: str, pos: int) -> Token:
     return Token(value, raw, pos, unit)
 
 
+_DIGIT_WORD = re.compile(r"^[\d.,+\-—–]*\d[\d.,+\-—–]*$")
+
+
+def unreadable_words(text: str) -> list[str]:
+    """Words made of digits that are no number (``88-720``, ``1.0.3``): a cell whose
+    text cannot be read, never a blank.  Label text with digits (``1.本机关…``) is not one."""
+    return [w for w in text.split() if _DIGIT_WORD.match(w) and not NUMERIC_CELL.match(w)]
+
+
 def is_run(text: str) -> bool:
     """True when values are not separated by tabs or line breaks."""
     lines_with_numbers = [line for line in text.split("\n") if re.search(r"\d", line)]
@@ -128,8 +137,9 @@ def read_cells(text: str, start: int) -> list[Token | None]:
                     cells.append(_token(word, here + m.start()))
                 else:
                     # A value glued to the end of label text ("数量0").
+                    # Only after label text: "88-720" is two numbers, not 720.
                     tail = TRAILING_NUMBER.search(word)
-                    if tail and tail.start() > 0 and not word[tail.start() - 1].isdigit():
+                    if tail and tail.start() > 0 and not re.search(r"\d", word[:tail.start()]):
                         cells.append(_token(tail.group(), here + m.start() + tail.start()))
     return cells
 
@@ -194,8 +204,8 @@ def label_line_candidate(text: str, start: int, n: int) -> Candidate | None:
     tokens: list[Token | None] = []
     for field in fields[-n:]:
         cell = read_cells(field, offset)
-        if len(cell) > 1:
-            return None
+        if len(cell) > 1 or (not cell and re.search(r"\d", field)):
+            return None  # two numbers in a cell, or digits that are no number
         tokens.append(cell[0] if cell else None)
         offset += len(field) + 1
     return Candidate(tuple(tokens), "cells")

@@ -375,3 +375,25 @@ def test_soft_check_evaluates_s3_only_within_one_report():
     assert identities.soft_check(values, "v2019") == []
     values[f"{NORMATIVE}/currently_valid"] = None
     assert identities.soft_check(values, "v2021") == []
+
+
+def test_a_dash_inside_a_tab_cell_is_not_read_as_its_last_number(tmp_path):
+    # `88-720` in a tab cell: the old reader took the trailing 720 for a number glued to
+    # label text and published it as printed, status ok.
+    r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "行政许可", "行政许可\t88-720"))
+    assert row(r, "s2.art20_5", "administrative_licensing") == [None]
+    p = problem(r, "cell_count_mismatch")
+    assert (p.raw, p.candidates) == ("88-720", [[88], [720]])
+    assert r.status == "needs_review"
+
+
+def test_digits_that_are_no_number_in_a_section_3_cell_leave_the_row_unread(tmp_path):
+    # `1-0` in a cell of 予以公开: the old reader kept the trailing 0, found the row
+    # balanced and published it as printed, status ok.
+    doc = replace(lines("tabs-v2021.txt"), "(一)予以公开", "(一)予以公开\t5\t1\t0\t0\t0\t1-0\t6")
+    r = extract(tmp_path, doc)
+    assert row(r, "s3", "granted") == [None] * 7
+    assert bases(r, "s3", "granted") == ["unread"] * 7
+    p = next(p for p in r.problems if p.code == "ambiguous_values")
+    assert p.raw == "5 1 0 0 0 1-0 6"
+    assert r.status == "needs_review"
