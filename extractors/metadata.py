@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from extractors.text import DocText
 from xxgk import template
+from xxgk.settings import READER
 
 # "…2019年度政府信息公开工作年度报告", "… 2023 年政府信息公开…", "…2019年度政府信息公开\n年报"
 _TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*(?:信息公开|政务公开)")
@@ -15,7 +16,6 @@ _TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政�
 _YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d\s度,，。;；:：《》、][^,，。;；:：《》、]*?)\s*(?:政府信息公开|政务公开)")
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*", re.IGNORECASE)
 _ORG_JUNK = re.compile(r"[\s#*\"'《》<>|]+")
-_MAX_TITLE_LINES = 40
 # A page's breadcrumb before the title ("当前位置：首页 > 政务公开 > 年报 > 某县2022年…",
 # or the path run together: "当前位置： 首页政务公开年报 平潭综合实验区2021年度…").
 _BREADCRUMB = re.compile(r"^.*?(?:当前位置|您的位置|您当前的位置|您现在的位置|所在位置)\s*[:：]\s*")
@@ -35,7 +35,7 @@ class Metadata:
 
 def find_metadata(doc: DocText) -> Metadata:
     lines = doc.text.split("\n")
-    for i, line in enumerate(lines[:_MAX_TITLE_LINES]):
+    for i, line in enumerate(lines[:READER.title_lines]):
         text = _TITLE_PREFIX.sub("", line.strip())
         crumb = _BREADCRUMB.match(text)
         if crumb:

@@ -158,7 +158,7 @@ def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
         out.append(Candidate(tuple(numbers), "cells"))
     elif k > n:
         # One cell too many: the extra one may be anywhere; try dropping any (k-n).
-        if k - n <= 2:
+        if k - n <= READER.max_cells_off:
             for drop in combinations(range(k), k - n):
                 kept = tuple(t for i, t in enumerate(numbers) if i not in drop)
                 rank = 0 if drop == tuple(range(k - n)) else 1
@@ -170,10 +170,10 @@ def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
         # Tabs that mark the blanks place the numbers; without them the
         # positional reading is one placement among others.
         tab_backed = len(cells) - first >= n
-        has_positional = tab_backed or n - k <= 2
+        has_positional = tab_backed or n - k <= READER.max_cells_off
         if has_positional:
             out.append(Candidate(positional, "cells"))
-        if n - k <= 2 or (not tab_backed and comb(n, n - k) <= READER.max_placements):
+        if n - k <= READER.max_cells_off or (not tab_backed and comb(n, n - k) <= READER.max_placements):
             for gaps in combinations(range(n), n - k):
                 it = iter(numbers)
                 vec = tuple(None if i in gaps else next(it) for i in range(n))

@@ -397,3 +397,19 @@ def test_digits_that_are_no_number_in_a_section_3_cell_leave_the_row_unread(tmp_
     p = next(p for p in r.problems if p.code == "ambiguous_values")
     assert p.raw == "5 1 0 0 0 1-0 6"
     assert r.status == "needs_review"
+
+
+def test_the_reader_takes_its_thresholds_from_the_settings(monkeypatch):
+    # Seed 000 prints （七）总计 with 8 cells (P4); with no cell too many allowed
+    # (ReaderSettings.max_cells_off = 0) the row has no reading and is unread.
+    from extractors import values
+    from xxgk.settings import READER, ReaderSettings
+
+    assert isinstance(READER, ReaderSettings)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        READER.max_digits = 3  # type: ignore[misc]
+    seed = INBOX / "000_wangzhu_2021.txt"
+    assert row(extract_path(seed), "s3", "total_processed") == [0] * 7
+    monkeypatch.setattr(values, "READER", dataclasses.replace(READER, max_cells_off=0))
+    r = extract_path(seed)
+    assert bases(r, "s3", "total_processed") == ["unread"] * 7

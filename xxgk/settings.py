@@ -45,6 +45,16 @@ class ReaderSettings:
     # placement of its numbers to the identities when there are at most this many
     # (a section-三 row of 7 cells with 3 numbers: 35); beyond, the row is unread.
     max_placements: int = 64
+    # A tab/line row with this many numbers too many (P4) or too few (P5) is offered to
+    # the identities with every choice of the extra or missing cells; the seeds show one
+    # or two, more means the row is not the row.
+    max_cells_off: int = 2
+    # The report's title is searched in the first lines: a web page's chrome, a cover
+    # page and a table of contents take at most ~30.
+    title_lines: int = 40
+    # A web-page cell never spans more columns than the widest table (15 in section 四);
+    # a larger colspan is markup noise and is capped here.
+    max_colspan: int = 50
     # Readings kept per row that no identity decides, to list as candidates in a
     # problem; beyond this the list says it was cut.
     max_candidates_listed: int = 20
