@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 from extractors import solve
@@ -15,17 +16,18 @@ from extractors.pdf import pdf_tables_text, pdf_text
 from extractors.problems import ReaderProblem
 from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
+from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
 from xxgk import identities, template
 from xxgk.record import Basis, Cell, Problem, Report, Source, rejected
+from xxgk.settings import READER
 
 log = logging.getLogger(__name__)
 
 # Problems that a cell-by-cell reading of a PDF's tables may resolve.
 READING_DOUBTS = frozenset({"ambiguous_values", "row_missing", "table_missing", "blank_cell",
                             "cell_count_mismatch", "imputed_value"})
-# Real reports take well under a second; a file that takes this long is malformed.
-TIME_LIMIT_S = 60.0
+TIME_LIMIT_S = READER.time_limit_s
 
 
 def sniff_format(data: bytes) -> str:
@@ -116,42 +118,90 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
 def extract_text(doc: DocText, source: Source) -> Report:
     """The record of a document whose text (with provenance per line) is known."""
     meta = find_metadata(doc)
-    version, how = detect_version(doc, meta.year)
+    version, _ = detect_version(doc, meta.year)
     report = Report(source=source, org_name=meta.org_name, year=meta.year, template=version)
-    if meta.year is None:
-        report.problems.append(Problem("year_unknown", "warning",
-                                       "no title with the report year was found", []))
     if version is None:
         return _reject(report, "not_a_report",
                        "no annual-report tables and no year: this does not look like a "
-                       "政府信息公开工作年度报告")
+                       "政府信息公开工作年度报告; if it is one, check that the file is complete")
     layout = find_layout(doc, version)
     if not layout.found_s3 and not any(r.table.startswith("s2") for r in layout.rows):
+        if meta.year is None or meta.org_name is None:
+            return _reject(report, "not_a_report",
+                           "no title naming the body and the year, and none of the tables of "
+                           "sections 二, 三, 四: this is not a 政府信息公开工作年度报告")
         return _reject(report, "table_missing",
-                       "none of the tables of sections 二, 三, 四 was found" +
-                       ("" if meta.org_name else "; this may not be an annual report"))
+                       "none of the tables of sections 二, 三, 四 was found; the tables may have "
+                       "been published separately (an attachment or image): add them and extract again")
+    if not _has_numbers(layout.rows):
+        return _reject(report, "not_a_report",
+                       "the tables are printed but hold no numbers at all: this is the blank "
+                       "national template, not a filled-in report")
+    if meta.year is None or meta.org_name is None:
+        missing = " and ".join(w for w, v in (("the publishing body", meta.org_name),
+                                              ("the report year", meta.year)) if v is None)
+        return _reject(report, "not_a_report",
+                       f"no title naming {missing} was found (a report's title reads "
+                       "“<body><year>年政府信息公开工作年度报告”): the record could not be placed; "
+                       "if this is a report, give it its title line and extract again")
     report.problems.extend(layout.problems)
     grid, problems = solve.choose(layout.rows, version)
     report.problems.extend(problems)
     report.problems.extend(solve.impute(grid, version))
     values = {cid: (t.value if t else None) for cid, t in grid.tokens.items()}
     report.problems.extend(identities.check(values, version))
+    report.problems.extend(identities.soft_check(values, version))
+    report.problems.extend(_zero_totals(values))
     blank = sorted(cid for cid, v in values.items() if v is None)
     if blank:
         report.problems.append(Problem("blank_cell", "warning",
                                        f"{len(blank)} cell(s) blank or unreadable", blank))
     report.cells = _cells(grid, layout.rows, doc, version)
-    needs_review = blank or grid.imputed or any(p.severity == "error" for p in report.problems)
+    # Only printed and proven values publish as ok: a blank, an imputed value or
+    # any error (an unread cell, a broken identity, a cut-short search) sends the
+    # report to review.
+    needs_review = (any(c.basis in ("unread", "imputed") for c in report.cells)
+                    or any(p.severity == "error" for p in report.problems))
     report.status = "needs_review" if needs_review else "ok"
     log.debug("%s: %s %s %s, %d cells, %s", source.path, report.org_name, report.year, version,
               len(report.cells), report.status)
     return report
 
 
+def _has_numbers(rows: list[RowText]) -> bool:
+    """Whether any row of the tables prints a number (the blank template prints none)."""
+    return any(row.raw and any(ch.isdigit() for ch in row.raw) for row in rows)
+
+
+def _zero_totals(values: Mapping[str, Number | None]) -> list[Problem]:
+    """Totals printed 0 beside non-zero parts (a whole 总计 column, or the whole （七）
+    row): the identity failures say so cell by cell; this names the pattern once.
+    The printed zeros are kept: a printed number is never corrected."""
+    problems = []
+    rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
+    column = [f"s3/{r}/total" for r in sorted(rows)]
+    parts = [c for c in values if c.startswith("s3/") and not c.endswith("/total")]
+    if (all(values.get(c) == 0 for c in column) and
+            any(values.get(c) for c in parts)):
+        problems.append(Problem("total_printed_zero", "warning",
+                                "the 总计 column of section 三 is printed 0 in every row beside "
+                                "non-zero applicant counts (H2 fails; the zeros are kept as printed)",
+                                column))
+    seventh = [c for c in values if c.startswith("s3/total_processed/")]
+    leaves = [c for c in values if c.startswith("s3/") and "/total_processed/" not in c
+              and c.split("/")[1] not in ("new_received", "carried_over_from_last_year",
+                                          "carried_to_next_year")]
+    if (seventh and all(values[c] == 0 for c in seventh) and
+            any(values.get(c) for c in leaves)):
+        problems.append(Problem("total_printed_zero", "warning",
+                                "the （七）总计 row of section 三 is printed 0 in every column beside "
+                                "non-zero outcome rows (H3 fails; the zeros are kept as printed)",
+                                seventh))
+    return problems
+
+
 def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: template.Version) -> list[Cell]:
-    row_where = {}
-    for row in rows:
-        row_where[(row.table, row.row)] = row.where
+    row_where = {(r.table, r.row): r.where for r in rows}
     cells = []
     for cid, token in grid.tokens.items():
         table, row, col = cid.split("/")
@@ -176,6 +226,7 @@ def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: templat
 
 
 def _basis(cid: str, grid: solve.Grid, value: object) -> Basis:
+    """The evidence of a cell (xxgk.record.Basis)."""
     if value is None:
         return "unread"
     if cid in grid.imputed:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from html.parser import HTMLParser
 
 from extractors.text import DocText
+from xxgk.settings import READER
 
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
           "article", "header", "footer", "tr", "table", "title", "dd", "dt", "blockquote", "pre"}
@@ -82,7 +83,7 @@ class _TextBuilder(HTMLParser):
             return
         if tag in ("td", "th") and self._cells is not None and self._cell is not None:
             self._cells.append(" ".join("".join(self._cell).split()))
-            self._cells.extend([""] * (max(1, min(self._colspan, 50)) - 1))
+            self._cells.extend([""] * (max(1, min(self._colspan, READER.max_colspan)) - 1))
             self._cell = None
         elif tag == "tr" and self._cells is not None:
             if any(self._cells):

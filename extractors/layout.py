@@ -14,10 +14,23 @@ import re
 from dataclasses import dataclass, field, replace
 
 from extractors.text import DocText
-from extractors.values import (Candidate, Token, cell_candidates, is_run, label_line_candidate,
-                               read_cells, run_candidates, trim_segment)
+from extractors.values import (
+    Candidate,
+    Number,
+    Token,
+    cell_candidates,
+    is_run,
+    label_line_candidate,
+    listed_readings,
+    read_cells,
+    run_candidates,
+    run_pieces,
+    trim_segment,
+    unreadable_words,
+)
 from xxgk import template
 from xxgk.record import Problem
+from xxgk.settings import READER
 
 S2_HEAD = re.compile(r"主动公开政府信息情况")
 S2_TABLE = re.compile(r"第二十条第|信息内容")
@@ -39,6 +52,15 @@ class RowText:
     candidates: list[Candidate]
     where: dict
     is_run: bool
+    # The row's printed text (values only), for problems to quote.
+    raw: str = ""
+    # Set when the text gives no reading that evidence supports and nothing can
+    # decide (section 二): the problem code, and the readings the text allows.
+    undecided: str | None = None
+    listing: list[tuple[Number | None, ...]] = field(default_factory=list)
+    # The row as its label's line lays it out, one cell per tab field (blanks in
+    # their places): the grid's own reading, when the line has one.
+    grid: Candidate | None = None
 
 
 @dataclass
@@ -73,11 +95,11 @@ def _first_table_row(doc: DocText) -> re.Match[str] | None:
     keys = [re.compile(r.key) for r in template.s3_rows("v2021")[1:12]]
     best, best_score = None, 0
     for m in S3_FIRST_ROW.finditer(doc.compact):
-        if not S3_SECOND_ROW.search(doc.compact, m.end(), m.end() + 400):
+        if not S3_SECOND_ROW.search(doc.compact, m.end(), m.end() + READER.s3_second_row_window):
             continue
         score, pos = 0, m.end()
         for key in keys:
-            found = key.search(doc.compact, pos, pos + 1500)
+            found = key.search(doc.compact, pos, pos + READER.s3_row_gap)
             if found:
                 score, pos = score + 1, found.end()
         if score >= best_score:
@@ -99,7 +121,7 @@ def find_layout(doc: DocText, version: template.Version) -> Layout:
         s3_compact = heads[-1].start() if heads else first_row.start()
 
     s2_heads = [m for m in S2_HEAD.finditer(compact, 0, s3_compact)
-                if S2_TABLE.search(compact, m.end(), m.end() + 300)]
+                if S2_TABLE.search(compact, m.end(), m.end() + READER.s2_table_window)]
     s2_table = S2_TABLE.search(compact, 0, s3_compact)
     s2_compact = s2_heads[-1].start() if s2_heads else (s2_table.start() if s2_table else None)
     if s2_compact is not None:
@@ -140,7 +162,18 @@ def _read_s2(doc: DocText, version: template.Version, start: int, end: int, layo
         text = trim_segment(doc.text[seg_start:seg_end])
         n = len(table.columns)
         decimal = [c.kind == "decimal" for c in table.columns]
-        layout.rows.append(_row_text(doc, table.code, row.code, text, seg_start, [n], False, decimal))
+        layout.rows.append(_s2_row(doc, table.code, row.code, text, seg_start, n, decimal))
+    found_rows = {(t.code, r.code) for t, r, _ in found}
+    for table in template.tables(version):
+        if table.section != "s2":
+            continue
+        for row in table.rows:
+            if (table.code, row.code) not in found_rows:
+                # P20: bodies without rule-making power leave 规章 out; its cells are absent.
+                layout.problems.append(Problem(
+                    "s2_row_absent", "warning",
+                    f"section 二 row {row.label} ({table.caption}) is not printed; its cells are absent",
+                    [template.cell_id(table.code, row.code, c.code) for c in table.columns]))
 
 
 def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout) -> int | None:
@@ -160,8 +193,8 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
     found: list[tuple[template.Row, re.Match[str]]] = []
     pos = start
     for row in rows:
-        m = re.compile(row.key).search(compact, pos)
-        if m is None or (found and m.start() - pos > 1500):
+        m = _find_row(row.key, compact, pos)
+        if m is None or (found and m.start() - pos > READER.s3_row_gap):
             # An absent row leaves H1–H3 unverifiable: the report needs review.
             layout.problems.append(Problem("row_missing", "error",
                                            f"section 三 row {row.code} ({row.label}) not found",
@@ -182,8 +215,20 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
     return s4_compact
 
 
+def _find_row(key: str, compact: str, pos: int) -> re.Match[str] | None:
+    """The row label after ``pos``.  A key's first alternative is its full, numbered
+    form (``3.其他``, ``(七)总计``): taken when it is near, because the bare form
+    (``其他``, ``总计``) is also a column header, repeated mid-table on a page break (P3)."""
+    full = key.split("|")[0]
+    if full != key and "(" not in full.replace(r"\(", ""):
+        m = re.compile(full).search(compact, pos, pos + READER.s3_row_gap)
+        if m is not None:
+            return m
+    return re.compile(key).search(compact, pos)
+
+
 def _other_handling_aggregated(compact: str, start: int) -> bool:
-    window = compact[start:start + 3000]
+    window = compact[start:start + READER.s3_other_window]
     end = window.find("结转下年度")
     window = window[:end] if end >= 0 else window
     return "其他处理" in window and "逾期不补正" not in window and "收费通知" not in window
@@ -192,7 +237,7 @@ def _other_handling_aggregated(compact: str, start: int) -> bool:
 def _read_s4(doc: DocText, start: int, layout: Layout) -> None:
     compact = doc.compact
     s5 = S5_HEAD.search(compact, start)
-    end_compact = s5.start() if s5 else min(len(compact), start + 800)
+    end_compact = s5.start() if s5 else min(len(compact), start + READER.s4_window)
     headers = list(S4_LAST_HEADER.finditer(compact, start, end_compact))
     values_from = headers[-1].end() if headers else start
     seg_start = _after(doc, values_from)
@@ -218,13 +263,40 @@ def _full_width_line(text: str, start: int, n: int) -> tuple[Token | None, ...] 
     if len(fields) != n:
         return None
     cells: list[Token | None] = []
-    for field in fields:
-        cell = read_cells(field, start + offset)
-        if len(cell) > 1 or (cell and cell[0] is None):
+    for content in fields:
+        cell = read_cells(content, start + offset)
+        if len(cell) > 1 or (cell and cell[0] is None) or (not cell and re.search(r"\d", content)):
             return None
         cells.append(cell[0] if cell else None)
-        offset += len(field) + 1
+        offset += len(content) + 1
     return tuple(cells)
+
+
+def _s2_row(doc: DocText, table: str, row: str, text: str, start: int, n: int,
+            decimal: list[bool]) -> RowText:
+    """A section-二 row: no identity checks it, so a value is read only from a cell
+    that holds exactly one number; any other text is unread, its readings listed."""
+    limit = READER.max_candidates_listed
+    where, raw = doc.where(start), " ".join(text.split())
+    blank = RowText(table, row, [Candidate((None,) * n, "cells")], where, False, raw)
+    if not re.search(r"\d", text):
+        return blank  # printed with no values at all
+    if is_run(text):
+        # Each word with a digit must be one number (label text glued before it allowed).
+        numbers = [t for t in read_cells(text, start) if t is not None]
+        if not unreadable_words(text) and len(numbers) == n:
+            return RowText(table, row, [Candidate(tuple(numbers), "cells")], where, True, raw)
+        pieces = run_pieces(text)
+        code = "cell_count_mismatch" if len(pieces) > n else "ambiguous_values"
+        return RowText(table, row, [], where, True, raw, code, listed_readings(text, n, decimal, limit + 1))
+    by_line = label_line_candidate(text, start, n)
+    if by_line is not None:
+        return RowText(table, row, [by_line], where, False, raw)
+    numbers = [c for c in read_cells(text, start) if c is not None]
+    if not unreadable_words(text) and len(numbers) == n:
+        return RowText(table, row, [Candidate(tuple(numbers), "cells")], where, False, raw)
+    return RowText(table, row, [], where, False, raw, "cell_count_mismatch",
+                   listed_readings(text, n, decimal, limit + 1, split=False))
 
 
 def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups: list[int],
@@ -233,9 +305,18 @@ def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups:
     if run:
         candidates = run_candidates(text, start, groups, balanced, decimal or [])
     else:
-        candidates = cell_candidates(read_cells(text, start), sum(groups))
+        cells = read_cells(text, start)
+        if unreadable_words(text):
+            # A cell holds digits that are no number ("88-720", "1 036" split over a
+            # tab): reading around it would shift its neighbours.
+            raw = " ".join(text.split())
+            return RowText(table, row, [Candidate((None,) * sum(groups), "none")], doc.where(start),
+                           run, raw)
+        candidates = cell_candidates(cells, sum(groups))
         by_line = label_line_candidate(text, start, sum(groups))
         if by_line is not None and by_line.tokens != candidates[0].tokens:
             # Prefer the label line's own cells; the other readings stay for the identities.
             candidates = [by_line] + [replace(c, rank=c.rank + 1) for c in candidates]
-    return RowText(table, row, candidates, doc.where(start), run)
+        return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()),
+                       grid=by_line)
+    return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()))

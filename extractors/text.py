@@ -23,6 +23,10 @@ _MARKUP = re.compile(
 _PAGE_NUMBER = re.compile(
     r"^[ \t]*[-—–][ \t]*\d{1,3}[ \t]*[-—–][ \t]*$|^[ \t]*第[ \t]*\d+[ \t]*页(?:[ \t]*共[ \t]*\d+[ \t]*页)?[ \t]*$",
     re.MULTILINE)
+# Web-page residue in text copied from a page (P18): Word's conditional comments
+# (``<!--[if !supportLists]-->1.<!--[endif]-->``) and any other HTML comment; left in,
+# "1." of a row label would stick to the previous row's digits.
+_COMMENTS = re.compile(r"<!--.*?-->|<!\[(?:end)?if[^\]]*\]>", re.DOTALL)
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"',
                          "\u2018": "'", "\u2019": "'"})
 _SPACES = re.compile(r"[ \u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\r]+")
@@ -40,7 +44,7 @@ def _md_row_to_tabs(match: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """NFKC (full-width → ASCII), unified quotes, markup residue removed (P14, P18, P24)."""
     text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
-    text = _MARKUP.sub("", _PAGE_NUMBER.sub("", text))
+    text = _MARKUP.sub("", _PAGE_NUMBER.sub("", _COMMENTS.sub("", text)))
     text = _MD_RULE.sub("", _MD_ROW.sub(_md_row_to_tabs, text))
     # Keep tabs and newlines (they separate cells and rows); fold every other space.
     return "\n".join(_SPACES.sub(" ", line) for line in text.split("\n"))

@@ -4,9 +4,11 @@ A row's text comes in one of two shapes:
 
 * **cells**: values separated by tabs or line breaks, blanks kept where a tab
   marks an empty cell (seeds 000–004, PDF text);
-* **runs**: values run together, at most separated by spaces that cannot be
-  trusted (`801000081` is 80,1,0,0,0,0,81 in the 平潭 pages).  Only the table's
-  structure and its balancing identities can split those.
+* **runs**: values run together (`801000081` is 80,1,0,0,0,0,81 in the 平潭
+  pages).  Only the table's structure and its balancing identities can split
+  those.  A space or a dash between digits is never inside a number, so a
+  reading must cut there (``12 5`` is not 1/2/5 wherever the third cell went);
+  but not every cut is marked (``10 0 0 012`` is 1,0,0,0,0,1,2).
 
 Both produce *candidates*: every reading of the row that the text allows.
 The solver (``extractors.solve``) picks the one the identities support.
@@ -19,6 +21,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from itertools import combinations
+from math import comb
+
+from xxgk.settings import READER
 
 Number = int | Decimal
 
@@ -30,7 +35,9 @@ _DIGITS = re.compile(r"[\d.]+")
 # ordinal ("2." of "2.其他法律…", glued to the values in run layouts) and
 # group headings like "(三)不予公开" or "三、本年度办理结果".
 _TRAILING_LABEL = re.compile(r"(?:[1-9]\s*[.、][^\d\s]*|[^\d\s]+)$")
-MAX_DIGITS = 13
+MAX_DIGITS = READER.max_digits
+# A dash between digits (``88-720``): a cell boundary, never part of a number.
+_INNER_DASH = re.compile(r"(?<=\d)[-—–]+(?=\d)")
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,9 @@ class Token:
 @dataclass(frozen=True)
 class Candidate:
     tokens: tuple[Token | None, ...]
-    # How the reading was made: "cells", "window", "inserted", "split"
+    # How the reading was made: "cells" (one number alone in each cell),
+    # "window" (a number too many dropped), "inserted" (a missing one placed),
+    # "split" (a digit run cut into cells)
     how: str
     rank: int = 0  # lower is more natural when the identities cannot decide
 
@@ -85,6 +94,15 @@ def _token(raw: str, pos: int) -> Token:
     return Token(value, raw, pos, unit)
 
 
+_DIGIT_WORD = re.compile(r"^[\d.,+\-—–]*\d[\d.,+\-—–]*$")
+
+
+def unreadable_words(text: str) -> list[str]:
+    """Words made of digits that are no number (``88-720``, ``1.0.3``): a cell whose
+    text cannot be read, never a blank.  Label text with digits (``1.本机关…``) is not one."""
+    return [w for w in text.split() if _DIGIT_WORD.match(w) and not NUMERIC_CELL.match(w)]
+
+
 def is_run(text: str) -> bool:
     """True when values are not separated by tabs or line breaks."""
     lines_with_numbers = [line for line in text.split("\n") if re.search(r"\d", line)]
@@ -119,8 +137,9 @@ def read_cells(text: str, start: int) -> list[Token | None]:
                     cells.append(_token(word, here + m.start()))
                 else:
                     # A value glued to the end of label text ("数量0").
+                    # Only after label text: "88-720" is two numbers, not 720.
                     tail = TRAILING_NUMBER.search(word)
-                    if tail and tail.start() > 0 and not word[tail.start() - 1].isdigit():
+                    if tail and tail.start() > 0 and not re.search(r"\d", word[:tail.start()]):
                         cells.append(_token(tail.group(), here + m.start() + tail.start()))
     return cells
 
@@ -139,22 +158,31 @@ def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
         out.append(Candidate(tuple(numbers), "cells"))
     elif k > n:
         # One cell too many: the extra one may be anywhere; try dropping any (k-n).
-        if k - n <= 2:
+        if k - n <= READER.max_cells_off:
             for drop in combinations(range(k), k - n):
                 kept = tuple(t for i, t in enumerate(numbers) if i not in drop)
                 rank = 0 if drop == tuple(range(k - n)) else 1
                 out.append(Candidate(kept, "window", rank))
         else:
-            out.append(Candidate(tuple(numbers[-n:]), "window"))
+            # Which of the numbers are the row's is anyone's guess: no reading.
+            out.append(Candidate((None,) * n, "none"))
     else:
-        out.append(Candidate(positional, "cells"))
-        if n - k <= 2:
+        # Tabs that mark the blanks place the numbers; without them the
+        # positional reading is one placement among others.
+        tab_backed = len(cells) - first >= n
+        has_positional = tab_backed or n - k <= READER.max_cells_off
+        if has_positional:
+            out.append(Candidate(positional, "cells"))
+        if n - k <= READER.max_cells_off or (not tab_backed and comb(n, n - k) <= READER.max_placements):
             for gaps in combinations(range(n), n - k):
                 it = iter(numbers)
                 vec = tuple(None if i in gaps else next(it) for i in range(n))
-                if vec != positional:
+                if not has_positional or vec != positional:
                     out.append(Candidate(vec, "inserted", 1))
+        if not out:
+            out.append(Candidate((None,) * n, "none"))
     return out
+
 
 
 def label_line_candidate(text: str, start: int, n: int) -> Candidate | None:
@@ -176,11 +204,25 @@ def label_line_candidate(text: str, start: int, n: int) -> Candidate | None:
     tokens: list[Token | None] = []
     for field in fields[-n:]:
         cell = read_cells(field, offset)
-        if len(cell) > 1:
-            return None
+        if len(cell) > 1 or (not cell and re.search(r"\d", field)):
+            return None  # two numbers in a cell, or digits that are no number
         tokens.append(cell[0] if cell else None)
         offset += len(field) + 1
     return Candidate(tuple(tokens), "cells")
+
+
+def run_pieces(text: str) -> list[str]:
+    """The digit strings of a run between marked cuts (spaces, dashes, any other
+    character): a number never spans a cut.  Thousands separators are dropped."""
+    return [p for p in (c.replace(",", "") for c in re.findall(r"[\d.,]+", text)) if re.search(r"\d", p)]
+
+
+def _respects(parts: Sequence[str], cuts: frozenset[int]) -> bool:
+    offsets, at = set(), 0
+    for part in parts:
+        at += len(part)
+        offsets.add(at)
+    return cuts <= offsets
 
 
 def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
@@ -189,27 +231,88 @@ def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
 
     ``groups`` are the sizes of consecutive groups of values; when ``balanced``,
     the last value of each group is the sum of the others (H2, H4–H6), which is
-    what makes a split possible at all.
+    what makes a split possible at all.  A run with digits that no reading fits
+    gives one candidate of ``how == "none"``: unreadable, not blank.
     """
     n = sum(groups)
     words = [(m.group(), m.start()) for m in re.finditer(r"\S+", text) if re.search(r"\d", m.group())]
     out: list[Candidate] = []
     if len(words) == n and all(NUMERIC_CELL.match(w) for w, _ in words):
         out.append(Candidate(tuple(_token(w, start + p) for w, p in words), "cells"))
-    digits = "".join(_DIGITS.findall(text))
-    if not digits or len(digits) > 60:
-        return out or [Candidate((None,) * n, "cells")]
+    pieces = run_pieces(text)
+    digits = "".join(pieces)
+    if not digits:
+        return out or [Candidate((None,) * n, "cells")]  # printed blank: no number at all
+    if len(digits) > READER.max_run_digits:
+        return out or [Candidate((None,) * n, "none")]
+    cuts, at = set(), 0
+    for piece in pieces[:-1]:
+        at += len(piece)
+        cuts.add(at)
     first = re.search(r"\d", text)
     pos = start + (first.start() if first else 0)
     raw = text.strip()
     seen = {tuple(t.value if t else None for t in c.tokens) for c in out}
     for parts in _split(digits, list(groups), balanced, list(decimal_parts) or [False] * n):
+        if not _respects(parts, frozenset(cuts)):
+            continue
         vec = tuple(Token(parse_number(p)[0], raw, pos) for p in parts)
         key = tuple(t.value for t in vec)
         if key not in seen:
             seen.add(key)
             out.append(Candidate(vec, "split", 2))
-    return out or [Candidate((None,) * n, "cells")]
+    dec = list(decimal_parts) or [False] * n
+    if not out and len(pieces) < n and comb(n, n - len(pieces)) <= READER.max_placements:
+        # No reading fills every cell: a blank cell leaves no trace in a run (P1 in a
+        # PDF without inner rules), so the pieces are kept whole, a blank in each
+        # possible place, and the identities choose.
+        for places in combinations(range(n), len(pieces)):
+            if not all(_valid_part(p, dec[i]) for p, i in zip(pieces, places)):
+                continue
+            it = iter(pieces)
+            vec2 = tuple(Token(parse_number(next(it))[0], raw, pos) if i in places else None
+                         for i in range(n))
+            key = tuple(t.value if t else None for t in vec2)
+            if key not in seen:
+                seen.add(key)
+                out.append(Candidate(vec2, "inserted", 3))
+    return out or [Candidate((None,) * n, "none")]
+
+
+def listed_readings(text: str, n: int, decimal: Sequence[bool], limit: int, split: bool = True
+                    ) -> list[tuple[Number | None, ...]]:
+    """Every reading of a row that no identity checks, for a problem to list:
+    the run cut into ``n`` numbers, or its pieces kept whole with blanks placed
+    (too few) or with some dropped (too many).  At most ``limit``."""
+    pieces = run_pieces(text)
+    out: dict[tuple[Number | None, ...], None] = {}
+
+    def add(vec: tuple[Number | None, ...]) -> bool:
+        out.setdefault(vec)
+        return len(out) >= limit
+
+    digits = "".join(pieces)
+    if split and digits and len(digits) <= READER.max_run_digits:
+        cuts, at = set(), 0
+        for piece in pieces[:-1]:
+            at += len(piece)
+            cuts.add(at)
+        for parts in _split(digits, [n], False, list(decimal) or [False] * n):
+            if _respects(parts, frozenset(cuts)) and add(tuple(parse_number(p)[0] for p in parts)):
+                return list(out)
+    values = [parse_number(p)[0] for p in pieces]
+    if len(pieces) < n:
+        for places in combinations(range(n), len(pieces)):
+            it = iter(values)
+            if add(tuple(next(it) if i in places else None for i in range(n))):
+                return list(out)
+    elif len(pieces) > n:
+        for keep in combinations(range(len(pieces)), n):
+            if add(tuple(values[i] for i in keep)):
+                return list(out)
+    else:
+        add(tuple(values))
+    return list(out)
 
 
 def _valid_part(part: str, decimal: bool) -> bool:

@@ -21,9 +21,10 @@ from xml.etree import ElementTree as ET
 
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
+from xxgk.settings import READER
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-CONVERT_TIMEOUT_S = 120
+CONVERT_TIMEOUT_S = READER.doc_convert_timeout_s
 
 
 def _text(element: ET.Element) -> str:

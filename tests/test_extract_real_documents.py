@@ -98,12 +98,14 @@ def test_hongze_aggregated_other_handling_row(hongze):
     assert [p.code for p in hongze.problems] == ["other_handling_aggregated"]
 
 
-def test_blank_national_template_docx_has_every_cell_blank():
+def test_blank_national_template_docx_is_not_a_report():
+    # Issue 12 item 5: the blank national template (tables, no body, no year, no
+    # numbers) is rejected, not a report with 200 blank cells sent to review.
     r = extract_path(REAL / "blank-template-v2021.docx")
-    assert (r.source.format, r.template, r.status) == ("docx", "v2021", "needs_review")
-    assert len(r.cells) == 200
-    assert all(c.value is None for c in r.cells)
-    assert r.cells[0].where["table"] == 1
+    assert (r.source.format, r.template, r.status) == ("docx", "v2021", "rejected")
+    assert [p.code for p in r.problems] == ["not_a_report"]
+    assert "blank national template" in r.problems[0].message
+    assert r.cells == []
 
 
 @pytest.mark.parametrize("name", ["huaian-2024.pdf", "hongze-2024.pdf"])

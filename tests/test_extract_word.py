@@ -16,7 +16,9 @@ TEMPLATE = Path(__file__).resolve().parent / "fixtures" / "real" / "blank-templa
     word.soffice() is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer-nogui)"
 )
 def test_doc_is_converted_and_read(tmp_path):
-    # The national template saved as .doc by LibreOffice itself: the same 200 cells come back.
+    # The national template saved as .doc by LibreOffice itself: its tables are read (the
+    # template version comes from their column labels) and, holding no numbers, it is
+    # rejected as the blank template, exactly as the .docx is.
     program = word.soffice()
     assert program is not None  # the skipif above
     subprocess.run(
@@ -37,8 +39,9 @@ def test_doc_is_converted_and_read(tmp_path):
     doc = tmp_path / "blank-template-v2021.doc"
     assert doc.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
     r = extract_path(doc)
-    assert (r.source.format, r.template, len(r.cells)) == ("doc", "v2021", 200)
-    assert all(c.value is None for c in r.cells)
+    assert (r.source.format, r.template, r.status) == ("doc", "v2021", "rejected")
+    assert [p.code for p in r.problems] == ["not_a_report"]
+    assert "blank national template" in r.problems[0].message
 
 
 def test_doc_without_libreoffice_is_rejected_with_what_to_install(tmp_path, monkeypatch):

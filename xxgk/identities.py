@@ -47,6 +47,29 @@ def violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equat
     return bad
 
 
+def impossible(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
+    """How many of the equations no values of the blank terms can satisfy, counts
+    being ≥ 0: broken ones, and those whose printed addends already exceed their
+    printed total (a blank addend would have to be negative)."""
+    bad = 0
+    for eq in eqs:
+        terms = present_terms(eq, values)
+        if terms is None:
+            continue
+        eq_lhs, eq_rhs = terms
+        unknown_lhs = any(values[c] is None for c in eq_lhs)
+        unknown_rhs = any(values[c] is None for c in eq_rhs)
+        lhs = sum(values[c] or 0 for c in eq_lhs)
+        rhs = sum(values[c] or 0 for c in eq_rhs)
+        if not unknown_lhs and not unknown_rhs:
+            bad += lhs != rhs
+        elif unknown_rhs and not unknown_lhs:
+            bad += rhs > lhs
+        elif unknown_lhs and not unknown_rhs:
+            bad += lhs > rhs
+    return bad
+
+
 def propagate(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]
               ) -> dict[str, Number | None]:
     """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
@@ -105,3 +128,35 @@ def check(values: Mapping[str, Number | None], version: template.Version) -> lis
             problems.append(Problem("identity_h7", "error",
                                     f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid]))
     return problems
+
+
+def soft_check(values: Mapping[str, Number | None], version: template.Version) -> list[Problem]:
+    """Warnings for the soft identities that one report can check alone (S3: 现行有效
+    + 本年废止 ≥ 本年制发 within a year).  Those across years (S1, S2) need the body's
+    other reports and are checked in the warehouse (``marts.report_warnings``)."""
+    problems: list[Problem] = []
+    for eq in template.soft_equations():
+        if version not in eq.versions or any(t[0] != 0 for t in eq.lhs + eq.rhs):
+            continue
+        terms = [cid for _, cid, _ in eq.lhs + eq.rhs]
+        if any(values.get(cid) is None for cid in terms):
+            continue  # an absent row (P20) or an unread cell: nothing to check
+        lhs, rhs = _signed_sum(values, eq.lhs), _signed_sum(values, eq.rhs)
+        holds = lhs == rhs if eq.relation == "=" else lhs >= rhs
+        if not holds:
+            problems.append(Problem(
+                f"soft_{eq.identity.lower()}", "warning",
+                f"{eq.id}: {' + '.join(c for _, c, _ in eq.lhs)} = {lhs} is not "
+                f"{'equal to' if eq.relation == '=' else 'at least'} "
+                f"{' + '.join(c for _, c, _ in eq.rhs)} = {rhs} (a soft identity: it usually "
+                "holds; check the printed numbers)", terms))
+    return problems
+
+
+def _signed_sum(values: Mapping[str, Number | None], terms: Sequence[tuple[int, str, int]]) -> Number:
+    total: Number = 0
+    for _, cid, sign in terms:
+        value = values[cid]
+        assert value is not None
+        total += sign * value
+    return total

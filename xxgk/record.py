@@ -46,6 +46,21 @@ class Problem:
     severity: Literal["error", "warning"]
     message: str
     cells: list[str] = field(default_factory=list)
+    # The readings the text allows, one value (or null for a blank) per cell of
+    # ``cells``, when no evidence decides among them (``ambiguous_values``).
+    candidates: list[list[Value]] | None = None
+    # The printed text the candidates were read from.
+    raw: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"code": self.code, "severity": self.severity,
+                             "message": self.message, "cells": list(self.cells)}
+        # Optional keys, only when set: records without them keep their old shape.
+        if self.candidates is not None:
+            d["candidates"] = [[_json_number(v) for v in c] for c in self.candidates]
+        if self.raw is not None:
+            d["raw"] = self.raw
+        return d
 
 
 @dataclass
@@ -86,7 +101,7 @@ class Report:
             "template": self.template,
             "status": self.status,
             "cells": cells,
-            "problems": [asdict(p) for p in self.problems],
+            "problems": [p.to_dict() for p in self.problems],
         }
 
     def to_json(self) -> str:
