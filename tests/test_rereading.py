@@ -123,7 +123,8 @@ def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Pa
     first = pipeline.load([str(record_file)])
     with duckdb.connect(str(paths.build_db())) as con:
         # A gate verdict on the old reading, which the new reading must not inherit.
-        con.execute("insert into staging.gate_results values (?, true, now())", [doc_id])
+        con.execute("insert into staging.gate_results (document_id, passed, checked_at) values (?, true, now())",
+                    [doc_id])
     record_file.write_text(json.dumps(current, ensure_ascii=False), encoding="utf-8")
     second = pipeline.load([str(record_file)])
     again = pipeline.load([str(record_file)])

@@ -466,7 +466,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, rereads: list[dict[str, Any]], no
             where r.document_id = d.document_id and r.reading_seq = d.reading_seq
               and d.document_id in {ids}
         """, [now])
-        for table in ("cells", "problems", "gate_results", "gate_failures"):
+        for table in ("cells", "problems", "gate_results", "gate_sections", "gate_failures"):
             con.execute(f"delete from staging.{table} where document_id in {ids}")
         con.execute("""
             update staging.documents d set
