@@ -41,10 +41,6 @@ NO_FONT = f"CJK font {CJK_FONT} missing (apt-get install fonts-wqy-microhei): PD
 # Extractor failures on this corpus (document: cell, expected vs got, pitfall).  Do not
 # "fix" these by changing the keys: each is a real reading error, reported to extractors/.
 KNOWN_FAILURES: dict[str, str] = {
-    "00000_city_gov_2025.pdf": "R1 (the （七）总计 row printed 0): the old reader re-chooses the s3 readings to balance, "
-    "publishing wrong numbers as decided (s3/new_received/natural_person true 475, got 47)",
-    "00013_county_gov_2025.txt": "R7 (<!--[if !supportLists]--> before the heading '3 收到和处理…'): the heading is not seen, "
-    "its 3 is read as the fee (s2.art20_8 fee 73.8187 got 3.0)",
     # Before the phenomena R*: none at extractor revision c3c9655.  Earlier revisions failed on 00007 (P1: an s4 row
     # whose leading cells are blank was read shifted left) and on 00016/00030 (P13 cover
     # page: org_name read as '度'); bench/RESULTS.md lists what still fails on larger corpora.
@@ -206,7 +202,7 @@ _R8 = (
 PHENOMENON_FAILURES: dict[tuple[str, str | None, str], str] = {
     **{("R3", None, f): _R3 for f in FORMATS},
     **{("R6", None, f): _R6 for f in ("docx", "html", "txt")},
-    **{("R8", None, f): _R8 for f in FORMATS},
+    **{("R8", None, f): _R8 for f in FORMATS if f != "pdf"},
 }
 PHENOMENON_CASES = [
     (t.code, v, f)
