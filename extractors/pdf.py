@@ -1,27 +1,35 @@
-"""PDF: the text layer, page by page, with page and line provenance.
+"""PDF: the text layer read twice, from where the characters are and as a stream.
 
-pypdfium2 reads a page's text in 1–2 ms, in reading order, with table cells
-separated by spaces and rows by line breaks; that is all the row reader
-needs.  pdfplumber's table finder (~50 ms a page) is kept for the pages whose
-text does not add up (see ``extractors.dispatch``).
+pypdfium2 gives each character's box and the page's ruling lines (path
+objects); ``extractors.grid`` builds the tables' cells from them, so a row is
+one line with each cell in its place (the primary reading).  The same text
+page also gives the plain text stream, in content order with cells separated
+by spaces (the second, independent reading: ``extractors.dispatch`` compares
+the two).  Both come from one pass over the pages, a few ms a page.
 """
 
 from __future__ import annotations
 
+import ctypes
+from dataclasses import dataclass
 
-import io
-import re
-
-import pdfplumber
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
+from extractors.grid import (RULE_MIN_LENGTH, RULE_THICKNESS, PageLine, Rule, TextBox,
+                             drop_repeated_headers, page_lines)
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
 
-# A page holds report tables when its text has one of these.
-TABLE_PAGE = re.compile(r"第二十条第|信息内容|本年新收|申请人情况|结转下年度|复议后起诉|直接起诉")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
+
+
+@dataclass
+class PdfReading:
+    grid: DocText      # tables cell by cell (primary)
+    stream: DocText    # the text layer in content order (cross-check)
+    pages: int
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
@@ -36,65 +44,95 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
                          "truncated or damaged: download it again") from err
 
 
-def pdf_text(data: bytes) -> DocText:
+def read_pdf(data: bytes) -> PdfReading:
+    """Both readings of a PDF; ``ocr_needed`` when it has no text layer."""
     pdf = open_pdf(data)
     try:
-        lines: list[str] = []
-        where: list[dict[str, int]] = []
+        stream_lines: list[str] = []
+        stream_where: list[dict[str, int]] = []
+        grid_pages: list[list[PageLine]] = []
         visible = 0
         for index in range(len(pdf)):
             page = pdf[index]
             textpage = page.get_textpage()
-            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            textpage.close()
-            page.close()
-            visible += sum(1 for ch in text if not ch.isspace())
+            try:
+                text = textpage.get_text_range()
+                chars = _chars(textpage, text)
+                rules = _rules(page)
+            finally:
+                textpage.close()
+                page.close()
+            visible += len(chars)
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
             for number, line in enumerate(text.split("\n"), 1):
-                lines.append(line)
-                where.append({"page": index + 1, "line": number})
+                stream_lines.append(line)
+                stream_where.append({"page": index + 1, "line": number})
+            grid_pages.append(page_lines(chars, rules))
         if len(pdf) == 0 or visible < MIN_CHARS_PER_PAGE * len(pdf):
             raise ReaderProblem("ocr_needed", f"the PDF has no text layer ({visible} characters on "
                              f"{len(pdf)} pages): it is a scan; run OCR (e.g. ocrmypdf) first")
-        return DocText.from_raw("\n".join(lines), where)
+        grid_lines: list[str] = []
+        grid_where: list[dict[str, int]] = []
+        for index, lines in enumerate(drop_repeated_headers(grid_pages)):
+            for number, line in enumerate(lines, 1):
+                grid_lines.append(line.text)
+                grid_where.append({"page": index + 1, "line": number})
+        return PdfReading(DocText.from_raw("\n".join(grid_lines), grid_where),
+                          DocText.from_raw("\n".join(stream_lines), stream_where), len(pdf))
     finally:
         pdf.close()
 
 
-def table_pages(doc: DocText) -> list[int]:
-    """Pages (1-based) whose text shows report tables: pdfplumber looks only at these."""
-    pages: dict[int, str] = {}
-    for line, where in zip(doc.text.split("\n"), doc.line_where):
-        pages[where["page"]] = pages.get(where["page"], "") + line
-    return [p for p, text in pages.items() if TABLE_PAGE.search(re.sub(r"\s", "", text))]
+def pdf_text(data: bytes) -> DocText:
+    """The text stream alone (the second reading)."""
+    return read_pdf(data).stream
 
 
-def pdf_tables_text(data: bytes, doc: DocText) -> DocText:
-    """The text again, with the table pages read by pdfplumber's table finder.
+def pdf_grid_text(data: bytes) -> DocText:
+    """The positioned reading alone (the primary reading)."""
+    return read_pdf(data).grid
 
-    Ruled tables come out cell by cell, so rows whose numbers the text layer
-    interleaved with wrapped labels are whole again.  Text outside the tables
-    (section titles) is kept in its place by vertical position.
-    """
-    wanted = set(table_pages(doc))
-    lines: list[str] = []
-    where: list[dict[str, int]] = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
-            if number not in wanted:
-                for line, w in zip(doc.text.split("\n"), doc.line_where):
-                    if w["page"] == number:
-                        lines.append(line)
-                        where.append(w)
+
+def _chars(textpage: pdfium.PdfTextPage, text: str) -> list[TextBox]:
+    """Every visible character with its box (the font's, not the glyph's: neighbours touch)."""
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    refs = [ctypes.byref(v) for v in (left, right, bottom, top)]
+    rect = pdfium_c.FS_RECTF()
+    out: list[TextBox] = []
+    space = False
+    same = len(text) == n
+    for i in range(n):
+        ch = text[i] if same else chr(pdfium_c.FPDFText_GetUnicode(raw, i))
+        if ch.isspace() or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
+            space = space or ch.isspace()
+            continue
+        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
+            if not pdfium_c.FPDFText_GetCharBox(raw, i, *refs):
                 continue
-            blocks: list[tuple[float, str]] = []
-            outside = page
-            for table in page.find_tables():
-                outside = outside.outside_bbox(table.bbox)
-                for row, cells in zip(table.rows, table.extract()):
-                    text = "\t".join("".join((c or "").split()) for c in cells)
-                    blocks.append((row.bbox[1], text))
-            blocks += [(line["top"], line["text"]) for line in outside.extract_text_lines()]
-            for i, (_, text) in enumerate(sorted(blocks, key=lambda b: b[0]), 1):
-                lines.append(text)
-                where.append({"page": number, "line": i})
-    return DocText.from_raw("\n".join(lines), where)
+            rect.left, rect.right, rect.bottom, rect.top = left.value, right.value, bottom.value, top.value
+        # Page space has y upwards; the grid wants it downwards.
+        out.append(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
+        space = False
+    return out
+
+
+def _rules(page: pdfium.PdfPage) -> list[Rule]:
+    """Ruling lines: thin path objects, and the sides of stroked rectangles."""
+    out: list[Rule] = []
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
+        x0, y0, x1, y1 = obj.get_bounds()
+        w, h = x1 - x0, y1 - y0
+        if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH):
+            out.append(Rule(x0, -y1, x1, -y0))
+        elif w >= RULE_MIN_LENGTH and h >= RULE_MIN_LENGTH:
+            if (pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
+                    and stroke.value and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 5):
+                out += [Rule(x0, -y1, x1, -y1), Rule(x0, -y0, x1, -y0),
+                        Rule(x0, -y1, x0, -y0), Rule(x1, -y1, x1, -y0)]
+    return out
+
+
+__all__ = ["PdfReading", "open_pdf", "pdf_grid_text", "pdf_text", "read_pdf", "PageLine"]

@@ -90,12 +90,12 @@ _P3_OTHER = ("P3: the header repeated inside （六）其他处理 has the colum
              "3.其他, whose real values are then imputed: status expected ok, got needs_review")
 _P1_PDF = ("P1 in a PDF without inner rules: blank cells leave no trace in the text layer, rows "
            "with a value and blanks are left null (ambiguous_values)")
+# 00068_city_gov_2021.pdf (P3 in a PDF) and 00170_county_gov_2024.pdf (P1 in an unruled PDF)
+# are read right since the positioned PDF reading (issue 11): tests/test_extract_pdf_grid.py.
 REGRESSIONS: dict[str, str] = {
-    "00068_city_gov_2021.pdf": _P3_OTHER,
     "00235_township_2022.docx": _P3_OTHER,
     "00257_county_dept_2024.html": _P3_OTHER,
     "00309_city_gov_2023.txt": _P3_OTHER,
-    "00170_county_gov_2024.pdf": _P1_PDF + ": s3/denied_internal_affairs/natural_person expected 1 got null",
     "00715_city_gov_2025.pdf": _P1_PDF + ": s3/partially_granted/natural_person expected 169 got null (77 cells)",
     "00487_city_dept_2020.html":
         "P1 every zero an empty cell (HTML), large numbers: the tab-marked blanks are not trusted, "
