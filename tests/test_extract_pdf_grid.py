@@ -1,0 +1,236 @@
+"""The positioned PDF reading (issue 11): the grid builder on text boxes, and PDFs end to end.
+
+The grid builder is fed boxes made here by hand (as OCR words will feed it), so each
+rule is checked on its own: a blank cell keeps its place, two cells' digits never join,
+a cell printed ``12 5`` stays one field, a label wrapped over two lines stays one row,
+a merged cell spanning rows is its own line, a header repeated after a page break goes.
+End to end: two generated PDFs the stream reader got wrong, and a PDF whose text stream
+disagrees with its positions (the number is then unread, never published).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from extractors import extract_path
+from extractors.grid import PageLine, Rule, TextBox, drop_repeated_headers, page_lines
+from generator.pdf import FONT, font_available
+
+H = 8.0  # text height of the boxes below
+
+
+def chars(text: str, x: float, top: float, width: float = H) -> list[TextBox]:
+    """One box per character, touching, as pdfium's loose boxes are; a space leaves a gap."""
+    out, space = [], False
+    for ch in text:
+        if ch == " ":
+            space = True
+            x += width / 2
+            continue
+        w = width if ord(ch) > 0x2E80 else width / 2
+        out.append(TextBox(ch, x, top, x + w, top + H, space))
+        x, space = x + w, False
+    return out
+
+
+def grid_rules(xs: list[float], ys: list[float], skip_v: set[tuple[int, int]] = frozenset()) -> list[Rule]:
+    """A full grid; ``skip_v`` = (column edge, row) pairs where the vertical rule is missing."""
+    rules = [Rule(xs[0], y - 0.25, xs[-1], y + 0.25) for y in ys]
+    for i, x in enumerate(xs):
+        for r in range(len(ys) - 1):
+            if (i, r) not in skip_v:
+                rules.append(Rule(x - 0.25, ys[r], x + 0.25, ys[r + 1]))
+    return rules
+
+
+def rows(lines: list[PageLine]) -> list[str]:
+    return [line.text for line in lines]
+
+
+def test_ruled_table_keeps_a_blank_cell_in_its_place():
+    xs, ys = [50, 200, 250, 300, 350], [100, 114, 128]
+    boxes = (chars("规章", 52, 103) + chars("1", 222, 103) + chars("11", 320, 103)
+             + chars("行政规范性文件", 52, 117) + chars("8", 222, 117) + chars("26", 270, 117) + chars("66", 320, 117))
+    assert rows(page_lines(boxes, grid_rules(xs, ys))) == ["规章\t1\t\t11", "行政规范性文件\t8\t26\t66"]
+
+
+def test_digits_of_two_cells_never_join_even_when_they_touch():
+    # "12" ends exactly where "5" of the next cell starts: the rule between them cuts.
+    xs, ys = [50, 200, 213, 260], [100, 114]
+    boxes = chars("重复申请", 52, 103) + chars("12", 205, 103) + chars("5", 213, 103)
+    assert rows(page_lines(boxes, grid_rules(xs, ys))) == ["重复申请\t12\t5"]
+    # Unruled: the words are apart, so are the cells.
+    boxes = chars("重复申请", 52, 103) + chars("12", 205, 103) + chars("5", 240, 103)
+    assert rows(page_lines(boxes, [])) == ["重复申请\t12\t5"]
+
+
+def test_a_cell_printed_with_two_numbers_stays_one_field():
+    xs, ys = [50, 200, 250, 300], [100, 114]
+    boxes = chars("行政规范性文件", 52, 103) + chars("12 5", 210, 103) + chars("3", 270, 103)
+    (line,) = page_lines(boxes, grid_rules(xs, ys))
+    assert line.cells == ["行政规范性文件", "12 5", "3"]
+
+
+def test_a_label_wrapped_over_two_lines_stays_one_row_ruled_and_unruled():
+    label = [chars("（二）部分公开（区分处理的，只计", 52, 103), chars("这一情形）", 52, 113)]
+    values = chars("447", 210, 108) + chars("7", 262, 108)
+    after = chars("1.属于国家秘密", 52, 131) + chars("2", 210, 131) + chars("0", 262, 131)
+    boxes = label[0] + label[1] + values + after
+    expected = ["（二）部分公开（区分处理的，只计这一情形）\t447\t7", "1.属于国家秘密\t2\t0"]
+    assert rows(page_lines(boxes, grid_rules([50, 200, 250, 300], [100, 124, 142]))) == expected
+    assert rows(page_lines(boxes, [])) == expected
+
+
+def test_unruled_blank_cell_is_placed_by_the_columns_of_the_other_rows():
+    boxes = []
+    for i, (label, cells) in enumerate([("一、本年新收", ["3", "1", "4"]), ("1.属于国家秘密", ["2", None, "2"]),
+                                        ("2.重复申请", [None, "1", "1"])]):
+        top = 100 + 16 * i
+        boxes += chars(label, 52, top)
+        for x, cell in zip((210, 260, 310), cells):
+            if cell:
+                boxes += chars(cell, x, top)
+    assert rows(page_lines(boxes, [])) == ["一、本年新收\t3\t1\t4", "1.属于国家秘密\t2\t\t2", "2.重复申请\t\t1\t1"]
+
+
+def test_a_label_merged_over_rows_is_its_own_line_before_its_first_row():
+    xs, ys = [50, 90, 200, 250], [100, 114, 128]
+    # （三）不予公开 spans both rows: no rule between them in its column.
+    rules = [Rule(xs[0], ys[0], xs[-1], ys[0]), Rule(xs[0], ys[2], xs[-1], ys[2]), Rule(xs[1], ys[1], xs[-1], ys[1])]
+    rules += [Rule(x, ys[0], x, ys[2]) for x in xs]
+    boxes = (chars("（三）不予", 52, 110) + chars("1.属于国家秘密", 92, 103) + chars("2", 222, 103)
+             + chars("2.其他法律行政法规", 92, 117) + chars("0", 222, 117))
+    assert rows(page_lines(boxes, rules)) == ["（三）不予", "1.属于国家秘密\t2", "2.其他法律行政法规\t0"]
+
+
+def test_a_header_repeated_after_a_page_break_is_dropped():
+    def table(top: float, first: int) -> list[TextBox]:
+        boxes = chars("申请人情况", 52, top) + chars("自然人", 210, top + 12) + chars("其他", 260, top + 12)
+        for i in range(2):
+            boxes += chars(f"{first + i}.某项申请", 52, top + 28 + 14 * i) + chars("1", 215, top + 28 + 14 * i) \
+                + chars("0", 265, top + 28 + 14 * i)
+        return boxes
+
+    pages = [page_lines(table(600, 1), []), page_lines(table(60, 3), [])]
+    first, second = drop_repeated_headers(pages)
+    assert rows(first)[:2] == ["申请人情况", "自然人 其他"]
+    # 其他 alone would read as the row 3.其他: the repeated header must not reach the row reader.
+    assert rows(second) == ["3.某项申请\t1\t0", "4.某项申请\t1\t0"]
+
+
+# --- PDFs end to end -----------------------------------------------------------------------
+
+needs_font = pytest.mark.skipif(not font_available(), reason="CJK font missing: PDFs cannot be generated")
+
+
+def _generated(name: str, count: int, seed: int, formats: tuple[str, ...]) -> tuple[bytes, dict]:
+    from generator import build
+    from generator import plan as planning
+
+    plan = next(p for p in planning.plan_corpus(count, seed, formats) if p.filename == name)
+    generated = build(plan)
+    return generated.data, generated.key.to_dict()
+
+
+@needs_font
+@pytest.mark.parametrize("name", [
+    # P3: 其他 of the header repeated inside （六）其他处理 was read as the row 3.其他.
+    "00068_city_gov_2021.pdf",
+    # P1 in an unruled PDF: the stream loses the blank cells' places (ambiguous_values).
+    "00170_county_gov_2024.pdf",
+])
+def test_generated_pdfs_the_stream_reader_got_wrong(tmp_path, name):
+    from generator.score import score
+
+    data, key = _generated(name, 1000, 1, ("pdf", "docx", "html", "txt"))
+    path = tmp_path / name
+    path.write_bytes(data)
+    s = score(extract_path(path).to_dict(), key)
+    assert s.exact, s.describe()
+
+
+def _redraw_with_a_number_moved_to_the_end(data: bytes, row_label: str) -> bytes:
+    """The same pages drawn word by word at the same places, except that the first number of
+    the row ``row_label`` is drawn last in the page's content: where it is printed it stays,
+    but the text stream now reads it after everything else on the page."""
+    import pypdfium2 as pdfium
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    from extractors.grid import words
+    from extractors.pdf import _chars
+    from generator.pdf import _setup
+
+    _setup()
+    src = pdfium.PdfDocument(data)
+    out = io.BytesIO()
+    c = canvas.Canvas(out, invariant=1)
+    for i in range(len(src)):
+        page = src[i]
+        c.setPageSize(page.get_size())
+        textpage = page.get_textpage()
+        later = []
+        for line in words(_chars(textpage, textpage.get_text_range())):
+            for k, word in enumerate(line):
+                size = round(word.height * 0.8, 1)
+                at = (word.x0, -word.bottom - pdfmetrics.getDescent(FONT, size), word.text, size)
+                (later if k == 1 and line[0].text == row_label else []).append(at)
+                if not (k == 1 and line[0].text == row_label):
+                    c.setFont(FONT, size)
+                    c.drawString(*at[:3])
+        for x, y, text, size in later:
+            c.setFont(FONT, size)
+            c.drawString(x, y, text)
+        c.showPage()
+    c.save()
+    src.close()
+    return out.getvalue()
+
+
+@needs_font
+def test_readings_that_disagree_leave_the_cell_unread(tmp_path):
+    from extractors.pdf import read_pdf
+
+    data, key = _generated("00001_county_dept_2025.pdf", 60, 3, ("pdf",))
+    path = tmp_path / "moved.pdf"
+    path.write_bytes(_redraw_with_a_number_moved_to_the_end(data, "行政规范性文件"))
+    reading = read_pdf(path.read_bytes())
+    assert "行政规范性文件\t27\t9\t76" in reading.grid.text.split("\n")
+    assert "行政规范性文件 9 76" in reading.stream.text.split("\n")
+
+    record = extract_path(path)
+    by_id = {c.id: c for c in record.cells}
+    fee = "s2.art20_8/administrative_fees/fee_amount_wan_cny"
+    # The stream reads the moved 27 as the last number of section 二, the fee; the grid
+    # reads the fee 4.9596 printed in its cell.  Neither is published.
+    (problem,) = [p for p in record.problems if p.code == "readings_disagree"]
+    assert problem.severity == "error" and problem.cells == [fee]
+    assert "4.9596" in problem.message and "27" in problem.message
+    assert (by_id[fee].value, by_id[fee].basis) == (None, "unread")
+    assert record.status == "needs_review"
+    # The row the stream could not read (two numbers for three cells) is no disagreement:
+    # the grid's cells stand.
+    row = "s2.art20_1/normative_documents"
+    assert [by_id[f"{row}/{c}"].value for c in ("issued_this_year", "repealed_this_year", "currently_valid")] == [27, 9, 76]
+    assert all(by_id[f"{row}/{c}"].basis == "printed" for c in ("issued_this_year", "repealed_this_year", "currently_valid"))
+
+    # The document as generated: both readings agree, the record is right and ok.
+    original = tmp_path / "original.pdf"
+    original.write_bytes(data)
+    assert extract_path(original).status == key["status"] == "ok"
+
+
+@needs_font
+def test_an_image_only_pdf_still_needs_ocr(tmp_path):
+    import random
+
+    from generator.pdf import image_only_pdf
+
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(image_only_pdf(["南溪县商务局2025年政府信息公开工作年度报告"] * 10, random.Random(1)))
+    record = extract_path(path)
+    assert record.status == "rejected"
+    assert [p.code for p in record.problems] == ["ocr_needed"]
