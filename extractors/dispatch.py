@@ -96,7 +96,7 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
         # the second, independent reading: a printed number needs both to agree.
         reading = read_pdf(data)
         report = extract_text(reading.grid, source)
-        reconcile(report, extract_text(reading.stream, source))
+        reconcile(report, reading.stream)
         return report
     if source.format == "docx":
         return extract_text(docx_text(data), source)

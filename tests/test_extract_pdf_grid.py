@@ -152,16 +152,18 @@ def test_generated_pdfs_the_stream_reader_got_wrong(tmp_path, name):
     assert s.exact, s.describe()
 
 
-def _redraw_with_a_number_moved_to_the_end(data: bytes, row_label: str) -> bytes:
-    """The same pages drawn word by word at the same places, except that the first number of
-    the row ``row_label`` is drawn last in the page's content: where it is printed it stays,
-    but the text stream now reads it after everything else on the page."""
+def _redraw(data: bytes, row_label: str | None = None, shift: float = 3.0) -> bytes:
+    """The same pages drawn again, rule by rule and word by word at the same places.
+
+    In the row ``row_label`` the first value is drawn ``shift`` up and the second as much
+    down, both still inside their ruled cells, and the second before the first in the
+    page's content: the grid reads them by place, the text stream in content order."""
     import pypdfium2 as pdfium
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfgen import canvas
 
     from extractors.grid import words
-    from extractors.pdf import _chars
+    from extractors.pdf import _chars, _rules
     from generator.pdf import _setup
 
     _setup()
@@ -171,19 +173,26 @@ def _redraw_with_a_number_moved_to_the_end(data: bytes, row_label: str) -> bytes
     for i in range(len(src)):
         page = src[i]
         c.setPageSize(page.get_size())
+        c.setLineWidth(0.5)
+        for r in _rules(page):
+            if r.horizontal:
+                c.line(r.x0, -(r.top + r.bottom) / 2, r.x1, -(r.top + r.bottom) / 2)
+            else:
+                c.line((r.x0 + r.x1) / 2, -r.top, (r.x0 + r.x1) / 2, -r.bottom)
         textpage = page.get_textpage()
-        later = []
         for line in words(_chars(textpage, textpage.get_text_range())):
-            for k, word in enumerate(line):
+            draws = []
+            for word in line:
                 size = round(word.height * 0.8, 1)
-                at = (word.x0, -word.bottom - pdfmetrics.getDescent(FONT, size), word.text, size)
-                (later if k == 1 and line[0].text == row_label else []).append(at)
-                if not (k == 1 and line[0].text == row_label):
-                    c.setFont(FONT, size)
-                    c.drawString(*at[:3])
-        for x, y, text, size in later:
-            c.setFont(FONT, size)
-            c.drawString(x, y, text)
+                draws.append([word.x0, -word.bottom - pdfmetrics.getDescent(FONT, size), word.text, size])
+            if line[0].text == row_label:
+                first, second = draws[1], draws[2]
+                first[1] += shift
+                second[1] -= shift
+                draws = [draws[0], second, first] + draws[3:]
+            for x, y, text, size in draws:
+                c.setFont(FONT, size)
+                c.drawString(x, y, text)
         c.showPage()
     c.save()
     src.close()
@@ -191,36 +200,57 @@ def _redraw_with_a_number_moved_to_the_end(data: bytes, row_label: str) -> bytes
 
 
 @needs_font
-def test_readings_that_disagree_leave_the_cell_unread(tmp_path):
+def test_readings_that_disagree_leave_the_cells_unread(tmp_path):
     from extractors.pdf import read_pdf
 
-    data, key = _generated("00001_county_dept_2025.pdf", 60, 3, ("pdf",))
-    path = tmp_path / "moved.pdf"
-    path.write_bytes(_redraw_with_a_number_moved_to_the_end(data, "行政规范性文件"))
-    reading = read_pdf(path.read_bytes())
-    assert "行政规范性文件\t27\t9\t76" in reading.grid.text.split("\n")
-    assert "行政规范性文件 9 76" in reading.stream.text.split("\n")
-
-    record = extract_path(path)
-    by_id = {c.id: c for c in record.cells}
-    fee = "s2.art20_8/administrative_fees/fee_amount_wan_cny"
-    # The stream reads the moved 27 as the last number of section 二, the fee; the grid
-    # reads the fee 4.9596 printed in its cell.  Neither is published.
-    (problem,) = [p for p in record.problems if p.code == "readings_disagree"]
-    assert problem.severity == "error" and problem.cells == [fee]
-    assert "4.9596" in problem.message and "27" in problem.message
-    assert (by_id[fee].value, by_id[fee].basis) == (None, "unread")
-    assert record.status == "needs_review"
-    # The row the stream could not read (two numbers for three cells) is no disagreement:
-    # the grid's cells stand.
+    data, key = _generated("00003_city_dept_2021.pdf", 60, 3, ("pdf",))
     row = "s2.art20_1/normative_documents"
-    assert [by_id[f"{row}/{c}"].value for c in ("issued_this_year", "repealed_this_year", "currently_valid")] == [27, 9, 76]
-    assert all(by_id[f"{row}/{c}"].basis == "printed" for c in ("issued_this_year", "repealed_this_year", "currently_valid"))
+    assert [v["value"] for v in key["cells"] if v["table"] == "s2.art20_1" and v["row"] == "normative_documents"] \
+        == [16, 9, 154]
 
-    # The document as generated: both readings agree, the record is right and ok.
-    original = tmp_path / "original.pdf"
-    original.write_bytes(data)
-    assert extract_path(original).status == key["status"] == "ok"
+    # Redrawn unchanged: the two readings agree, the record is right and ok.
+    same = tmp_path / "same.pdf"
+    same.write_bytes(_redraw(data))
+    record = extract_path(same)
+    assert record.status == "ok" and not record.problems
+    assert [c.value for c in record.cells if c.id.startswith(row)] == [16, 9, 154]
+
+    moved = tmp_path / "moved.pdf"
+    moved.write_bytes(_redraw(data, "行政规范性文件"))
+    reading = read_pdf(moved.read_bytes())
+    assert "行政规范性文件\t16\t9\t154" in reading.grid.text.split("\n")
+    assert "行政规范性文件 9\n16 154" in reading.stream.text
+
+    record = extract_path(moved)
+    by_id = {c.id: c for c in record.cells}
+    problems = [p for p in record.problems if p.code == "readings_disagree"]
+    assert [p.cells for p in problems] == [[f"{row}/issued_this_year"], [f"{row}/repealed_this_year"]]
+    assert all(p.severity == "error" for p in problems)
+    assert "grid reads 16" in problems[0].message and "stream reads 9" in problems[0].message
+    assert [(by_id[f"{row}/{c}"].value, by_id[f"{row}/{c}"].basis) for c in
+            ("issued_this_year", "repealed_this_year", "currently_valid")] == \
+        [(None, "unread"), (None, "unread"), (154, "printed")]
+    assert by_id[f"{row}/issued_this_year"].where["candidates"] == ["16", "9"]
+    assert record.status == "needs_review"
+
+
+@needs_font
+def test_a_row_the_stream_cannot_read_is_no_disagreement(tmp_path):
+    # The stream counts only where it gives one number per cell with no other reading;
+    # a row it cannot read that way is left out of the comparison.
+    from extractors.agreement import stream_cells
+    from extractors.pdf import read_pdf
+
+    data, _ = _generated("00003_city_dept_2021.pdf", 60, 3, ("pdf",))
+    reading = read_pdf(data)
+    sure = stream_cells(reading.stream, "v2021")
+    assert sure["s2.art20_1/normative_documents/issued_this_year"][0].value == 16
+    # Drop the row's values from the stream entirely: the stream no longer reads the row.
+    from extractors.text import DocText
+
+    lines = [("行政规范性文件" if line.startswith("行政规范性文件") else line) for line in reading.stream.text.split("\n")]
+    blind = DocText("\n".join(lines), reading.stream.line_where)
+    assert not any(cid.startswith("s2.art20_1/normative_documents/") for cid in stream_cells(blind, "v2021"))
 
 
 @needs_font
