@@ -21,7 +21,7 @@ import re
 from decimal import Decimal
 
 from extractors.layout import RowText, find_layout
-from extractors.text import DocText
+from extractors.text import DocText, normalise
 from extractors.values import Token
 from xxgk import template
 from xxgk.record import Problem, Report
@@ -30,10 +30,9 @@ from xxgk.record import Problem, Report
 _CELL_BREAK = re.compile(r"(?<=\S) +(?=[-+]?\d)")
 
 
-def as_cells(stream: DocText) -> DocText:
-    """The stream with a tab where a space stands before a number."""
-    return DocText("\n".join(_CELL_BREAK.sub("\t", line) for line in stream.text.split("\n")),
-                   list(stream.line_where))
+def as_cells(raw: str, where: list[dict]) -> DocText:
+    """The stream's text (normalised) with a tab where a space stands before a number."""
+    return DocText("\n".join(_CELL_BREAK.sub("\t", line) for line in normalise(raw).split("\n")), list(where))
 
 
 def _cell_ids(row: RowText, version: template.Version) -> list[str]:
@@ -43,9 +42,9 @@ def _cell_ids(row: RowText, version: template.Version) -> list[str]:
     return [template.cell_id(t.code, row.row, c.code) for c in t.columns]
 
 
-def stream_cells(stream: DocText, version: template.Version) -> dict[str, tuple[Token, dict]]:
-    """The cells the text stream reads for sure: rows with one reading, one number per cell."""
-    doc = as_cells(stream)
+def stream_cells(doc: DocText, version: template.Version) -> dict[str, tuple[Token, dict]]:
+    """The cells the text stream (``as_cells``) reads for sure: rows with one reading, one
+    number per cell."""
     out: dict[str, tuple[Token, dict]] = {}
     for row in find_layout(doc, version).rows:
         if len(row.candidates) != 1 or row.candidates[0].how != "cells" or row.is_run:
@@ -61,6 +60,7 @@ def _same(a: object, b: object) -> bool:
 
 
 def reconcile(primary: Report, stream: DocText, second_name: str = "text stream") -> list[str]:
+    """``stream`` is the second reading made by ``as_cells``."""
     """Null the printed cells of ``primary`` that the stream reads differently; return their ids."""
     if primary.status == "rejected" or primary.template is None:
         return []

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from extractors import solve
-from extractors.agreement import reconcile
+from extractors.agreement import as_cells, reconcile
 from extractors.layout import RowText, find_layout
 from extractors.metadata import detect_version, find_metadata
 from extractors.html import html_text
@@ -96,7 +96,7 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
         # the second, independent reading: a printed number needs both to agree.
         reading = read_pdf(data)
         report = extract_text(reading.grid, source)
-        reconcile(report, reading.stream)
+        reconcile(report, as_cells(reading.stream_raw, reading.stream_where))
         return report
     if source.format == "docx":
         return extract_text(docx_text(data), source)

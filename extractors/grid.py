@@ -18,6 +18,7 @@ Coordinates are page units with ``top`` growing downwards.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -41,27 +42,22 @@ FILLER = re.compile(r"[-—–/／\\*]{1,2}|无")
 NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)%?")
 
 
-@dataclass(frozen=True)
 class TextBox:
-    """A character or a word where it is printed."""
-    text: str
-    x0: float
-    top: float
-    x1: float
-    bottom: float
-    space_before: bool = False   # a space character stood just before it
+    """A character or a word where it is printed (a plain class: pages have thousands)."""
 
-    @property
-    def height(self) -> float:
-        return max(self.bottom - self.top, 0.1)
+    __slots__ = ("text", "x0", "top", "x1", "bottom", "space_before", "height", "cx", "cy")
 
-    @property
-    def cx(self) -> float:
-        return (self.x0 + self.x1) / 2
+    def __init__(self, text: str, x0: float, top: float, x1: float, bottom: float,
+                 space_before: bool = False) -> None:
+        self.text = text
+        self.x0, self.top, self.x1, self.bottom = x0, top, x1, bottom
+        self.space_before = space_before   # a space character stood just before it
+        self.height = max(bottom - top, 0.1)
+        self.cx = (x0 + x1) / 2
+        self.cy = (top + bottom) / 2
 
-    @property
-    def cy(self) -> float:
-        return (self.top + self.bottom) / 2
+    def __repr__(self) -> str:
+        return f"TextBox({self.text!r}, {self.x0:.1f}, {self.top:.1f}, {self.x1:.1f}, {self.bottom:.1f})"
 
 
 @dataclass(frozen=True)
@@ -140,23 +136,21 @@ def _visual_lines(boxes: list[TextBox]) -> list[list[TextBox]]:
     return [sorted(line, key=lambda b: b.x0) for line in lines]
 
 
-def words(chars: list[TextBox], cuts: list[float] = ()) -> list[list[TextBox]]:
-    """Characters into words, line by line.  A word ends at a space, a gap or a cut (a rule)."""
+def words(chars: list[TextBox]) -> list[list[TextBox]]:
+    """Characters into words, line by line.  A word ends at a space or at a gap."""
     out = []
     for line in _visual_lines(chars):
-        current: list[TextBox] = []
+        current: list[TextBox] = [line[0]]
         line_words: list[TextBox] = []
-        for ch in line:
-            if current:
-                prev = current[-1]
-                gap = ch.x0 - prev.x1
-                cut = any(prev.cx < x < ch.cx for x in cuts)
-                if ch.space_before or cut or gap > WORD_GAP * max(ch.height, prev.height):
-                    line_words.append(_merge(current))
-                    current = []
+        prev = line[0]
+        for ch in line[1:]:
+            h = ch.height if ch.height > prev.height else prev.height
+            if ch.space_before or ch.x0 - prev.x1 > WORD_GAP * h:
+                line_words.append(_merge(current) if len(current) > 1 else current[0])
+                current = []
             current.append(ch)
-        if current:
-            line_words.append(_merge(current))
+            prev = ch
+        line_words.append(_merge(current) if len(current) > 1 else current[0])
         out.append(line_words)
     return out
 
@@ -258,10 +252,14 @@ def _tables_from_rules(rules: list[Rule]) -> list[tuple[list[_Seg], list[_Seg]]]
     return out
 
 
-def _covers(segs: list[_Seg], pos: float, lo: float, hi: float) -> bool:
-    """Whether a rule at ``pos`` runs along the whole of lo..hi (allowing for its ends)."""
-    mid = (lo + hi) / 2
-    return any(abs(s.pos - pos) <= SNAP and s.start - SNAP <= mid <= s.end + SNAP for s in segs)
+def _coverage(segs: list[_Seg], edges: list[float], bands: list[float]) -> list[list[bool]]:
+    """covered[i][j]: a rule along edge i runs across band j (between bands[j] and bands[j+1])."""
+    out = []
+    for pos in edges:
+        near = [s for s in segs if abs(s.pos - pos) <= SNAP]
+        out.append([any(s.start - SNAP <= (a + b) / 2 <= s.end + SNAP for s in near)
+                    for a, b in zip(bands, bands[1:])])
+    return out
 
 
 def ruled_grid(chars: list[TextBox], hs: list[_Seg], vs: list[_Seg]) -> tuple[list[GridCell], list[TextBox]]:
@@ -278,20 +276,23 @@ def ruled_grid(chars: list[TextBox], hs: list[_Seg], vs: list[_Seg]) -> tuple[li
             i = parent[i]
         return i
 
+    v_cover = _coverage(vs, xs, ys)     # v_cover[edge][row]
+    h_cover = _coverage(hs, ys, xs)     # h_cover[edge][col]
     for r in range(nrows):
         for c in range(ncols):
-            if c + 1 < ncols and not _covers(vs, xs[c + 1], ys[r], ys[r + 1]):
+            if c + 1 < ncols and not v_cover[c + 1][r]:
                 parent[find(r * ncols + c + 1)] = find(r * ncols + c)
-            if r + 1 < nrows and not _covers(hs, ys[r + 1], xs[c], xs[c + 1]):
+            if r + 1 < nrows and not h_cover[r + 1][c]:
                 parent[find((r + 1) * ncols + c)] = find(r * ncols + c)
     inside: dict[int, list[TextBox]] = {}
     outside: list[TextBox] = []
+    x_lo, x_hi, y_lo, y_hi = xs[0] - SNAP, xs[-1] + SNAP, ys[0] - SNAP, ys[-1] + SNAP
     for ch in chars:
-        if not (xs[0] - SNAP <= ch.cx <= xs[-1] + SNAP and ys[0] - SNAP <= ch.cy <= ys[-1] + SNAP):
+        if not (x_lo <= ch.cx <= x_hi and y_lo <= ch.cy <= y_hi):
             outside.append(ch)
             continue
-        c = min(max(_band(xs, ch.cx), 0), ncols - 1)
-        r = min(max(_band(ys, ch.cy), 0), nrows - 1)
+        c = min(max(bisect.bisect_right(xs, ch.cx) - 1, 0), ncols - 1)
+        r = min(max(bisect.bisect_right(ys, ch.cy) - 1, 0), nrows - 1)
         inside.setdefault(find(r * ncols + c), []).append(ch)
     members: dict[int, list[int]] = {}
     for i in range(nrows * ncols):
@@ -315,6 +316,20 @@ def _band(edges: list[float], v: float) -> int:
 
 
 def cell_text(chars: list[TextBox]) -> str:
+    if not chars:
+        return ""
+    if len(chars) <= 24:
+        # Most cells hold one short line (a number): no need to sort lines out.
+        cy = chars[0].cy
+        if all(abs(c.cy - cy) <= SAME_LINE * c.height for c in chars):
+            line = sorted(chars, key=lambda c: c.x0)
+            parts, prev = [line[0].text], line[0]
+            for ch in line[1:]:
+                if ch.space_before or ch.x0 - prev.x1 > WORD_GAP * max(ch.height, prev.height):
+                    parts.append(" ")
+                parts.append(ch.text)
+                prev = ch
+            return "".join(parts)
     return _join_lines([_join_words(line) for line in words(chars)])
 
 

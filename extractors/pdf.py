@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ctypes
 from dataclasses import dataclass
+from functools import cached_property
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -27,9 +28,14 @@ MIN_CHARS_PER_PAGE = 30
 
 @dataclass
 class PdfReading:
-    grid: DocText      # tables cell by cell (primary)
-    stream: DocText    # the text layer in content order (cross-check)
+    grid: DocText                        # tables cell by cell (primary)
+    stream_raw: str                      # the text layer in content order (cross-check)
+    stream_where: list[dict[str, int]]   # page and line of each of its lines
     pages: int
+
+    @cached_property
+    def stream(self) -> DocText:
+        return DocText.from_raw(self.stream_raw, self.stream_where)
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
@@ -78,7 +84,7 @@ def read_pdf(data: bytes) -> PdfReading:
                 grid_lines.append(line.text)
                 grid_where.append({"page": index + 1, "line": number})
         return PdfReading(DocText.from_raw("\n".join(grid_lines), grid_where),
-                          DocText.from_raw("\n".join(stream_lines), stream_where), len(pdf))
+                          "\n".join(stream_lines), stream_where, len(pdf))
     finally:
         pdf.close()
 
@@ -97,21 +103,20 @@ def _chars(textpage: pdfium.PdfTextPage, text: str) -> list[TextBox]:
     """Every visible character with its box (the font's, not the glyph's: neighbours touch)."""
     raw = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw)
-    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
-    refs = [ctypes.byref(v) for v in (left, right, bottom, top)]
+    if len(text) != n:  # one text character per pdfium character, as get_text_range gives
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(n))
     rect = pdfium_c.FS_RECTF()
+    ref = ctypes.byref(rect)
+    loose = pdfium_c.FPDFText_GetLooseCharBox
     out: list[TextBox] = []
     space = False
-    same = len(text) == n
-    for i in range(n):
-        ch = text[i] if same else chr(pdfium_c.FPDFText_GetUnicode(raw, i))
-        if ch.isspace() or pdfium_c.FPDFText_IsGenerated(raw, i) == 1:
-            space = space or ch.isspace()
+    for i, ch in enumerate(text):
+        # Spaces and line breaks (pdfium's own or printed) only end words.
+        if ch.isspace() or ch == "\x00":
+            space = True
             continue
-        if not pdfium_c.FPDFText_GetLooseCharBox(raw, i, rect):
-            if not pdfium_c.FPDFText_GetCharBox(raw, i, *refs):
-                continue
-            rect.left, rect.right, rect.bottom, rect.top = left.value, right.value, bottom.value, top.value
+        if not loose(raw, i, ref):
+            continue
         # Page space has y upwards; the grid wants it downwards.
         out.append(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
         space = False
@@ -119,19 +124,34 @@ def _chars(textpage: pdfium.PdfTextPage, text: str) -> list[TextBox]:
 
 
 def _rules(page: pdfium.PdfPage) -> list[Rule]:
-    """Ruling lines: thin path objects, and the sides of stroked rectangles."""
+    """Ruling lines: thin path objects, and the sides of stroked rectangles (forms included)."""
     out: list[Rule] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    box = [ctypes.byref(v) for v in (left, bottom, right, top)]
     fill, stroke = ctypes.c_int(), ctypes.c_int()
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH]):
-        x0, y0, x1, y1 = obj.get_bounds()
-        w, h = x1 - x0, y1 - y0
-        if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH):
-            out.append(Rule(x0, -y1, x1, -y0))
-        elif w >= RULE_MIN_LENGTH and h >= RULE_MIN_LENGTH:
-            if (pdfium_c.FPDFPath_GetDrawMode(obj.raw, ctypes.byref(fill), ctypes.byref(stroke))
-                    and stroke.value and pdfium_c.FPDFPath_CountSegments(obj.raw) <= 5):
-                out += [Rule(x0, -y1, x1, -y1), Rule(x0, -y0, x1, -y0),
-                        Rule(x0, -y1, x0, -y0), Rule(x1, -y1, x1, -y0)]
+
+    def visit(count: int, get: object, depth: int) -> None:
+        for i in range(count):
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+                visit(pdfium_c.FPDFFormObj_CountObjects(obj),
+                      lambda k, form=obj: pdfium_c.FPDFFormObj_GetObject(form, k), depth + 1)
+                continue
+            if kind != pdfium_c.FPDF_PAGEOBJ_PATH or not pdfium_c.FPDFPageObj_GetBounds(obj, *box):
+                continue
+            x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+            w, h = x1 - x0, y1 - y0
+            if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH):
+                out.append(Rule(x0, -y1, x1, -y0))
+            elif (w >= RULE_MIN_LENGTH and h >= RULE_MIN_LENGTH
+                  and pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+                  and stroke.value and pdfium_c.FPDFPath_CountSegments(obj) <= 5):
+                out.extend([Rule(x0, -y1, x1, -y1), Rule(x0, -y0, x1, -y0),
+                            Rule(x0, -y1, x0, -y0), Rule(x1, -y1, x1, -y0)])
+
+    raw = page.raw
+    visit(pdfium_c.FPDFPage_CountObjects(raw), lambda k: pdfium_c.FPDFPage_GetObject(raw, k), 0)
     return out
 
 

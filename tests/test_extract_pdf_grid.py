@@ -238,18 +238,16 @@ def test_readings_that_disagree_leave_the_cells_unread(tmp_path):
 def test_a_row_the_stream_cannot_read_is_no_disagreement(tmp_path):
     # The stream counts only where it gives one number per cell with no other reading;
     # a row it cannot read that way is left out of the comparison.
-    from extractors.agreement import stream_cells
+    from extractors.agreement import as_cells, stream_cells
     from extractors.pdf import read_pdf
 
     data, _ = _generated("00003_city_dept_2021.pdf", 60, 3, ("pdf",))
     reading = read_pdf(data)
-    sure = stream_cells(reading.stream, "v2021")
+    sure = stream_cells(as_cells(reading.stream_raw, reading.stream_where), "v2021")
     assert sure["s2.art20_1/normative_documents/issued_this_year"][0].value == 16
     # Drop the row's values from the stream entirely: the stream no longer reads the row.
-    from extractors.text import DocText
-
     lines = [("行政规范性文件" if line.startswith("行政规范性文件") else line) for line in reading.stream.text.split("\n")]
-    blind = DocText("\n".join(lines), reading.stream.line_where)
+    blind = as_cells("\n".join(lines), reading.stream_where)
     assert not any(cid.startswith("s2.art20_1/normative_documents/") for cid in stream_cells(blind, "v2021"))
 
 

@@ -126,9 +126,9 @@ def test_positioned_reading_and_text_stream_agree(name):
     assert all(c.value is not None for c in by_grid.cells)
     # The cross-check of the extractor: the cells the stream reads for sure (one number per
     # cell) are nearly all of them here, and each equals the grid's.
-    from extractors.agreement import stream_cells
+    from extractors.agreement import as_cells, stream_cells
 
-    sure = stream_cells(reading.stream, by_grid.template)
+    sure = stream_cells(as_cells(reading.stream_raw, reading.stream_where), by_grid.template)
     assert len(sure) == (200 if name == "huaian-2024.pdf" else 186)
     grid_values = {c.id: c.value for c in by_grid.cells}
     assert all(grid_values[cid] == token.value for cid, (token, _) in sure.items())
