@@ -11,6 +11,7 @@ the two).  Both come from one pass over the pages, a few ms a page.
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -22,6 +23,10 @@ from extractors.grid import (RULE_MIN_LENGTH, RULE_THICKNESS, PageLine, Rule, Te
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
 
+# Words of the report tables' headers and rows (section 二, 三, 四).
+TABLE_WORDS = re.compile(r"第二十条第|信息内容|本年新收|上年结转|申请人情况|予以公开|不予公开|无法提供|不予处理|"
+                         r"其他处理|总计|结转下年度|行政复议|行政诉讼|复议后起诉|直接起诉|行政许可|行政处罚|规章")
+NUMBERS_IN_A_ROW = re.compile(r"\d[\d,.]*[ \t]+\d[\d,.]*[ \t]+\d")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
 
@@ -62,18 +67,21 @@ def read_pdf(data: bytes) -> PdfReading:
             page = pdf[index]
             textpage = page.get_textpage()
             try:
-                text = textpage.get_text_range()
-                chars = _chars(textpage, text)
+                raw_text = textpage.get_text_range()
+                text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
                 rules = _rules(page)
+                if rules or _may_hold_a_table(text):
+                    grid_pages.append(page_lines(_chars(textpage, raw_text), rules))
+                else:
+                    # Narrative only: its lines are the stream's (no table to place).
+                    grid_pages.append([PageLine(float(i), line) for i, line in enumerate(text.split("\n"))])
             finally:
                 textpage.close()
                 page.close()
-            visible += len(chars)
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            visible += sum(1 for ch in text if not ch.isspace())
             for number, line in enumerate(text.split("\n"), 1):
                 stream_lines.append(line)
                 stream_where.append({"page": index + 1, "line": number})
-            grid_pages.append(page_lines(chars, rules))
         if len(pdf) == 0 or visible < MIN_CHARS_PER_PAGE * len(pdf):
             raise ReaderProblem("ocr_needed", f"the PDF has no text layer ({visible} characters on "
                              f"{len(pdf)} pages): it is a scan; run OCR (e.g. ocrmypdf) first")
@@ -87,6 +95,12 @@ def read_pdf(data: bytes) -> PdfReading:
                           "\n".join(stream_lines), stream_where, len(pdf))
     finally:
         pdf.close()
+
+
+def _may_hold_a_table(text: str) -> bool:
+    """A page without rules is read by position only when it may hold a report table:
+    words of the tables' headers or rows, or three numbers in a row."""
+    return bool(TABLE_WORDS.search(re.sub(r"\s", "", text)) or NUMBERS_IN_A_ROW.search(text))
 
 
 def pdf_text(data: bytes) -> DocText:
