@@ -45,11 +45,12 @@ NUMBER = re.compile(r"[-+]?(?:\d[\d,]*(?:\.\d+)?|\.\d+)%?")
 class TextBox:
     """A character or a word where it is printed (a plain class: pages have thousands)."""
 
-    __slots__ = ("text", "x0", "top", "x1", "bottom", "space_before", "height", "cx", "cy")
+    __slots__ = ("text", "x0", "top", "x1", "bottom", "space_before", "page", "height", "cx", "cy")
 
     def __init__(self, text: str, x0: float, top: float, x1: float, bottom: float,
-                 space_before: bool = False) -> None:
+                 space_before: bool = False, page: int = 1) -> None:
         self.text = text
+        self.page = page
         self.x0, self.top, self.x1, self.bottom = x0, top, x1, bottom
         self.space_before = space_before   # a space character stood just before it
         self.height = max(bottom - top, 0.1)
@@ -157,7 +158,7 @@ def words(chars: list[TextBox]) -> list[list[TextBox]]:
 
 def _merge(chars: list[TextBox]) -> TextBox:
     return TextBox("".join(c.text for c in chars), min(c.x0 for c in chars), min(c.top for c in chars),
-                   max(c.x1 for c in chars), max(c.bottom for c in chars), chars[0].space_before)
+                   max(c.x1 for c in chars), max(c.bottom for c in chars), chars[0].space_before, chars[0].page)
 
 
 def _join_words(ws: list[TextBox]) -> str:
@@ -563,6 +564,8 @@ def _header_words(page: list[PageLine], depth: int = 8) -> set[str]:
 def page_lines(chars: list[TextBox], rules: list[Rule]) -> list[PageLine]:
     """A page's text as lines top to bottom, tables row by row."""
     out: list[PageLine] = []
+    if not chars:
+        return out
     rest = chars
     for hs, vs in _tables_from_rules(rules):
         cells, rest = ruled_grid(rest, hs, vs)
@@ -570,3 +573,15 @@ def page_lines(chars: list[TextBox], rules: list[Rule]) -> list[PageLine]:
     out.extend(unruled_lines(words(rest)))
     out.sort(key=lambda line: line.top)
     return out
+
+
+def read_pages(boxes: list[TextBox], rules: dict[int, list[Rule]] | None = None) -> list[list[PageLine]]:
+    """A document's boxes (each with its page, 1-based) as lines, page by page, with the
+    headers that tables repeat after a page break dropped.  For any source of boxes: PDF
+    characters, OCR words."""
+    by_page: dict[int, list[TextBox]] = {}
+    for box in boxes:
+        by_page.setdefault(box.page, []).append(box)
+    last = max(list(by_page) + list(rules or {}), default=0)
+    return drop_repeated_headers([page_lines(by_page.get(p, []), (rules or {}).get(p, []))
+                                  for p in range(1, last + 1)])

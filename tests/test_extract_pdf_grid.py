@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from extractors import extract_path
-from extractors.grid import PageLine, Rule, TextBox, drop_repeated_headers, page_lines
+from extractors.grid import PageLine, Rule, TextBox, drop_repeated_headers, page_lines, read_pages
 from generator.pdf import FONT, font_available
 
 H = 8.0  # text height of the boxes below
@@ -119,6 +119,19 @@ def test_a_header_repeated_after_a_page_break_is_dropped():
     assert rows(first)[:2] == ["申请人情况", "自然人 其他"]
     # 其他 alone would read as the row 3.其他: the repeated header must not reach the row reader.
     assert rows(second) == ["3.某项申请\t1\t0", "4.某项申请\t1\t0"]
+
+
+def test_word_boxes_on_pages_as_ocr_gives_them():
+    # OCR yields words, not characters, each with its page: the same builder reads them.
+    def word(text: str, x: float, top: float, page: int) -> TextBox:
+        return TextBox(text, x, top, x + 4.0 * len(text), top + H, False, page)
+
+    boxes = [word("申请人情况", 52, 60, 1), word("自然人", 210, 72, 1), word("其他", 260, 72, 1),
+             word("1.某项申请", 52, 90, 1), word("1", 215, 90, 1), word("0", 265, 90, 1),
+             word("申请人情况", 52, 60, 2), word("自然人", 210, 72, 2), word("其他", 260, 72, 2),
+             word("2.某项申请", 52, 90, 2), word("12", 213, 90, 2), word("3", 265, 90, 2)]
+    pages = read_pages(boxes)
+    assert [rows(p) for p in pages] == [["申请人情况", "自然人 其他", "1.某项申请\t1\t0"], ["2.某项申请\t12\t3"]]
 
 
 # --- PDFs end to end -----------------------------------------------------------------------
