@@ -11,7 +11,9 @@ the two).  Both come from one pass over the pages, a few ms a page.
 from __future__ import annotations
 
 import ctypes
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -69,9 +71,10 @@ def read_pdf(data: bytes) -> PdfReading:
             try:
                 raw_text = textpage.get_text_range()
                 text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
-                rules = _rules(page)
+                upright = _UPRIGHT[_text_direction(textpage)]
+                rules = _rules(page, upright)
                 if rules or _may_hold_a_table(text):
-                    grid_pages.append(page_lines(_chars(textpage, raw_text), rules))
+                    grid_pages.append(page_lines(_chars(textpage, raw_text, upright), rules))
                 else:
                     # Narrative only: its lines are the stream's (no table to place).
                     grid_pages.append([PageLine(float(i), line) for i, line in enumerate(text.split("\n"))])
@@ -113,7 +116,34 @@ def pdf_grid_text(data: bytes) -> DocText:
     return read_pdf(data).grid
 
 
-def _chars(textpage: pdfium.PdfTextPage, text: str) -> list[TextBox]:
+# Page space (y upwards) to the text upright (y downwards), by the direction the text runs
+# (counter-clockwise from +x): (x0, y0, x1, y1) -> (left, top, right, bottom).
+_Box = tuple[float, float, float, float]
+_UPRIGHT: dict[int, Callable[[float, float, float, float], _Box]] = {
+    0: lambda x0, y0, x1, y1: (x0, -y1, x1, -y0),
+    90: lambda x0, y0, x1, y1: (y0, x0, y1, x1),
+    180: lambda x0, y0, x1, y1: (-x1, y0, -x0, y1),
+    270: lambda x0, y0, x1, y1: (-y1, -x1, -y0, -x0),
+}
+
+
+def _text_direction(textpage: pdfium.PdfTextPage) -> int:
+    """0, 90, 180 or 270: how most of the page's text is turned (a landscape table drawn
+    turned on a portrait page runs at 90)."""
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    turns: dict[int, int] = {}
+    for i in range(0, n, max(1, n // 60)):
+        angle = pdfium_c.FPDFText_GetCharAngle(raw, i)
+        if angle >= 0:
+            k = round(angle / (math.pi / 2)) % 4
+            turns[k] = turns.get(k, 0) + 1
+    # pdfium measures the angle clockwise; the table below is keyed counter-clockwise.
+    return 90 * ((4 - max(turns, key=lambda k: (turns[k], k == 0))) % 4) if turns else 0
+
+
+def _chars(textpage: pdfium.PdfTextPage, text: str,
+           upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]) -> list[TextBox]:
     """Every visible character with its box (the font's, not the glyph's: neighbours touch)."""
     raw = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw)
@@ -131,13 +161,13 @@ def _chars(textpage: pdfium.PdfTextPage, text: str) -> list[TextBox]:
             continue
         if not loose(raw, i, ref):
             continue
-        # Page space has y upwards; the grid wants it downwards.
-        out.append(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
+        out.append(TextBox(ch, *upright(rect.left, rect.bottom, rect.right, rect.top), space))
         space = False
     return out
 
 
-def _rules(page: pdfium.PdfPage) -> list[Rule]:
+def _rules(page: pdfium.PdfPage,
+           upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]) -> list[Rule]:
     """Ruling lines: thin path objects, and the sides of stroked rectangles (forms included)."""
     out: list[Rule] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -157,12 +187,12 @@ def _rules(page: pdfium.PdfPage) -> list[Rule]:
             x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
             w, h = x1 - x0, y1 - y0
             if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH):
-                out.append(Rule(x0, -y1, x1, -y0))
+                out.append(Rule(*upright(x0, y0, x1, y1)))
             elif (w >= RULE_MIN_LENGTH and h >= RULE_MIN_LENGTH
                   and pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
                   and stroke.value and pdfium_c.FPDFPath_CountSegments(obj) <= 5):
-                out.extend([Rule(x0, -y1, x1, -y1), Rule(x0, -y0, x1, -y0),
-                            Rule(x0, -y1, x0, -y0), Rule(x1, -y1, x1, -y0)])
+                out.extend([Rule(*upright(x0, y1, x1, y1)), Rule(*upright(x0, y0, x1, y0)),
+                            Rule(*upright(x0, y0, x0, y1)), Rule(*upright(x1, y0, x1, y1))])
 
     raw = page.raw
     visit(pdfium_c.FPDFPage_CountObjects(raw), lambda k: pdfium_c.FPDFPage_GetObject(raw, k), 0)

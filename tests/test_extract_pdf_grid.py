@@ -275,3 +275,56 @@ def test_an_image_only_pdf_still_needs_ocr(tmp_path):
     record = extract_path(path)
     assert record.status == "rejected"
     assert [p.code for p in record.problems] == ["ocr_needed"]
+
+
+def _turned(data: bytes, turn: int) -> bytes:
+    """Each page drawn again turned ``turn`` degrees counter-clockwise on a page of the turned
+    size, as landscape tables are printed on portrait pages."""
+    import pypdfium2 as pdfium
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfgen import canvas
+
+    from extractors.grid import words
+    from extractors.pdf import _chars, _rules
+    from generator.pdf import _setup
+
+    _setup()
+    src = pdfium.PdfDocument(data)
+    out = io.BytesIO()
+    c = canvas.Canvas(out, invariant=1)
+    for i in range(len(src)):
+        page = src[i]
+        w, h = page.get_size()
+        c.setPageSize((h, w) if turn in (90, 270) else (w, h))
+        c.saveState()
+        c.translate(*{0: (0, 0), 90: (h, 0), 270: (0, w)}[turn])
+        c.rotate(turn)
+        c.setLineWidth(0.5)
+        for r in _rules(page):
+            if r.horizontal:
+                c.line(r.x0, -(r.top + r.bottom) / 2, r.x1, -(r.top + r.bottom) / 2)
+            else:
+                c.line((r.x0 + r.x1) / 2, -r.top, (r.x0 + r.x1) / 2, -r.bottom)
+        textpage = page.get_textpage()
+        for line in words(_chars(textpage, textpage.get_text_range())):
+            for word in line:
+                size = round(word.height * 0.8, 1)
+                c.setFont(FONT, size)
+                c.drawString(word.x0, -word.bottom - pdfmetrics.getDescent(FONT, size), word.text)
+        c.restoreState()
+        c.showPage()
+    c.save()
+    src.close()
+    return out.getvalue()
+
+
+@needs_font
+@pytest.mark.parametrize("turn", [90, 270])
+def test_a_table_printed_turned_is_read_upright(tmp_path, turn):
+    data, _ = _generated("00003_city_dept_2021.pdf", 60, 3, ("pdf",))
+    upright, turned = tmp_path / "upright.pdf", tmp_path / f"turned{turn}.pdf"
+    upright.write_bytes(_turned(data, 0))
+    turned.write_bytes(_turned(data, turn))
+    a, b = extract_path(upright), extract_path(turned)
+    assert (a.status, b.status) == ("ok", "ok")
+    assert [(c.id, c.value) for c in b.cells] == [(c.id, c.value) for c in a.cells]
