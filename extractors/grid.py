@@ -378,7 +378,7 @@ def _stacks(lines: list[list[TextBox]]) -> tuple[list[list[TextBox]], list[PageL
         stack = [(i, w)]
         for j, v in singles[k + 1:]:
             last = stack[-1][1]
-            if j > stack[-1][0] and abs(v.cx - last.cx) < 0.3 * w.height and v.top - last.bottom < 0.8 * w.height:
+            if j > stack[-1][0] and abs(v.cx - last.cx) < 0.3 * w.height and v.top - last.bottom < 0.5 * w.height:
                 stack.append((j, v))
         if len(stack) >= 3:
             stacks.append(stack)
