@@ -83,6 +83,16 @@ def reconcile(primary: Report, stream: DocText, second_name: str = "text stream"
         cell.basis = "unread"
         disputed.append(cell.id)
     if disputed:
+        # A blank filled from the identities used numbers now in doubt: no longer proven.
+        doubtful = [c for c in primary.cells if c.imputed and c.value is not None]
+        for cell in doubtful:
+            cell.where = dict(cell.where, candidates=[str(cell.value)])
+            cell.value, cell.basis, cell.imputed = None, "unread", False
+        if doubtful:
+            primary.problems.append(Problem(
+                "imputed_value_in_doubt", "warning",
+                f"{len(doubtful)} blank cell(s) had been filled from the identities with numbers "
+                "the two readings disagree on; they are left unread", [c.id for c in doubtful]))
         primary.status = "needs_review"
     return disputed
 

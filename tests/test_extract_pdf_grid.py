@@ -247,6 +247,25 @@ def test_readings_that_disagree_leave_the_cells_unread(tmp_path):
     assert record.status == "needs_review"
 
 
+def test_a_real_report_whose_stream_reads_one_number_otherwise():
+    # huaian-2024.pdf with its text stream altered in one cell: 一、本年新收 … 其他 4 → 5.
+    from extractors.agreement import as_cells, reconcile
+    from extractors.dispatch import extract_text
+    from extractors.pdf import read_pdf
+    from xxgk.record import Source
+
+    reading = read_pdf((Path(__file__).parent / "fixtures" / "real" / "huaian-2024.pdf").read_bytes())
+    assert reading.stream_raw.count("3001 53 0 0 61 4 3119") == 1
+    altered = reading.stream_raw.replace("3001 53 0 0 61 4 3119", "3001 53 0 0 61 5 3119")
+    report = extract_text(reading.grid, Source("huaian-2024.pdf", "-", "pdf"))
+    assert report.status == "ok"
+    assert reconcile(report, as_cells(altered, reading.stream_where)) == ["s3/new_received/other_org"]
+    cell = next(c for c in report.cells if c.id == "s3/new_received/other_org")
+    assert (cell.value, cell.basis, cell.where["candidates"]) == (None, "unread", ["4", "5"])
+    assert report.status == "needs_review"
+    assert [p.code for p in report.problems] == ["readings_disagree"]
+
+
 @needs_font
 def test_a_row_the_stream_cannot_read_is_no_disagreement(tmp_path):
     # The stream counts only where it gives one number per cell with no other reading;
