@@ -19,6 +19,7 @@ Coordinates are page units with ``top`` growing downwards.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from dataclasses import dataclass, field
 
@@ -122,11 +123,15 @@ def is_number(text: str) -> bool:
 
 # --- words and lines ------------------------------------------------------------------------
 
+_by_cy = operator.attrgetter("cy")
+_by_x0 = operator.attrgetter("x0")
+
+
 def _visual_lines(boxes: list[TextBox]) -> list[list[TextBox]]:
     """Boxes grouped into lines by their vertical centre, each line left to right."""
     lines: list[list[TextBox]] = []
     centres: list[float] = []
-    for box in sorted(boxes, key=lambda b: (b.cy, b.x0)):
+    for box in sorted(boxes, key=_by_cy):
         if lines and abs(box.cy - centres[-1]) <= SAME_LINE * box.height:
             lines[-1].append(box)
             n = len(lines[-1])
@@ -134,7 +139,7 @@ def _visual_lines(boxes: list[TextBox]) -> list[list[TextBox]]:
         else:
             lines.append([box])
             centres.append(box.cy)
-    return [sorted(line, key=lambda b: b.x0) for line in lines]
+    return [sorted(line, key=_by_x0) for line in lines]
 
 
 def words(chars: list[TextBox]) -> list[list[TextBox]]:
@@ -157,8 +162,18 @@ def words(chars: list[TextBox]) -> list[list[TextBox]]:
 
 
 def _merge(chars: list[TextBox]) -> TextBox:
-    return TextBox("".join(c.text for c in chars), min(c.x0 for c in chars), min(c.top for c in chars),
-                   max(c.x1 for c in chars), max(c.bottom for c in chars), chars[0].space_before, chars[0].page)
+    first = chars[0]
+    x0, top, x1, bottom = first.x0, first.top, first.x1, first.bottom
+    for c in chars:
+        if c.top < top:
+            top = c.top
+        if c.bottom > bottom:
+            bottom = c.bottom
+        if c.x1 > x1:
+            x1 = c.x1
+    # The characters of a word come left to right: the first one starts it.
+    return TextBox("".join(c.text for c in chars), min(x0, chars[-1].x0), top, x1, bottom,
+                   first.space_before, first.page)
 
 
 def _join_words(ws: list[TextBox]) -> str:

@@ -153,7 +153,9 @@ def _chars(textpage: pdfium.PdfTextPage, text: str,
     ref = ctypes.byref(rect)
     loose = pdfium_c.FPDFText_GetLooseCharBox
     out: list[TextBox] = []
+    add = out.append
     space = False
+    identity = upright is _UPRIGHT[0]
     for i, ch in enumerate(text):
         # Spaces and line breaks (pdfium's own or printed) only end words.
         if ch.isspace() or ch == "\x00":
@@ -161,7 +163,10 @@ def _chars(textpage: pdfium.PdfTextPage, text: str,
             continue
         if not loose(raw, i, ref):
             continue
-        out.append(TextBox(ch, *upright(rect.left, rect.bottom, rect.right, rect.top), space))
+        if identity:
+            add(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
+        else:
+            add(TextBox(ch, *upright(rect.left, rect.bottom, rect.right, rect.top), space))
         space = False
     return out
 
