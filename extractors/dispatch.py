@@ -8,11 +8,12 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from extractors import solve
+from extractors.agreement import as_cells, reconcile
 from extractors.layout import RowText, find_layout
 from extractors.metadata import detect_version, find_metadata
 from extractors.html import html_text
 from extractors.limits import TimeLimitExceeded, time_limit
-from extractors.pdf import pdf_tables_text, pdf_text
+from extractors.pdf import read_pdf
 from extractors.problems import ReaderProblem
 from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
@@ -24,9 +25,6 @@ from xxgk.settings import READER
 
 log = logging.getLogger(__name__)
 
-# Problems that a cell-by-cell reading of a PDF's tables may resolve.
-READING_DOUBTS = frozenset({"ambiguous_values", "row_missing", "table_missing", "blank_cell",
-                            "cell_count_mismatch", "imputed_value"})
 TIME_LIMIT_S = READER.time_limit_s
 
 
@@ -96,16 +94,11 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
     if source.format == "html":
         return extract_text(html_text(decode_text(data)), source)
     if source.format == "pdf":
-        doc = pdf_text(data)
-        report = extract_text(doc, source)
-        if any(p.code in READING_DOUBTS for p in report.problems):
-            # The text layer lost cells or their places: read the table pages cell
-            # by cell.  (A printed number that breaks an identity is no such doubt.)
-            retry = extract_text(pdf_tables_text(data, doc), source)
-            if _errors(retry) < _errors(report):
-                retry.problems.append(Problem("pdf_tables_reread", "warning",
-                                              "the tables were read with pdfplumber's table finder", []))
-                return retry
+        # Tables read cell by cell from the characters' positions; the text stream is
+        # the second, independent reading: a printed number needs both to agree.
+        reading = read_pdf(data)
+        report = extract_text(reading.grid, source)
+        reconcile(report, as_cells(reading.stream_raw, reading.stream_where))
         return report
     if source.format == "docx":
         return extract_text(docx_text(data), source)
@@ -232,11 +225,6 @@ def _basis(cid: str, grid: solve.Grid, value: object) -> Basis:
     if cid in grid.imputed:
         return "imputed"
     return "decided" if cid in grid.decided else "printed"
-
-
-def _errors(report: Report) -> tuple[int, int]:
-    return (sum(p.severity == "error" for p in report.problems),
-            sum(c.value is None or c.imputed for c in report.cells))
 
 
 def _reject(report: Report, code: str, message: str) -> Report:

@@ -1,27 +1,48 @@
-"""PDF: the text layer, page by page, with page and line provenance.
+"""PDF: the text layer read twice, from where the characters are and as a stream.
 
-pypdfium2 reads a page's text in 1–2 ms, in reading order, with table cells
-separated by spaces and rows by line breaks; that is all the row reader
-needs.  pdfplumber's table finder (~50 ms a page) is kept for the pages whose
-text does not add up (see ``extractors.dispatch``).
+pypdfium2 gives each character's box and the page's ruling lines (path
+objects); ``extractors.grid`` builds the tables' cells from them, so a row is
+one line with each cell in its place (the primary reading).  The same text
+page also gives the plain text stream, in content order with cells separated
+by spaces (the second, independent reading: ``extractors.dispatch`` compares
+the two).  Both come from one pass over the pages, a few ms a page.
 """
 
 from __future__ import annotations
 
-
-import io
+import ctypes
+import math
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
 
-import pdfplumber
 import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
 
+from extractors.grid import (RULE_MIN_LENGTH, RULE_THICKNESS, PageLine, Rule, TextBox,
+                             drop_repeated_headers, page_lines)
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
 
-# A page holds report tables when its text has one of these.
-TABLE_PAGE = re.compile(r"第二十条第|信息内容|本年新收|申请人情况|结转下年度|复议后起诉|直接起诉")
+# Words of the report tables' headers and rows (section 二, 三, 四).
+TABLE_WORDS = re.compile(r"第二十条第|信息内容|本年新收|上年结转|申请人情况|予以公开|不予公开|无法提供|不予处理|"
+                         r"其他处理|总计|结转下年度|行政复议|行政诉讼|复议后起诉|直接起诉|行政许可|行政处罚|规章")
+NUMBERS_IN_A_ROW = re.compile(r"\d[\d,.]*[ \t]+\d[\d,.]*[ \t]+\d")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
+
+
+@dataclass
+class PdfReading:
+    grid: DocText                        # tables cell by cell (primary)
+    stream_raw: str                      # the text layer in content order (cross-check)
+    stream_where: list[dict[str, int]]   # page and line of each of its lines
+    pages: int
+
+    @cached_property
+    def stream(self) -> DocText:
+        return DocText.from_raw(self.stream_raw, self.stream_where)
 
 
 def open_pdf(data: bytes) -> pdfium.PdfDocument:
@@ -36,65 +57,151 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
                          "truncated or damaged: download it again") from err
 
 
-def pdf_text(data: bytes) -> DocText:
+def read_pdf(data: bytes) -> PdfReading:
+    """Both readings of a PDF; ``ocr_needed`` when it has no text layer."""
     pdf = open_pdf(data)
     try:
-        lines: list[str] = []
-        where: list[dict[str, int]] = []
+        stream_lines: list[str] = []
+        stream_where: list[dict[str, int]] = []
+        grid_pages: list[list[PageLine]] = []
         visible = 0
         for index in range(len(pdf)):
             page = pdf[index]
             textpage = page.get_textpage()
-            text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
-            textpage.close()
-            page.close()
+            try:
+                raw_text = textpage.get_text_range()
+                text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
+                upright = _UPRIGHT[_text_direction(textpage)]
+                rules = _rules(page, upright)
+                if rules or _may_hold_a_table(text):
+                    grid_pages.append(page_lines(_chars(textpage, raw_text, upright), rules))
+                else:
+                    # Narrative only: its lines are the stream's (no table to place).
+                    grid_pages.append([PageLine(float(i), line) for i, line in enumerate(text.split("\n"))])
+            finally:
+                textpage.close()
+                page.close()
             visible += sum(1 for ch in text if not ch.isspace())
             for number, line in enumerate(text.split("\n"), 1):
-                lines.append(line)
-                where.append({"page": index + 1, "line": number})
+                stream_lines.append(line)
+                stream_where.append({"page": index + 1, "line": number})
         if len(pdf) == 0 or visible < MIN_CHARS_PER_PAGE * len(pdf):
             raise ReaderProblem("ocr_needed", f"the PDF has no text layer ({visible} characters on "
                              f"{len(pdf)} pages): it is a scan; run OCR (e.g. ocrmypdf) first")
-        return DocText.from_raw("\n".join(lines), where)
+        grid_lines: list[str] = []
+        grid_where: list[dict[str, int]] = []
+        for index, lines in enumerate(drop_repeated_headers(grid_pages)):
+            for number, line in enumerate(lines, 1):
+                grid_lines.append(line.text)
+                grid_where.append({"page": index + 1, "line": number})
+        return PdfReading(DocText.from_raw("\n".join(grid_lines), grid_where),
+                          "\n".join(stream_lines), stream_where, len(pdf))
     finally:
         pdf.close()
 
 
-def table_pages(doc: DocText) -> list[int]:
-    """Pages (1-based) whose text shows report tables: pdfplumber looks only at these."""
-    pages: dict[int, str] = {}
-    for line, where in zip(doc.text.split("\n"), doc.line_where):
-        pages[where["page"]] = pages.get(where["page"], "") + line
-    return [p for p, text in pages.items() if TABLE_PAGE.search(re.sub(r"\s", "", text))]
+def _may_hold_a_table(text: str) -> bool:
+    """A page without rules is read by position only when it may hold a report table:
+    words of the tables' headers or rows, or three numbers in a row."""
+    return bool(TABLE_WORDS.search(re.sub(r"\s", "", text)) or NUMBERS_IN_A_ROW.search(text))
 
 
-def pdf_tables_text(data: bytes, doc: DocText) -> DocText:
-    """The text again, with the table pages read by pdfplumber's table finder.
+def pdf_text(data: bytes) -> DocText:
+    """The text stream alone (the second reading)."""
+    return read_pdf(data).stream
 
-    Ruled tables come out cell by cell, so rows whose numbers the text layer
-    interleaved with wrapped labels are whole again.  Text outside the tables
-    (section titles) is kept in its place by vertical position.
-    """
-    wanted = set(table_pages(doc))
-    lines: list[str] = []
-    where: list[dict[str, int]] = []
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for number, page in enumerate(pdf.pages, 1):
-            if number not in wanted:
-                for line, w in zip(doc.text.split("\n"), doc.line_where):
-                    if w["page"] == number:
-                        lines.append(line)
-                        where.append(w)
+
+def pdf_grid_text(data: bytes) -> DocText:
+    """The positioned reading alone (the primary reading)."""
+    return read_pdf(data).grid
+
+
+# Page space (y upwards) to the text upright (y downwards), by the direction the text runs
+# (counter-clockwise from +x): (x0, y0, x1, y1) -> (left, top, right, bottom).
+_Box = tuple[float, float, float, float]
+_UPRIGHT: dict[int, Callable[[float, float, float, float], _Box]] = {
+    0: lambda x0, y0, x1, y1: (x0, -y1, x1, -y0),
+    90: lambda x0, y0, x1, y1: (y0, x0, y1, x1),
+    180: lambda x0, y0, x1, y1: (-x1, y0, -x0, y1),
+    270: lambda x0, y0, x1, y1: (-y1, -x1, -y0, -x0),
+}
+
+
+def _text_direction(textpage: pdfium.PdfTextPage) -> int:
+    """0, 90, 180 or 270: how most of the page's text is turned (a landscape table drawn
+    turned on a portrait page runs at 90)."""
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    turns: dict[int, int] = {}
+    for i in range(0, n, max(1, n // 60)):
+        angle = pdfium_c.FPDFText_GetCharAngle(raw, i)
+        if angle >= 0:
+            k = round(angle / (math.pi / 2)) % 4
+            turns[k] = turns.get(k, 0) + 1
+    # pdfium measures the angle clockwise; the table below is keyed counter-clockwise.
+    return 90 * ((4 - max(turns, key=lambda k: (turns[k], k == 0))) % 4) if turns else 0
+
+
+def _chars(textpage: pdfium.PdfTextPage, text: str,
+           upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]) -> list[TextBox]:
+    """Every visible character with its box (the font's, not the glyph's: neighbours touch)."""
+    raw = textpage.raw
+    n = pdfium_c.FPDFText_CountChars(raw)
+    if len(text) != n:  # one text character per pdfium character, as get_text_range gives
+        text = "".join(chr(pdfium_c.FPDFText_GetUnicode(raw, i)) for i in range(n))
+    rect = pdfium_c.FS_RECTF()
+    ref = ctypes.byref(rect)
+    loose = pdfium_c.FPDFText_GetLooseCharBox
+    out: list[TextBox] = []
+    add = out.append
+    space = False
+    identity = upright is _UPRIGHT[0]
+    for i, ch in enumerate(text):
+        # Spaces and line breaks (pdfium's own or printed) only end words.
+        if ch.isspace() or ch == "\x00":
+            space = True
+            continue
+        if not loose(raw, i, ref):
+            continue
+        if identity:
+            add(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
+        else:
+            add(TextBox(ch, *upright(rect.left, rect.bottom, rect.right, rect.top), space))
+        space = False
+    return out
+
+
+def _rules(page: pdfium.PdfPage,
+           upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]) -> list[Rule]:
+    """Ruling lines: thin path objects, and the sides of stroked rectangles (forms included)."""
+    out: list[Rule] = []
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    box = [ctypes.byref(v) for v in (left, bottom, right, top)]
+    fill, stroke = ctypes.c_int(), ctypes.c_int()
+
+    def visit(count: int, get: object, depth: int) -> None:
+        for i in range(count):
+            obj = get(i)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+                visit(pdfium_c.FPDFFormObj_CountObjects(obj),
+                      lambda k, form=obj: pdfium_c.FPDFFormObj_GetObject(form, k), depth + 1)
                 continue
-            blocks: list[tuple[float, str]] = []
-            outside = page
-            for table in page.find_tables():
-                outside = outside.outside_bbox(table.bbox)
-                for row, cells in zip(table.rows, table.extract()):
-                    text = "\t".join("".join((c or "").split()) for c in cells)
-                    blocks.append((row.bbox[1], text))
-            blocks += [(line["top"], line["text"]) for line in outside.extract_text_lines()]
-            for i, (_, text) in enumerate(sorted(blocks, key=lambda b: b[0]), 1):
-                lines.append(text)
-                where.append({"page": number, "line": i})
-    return DocText.from_raw("\n".join(lines), where)
+            if kind != pdfium_c.FPDF_PAGEOBJ_PATH or not pdfium_c.FPDFPageObj_GetBounds(obj, *box):
+                continue
+            x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+            w, h = x1 - x0, y1 - y0
+            if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH):
+                out.append(Rule(*upright(x0, y0, x1, y1)))
+            elif (w >= RULE_MIN_LENGTH and h >= RULE_MIN_LENGTH
+                  and pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+                  and stroke.value and pdfium_c.FPDFPath_CountSegments(obj) <= 5):
+                out.extend([Rule(*upright(x0, y1, x1, y1)), Rule(*upright(x0, y0, x1, y0)),
+                            Rule(*upright(x0, y0, x0, y1)), Rule(*upright(x1, y0, x1, y1))])
+
+    raw = page.raw
+    visit(pdfium_c.FPDFPage_CountObjects(raw), lambda k: pdfium_c.FPDFPage_GetObject(raw, k), 0)
+    return out
+
+
+__all__ = ["PdfReading", "open_pdf", "pdf_grid_text", "pdf_text", "read_pdf", "PageLine"]

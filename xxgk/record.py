@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from xxgk import template
+
 SCHEMA = "xxgk.report/2"
 
 Status = Literal["ok", "needs_review", "rejected"]
@@ -40,6 +42,22 @@ class Cell:
         return f"{self.table}/{self.row}/{self.col}"
 
 
+# Every code a problem may carry, each described in docs/record.md (a test keeps the two equal).
+PROBLEM_CODES: frozenset[str] = frozenset({
+    # the document cannot be read as a report (status rejected)
+    "unreadable", "empty_file", "format_unsupported", "corrupt", "encrypted", "ocr_needed",
+    "converter_missing", "timeout", "not_a_report", "table_missing", "extractor_crash", "worker_died",
+    # the reading: cells unread, rows missing, choices the identities made
+    "row_missing", "s2_row_absent", "ambiguous_values", "cell_count_mismatch", "search_truncated",
+    "readings_disagree", "imputed_value_in_doubt", "blank_cell", "imputed_value", "total_printed_zero",
+    "other_handling_aggregated", "year_unknown",
+    # the balancing identities: hard ones broken, soft ones within one report
+    *(f"identity_{i.id.lower()}" for i in template.IDENTITIES), "identity_h7",
+    *(f"soft_{s.id.lower()}" for s in template.SOFT_IDENTITIES
+      if all(t.year_offset == 0 for t in s.lhs + s.rhs)),
+})
+
+
 @dataclass
 class Problem:
     code: str
@@ -51,6 +69,12 @@ class Problem:
     candidates: list[list[Value]] | None = None
     # The printed text the candidates were read from.
     raw: str | None = None
+
+    def __post_init__(self) -> None:
+        # A new code must be documented for the users who filter on it.
+        if self.code not in PROBLEM_CODES:
+            raise ValueError(f"problem code {self.code!r} is not in xxgk.record.PROBLEM_CODES: "
+                             "add it there and describe it in docs/record.md")
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"code": self.code, "severity": self.severity,
