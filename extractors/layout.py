@@ -295,9 +295,11 @@ def _s2_row(doc: DocText, table: str, row: str, text: str, start: int, n: int,
     numbers = [c for c in read_cells(text, start) if c is not None]
     if not unreadable_words(text) and len(numbers) == n:
         return RowText(table, row, [Candidate(tuple(numbers), "cells")], where, False, raw)
-    # A cell that holds two numbers is a run no evidence splits; otherwise a number is extra or missing.
-    shared = any(len(re.findall(r"\d+(?:[.,]\d+)*", f)) > 1 for f in re.split(r"[\t\n]", text))
-    return RowText(table, row, [], where, False, raw, "ambiguous_values" if shared else "cell_count_mismatch",
+    # A cell holding two numbers where the row has room for them is a run no evidence splits
+    # (`12 5` over three cells); otherwise a number is extra or missing.
+    groups = [len(re.findall(r"\d+(?:[.,]\d+)*", f)) for f in re.split(r"[\t\n]", text)]
+    ambiguous = max(groups, default=0) > 1 and sum(groups) <= n
+    return RowText(table, row, [], where, False, raw, "ambiguous_values" if ambiguous else "cell_count_mismatch",
                    listed_readings(text, n, decimal, limit + 1, split=False))
 
 
