@@ -19,8 +19,7 @@ from decimal import Decimal
 
 import pandas as pd
 
-from expectations.suites import (
-    SECTIONS, identity_frame_name, missing_cells, section_of, term_columns)
+from expectations.suites import SECTIONS, identity_frame_name, missing_cells, section_of, term_columns
 from xxgk import template
 
 Values = Mapping[str, Decimal | None]
@@ -51,8 +50,7 @@ def equations_of(version: template.Version, values: Values) -> list[template.Equ
     """
     tables = {cid.split("/")[0] for cid in values}
     present_rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
-    return [eq for eq in template.equations(version, present_rows)
-            if eq.lhs[0].split("/")[0] in tables]
+    return [eq for eq in template.equations(version, present_rows) if eq.lhs[0].split("/")[0] in tables]
 
 
 def term_value(eq: template.Equation, cell_id: str, values: Values) -> float:
@@ -74,9 +72,13 @@ def identity_frames(documents: pd.DataFrame, values: Mapping[str, Values]) -> di
         for eq in equations_of(version, doc_values):
             ident = next(i for i in idents if i.id == eq.identity and version in i.versions)
             lhs_columns, rhs_columns = term_columns(ident)
-            row: dict[str, object] = {"document_id": str(document_id), "equation_id": eq.id,
-                                      "template_version": version,
-                                      "section": section_of(eq.lhs[0]), "cells": ",".join(eq.lhs + eq.rhs)}
+            row: dict[str, object] = {
+                "document_id": str(document_id),
+                "equation_id": eq.id,
+                "template_version": version,
+                "section": section_of(eq.lhs[0]),
+                "cells": ",".join(eq.lhs + eq.rhs),
+            }
             for column, cid in zip(lhs_columns, eq.lhs):
                 row[column] = term_value(eq, cid, doc_values)
             for column, cid in zip(rhs_columns, eq.rhs):
@@ -85,9 +87,18 @@ def identity_frames(documents: pd.DataFrame, values: Mapping[str, Values]) -> di
     out = {}
     for ident in idents:
         lhs_columns, rhs_columns = term_columns(ident)
-        columns = ["document_id", "equation_id", "template_version", "section", "cells",
-                   *lhs_columns, *rhs_columns]
-        out[identity_frame_name(ident)] = pd.DataFrame(rows.get(identity_frame_name(ident), []), columns=columns)
+        columns = [
+            "document_id",
+            "equation_id",
+            "template_version",
+            "section",
+            "cells",
+            *lhs_columns,
+            *rhs_columns,
+        ]
+        out[identity_frame_name(ident)] = pd.DataFrame(
+            rows.get(identity_frame_name(ident), []), columns=columns
+        )
     return out
 
 
@@ -99,7 +110,15 @@ def sections_frame(documents: pd.DataFrame, values: Mapping[str, Values]) -> pd.
         missing = missing_cells(version if version in template.VERSIONS else None, present)
         for section in SECTIONS:
             lacking = [c for c in missing if section_of(c) == section]
-            rows.append({"document_id": str(document_id), "section": section,
-                         "n_cells": sum(1 for c in present if section_of(c) == section),
-                         "n_missing_cells": len(lacking), "missing_cells": ",".join(lacking)})
-    return pd.DataFrame(rows, columns=["document_id", "section", "n_cells", "n_missing_cells", "missing_cells"])
+            rows.append(
+                {
+                    "document_id": str(document_id),
+                    "section": section,
+                    "n_cells": sum(1 for c in present if section_of(c) == section),
+                    "n_missing_cells": len(lacking),
+                    "missing_cells": ",".join(lacking),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["document_id", "section", "n_cells", "n_missing_cells", "missing_cells"]
+    )

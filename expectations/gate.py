@@ -23,7 +23,8 @@ whole: more than ``XXGK_GATE_MAX_FAIL_SHARE`` (default 0.5) of the documents of 
 passing (a section held back by the gate, or rejected by the extractor), once the load has at least
 ``XXGK_GATE_MIN_REPORTS`` (default 20) documents.  "The load" is every document loaded since the
 gate's last run that did not stop the load (``staging.gate_state``), so a load staged in chunks
-counts as one and a retry of a stopped load is stopped again.  ``check_marts`` checks the built marts before publication (``MartsCheckError``).
+counts as one and a retry of a stopped load is stopped again.  ``check_marts`` checks the built
+marts before publication (``MartsCheckError``).
 
 DuckDB is opened to read and to write, and closed in between, so the gate holds no lock while
 Great Expectations runs.
@@ -37,7 +38,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,12 +48,22 @@ import great_expectations as gx
 import pandas as pd
 from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.types.base import (
-    DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig)
+    DataContextConfig,
+    InMemoryStoreBackendDefaults,
+    ProgressBarsConfig,
+)
 
 from expectations.frames import document_values, identity_frames, sections_frame
 from expectations.suites import (
-    FACT_TABLES, Frame, GateSuite, gate_suites, marts_suites, missing_cells, section_of,
-    soft_identity_suites)
+    FACT_TABLES,
+    Frame,
+    GateSuite,
+    gate_suites,
+    marts_suites,
+    missing_cells,
+    section_of,
+    soft_identity_suites,
+)
 from expectations.verdicts import Cause, SectionVerdict, check_causes, problem_causes, section_verdicts
 from warehouse import paths, staging
 from xxgk.template import VERSIONS
@@ -279,15 +290,21 @@ class MartsCheck:
 
 # ------------------------------------------------------------------------------------ the gate
 
-def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
-             max_fail_share: float | None = None, min_reports: int | None = None) -> GateResult:
+
+def run_gate(
+    build_db: Path | None = None,
+    *,
+    data_docs: bool = True,
+    max_fail_share: float | None = None,
+    min_reports: int | None = None,
+) -> GateResult:
     """Validate every non-rejected document, record which passed, then warn on S1–S3.
 
     ``result.systemic_problems`` says whether the load as a whole is wrong (thresholds from
     the arguments, else ``XXGK_GATE_MAX_FAIL_SHARE`` and ``XXGK_GATE_MIN_REPORTS``);
     ``check_systemic`` raises on them.
     """
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     share_limit, minimum = thresholds(max_fail_share, min_reports)
     db = Path(build_db) if build_db is not None else paths.build_db()
     with duckdb.connect(str(db), read_only=True) as con:
@@ -309,25 +326,40 @@ def run_gate(build_db: Path | None = None, *, data_docs: bool = True,
     soft_validations = _validate(context, soft_frames, soft, run_id, "xxgk_build_soft")
     warnings = _write_warnings(db, _failing_soft_checks(soft, soft_validations))
 
-    result = GateResult(n_checked=len(checked), n_passed=n_passed, failures=failures,
-                        success=all(v.success for v in validations.values()), validations=validations,
-                        warnings=warnings, soft_validations=soft_validations,
-                        load=_load_verdict(load_frame, failures, held), sections=verdicts)
+    result = GateResult(
+        n_checked=len(checked),
+        n_passed=n_passed,
+        failures=failures,
+        success=all(v.success for v in validations.values()),
+        validations=validations,
+        warnings=warnings,
+        soft_validations=soft_validations,
+        load=_load_verdict(load_frame, failures, held),
+        sections=verdicts,
+    )
     result.systemic_problems = systemic_problems(result, share_limit, minimum)
     _write_state(db, started, result)
     if data_docs:
         result.data_docs = _build_data_docs(context)
-    log.info("gate: %d checked, %d passed, %d failing checks, %d warnings on %d reports",
-             result.n_checked, result.n_passed, len(result.failures), len(result.warnings),
-             len(result.warned_documents))
+    log.info(
+        "gate: %d checked, %d passed, %d failing checks, %d warnings on %d reports",
+        result.n_checked,
+        result.n_passed,
+        len(result.failures),
+        len(result.warnings),
+        len(result.warned_documents),
+    )
     if result.data_docs:
         log.info("gate: validation report (Great Expectations Data Docs): %s", result.data_docs)
     return result
 
 
-def decide(frames: Mapping[Frame, pd.DataFrame], problems: pd.DataFrame, context: Any = None,
-           run_id: RunIdentifier | None = None
-           ) -> tuple[dict[str, Any], list[SectionVerdict], list[Cause]]:
+def decide(
+    frames: Mapping[Frame, pd.DataFrame],
+    problems: pd.DataFrame,
+    context: Any = None,
+    run_id: RunIdentifier | None = None,
+) -> tuple[dict[str, Any], list[SectionVerdict], list[Cause]]:
     """Validate the frames read (documents, cells) and decide on every report × section.
 
     Returns the GX validations by suite name, the verdicts and the causes listed against the
@@ -335,8 +367,9 @@ def decide(frames: Mapping[Frame, pd.DataFrame], problems: pd.DataFrame, context
     """
     derived = with_derived_frames(frames)
     suites = gate_suites()
-    validations = _validate(context if context is not None else _context(False), derived, suites,
-                            run_id or _run_id("gate"))
+    validations = _validate(
+        context if context is not None else _context(False), derived, suites, run_id or _run_id("gate")
+    )
     checks = check_causes(_all_unexpected(suites, validations), derived)
     verdicts, causes = section_verdicts(derived["sections"], checks, problem_causes(problems))
     return validations, verdicts, causes
@@ -359,7 +392,7 @@ def with_derived_frames(frames: Mapping[Frame, pd.DataFrame]) -> dict[Frame, pd.
 
 
 def _run_id(kind: str) -> RunIdentifier:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return RunIdentifier(run_name=f"{kind}-{now:%Y%m%dT%H%M%S.%fZ}", run_time=now)
 
 
@@ -371,23 +404,41 @@ def _context(data_docs: bool) -> Any:
         warehouse = paths.warehouse_dir()
         stores["validation_results_store"] = {
             "class_name": "ValidationResultsStore",
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(_validations_dir(warehouse))}}
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(_validations_dir(warehouse)),
+            },
+        }
         sites[DATA_DOCS_SITE] = {
             "class_name": "SiteBuilder",
             "show_how_to_buttons": False,
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend",
-                              "base_directory": str(data_docs_dir(warehouse))},
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"}}
-    return gx.get_context(mode="ephemeral", project_config=DataContextConfig(
-        stores=stores, expectations_store_name="expectations_store",
-        validation_results_store_name="validation_results_store",
-        checkpoint_store_name="checkpoint_store", data_docs_sites=sites,
-        analytics_enabled=False, progress_bars=ProgressBarsConfig(globally=False)))
+            "store_backend": {
+                "class_name": "TupleFilesystemStoreBackend",
+                "base_directory": str(data_docs_dir(warehouse)),
+            },
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+    return gx.get_context(
+        mode="ephemeral",
+        project_config=DataContextConfig(
+            stores=stores,
+            expectations_store_name="expectations_store",
+            validation_results_store_name="validation_results_store",
+            checkpoint_store_name="checkpoint_store",
+            data_docs_sites=sites,
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        ),
+    )
 
 
-def _validate(context: Any, frames: Mapping[Frame, pd.DataFrame], suites: Iterable[GateSuite],
-              run_id: RunIdentifier, source_name: str = "xxgk_build") -> dict[str, Any]:
+def _validate(
+    context: Any,
+    frames: Mapping[Frame, pd.DataFrame],
+    suites: Iterable[GateSuite],
+    run_id: RunIdentifier,
+    source_name: str = "xxgk_build",
+) -> dict[str, Any]:
     """Run each suite on its slice of its frame; results by suite name."""
     source = context.data_sources.add_pandas(source_name)
     batches: dict[Frame, Any] = {}
@@ -399,11 +450,14 @@ def _validate(context: Any, frames: Mapping[Frame, pd.DataFrame], suites: Iterab
         frame = frames[gs.frame]
         for column, value in gs.rows.items():
             frame = frame[frame[column] == value]
-        definition = context.validation_definitions.add(gx.ValidationDefinition(
-            name=gs.name, data=batches[gs.frame], suite=context.suites.add(gs.suite)))
+        definition = context.validation_definitions.add(
+            gx.ValidationDefinition(name=gs.name, data=batches[gs.frame], suite=context.suites.add(gs.suite))
+        )
         results[gs.name] = definition.run(
-            batch_parameters={"dataframe": frame}, run_id=run_id,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(gs.keys)})
+            batch_parameters={"dataframe": frame},
+            run_id=run_id,
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(gs.keys)},
+        )
     return results
 
 
@@ -411,8 +465,9 @@ def _unexpected(gs: GateSuite, validation: Any) -> Iterable[tuple[dict[str, Any]
     """(expectation meta, unexpected row keys) of every failing expectation of a suite."""
     for res in validation.results:
         if _raised(res.exception_info):
-            raise GateError(f"{gs.name}: {res.expectation_config.type} raised: "
-                            f"{_message(res.exception_info)}")
+            raise GateError(
+                f"{gs.name}: {res.expectation_config.type} raised: {_message(res.exception_info)}"
+            )
         if res.success:
             continue
         meta = res.expectation_config.meta or {}
@@ -420,32 +475,66 @@ def _unexpected(gs: GateSuite, validation: Any) -> Iterable[tuple[dict[str, Any]
             yield meta, key
 
 
-def _all_unexpected(suites: Iterable[GateSuite], validations: Mapping[str, Any]
-                    ) -> Iterable[tuple[str, dict[str, Any], dict[str, Any]]]:
+def _all_unexpected(
+    suites: Iterable[GateSuite], validations: Mapping[str, Any]
+) -> Iterable[tuple[str, dict[str, Any], dict[str, Any]]]:
     for gs in suites:
         for meta, key in _unexpected(gs, validations[gs.name]):
             yield gs.frame, meta, key
 
 
-def _write(db: Path, checked: list[str], verdicts: list[SectionVerdict], causes: list[Cause]
-           ) -> list[GateFailure]:
+def _write(
+    db: Path, checked: list[str], verdicts: list[SectionVerdict], causes: list[Cause]
+) -> list[GateFailure]:
     """Replace the gate rows of the checked documents; return their failures as written."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     held = {v.document_id for v in verdicts if v.verdict == "held_back"}
     publishing = {v.document_id for v in verdicts if v.verdict == "published"}
     report_level = {c.document_id for c in causes if c.section is None and c.holds_back}
-    results = pd.DataFrame({"document_id": checked,
-                            "passed": [d not in held for d in checked],
-                            "checked_at": [now] * len(checked),
-                            "is_publishable": [d in publishing and d not in report_level for d in checked]})
+    results = pd.DataFrame(
+        {
+            "document_id": checked,
+            "passed": [d not in held for d in checked],
+            "checked_at": [now] * len(checked),
+            "is_publishable": [d in publishing and d not in report_level for d in checked],
+        }
+    )
     sections = pd.DataFrame(
         [(v.document_id, v.section, v.verdict, v.cause, v.reason, v.n_cells, now) for v in verdicts],
-        columns=["document_id", "section", "verdict", "cause", "reason", "n_cells", "checked_at"])
-    failures = [GateFailure(c.document_id, c.identity_id, c.equation_id, c.cells, c.lhs_value, c.rhs_value,
-                            c.difference, c.section, c.cause, c.rank, c.message) for c in causes]
-    failing = pd.DataFrame([{**f.__dict__} for f in failures], columns=[
-        "document_id", "identity_id", "equation_id", "cells", "lhs_value", "rhs_value", "difference",
-        "section", "cause", "cause_rank", "message"])
+        columns=["document_id", "section", "verdict", "cause", "reason", "n_cells", "checked_at"],
+    )
+    failures = [
+        GateFailure(
+            c.document_id,
+            c.identity_id,
+            c.equation_id,
+            c.cells,
+            c.lhs_value,
+            c.rhs_value,
+            c.difference,
+            c.section,
+            c.cause,
+            c.rank,
+            c.message,
+        )
+        for c in causes
+    ]
+    failing = pd.DataFrame(
+        [{**f.__dict__} for f in failures],
+        columns=[
+            "document_id",
+            "identity_id",
+            "equation_id",
+            "cells",
+            "lhs_value",
+            "rhs_value",
+            "difference",
+            "section",
+            "cause",
+            "cause_rank",
+            "message",
+        ],
+    )
     for column in ("lhs_value", "rhs_value", "difference"):
         failing[column] = failing[column].map(lambda v: None if v is None else str(v)).astype(object)
     checked_frame = pd.DataFrame({"document_id": checked})
@@ -457,12 +546,18 @@ def _write(db: Path, checked: list[str], verdicts: list[SectionVerdict], causes:
         con.execute("begin")
         try:
             for table in ("gate_failures", "gate_results", "gate_sections"):
-                con.execute(f"delete from staging.{table} where document_id in (select document_id from checked)")
-            con.execute("insert into staging.gate_results (document_id, passed, checked_at, is_publishable) "
-                        "select document_id, passed, checked_at, is_publishable from results")
-            con.execute("insert into staging.gate_sections (document_id, section, verdict, cause, reason, "
-                        "n_cells, checked_at) select document_id, section, verdict, cause, reason, "
-                        "cast(n_cells as integer), checked_at from verdicts")
+                con.execute(
+                    f"delete from staging.{table} where document_id in (select document_id from checked)"
+                )
+            con.execute(
+                "insert into staging.gate_results (document_id, passed, checked_at, is_publishable) "
+                "select document_id, passed, checked_at, is_publishable from results"
+            )
+            con.execute(
+                "insert into staging.gate_sections (document_id, section, verdict, cause, reason, "
+                "n_cells, checked_at) select document_id, section, verdict, cause, reason, "
+                "cast(n_cells as integer), checked_at from verdicts"
+            )
             con.execute("""
                 insert into staging.gate_failures
                     (document_id, identity_id, equation_id, lhs_value, rhs_value, difference, cells,
@@ -547,9 +642,16 @@ def _write_state(db: Path, started: datetime, result: GateResult) -> None:
         con.execute("begin")
         try:
             con.execute("delete from staging.gate_state")
-            con.execute("insert into staging.gate_state values (?, ?, ?, ?, ?)",
-                        [started, accepted, load.n_documents, load.n_not_passed,
-                         "\n".join(result.systemic_problems) or None])
+            con.execute(
+                "insert into staging.gate_state values (?, ?, ?, ?, ?)",
+                [
+                    started,
+                    accepted,
+                    load.n_documents,
+                    load.n_not_passed,
+                    "\n".join(result.systemic_problems) or None,
+                ],
+            )
             con.execute("commit")
         except Exception:
             con.execute("rollback")
@@ -565,13 +667,21 @@ def _load_verdict(load: pd.DataFrame, failures: list[GateFailure], held: set[str
     failed = held & documents
     # Reports of the load failing each identity (or DQ, or EX: an extractor problem), most
     # frequent first.
-    by_identity = Counter(identity for _doc, identity in
-                          {(f.document_id, f.identity_id) for f in failures if f.document_id in documents})
-    return LoadVerdict(pd.Timestamp(load["loaded_at"].min()).to_pydatetime(), len(documents),
-                       len(rejected), len(failed - rejected), dict(by_identity.most_common()))
+    by_identity = Counter(
+        identity
+        for _doc, identity in {(f.document_id, f.identity_id) for f in failures if f.document_id in documents}
+    )
+    return LoadVerdict(
+        pd.Timestamp(load["loaded_at"].min()).to_pydatetime(),
+        len(documents),
+        len(rejected),
+        len(failed - rejected),
+        dict(by_identity.most_common()),
+    )
 
 
 # -------------------------------------------------------------------- systemic problems
+
 
 def _env_number(name: str, default: float, kind: type) -> Any:
     text = os.environ.get(name, "").strip()
@@ -580,7 +690,9 @@ def _env_number(name: str, default: float, kind: type) -> Any:
     try:
         value = kind(text)
     except ValueError:
-        raise ValueError(f"{name}={text!r} is not a {'number' if kind is float else 'whole number'}") from None
+        raise ValueError(
+            f"{name}={text!r} is not a {'number' if kind is float else 'whole number'}"
+        ) from None
     return value
 
 
@@ -589,8 +701,11 @@ def thresholds(max_fail_share: float | None = None, min_reports: int | None = No
 
     Arguments win over ``XXGK_GATE_MAX_FAIL_SHARE`` and ``XXGK_GATE_MIN_REPORTS``.
     """
-    share = (_env_number(MAX_FAIL_SHARE_ENV, DEFAULT_MAX_FAIL_SHARE, float)
-             if max_fail_share is None else max_fail_share)
+    share = (
+        _env_number(MAX_FAIL_SHARE_ENV, DEFAULT_MAX_FAIL_SHARE, float)
+        if max_fail_share is None
+        else max_fail_share
+    )
     if not 0 <= share <= 1:
         raise ValueError(f"{MAX_FAIL_SHARE_ENV}={share} must be between 0 and 1")
     minimum = _env_number(MIN_REPORTS_ENV, DEFAULT_MIN_REPORTS, int) if min_reports is None else min_reports
@@ -599,8 +714,9 @@ def thresholds(max_fail_share: float | None = None, min_reports: int | None = No
     return share, minimum
 
 
-def systemic_problems(result: GateResult, max_fail_share: float | None = None,
-                      min_reports: int | None = None) -> list[str]:
+def systemic_problems(
+    result: GateResult, max_fail_share: float | None = None, min_reports: int | None = None
+) -> list[str]:
     """What is wrong with the load as a whole (empty when only single reports failed)."""
     share, minimum = thresholds(max_fail_share, min_reports)
     load = result.load
@@ -613,7 +729,8 @@ def systemic_problems(result: GateResult, max_fail_share: float | None = None,
             f"rejected by the extractor): {load.share_not_passed:.0%}, more than the {share:.0%} allowed "
             f"({MAX_FAIL_SHARE_ENV}, counted from {minimum} documents, {MIN_REPORTS_ENV}). "
             "A whole load failing points at the extractor, the template or the inbox, not at "
-            "the reports." + (f" Failing checks by reports: {top}." if top else ""))
+            "the reports." + (f" Failing checks by reports: {top}." if top else "")
+        )
     return problems
 
 
@@ -627,6 +744,7 @@ def check_systemic(result: GateResult) -> None:
 
 # -------------------------------------------------------------------- before publication
 
+
 def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> MartsCheck:
     """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic."""
     db = Path(build_db) if build_db is not None else paths.build_db()
@@ -638,17 +756,32 @@ def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> Mart
     reports = reports.copy()
     # Only the published sections of a report are in the facts: each must be complete.
     reports["n_missing_cells"] = [
-        len([c for c in missing_cells(version if version in VERSIONS else None, present.get(doc, frozenset()))
-             if row[f"{section_of(c)}_verdict"] == "published"])
-        for (_, row), doc, version in zip(reports.iterrows(), reports["document_id"], reports["template_version"])]
+        len(
+            [
+                c
+                for c in missing_cells(
+                    version if version in VERSIONS else None, present.get(doc, frozenset())
+                )
+                if row[f"{section_of(c)}_verdict"] == "published"
+            ]
+        )
+        for (_, row), doc, version in zip(
+            reports.iterrows(), reports["document_id"], reports["template_version"]
+        )
+    ]
     frames["published_reports"] = reports
     # A fact table must hold rows when a current report's section of it passed the gate.
     section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
-    frames["published_tables"] = pd.DataFrame({
-        "table_name": list(counts), "n_rows": list(counts.values()),
-        "is_empty_but_reports_passed": [
-            n == 0 and bool((reports[f"{section_of_table[t]}_verdict"] == "published").any())
-            for t, n in counts.items()]})
+    frames["published_tables"] = pd.DataFrame(
+        {
+            "table_name": list(counts),
+            "n_rows": list(counts.values()),
+            "is_empty_but_reports_passed": [
+                n == 0 and bool((reports[f"{section_of_table[t]}_verdict"] == "published").any())
+                for t, n in counts.items()
+            ],
+        }
+    )
 
     context = _context(data_docs)
     suites = marts_suites()
@@ -674,12 +807,16 @@ def require_marts(build_db: Path | None = None) -> MartsCheck:
     check = check_marts(build_db)
     if check.problems:
         where = f"\nValidation report: {check.data_docs}" if check.data_docs else ""
-        raise MartsCheckError("the marts were not published, they break what the gate guarantees:\n  "
-                              + "\n  ".join(check.problems) + where)
+        raise MartsCheckError(
+            "the marts were not published, they break what the gate guarantees:\n  "
+            + "\n  ".join(check.problems)
+            + where
+        )
     return check
 
 
 # ---------------------------------------------------------------------------- Data Docs
+
 
 def data_docs_dir(warehouse: Path | None = None) -> Path:
     return (warehouse or paths.warehouse_dir()) / "data_docs"
@@ -715,12 +852,13 @@ def _prune_validations(warehouse: Path, keep: int) -> None:
     site = data_docs_dir(warehouse) / "validations"
     for suite in (p for p in store.iterdir() if p.is_dir()):
         runs = sorted((p for p in suite.iterdir() if p.is_dir()), key=lambda p: p.name)
-        for old in runs[:max(len(runs) - max(keep, 1), 0)]:
+        for old in runs[: max(len(runs) - max(keep, 1), 0)]:
             shutil.rmtree(old, ignore_errors=True)
             shutil.rmtree(site / suite.name / old.name, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------- helpers
+
 
 def _raised(info: Any) -> bool:
     # GX reports an expectation that raised either directly or keyed by metric.

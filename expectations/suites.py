@@ -50,8 +50,11 @@ Frame = str
 
 # The sections of a report the gate decides on one by one (二, 三, 四).
 SECTIONS: tuple[str, ...] = ("s2", "s3", "s4")
-SECTION_LABELS: Mapping[str, str] = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
-                                     "s4": "四、政府信息公开行政复议、行政诉讼情况"}
+SECTION_LABELS: Mapping[str, str] = {
+    "s2": "二、主动公开政府信息情况",
+    "s3": "三、收到和处理政府信息公开申请情况",
+    "s4": "四、政府信息公开行政复议、行政诉讼情况",
+}
 # The evidence a published number may rest on (xxgk.record.BASES; "ocr" once OCR proves its
 # readings); "corrected" is a reviewer's correction (warehouse.corrections).
 PUBLISHABLE_BASES: tuple[str, ...] = ("printed", "decided", "imputed", "corrected")
@@ -61,6 +64,7 @@ def section_of(cell_id: str) -> str:
     """The section of a cell id: s2 for every s2.* table, else the table code (s3, s4)."""
     table_code = cell_id.split("/", 1)[0]
     return "s2" if table_code.startswith("s2") else table_code
+
 
 # The 2007 条例 introduced the annual report: nothing earlier can exist.
 FIRST_REPORT_YEAR = 2007
@@ -110,8 +114,11 @@ def term_columns(ident: template.Identity) -> tuple[list[str], list[str]]:
 
 def identity_statement(ident: template.Identity) -> str:
     """The identity in words of its terms, e.g. ``new_received/* + … = total_processed/* + …``."""
-    return (" + ".join(_term_name(r, c) for r, c in ident.lhs) + " = "
-            + " + ".join(_term_name(r, c) for r, c in ident.rhs))
+    return (
+        " + ".join(_term_name(r, c) for r, c in ident.lhs)
+        + " = "
+        + " + ".join(_term_name(r, c) for r, c in ident.rhs)
+    )
 
 
 def identity_suites() -> list[GateSuite]:
@@ -128,51 +135,101 @@ def identity_suites() -> list[GateSuite]:
         if ident.severity != "error":  # soft identities warn, they never hold a report back
             continue
         lhs, rhs = term_columns(ident)
-        meta = {"identity_id": ident.id, "description": ident.description, "table": ident.table,
-                "template_versions": list(ident.versions), "equation": identity_statement(ident),
-                "over": list(ident.over), "optional_rows": list(ident.optional_rows)}
+        meta = {
+            "identity_id": ident.id,
+            "description": ident.description,
+            "table": ident.table,
+            "template_versions": list(ident.versions),
+            "equation": identity_statement(ident),
+            "over": list(ident.over),
+            "optional_rows": list(ident.optional_rows),
+        }
         expectations: list[Expectation] = [
             gxe.ExpectColumnValuesToNotBeNull(
-                column=column, meta={**meta, "check": "term is known", "term": column.lstrip("−")})
-            for column in (*lhs, *rhs)]
-        expectations.append(gxe.ExpectMulticolumnSumToEqual(
-            column_list=[*lhs, *rhs], sum_total=0, ignore_row_if="any_value_is_missing",
-            meta={**meta, "check": "sum(lhs) = sum(rhs)"}))
-        expectations.append(gxe.ExpectCompoundColumnsToBeUnique(
-            column_list=["document_id", "equation_id"],
-            meta=_dq("unique_equations", "one row per document and equation", cells_column="cells")))
+                column=column, meta={**meta, "check": "term is known", "term": column.lstrip("−")}
+            )
+            for column in (*lhs, *rhs)
+        ]
+        expectations.append(
+            gxe.ExpectMulticolumnSumToEqual(
+                column_list=[*lhs, *rhs],
+                sum_total=0,
+                ignore_row_if="any_value_is_missing",
+                meta={**meta, "check": "sum(lhs) = sum(rhs)"},
+            )
+        )
+        expectations.append(
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["document_id", "equation_id"],
+                meta=_dq("unique_equations", "one row per document and equation", cells_column="cells"),
+            )
+        )
         name = identity_frame_name(ident)
-        suites.append(GateSuite(
-            suite=gx.ExpectationSuite(name=f"xxgk_{name}", expectations=expectations,
-                                      meta={"identity_id": ident.id, "description": ident.description,
-                                            "equation": identity_statement(ident)}),
-            frame=name, keys=("document_id", "equation_id")))
+        suites.append(
+            GateSuite(
+                suite=gx.ExpectationSuite(
+                    name=f"xxgk_{name}",
+                    expectations=expectations,
+                    meta={
+                        "identity_id": ident.id,
+                        "description": ident.description,
+                        "equation": identity_statement(ident),
+                    },
+                ),
+                frame=name,
+                keys=("document_id", "equation_id"),
+            )
+        )
     return suites
 
 
 def basis_suite() -> GateSuite:
     """Every cell's value rests on a publishable basis (``PUBLISHABLE_BASES``), else its section waits."""
     return GateSuite(
-        suite=gx.ExpectationSuite(name="xxgk_cell_basis", expectations=[
-            gxe.ExpectColumnValuesToBeInSet(
-                column="basis", value_set=list(PUBLISHABLE_BASES),
-                meta=_dq("basis_publishable", "every cell is printed, decided, imputed or corrected "
-                         "(an unread cell holds its section back)", cells_column="cell_id"))],
-            meta={"identity_id": "DQ"}),
-        frame="cells", keys=("document_id", "cell_id"))
+        suite=gx.ExpectationSuite(
+            name="xxgk_cell_basis",
+            expectations=[
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="basis",
+                    value_set=list(PUBLISHABLE_BASES),
+                    meta=_dq(
+                        "basis_publishable",
+                        "every cell is printed, decided, imputed or corrected "
+                        "(an unread cell holds its section back)",
+                        cells_column="cell_id",
+                    ),
+                )
+            ],
+            meta={"identity_id": "DQ"},
+        ),
+        frame="cells",
+        keys=("document_id", "cell_id"),
+    )
 
 
 def sections_suite() -> GateSuite:
     """Every cell of the template version is there, per section (what may lack: ``expected_cells``)."""
     return GateSuite(
-        suite=gx.ExpectationSuite(name="xxgk_sections", expectations=[
-            gxe.ExpectColumnValuesToBeBetween(
-                column="n_missing_cells", min_value=0, max_value=0,
-                meta=_dq("cells_complete", "every cell of the template version is there (what a "
-                         "report may lack: expectations.suites.expected_cells)",
-                         cells_column="missing_cells"))],
-            meta={"identity_id": "DQ"}),
-        frame="sections", keys=("document_id", "section"))
+        suite=gx.ExpectationSuite(
+            name="xxgk_sections",
+            expectations=[
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="n_missing_cells",
+                    min_value=0,
+                    max_value=0,
+                    meta=_dq(
+                        "cells_complete",
+                        "every cell of the template version is there (what a "
+                        "report may lack: expectations.suites.expected_cells)",
+                        cells_column="missing_cells",
+                    ),
+                )
+            ],
+            meta={"identity_id": "DQ"},
+        ),
+        frame="sections",
+        keys=("document_id", "section"),
+    )
 
 
 def type_rule_suites() -> list[GateSuite]:
@@ -181,20 +238,37 @@ def type_rule_suites() -> list[GateSuite]:
     suites = []
     for kind in sorted(kinds):
         non_negative, integer = KIND_RULES[kind]
-        meta = {"identity_id": "H7", "description": f"every {kind} value is "
-                + " and ".join(w for w, on in (("non-negative", non_negative), ("an integer", integer)) if on),
-                "col_kind": kind}
+        meta = {
+            "identity_id": "H7",
+            "description": f"every {kind} value is "
+            + " and ".join(w for w, on in (("non-negative", non_negative), ("an integer", integer)) if on),
+            "col_kind": kind,
+        }
         expectations: list[Expectation] = []
         if non_negative:
-            expectations.append(gxe.ExpectColumnValuesToBeBetween(
-                column="value", min_value=0, meta={**meta, "check": "value >= 0"}))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column="value", min_value=0, meta={**meta, "check": "value >= 0"}
+                )
+            )
         if integer:
-            expectations.append(gxe.ExpectColumnValuesToBeInSet(
-                column="is_integer", value_set=[True], meta={**meta, "check": "value is an integer"}))
-        suites.append(GateSuite(
-            suite=gx.ExpectationSuite(name=f"xxgk_type_rule_H7_{kind}", expectations=expectations,
-                                      meta={"identity_id": "H7", "col_kind": kind}),
-            frame="cells", keys=("document_id", "cell_id"), rows={"col_kind": kind}))
+            expectations.append(
+                gxe.ExpectColumnValuesToBeInSet(
+                    column="is_integer", value_set=[True], meta={**meta, "check": "value is an integer"}
+                )
+            )
+        suites.append(
+            GateSuite(
+                suite=gx.ExpectationSuite(
+                    name=f"xxgk_type_rule_H7_{kind}",
+                    expectations=expectations,
+                    meta={"identity_id": "H7", "col_kind": kind},
+                ),
+                frame="cells",
+                keys=("document_id", "cell_id"),
+                rows={"col_kind": kind},
+            )
+        )
     return suites
 
 
@@ -202,23 +276,35 @@ def soft_identity_suites() -> list[GateSuite]:
     """S1–S3 as warnings: one suite per soft identity over the checks whose terms are all known."""
     suites = []
     for ident in template.SOFT_IDENTITIES:
-        meta = {"identity_id": ident.id, "description": ident.description, "table": ident.table,
-                "relation": ident.relation, "template_versions": list(ident.versions),
-                "severity": "warning"}
+        meta = {
+            "identity_id": ident.id,
+            "description": ident.description,
+            "table": ident.table,
+            "relation": ident.relation,
+            "template_versions": list(ident.versions),
+            "severity": "warning",
+        }
         if ident.relation == "=":
             expectation: Expectation = gxe.ExpectColumnValuesToBeBetween(
-                column="difference", min_value=0, max_value=0,
-                meta={**meta, "check": "sum(lhs) = sum(rhs)"})
+                column="difference", min_value=0, max_value=0, meta={**meta, "check": "sum(lhs) = sum(rhs)"}
+            )
         else:
             expectation = gxe.ExpectColumnValuesToBeBetween(
-                column="difference", min_value=0, meta={**meta, "check": "sum(lhs) >= sum(rhs)"})
-        suites.append(GateSuite(
-            suite=gx.ExpectationSuite(name=f"xxgk_soft_identity_{ident.id}", expectations=[expectation],
-                                      meta={"identity_id": ident.id, "description": ident.description,
-                                            "severity": "warning"}),
-            frame="soft_residuals", keys=("anchor_document_id", "check_id"),
-            # A check with a blank term cannot be made: it is not a warning either.
-            rows={"identity_id": ident.id, "n_missing_terms": 0}))
+                column="difference", min_value=0, meta={**meta, "check": "sum(lhs) >= sum(rhs)"}
+            )
+        suites.append(
+            GateSuite(
+                suite=gx.ExpectationSuite(
+                    name=f"xxgk_soft_identity_{ident.id}",
+                    expectations=[expectation],
+                    meta={"identity_id": ident.id, "description": ident.description, "severity": "warning"},
+                ),
+                frame="soft_residuals",
+                keys=("anchor_document_id", "check_id"),
+                # A check with a blank term cannot be made: it is not a warning either.
+                rows={"identity_id": ident.id, "n_missing_terms": 0},
+            )
+        )
     return suites
 
 
@@ -244,7 +330,8 @@ def expected_cells(version: template.Version, present: set[str] | frozenset[str]
     row's cells stand for its three children's).
     """
     aggregated = version == "v2021" and any(
-        c.startswith(f"s3/{template.AGGREGATED_OTHER_V2021}/") for c in present)
+        c.startswith(f"s3/{template.AGGREGATED_OTHER_V2021}/") for c in present
+    )
     replaced = set(_aggregated_other_rows()) if aggregated else set()
     present_rows = {c.rsplit("/", 1)[0] for c in present}
     out = []
@@ -275,12 +362,19 @@ def uniqueness_suites() -> list[GateSuite]:
     """No duplicates at the grain of the cells (the equations' grain: ``identity_suites``)."""
     return [
         GateSuite(
-            suite=gx.ExpectationSuite(name="xxgk_unique_cells", expectations=[
-                gxe.ExpectCompoundColumnsToBeUnique(
-                    column_list=["document_id", "cell_id"],
-                    meta=_dq("unique_cells", "one value per document and cell", cells_column="cell_id"))],
-                meta={"identity_id": "DQ"}),
-            frame="cells", keys=("document_id", "cell_id")),
+            suite=gx.ExpectationSuite(
+                name="xxgk_unique_cells",
+                expectations=[
+                    gxe.ExpectCompoundColumnsToBeUnique(
+                        column_list=["document_id", "cell_id"],
+                        meta=_dq("unique_cells", "one value per document and cell", cells_column="cell_id"),
+                    )
+                ],
+                meta={"identity_id": "DQ"},
+            ),
+            frame="cells",
+            keys=("document_id", "cell_id"),
+        ),
     ]
 
 
@@ -294,35 +388,55 @@ def documents_suite(today: dt.date | None = None) -> GateSuite:
 
     expectations: list[Expectation] = [
         gxe.ExpectColumnValuesToNotBeNull(
-            column="org_name", meta=meta("org_name", "the reporting body is known")),
+            column="org_name", meta=meta("org_name", "the reporting body is known")
+        ),
         gxe.ExpectColumnValuesToNotBeNull(
-            column="report_year", meta=meta("report_year", "the report year is known")),
+            column="report_year", meta=meta("report_year", "the report year is known")
+        ),
         gxe.ExpectColumnValuesToBeBetween(
-            column="report_year", min_value=FIRST_REPORT_YEAR, max_value=year,
-            meta=meta("report_year", f"the report year is in {FIRST_REPORT_YEAR}..{year}")),
+            column="report_year",
+            min_value=FIRST_REPORT_YEAR,
+            max_value=year,
+            meta=meta("report_year", f"the report year is in {FIRST_REPORT_YEAR}..{year}"),
+        ),
         gxe.ExpectColumnValuesToNotBeNull(
-            column="template_version", meta=meta("template_version", "the template is known")),
+            column="template_version", meta=meta("template_version", "the template is known")
+        ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="template_version", value_set=versions,
-            meta=meta("template_version", f"the template is one of {', '.join(versions)}")),
+            column="template_version",
+            value_set=versions,
+            meta=meta("template_version", f"the template is one of {', '.join(versions)}"),
+        ),
         # A report none of whose identities could be checked (no section 三 or 四) cannot be
         # vouched for, so it is not published.
         gxe.ExpectColumnValuesToBeBetween(
-            column="n_equations", min_value=1,
-            meta=meta("identities_checked", "at least one balancing identity could be checked")),
+            column="n_equations",
+            min_value=1,
+            meta=meta("identities_checked", "at least one balancing identity could be checked"),
+        ),
         gxe.ExpectColumnValuesToBeUnique(
-            column="document_id", meta=meta("unique_documents", "one row per document")),
+            column="document_id", meta=meta("unique_documents", "one row per document")
+        ),
     ]
     return GateSuite(
-        suite=gx.ExpectationSuite(name="xxgk_documents", expectations=expectations,
-                                  meta={"identity_id": "DQ"}),
-        frame="documents", keys=("document_id",))
+        suite=gx.ExpectationSuite(
+            name="xxgk_documents", expectations=expectations, meta={"identity_id": "DQ"}
+        ),
+        frame="documents",
+        keys=("document_id",),
+    )
 
 
 def gate_suites(today: dt.date | None = None) -> list[GateSuite]:
     """Every suite that decides whether a report is published (the soft ones only warn)."""
-    return [*identity_suites(), *type_rule_suites(), basis_suite(), *uniqueness_suites(),
-            sections_suite(), documents_suite(today)]
+    return [
+        *identity_suites(),
+        *type_rule_suites(),
+        basis_suite(),
+        *uniqueness_suites(),
+        sections_suite(),
+        documents_suite(today),
+    ]
 
 
 # The current fact tables; the marts check requires each to hold rows when a report is current.
@@ -338,47 +452,81 @@ def marts_suites(today: dt.date | None = None) -> list[GateSuite]:
 
     reports = [
         gxe.ExpectColumnValuesToBeUnique(
-            column="document_id", meta=meta("unique_reports", "one row per current report")),
+            column="document_id", meta=meta("unique_reports", "one row per current report")
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(
             column_list=["body_id", "report_year"],
-            meta=meta("unique_body_years", "one current report per body and year")),
+            meta=meta("unique_body_years", "one current report per body and year"),
+        ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="is_publishable", value_set=[True],
-            meta=meta("published_passed_gate", "every current report has a section that passed the gate")),
+            column="is_publishable",
+            value_set=[True],
+            meta=meta("published_passed_gate", "every current report has a section that passed the gate"),
+        ),
         gxe.ExpectColumnValuesToBeBetween(
-            column="report_year", min_value=FIRST_REPORT_YEAR, max_value=year,
-            meta=meta("report_year", f"the report year is in {FIRST_REPORT_YEAR}..{year}")),
+            column="report_year",
+            min_value=FIRST_REPORT_YEAR,
+            max_value=year,
+            meta=meta("report_year", f"the report year is in {FIRST_REPORT_YEAR}..{year}"),
+        ),
         gxe.ExpectColumnValuesToBeBetween(
-            column="n_missing_cells", min_value=0, max_value=0,
-            meta=meta("cells_complete", "the facts hold every cell of the published sections of the "
-                      "report's template version")),
+            column="n_missing_cells",
+            min_value=0,
+            max_value=0,
+            meta=meta(
+                "cells_complete",
+                "the facts hold every cell of the published sections of the report's template version",
+            ),
+        ),
     ]
     cells = [
         gxe.ExpectCompoundColumnsToBeUnique(
             column_list=["document_id", "cell_id"],
-            meta=meta("unique_fact_cells", "one fact row per report and cell")),
+            meta=meta("unique_fact_cells", "one fact row per report and cell"),
+        ),
         gxe.ExpectCompoundColumnsToBeUnique(
             column_list=["body_id", "report_year", "cell_id"],
-            meta=meta("unique_body_year_cells", "one fact row per body, year and cell")),
+            meta=meta("unique_body_year_cells", "one fact row per body, year and cell"),
+        ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="is_current_report", value_set=[True],
-            meta=meta("facts_of_current_reports", "every fact row belongs to the current version of its "
-                      "body-year's section")),
+            column="is_current_report",
+            value_set=[True],
+            meta=meta(
+                "facts_of_current_reports",
+                "every fact row belongs to the current version of its body-year's section",
+            ),
+        ),
     ]
     tables = [
         gxe.ExpectColumnValuesToBeInSet(
-            column="is_empty_but_reports_passed", value_set=[False],
-            meta=meta("facts_not_empty", "a fact table holds rows when a current report's section of it "
-                      "passed the gate")),
+            column="is_empty_but_reports_passed",
+            value_set=[False],
+            meta=meta(
+                "facts_not_empty",
+                "a fact table holds rows when a current report's section of it passed the gate",
+            ),
+        ),
     ]
     return [
-        GateSuite(suite=gx.ExpectationSuite(name="xxgk_published_reports", expectations=reports,
-                                            meta={"identity_id": "DQ"}),
-                  frame="published_reports", keys=("document_id",)),
-        GateSuite(suite=gx.ExpectationSuite(name="xxgk_published_cells", expectations=cells,
-                                            meta={"identity_id": "DQ"}),
-                  frame="published_cells", keys=("fact_table", "document_id", "cell_id")),
-        GateSuite(suite=gx.ExpectationSuite(name="xxgk_published_tables", expectations=tables,
-                                            meta={"identity_id": "DQ"}),
-                  frame="published_tables", keys=("table_name",)),
+        GateSuite(
+            suite=gx.ExpectationSuite(
+                name="xxgk_published_reports", expectations=reports, meta={"identity_id": "DQ"}
+            ),
+            frame="published_reports",
+            keys=("document_id",),
+        ),
+        GateSuite(
+            suite=gx.ExpectationSuite(
+                name="xxgk_published_cells", expectations=cells, meta={"identity_id": "DQ"}
+            ),
+            frame="published_cells",
+            keys=("fact_table", "document_id", "cell_id"),
+        ),
+        GateSuite(
+            suite=gx.ExpectationSuite(
+                name="xxgk_published_tables", expectations=tables, meta={"identity_id": "DQ"}
+            ),
+            frame="published_tables",
+            keys=("table_name",),
+        ),
     ]

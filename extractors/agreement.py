@@ -72,12 +72,16 @@ def reconcile(primary: Report, stream: DocText, second_name: str = "text stream"
         token, where = others[cell.id]
         if _same(cell.value, token.value):
             continue
-        primary.problems.append(Problem(
-            "readings_disagree", "error",
-            f"{cell.id}: the table grid reads {cell.value} (printed {cell.where.get('raw', '')!r}, "
-            f"{_place(cell.where)}), the {second_name} reads {token.value} (printed {token.raw!r}, "
-            f"{_place(where)}); check the printed report",
-            [cell.id]))
+        primary.problems.append(
+            Problem(
+                "readings_disagree",
+                "error",
+                f"{cell.id}: the table grid reads {cell.value} (printed {cell.where.get('raw', '')!r}, "
+                f"{_place(cell.where)}), the {second_name} reads {token.value} (printed {token.raw!r}, "
+                f"{_place(where)}); check the printed report",
+                [cell.id],
+            )
+        )
         cell.where = dict(cell.where, candidates=[str(cell.value), str(token.value)])
         cell.value = None
         cell.basis = "unread"
@@ -89,10 +93,15 @@ def reconcile(primary: Report, stream: DocText, second_name: str = "text stream"
             cell.where = dict(cell.where, candidates=[str(cell.value)])
             cell.value, cell.basis, cell.imputed = None, "unread", False
         if doubtful:
-            primary.problems.append(Problem(
-                "imputed_value_in_doubt", "warning",
-                f"{len(doubtful)} blank cell(s) had been filled from the identities with numbers "
-                "the two readings disagree on; they are left unread", [c.id for c in doubtful]))
+            primary.problems.append(
+                Problem(
+                    "imputed_value_in_doubt",
+                    "warning",
+                    f"{len(doubtful)} blank cell(s) had been filled from the identities with numbers "
+                    "the two readings disagree on; they are left unread",
+                    [c.id for c in doubtful],
+                )
+            )
         primary.status = "needs_review"
     return disputed
 

@@ -9,16 +9,16 @@ from pathlib import Path
 
 from extractors import solve
 from extractors.agreement import as_cells, reconcile
-from extractors.layout import RowText, find_layout
-from extractors.metadata import detect_version, find_metadata
 from extractors.html import html_text
+from extractors.layout import RowText, find_layout
 from extractors.limits import TimeLimitExceeded, time_limit
+from extractors.metadata import detect_version, find_metadata
 from extractors.pdf import read_pdf
 from extractors.problems import ReaderProblem
-from extractors.word import doc_to_docx, docx_text
 from extractors.text import DocText
 from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
+from extractors.word import doc_to_docx, docx_text
 from xxgk import identities, template
 from xxgk.record import Basis, Cell, Problem, Report, Source, rejected
 from xxgk.settings import READER
@@ -69,7 +69,9 @@ def extract_path(path: Path, time_limit_s: float = TIME_LIMIT_S) -> Report:
     except OSError as err:
         report = rejected(Source(str(path), "", "unknown"), "unreadable", f"{path}: cannot read: {err}")
     else:
-        source = Source(str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown")
+        source = Source(
+            str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown"
+        )
         report = _extract_within(path, data, source, time_limit_s)
     report.extractor_version = EXTRACTOR_VERSION
     return report
@@ -82,8 +84,12 @@ def _extract_within(path: Path, data: bytes, source: Source, time_limit_s: float
         with time_limit(time_limit_s):
             return _extract(path, data, source)
     except TimeLimitExceeded:
-        return rejected(source, "timeout", f"{path}: extraction took longer than {time_limit_s:.0f} s "
-                        "and was stopped; the file may be malformed")
+        return rejected(
+            source,
+            "timeout",
+            f"{path}: extraction took longer than {time_limit_s:.0f} s "
+            "and was stopped; the file may be malformed",
+        )
     except ReaderProblem as err:
         return rejected(source, err.code, f"{path}: {err.message}")
 
@@ -104,8 +110,10 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
         return extract_text(docx_text(data), source)
     if source.format == "doc":
         return extract_text(docx_text(doc_to_docx(data, path.name)), source)
-    raise ReaderProblem("format_unsupported", f"a {source.format} file is not a report format "
-                        "xxgk reads (PDF, Word, web page, text)")
+    raise ReaderProblem(
+        "format_unsupported",
+        f"a {source.format} file is not a report format xxgk reads (PDF, Word, web page, text)",
+    )
 
 
 def extract_text(doc: DocText, source: Source) -> Report:
@@ -114,29 +122,47 @@ def extract_text(doc: DocText, source: Source) -> Report:
     version, _ = detect_version(doc, meta.year)
     report = Report(source=source, org_name=meta.org_name, year=meta.year, template=version)
     if version is None:
-        return _reject(report, "not_a_report",
-                       "no annual-report tables and no year: this does not look like a "
-                       "政府信息公开工作年度报告; if it is one, check that the file is complete")
+        return _reject(
+            report,
+            "not_a_report",
+            "no annual-report tables and no year: this does not look like a "
+            "政府信息公开工作年度报告; if it is one, check that the file is complete",
+        )
     layout = find_layout(doc, version)
     if not layout.found_s3 and not any(r.table.startswith("s2") for r in layout.rows):
         if meta.year is None or meta.org_name is None:
-            return _reject(report, "not_a_report",
-                           "no title naming the body and the year, and none of the tables of "
-                           "sections 二, 三, 四: this is not a 政府信息公开工作年度报告")
-        return _reject(report, "table_missing",
-                       "none of the tables of sections 二, 三, 四 was found; the tables may have "
-                       "been published separately (an attachment or image): add them and extract again")
+            return _reject(
+                report,
+                "not_a_report",
+                "no title naming the body and the year, and none of the tables of "
+                "sections 二, 三, 四: this is not a 政府信息公开工作年度报告",
+            )
+        return _reject(
+            report,
+            "table_missing",
+            "none of the tables of sections 二, 三, 四 was found; the tables may have "
+            "been published separately (an attachment or image): add them and extract again",
+        )
     if not _has_numbers(layout.rows):
-        return _reject(report, "not_a_report",
-                       "the tables are printed but hold no numbers at all: this is the blank "
-                       "national template, not a filled-in report")
+        return _reject(
+            report,
+            "not_a_report",
+            "the tables are printed but hold no numbers at all: this is the blank "
+            "national template, not a filled-in report",
+        )
     if meta.year is None or meta.org_name is None:
-        missing = " and ".join(w for w, v in (("the publishing body", meta.org_name),
-                                              ("the report year", meta.year)) if v is None)
-        return _reject(report, "not_a_report",
-                       f"no title naming {missing} was found (a report's title reads "
-                       "“<body><year>年政府信息公开工作年度报告”): the record could not be placed; "
-                       "if this is a report, give it its title line and extract again")
+        missing = " and ".join(
+            w
+            for w, v in (("the publishing body", meta.org_name), ("the report year", meta.year))
+            if v is None
+        )
+        return _reject(
+            report,
+            "not_a_report",
+            f"no title naming {missing} was found (a report's title reads "
+            "“<body><year>年政府信息公开工作年度报告”): the record could not be placed; "
+            "if this is a report, give it its title line and extract again",
+        )
     report.problems.extend(layout.problems)
     grid, problems = solve.choose(layout.rows, version)
     report.problems.extend(problems)
@@ -147,17 +173,26 @@ def extract_text(doc: DocText, source: Source) -> Report:
     report.problems.extend(_zero_totals(values))
     blank = sorted(cid for cid, v in values.items() if v is None)
     if blank:
-        report.problems.append(Problem("blank_cell", "warning",
-                                       f"{len(blank)} cell(s) blank or unreadable", blank))
+        report.problems.append(
+            Problem("blank_cell", "warning", f"{len(blank)} cell(s) blank or unreadable", blank)
+        )
     report.cells = _cells(grid, layout.rows, doc, version)
     # Only printed and proven values publish as ok: a blank, an imputed value or
     # any error (an unread cell, a broken identity, a cut-short search) sends the
     # report to review.
-    needs_review = (any(c.basis in ("unread", "imputed") for c in report.cells)
-                    or any(p.severity == "error" for p in report.problems))
+    needs_review = any(c.basis in ("unread", "imputed") for c in report.cells) or any(
+        p.severity == "error" for p in report.problems
+    )
     report.status = "needs_review" if needs_review else "ok"
-    log.debug("%s: %s %s %s, %d cells, %s", source.path, report.org_name, report.year, version,
-              len(report.cells), report.status)
+    log.debug(
+        "%s: %s %s %s, %d cells, %s",
+        source.path,
+        report.org_name,
+        report.year,
+        version,
+        len(report.cells),
+        report.status,
+    )
     return report
 
 
@@ -174,22 +209,34 @@ def _zero_totals(values: Mapping[str, Number | None]) -> list[Problem]:
     rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
     column = [f"s3/{r}/total" for r in sorted(rows)]
     parts = [c for c in values if c.startswith("s3/") and not c.endswith("/total")]
-    if (all(values.get(c) == 0 for c in column) and
-            any(values.get(c) for c in parts)):
-        problems.append(Problem("total_printed_zero", "warning",
-                                "the 总计 column of section 三 is printed 0 in every row beside "
-                                "non-zero applicant counts (H2 fails; the zeros are kept as printed)",
-                                column))
+    if all(values.get(c) == 0 for c in column) and any(values.get(c) for c in parts):
+        problems.append(
+            Problem(
+                "total_printed_zero",
+                "warning",
+                "the 总计 column of section 三 is printed 0 in every row beside "
+                "non-zero applicant counts (H2 fails; the zeros are kept as printed)",
+                column,
+            )
+        )
     seventh = [c for c in values if c.startswith("s3/total_processed/")]
-    leaves = [c for c in values if c.startswith("s3/") and "/total_processed/" not in c
-              and c.split("/")[1] not in ("new_received", "carried_over_from_last_year",
-                                          "carried_to_next_year")]
-    if (seventh and all(values[c] == 0 for c in seventh) and
-            any(values.get(c) for c in leaves)):
-        problems.append(Problem("total_printed_zero", "warning",
-                                "the （七）总计 row of section 三 is printed 0 in every column beside "
-                                "non-zero outcome rows (H3 fails; the zeros are kept as printed)",
-                                seventh))
+    leaves = [
+        c
+        for c in values
+        if c.startswith("s3/")
+        and "/total_processed/" not in c
+        and c.split("/")[1] not in ("new_received", "carried_over_from_last_year", "carried_to_next_year")
+    ]
+    if seventh and all(values[c] == 0 for c in seventh) and any(values.get(c) for c in leaves):
+        problems.append(
+            Problem(
+                "total_printed_zero",
+                "warning",
+                "the （七）总计 row of section 三 is printed 0 in every column beside "
+                "non-zero outcome rows (H3 fails; the zeros are kept as printed)",
+                seventh,
+            )
+        )
     return problems
 
 
@@ -209,11 +256,15 @@ def _cells(grid: solve.Grid, rows: list[RowText], doc: DocText, version: templat
             where = dict(row_where.get((table, row), row_where.get((table, "*"), {})))
             where["raw"] = ""
         value = solve.as_decimal_if_needed(token.value if token else None, col)
-        cells.append(Cell(table, row, col, value, where, imputed=cid in grid.imputed,
-                          basis=_basis(cid, grid, value)))
-    order = {template.cell_id(t.code, r.code, c.code): i
-             for i, (t, r, c) in enumerate((t, r, c) for t in template.tables(version)
-                                           for r in t.rows for c in t.columns)}
+        cells.append(
+            Cell(table, row, col, value, where, imputed=cid in grid.imputed, basis=_basis(cid, grid, value))
+        )
+    order = {
+        template.cell_id(t.code, r.code, c.code): i
+        for i, (t, r, c) in enumerate(
+            (t, r, c) for t in template.tables(version) for r in t.rows for c in t.columns
+        )
+    }
     cells.sort(key=lambda c: order.get(c.id, len(order)))
     return cells
 

@@ -48,12 +48,20 @@ class TextBox:
 
     __slots__ = ("text", "x0", "top", "x1", "bottom", "space_before", "page", "height", "cx", "cy")
 
-    def __init__(self, text: str, x0: float, top: float, x1: float, bottom: float,
-                 space_before: bool = False, page: int = 1) -> None:
+    def __init__(
+        self,
+        text: str,
+        x0: float,
+        top: float,
+        x1: float,
+        bottom: float,
+        space_before: bool = False,
+        page: int = 1,
+    ) -> None:
         self.text = text
         self.page = page
         self.x0, self.top, self.x1, self.bottom = x0, top, x1, bottom
-        self.space_before = space_before   # a space character stood just before it
+        self.space_before = space_before  # a space character stood just before it
         self.height = max(bottom - top, 0.1)
         self.cx = (x0 + x1) / 2
         self.cy = (top + bottom) / 2
@@ -87,6 +95,7 @@ class GridCell:
 @dataclass
 class PageLine:
     """One line of a page's text; ``cells`` is set for a table row (fields in order)."""
+
     top: float
     text: str
     cells: list[str] | None = None
@@ -172,8 +181,9 @@ def _merge(chars: list[TextBox]) -> TextBox:
         if c.x1 > x1:
             x1 = c.x1
     # The characters of a word come left to right: the first one starts it.
-    return TextBox("".join(c.text for c in chars), min(x0, chars[-1].x0), top, x1, bottom,
-                   first.space_before, first.page)
+    return TextBox(
+        "".join(c.text for c in chars), min(x0, chars[-1].x0), top, x1, bottom, first.space_before, first.page
+    )
 
 
 def _join_words(ws: list[TextBox]) -> str:
@@ -192,9 +202,10 @@ def _join_lines(parts: list[str]) -> str:
 
 # --- ruled tables ---------------------------------------------------------------------------
 
+
 @dataclass
 class _Seg:
-    pos: float      # y of a horizontal rule, x of a vertical one
+    pos: float  # y of a horizontal rule, x of a vertical one
     start: float
     end: float
 
@@ -273,8 +284,12 @@ def _coverage(segs: list[_Seg], edges: list[float], bands: list[float]) -> list[
     out = []
     for pos in edges:
         near = [s for s in segs if abs(s.pos - pos) <= SNAP]
-        out.append([any(s.start - SNAP <= (a + b) / 2 <= s.end + SNAP for s in near)
-                    for a, b in zip(bands, bands[1:])])
+        out.append(
+            [
+                any(s.start - SNAP <= (a + b) / 2 <= s.end + SNAP for s in near)
+                for a, b in zip(bands, bands[1:])
+            ]
+        )
     return out
 
 
@@ -292,8 +307,8 @@ def ruled_grid(chars: list[TextBox], hs: list[_Seg], vs: list[_Seg]) -> tuple[li
             i = parent[i]
         return i
 
-    v_cover = _coverage(vs, xs, ys)     # v_cover[edge][row]
-    h_cover = _coverage(hs, ys, xs)     # h_cover[edge][col]
+    v_cover = _coverage(vs, xs, ys)  # v_cover[edge][row]
+    h_cover = _coverage(hs, ys, xs)  # h_cover[edge][col]
     for r in range(nrows):
         for c in range(ncols):
             if c + 1 < ncols and not v_cover[c + 1][r]:
@@ -319,7 +334,9 @@ def ruled_grid(chars: list[TextBox], hs: list[_Seg], vs: list[_Seg]) -> tuple[li
         cols = [i % ncols for i in idx]
         r0, r1, c0, c1 = min(rows), max(rows), min(cols), max(cols)
         text = cell_text(inside.get(root, []))
-        cells.append(GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])))
+        cells.append(
+            GridCell(r0, c0, r1 - r0 + 1, c1 - c0 + 1, text, (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]))
+        )
     cells.sort(key=lambda c: (c.row, c.col))
     return cells, outside
 
@@ -373,27 +390,37 @@ def ruled_lines(cells: list[GridCell]) -> list[PageLine]:
             if cell.text:
                 out.append(PageLine(top - 0.01, cell.text, None, cell.bbox))
         if any(fields):
-            bbox = (min(c.bbox[0] for c in by_row[row]), top, max(c.bbox[2] for c in by_row[row]),
-                    max(c.bbox[3] for c in by_row[row]))
+            bbox = (
+                min(c.bbox[0] for c in by_row[row]),
+                top,
+                max(c.bbox[2] for c in by_row[row]),
+                max(c.bbox[3] for c in by_row[row]),
+            )
             out.append(PageLine(top, "\t".join(fields), fields, bbox))
     return out
 
 
 # --- unruled tables -------------------------------------------------------------------------
 
+
 def _stacks(lines: list[list[TextBox]]) -> tuple[list[list[TextBox]], list[PageLine]]:
     """Text printed one character per line (a merged cell written vertically) as its own line."""
-    singles = [(i, w) for i, line in enumerate(lines) for w in line
-               if len(w.text) == 1 and not w.text.isdigit()]
+    singles = [
+        (i, w) for i, line in enumerate(lines) for w in line if len(w.text) == 1 and not w.text.isdigit()
+    ]
     used: set[int] = set()
     stacks: list[list[tuple[int, TextBox]]] = []
     for k, (i, w) in enumerate(singles):
         if id(w) in used:
             continue
         stack = [(i, w)]
-        for j, v in singles[k + 1:]:
+        for j, v in singles[k + 1 :]:
             last = stack[-1][1]
-            if j > stack[-1][0] and abs(v.cx - last.cx) < 0.3 * w.height and v.top - last.bottom < 0.5 * w.height:
+            if (
+                j > stack[-1][0]
+                and abs(v.cx - last.cx) < 0.3 * w.height
+                and v.top - last.bottom < 0.5 * w.height
+            ):
                 stack.append((j, v))
         if len(stack) >= 3:
             stacks.append(stack)
@@ -406,7 +433,7 @@ def _stacks(lines: list[list[TextBox]]) -> tuple[list[list[TextBox]], list[PageL
 def unruled_lines(lines: list[list[TextBox]]) -> list[PageLine]:
     """Lines of words (top to bottom) as table rows where numbers stand in columns."""
     lines, out = _stacks(lines)
-    i, done = 0, 0        # lines[done:i] are text lines not yet written
+    i, done = 0, 0  # lines[done:i] are text lines not yet written
     while i < len(lines):
         if not _has_values(lines[i]):
             i += 1
@@ -415,8 +442,11 @@ def unruled_lines(lines: list[list[TextBox]]) -> list[PageLine]:
         start = i
         value_x0 = min(w.x0 for w in _values(lines[i]))
         height = max(w.height for w in lines[i])
-        while (start > done and not any(w.x1 > value_x0 for w in lines[start - 1])
-               and _cy(lines[start]) - _cy(lines[start - 1]) <= WRAP_PITCH * height):
+        while (
+            start > done
+            and not any(w.x1 > value_x0 for w in lines[start - 1])
+            and _cy(lines[start]) - _cy(lines[start - 1]) <= WRAP_PITCH * height
+        ):
             start -= 1
         out.extend(PageLine(min(w.top for w in line), _join_words(line)) for line in lines[done:start])
         end = _block_end(lines, i)
@@ -440,16 +470,17 @@ def _block_end(lines: list[list[TextBox]], start: int) -> int:
         if _has_values(line):
             value_x0 = min([value_x0] + [w.x0 for w in _values(line)])
             last_values = i
-        elif any(w.x1 > value_x0 for w in line):
-            break
-        elif _cy(line) - _cy(lines[i - 1]) > 3 * line[0].height:
+        elif any(w.x1 > value_x0 for w in line) or _cy(line) - _cy(lines[i - 1]) > 3 * line[0].height:
             break
         i += 1
     end = last_values + 1
     # The last row's label may wrap below its values.
     height = max(w.height for w in lines[last_values])
-    while (end < len(lines) and not any(w.x1 > value_x0 for w in lines[end])
-           and _cy(lines[end]) - _cy(lines[end - 1]) <= WRAP_PITCH * height):
+    while (
+        end < len(lines)
+        and not any(w.x1 > value_x0 for w in lines[end])
+        and _cy(lines[end]) - _cy(lines[end - 1]) <= WRAP_PITCH * height
+    ):
         end += 1
     return end
 
@@ -489,8 +520,11 @@ def _block_rows(lines: list[list[TextBox]]) -> list[PageLine]:
     labelled = any(w.cx < value_x0 for line in lines for w in line)
     # The row labels' left edge: where most lines with values start their label.
     # (the label word nearest the values; on a tie the inner column).
-    starts = [round(max((w for w in line if w.cx < value_x0), key=lambda w: w.x0).x0)
-              for line in lines if _has_values(line) and line[0].cx < value_x0]
+    starts = [
+        round(max((w for w in line if w.cx < value_x0), key=lambda w: w.x0).x0)
+        for line in lines
+        if _has_values(line) and line[0].cx < value_x0
+    ]
     label_x0 = max(set(starts), key=lambda x: (starts.count(x), x)) if starts else value_x0
     for key in sorted(members, key=lambda k: min(members[k])):
         row = [lines[i] for i in sorted(members[key])]
@@ -523,6 +557,7 @@ def _cy(line: list[TextBox]) -> float:
 
 # --- pages ---------------------------------------------------------------------------------
 
+
 def _words_of(line: PageLine) -> set[str]:
     return set(line.text.split())
 
@@ -541,8 +576,11 @@ def drop_repeated_headers(pages: list[list[PageLine]]) -> list[list[PageLine]]:
         first = next((i for i, line in enumerate(page) if _is_row(line)), None)
         kept = page
         if header and first is not None and _ends_in_table(out[-1]):
-            kept = [line for i, line in enumerate(page)
-                    if i >= first or not line.text.strip() or not _words_of(line) <= header]
+            kept = [
+                line
+                for i, line in enumerate(page)
+                if i >= first or not line.text.strip() or not _words_of(line) <= header
+            ]
         out.append(kept)
         header = _header_words(page) or header
     return out
@@ -568,13 +606,14 @@ def _header_words(page: list[PageLine], depth: int = 8) -> set[str]:
             break
         start = i
     words_: set[str] = set()
-    for line in page[max(0, start - depth):start]:
+    for line in page[max(0, start - depth) : start]:
         if not _is_row(line):
             words_ |= _words_of(line)
     return words_
 
 
 # --- a page ---------------------------------------------------------------------------------
+
 
 def page_lines(chars: list[TextBox], rules: list[Rule]) -> list[PageLine]:
     """A page's text as lines top to bottom, tables row by row."""
@@ -598,5 +637,6 @@ def read_pages(boxes: list[TextBox], rules: dict[int, list[Rule]] | None = None)
     for box in boxes:
         by_page.setdefault(box.page, []).append(box)
     last = max(list(by_page) + list(rules or {}), default=0)
-    return drop_repeated_headers([page_lines(by_page.get(p, []), (rules or {}).get(p, []))
-                                  for p in range(1, last + 1)])
+    return drop_repeated_headers(
+        [page_lines(by_page.get(p, []), (rules or {}).get(p, [])) for p in range(1, last + 1)]
+    )

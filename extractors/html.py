@@ -13,8 +13,31 @@ from html.parser import HTMLParser
 from extractors.text import DocText
 from xxgk.settings import READER
 
-_BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "section",
-          "article", "header", "footer", "tr", "table", "title", "dd", "dt", "blockquote", "pre"}
+_BLOCK = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "tr",
+    "table",
+    "title",
+    "dd",
+    "dt",
+    "blockquote",
+    "pre",
+}
 _SKIP = {"script", "style", "noscript", "template"}
 
 

@@ -37,7 +37,9 @@ S2_TABLE = re.compile(r"第二十条第|信息内容")
 S3_HEAD = re.compile(r"收到和处理政府信息公开申请情况")
 S3_FIRST_ROW = re.compile(r"本年新收")
 S3_SECOND_ROW = re.compile(r"上年结转")
-S4_HEAD = re.compile(r"(?:因?政府信息公开(?:工作)?(?:被申请)?)?行政法?复议[、,和]?(?:提起)?行政诉讼|(?:政府信息公开)?行政复议")
+S4_HEAD = re.compile(
+    r"(?:因?政府信息公开(?:工作)?(?:被申请)?)?行政法?复议[、,和]?(?:提起)?行政诉讼|(?:政府信息公开)?行政复议"
+)
 S4_LAST_HEADER = re.compile(r"总计|尚未审结|复议后起诉")
 S5_HEAD = re.compile(r"(?:政府信息公开(?:工作)?)?(?:存在的?主要问题|存在问题|主要问题及改进)")
 S2_ROW_END = re.compile(r"第二十条|信息内容")
@@ -112,16 +114,20 @@ def find_layout(doc: DocText, version: template.Version) -> Layout:
     compact = doc.compact
     first_row = _first_table_row(doc)
     if first_row is None:
-        layout.problems.append(Problem("table_missing", "error",
-                                       "section 三 table not found (no 本年新收 … 上年结转 rows)", []))
+        layout.problems.append(
+            Problem("table_missing", "error", "section 三 table not found (no 本年新收 … 上年结转 rows)", [])
+        )
         s3_compact = len(compact)
     else:
         layout.found_s3 = True
         heads = [m for m in S3_HEAD.finditer(compact, 0, first_row.start())]
         s3_compact = heads[-1].start() if heads else first_row.start()
 
-    s2_heads = [m for m in S2_HEAD.finditer(compact, 0, s3_compact)
-                if S2_TABLE.search(compact, m.end(), m.end() + READER.s2_table_window)]
+    s2_heads = [
+        m
+        for m in S2_HEAD.finditer(compact, 0, s3_compact)
+        if S2_TABLE.search(compact, m.end(), m.end() + READER.s2_table_window)
+    ]
     s2_table = S2_TABLE.search(compact, 0, s3_compact)
     s2_compact = s2_heads[-1].start() if s2_heads else (s2_table.start() if s2_table else None)
     if s2_compact is not None:
@@ -170,10 +176,14 @@ def _read_s2(doc: DocText, version: template.Version, start: int, end: int, layo
         for row in table.rows:
             if (table.code, row.code) not in found_rows:
                 # P20: bodies without rule-making power leave 规章 out; its cells are absent.
-                layout.problems.append(Problem(
-                    "s2_row_absent", "warning",
-                    f"section 二 row {row.label} ({table.caption}) is not printed; its cells are absent",
-                    [template.cell_id(table.code, row.code, c.code) for c in table.columns]))
+                layout.problems.append(
+                    Problem(
+                        "s2_row_absent",
+                        "warning",
+                        f"section 二 row {row.label} ({table.caption}) is not printed; its cells are absent",
+                        [template.cell_id(table.code, row.code, c.code) for c in table.columns],
+                    )
+                )
 
 
 def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout) -> int | None:
@@ -186,19 +196,29 @@ def _read_s3(doc: DocText, version: template.Version, start: int, layout: Layout
         other = next(r for r in template.s3_rows("v2019") if r.code == template.AGGREGATED_OTHER_V2021)
         at = next(i for i, r in enumerate(rows) if r.code == "total_processed")
         rows = rows[:at] + (other,) + rows[at:]
-        layout.problems.append(Problem(
-            "other_handling_aggregated", "warning",
-            "section 三 prints （六）其他处理 as one row with numbers (the v2019 layout) instead of "
-            "its three v2021 items; it is recorded as other_handling", []))
+        layout.problems.append(
+            Problem(
+                "other_handling_aggregated",
+                "warning",
+                "section 三 prints （六）其他处理 as one row with numbers (the v2019 layout) instead of "
+                "its three v2021 items; it is recorded as other_handling",
+                [],
+            )
+        )
     found: list[tuple[template.Row, re.Match[str]]] = []
     pos = start
     for row in rows:
         m = _find_row(row.key, compact, pos)
         if m is None or (found and m.start() - pos > READER.s3_row_gap):
             # An absent row leaves H1–H3 unverifiable: the report needs review.
-            layout.problems.append(Problem("row_missing", "error",
-                                           f"section 三 row {row.code} ({row.label}) not found",
-                                           [f"s3/{row.code}/{c}" for c in template.APPLICANT_CODES]))
+            layout.problems.append(
+                Problem(
+                    "row_missing",
+                    "error",
+                    f"section 三 row {row.code} ({row.label}) not found",
+                    [f"s3/{row.code}/{c}" for c in template.APPLICANT_CODES],
+                )
+            )
             continue
         found.append((row, m))
         pos = m.end()
@@ -228,7 +248,7 @@ def _find_row(key: str, compact: str, pos: int) -> re.Match[str] | None:
 
 
 def _other_handling_aggregated(compact: str, start: int) -> bool:
-    window = compact[start:start + READER.s3_other_window]
+    window = compact[start : start + READER.s3_other_window]
     end = window.find("结转下年度")
     window = window[:end] if end >= 0 else window
     return "其他处理" in window and "逾期不补正" not in window and "收费通知" not in window
@@ -272,8 +292,9 @@ def _full_width_line(text: str, start: int, n: int) -> tuple[Token | None, ...] 
     return tuple(cells)
 
 
-def _s2_row(doc: DocText, table: str, row: str, text: str, start: int, n: int,
-            decimal: list[bool]) -> RowText:
+def _s2_row(
+    doc: DocText, table: str, row: str, text: str, start: int, n: int, decimal: list[bool]
+) -> RowText:
     """A section-二 row: no identity checks it, so a value is read only from a cell
     that holds exactly one number; any other text is unread, its readings listed."""
     limit = READER.max_candidates_listed
@@ -299,12 +320,28 @@ def _s2_row(doc: DocText, table: str, row: str, text: str, start: int, n: int,
     # (`12 5` over three cells); otherwise a number is extra or missing.
     groups = [len(re.findall(r"\d+(?:[.,]\d+)*", f)) for f in re.split(r"[\t\n]", text)]
     ambiguous = max(groups, default=0) > 1 and sum(groups) <= n
-    return RowText(table, row, [], where, False, raw, "ambiguous_values" if ambiguous else "cell_count_mismatch",
-                   listed_readings(text, n, decimal, limit + 1, split=False))
+    return RowText(
+        table,
+        row,
+        [],
+        where,
+        False,
+        raw,
+        "ambiguous_values" if ambiguous else "cell_count_mismatch",
+        listed_readings(text, n, decimal, limit + 1, split=False),
+    )
 
 
-def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups: list[int],
-              balanced: bool, decimal: list[bool] | None = None) -> RowText:
+def _row_text(
+    doc: DocText,
+    table: str,
+    row: str,
+    text: str,
+    start: int,
+    groups: list[int],
+    balanced: bool,
+    decimal: list[bool] | None = None,
+) -> RowText:
     run = is_run(text)
     if run:
         candidates = run_candidates(text, start, groups, balanced, decimal or [])
@@ -314,13 +351,11 @@ def _row_text(doc: DocText, table: str, row: str, text: str, start: int, groups:
             # A cell holds digits that are no number ("88-720", "1 036" split over a
             # tab): reading around it would shift its neighbours.
             raw = " ".join(text.split())
-            return RowText(table, row, [Candidate((None,) * sum(groups), "none")], doc.where(start),
-                           run, raw)
+            return RowText(table, row, [Candidate((None,) * sum(groups), "none")], doc.where(start), run, raw)
         candidates = cell_candidates(cells, sum(groups))
         by_line = label_line_candidate(text, start, sum(groups))
         if by_line is not None and by_line.tokens != candidates[0].tokens:
             # Prefer the label line's own cells; the other readings stay for the identities.
             candidates = [by_line] + [replace(c, rank=c.rank + 1) for c in candidates]
-        return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()),
-                       grid=by_line)
+        return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()), grid=by_line)
     return RowText(table, row, candidates, doc.where(start), run, " ".join(text.split()))

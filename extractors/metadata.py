@@ -13,7 +13,9 @@ from xxgk.settings import READER
 _TITLE = re.compile(r"(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?:的)?\s*(?:政府)?\s*(?:信息公开|政务公开)")
 # The body's name holds no sentence punctuation: "2022年，我县认真贯彻落实《…政府信息公开条例》"
 # opens a paragraph, it is not a title.
-_YEAR_FIRST = re.compile(r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d\s度,，。;；:：《》、][^,，。;；:：《》、]*?)\s*(?:政府信息公开|政务公开)")
+_YEAR_FIRST = re.compile(
+    r"^(?P<year>(?:19|20)\d{2})\s*年\s*度?\s*(?P<org>[^\d\s度,，。;；:：《》、][^,，。;；:：《》、]*?)\s*(?:政府信息公开|政务公开)"
+)
 _TITLE_PREFIX = re.compile(r"^(?:标题|题目|title)\s*[:：]\s*", re.IGNORECASE)
 _ORG_JUNK = re.compile(r"[\s#*\"'《》<>|]+")
 # A page's breadcrumb before the title ("当前位置：首页 > 政务公开 > 年报 > 某县2022年…",
@@ -35,16 +37,16 @@ class Metadata:
 
 def find_metadata(doc: DocText) -> Metadata:
     lines = doc.text.split("\n")
-    for i, line in enumerate(lines[:READER.title_lines]):
+    for i, line in enumerate(lines[: READER.title_lines]):
         text = _TITLE_PREFIX.sub("", line.strip())
         crumb = _BREADCRUMB.match(text)
         if crumb:
             # Only the last step of the path can be the title.
-            rest = text[crumb.end():]
+            rest = text[crumb.end() :]
             title = _TITLE.search(rest) or _YEAR_FIRST.search(rest)
             head = rest[: title.start()] if title else rest
             steps = _CRUMB_SEP.split(head)
-            text = (steps[-1] if steps else "") + (rest[title.start():] if title else "")
+            text = (steps[-1] if steps else "") + (rest[title.start() :] if title else "")
         if year_first := _YEAR_FIRST.match(text):
             # "2024 年上海市科委政府信息公开工作年度报告": the year comes first.
             return Metadata(_ORG_JUNK.sub("", year_first.group("org")), int(year_first.group("year")), i + 1)

@@ -20,14 +20,23 @@ from functools import cached_property
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from extractors.grid import (RULE_MIN_LENGTH, RULE_THICKNESS, PageLine, Rule, TextBox,
-                             drop_repeated_headers, page_lines)
+from extractors.grid import (
+    RULE_MIN_LENGTH,
+    RULE_THICKNESS,
+    PageLine,
+    Rule,
+    TextBox,
+    drop_repeated_headers,
+    page_lines,
+)
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
 
 # Words of the report tables' headers and rows (section 二, 三, 四).
-TABLE_WORDS = re.compile(r"第二十条第|信息内容|本年新收|上年结转|申请人情况|予以公开|不予公开|无法提供|不予处理|"
-                         r"其他处理|总计|结转下年度|行政复议|行政诉讼|复议后起诉|直接起诉|行政许可|行政处罚|规章")
+TABLE_WORDS = re.compile(
+    r"第二十条第|信息内容|本年新收|上年结转|申请人情况|予以公开|不予公开|无法提供|不予处理|"
+    r"其他处理|总计|结转下年度|行政复议|行政诉讼|复议后起诉|直接起诉|行政许可|行政处罚|规章"
+)
 NUMBERS_IN_A_ROW = re.compile(r"\d[\d,.]*[ \t]+\d[\d,.]*[ \t]+\d")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
@@ -35,9 +44,9 @@ MIN_CHARS_PER_PAGE = 30
 
 @dataclass
 class PdfReading:
-    grid: DocText                        # tables cell by cell (primary)
-    stream_raw: str                      # the text layer in content order (cross-check)
-    stream_where: list[dict[str, int]]   # page and line of each of its lines
+    grid: DocText  # tables cell by cell (primary)
+    stream_raw: str  # the text layer in content order (cross-check)
+    stream_where: list[dict[str, int]]  # page and line of each of its lines
     pages: int
 
     @cached_property
@@ -51,10 +60,14 @@ def open_pdf(data: bytes) -> pdfium.PdfDocument:
     except pdfium.PdfiumError as err:
         text = str(err).lower()
         if "password" in text:
-            raise ReaderProblem("encrypted", "the PDF is password-protected; "
-                             "ask the publisher for an open copy or remove the password") from err
-        raise ReaderProblem("corrupt", f"the PDF cannot be opened ({err}); the file may be "
-                         "truncated or damaged: download it again") from err
+            raise ReaderProblem(
+                "encrypted",
+                "the PDF is password-protected; ask the publisher for an open copy or remove the password",
+            ) from err
+        raise ReaderProblem(
+            "corrupt",
+            f"the PDF cannot be opened ({err}); the file may be truncated or damaged: download it again",
+        ) from err
 
 
 def read_pdf(data: bytes) -> PdfReading:
@@ -86,16 +99,23 @@ def read_pdf(data: bytes) -> PdfReading:
                 stream_lines.append(line)
                 stream_where.append({"page": index + 1, "line": number})
         if len(pdf) == 0 or visible < MIN_CHARS_PER_PAGE * len(pdf):
-            raise ReaderProblem("ocr_needed", f"the PDF has no text layer ({visible} characters on "
-                             f"{len(pdf)} pages): it is a scan; run OCR (e.g. ocrmypdf) first")
+            raise ReaderProblem(
+                "ocr_needed",
+                f"the PDF has no text layer ({visible} characters on "
+                f"{len(pdf)} pages): it is a scan; run OCR (e.g. ocrmypdf) first",
+            )
         grid_lines: list[str] = []
         grid_where: list[dict[str, int]] = []
         for index, lines in enumerate(drop_repeated_headers(grid_pages)):
             for number, line in enumerate(lines, 1):
                 grid_lines.append(line.text)
                 grid_where.append({"page": index + 1, "line": number})
-        return PdfReading(DocText.from_raw("\n".join(grid_lines), grid_where),
-                          "\n".join(stream_lines), stream_where, len(pdf))
+        return PdfReading(
+            DocText.from_raw("\n".join(grid_lines), grid_where),
+            "\n".join(stream_lines),
+            stream_where,
+            len(pdf),
+        )
     finally:
         pdf.close()
 
@@ -142,8 +162,11 @@ def _text_direction(textpage: pdfium.PdfTextPage) -> int:
     return 90 * ((4 - max(turns, key=lambda k: (turns[k], k == 0))) % 4) if turns else 0
 
 
-def _chars(textpage: pdfium.PdfTextPage, text: str,
-           upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]) -> list[TextBox]:
+def _chars(
+    textpage: pdfium.PdfTextPage,
+    text: str,
+    upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0],
+) -> list[TextBox]:
     """Every visible character with its box (the font's, not the glyph's: neighbours touch)."""
     raw = textpage.raw
     n = pdfium_c.FPDFText_CountChars(raw)
@@ -171,8 +194,9 @@ def _chars(textpage: pdfium.PdfTextPage, text: str,
     return out
 
 
-def _rules(page: pdfium.PdfPage,
-           upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]) -> list[Rule]:
+def _rules(
+    page: pdfium.PdfPage, upright: Callable[[float, float, float, float], _Box] = _UPRIGHT[0]
+) -> list[Rule]:
     """Ruling lines: thin path objects, and the sides of stroked rectangles (forms included)."""
     out: list[Rule] = []
     left, bottom, right, top = (ctypes.c_float() for _ in range(4))
@@ -184,20 +208,35 @@ def _rules(page: pdfium.PdfPage,
             obj = get(i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
-                visit(pdfium_c.FPDFFormObj_CountObjects(obj),
-                      lambda k, form=obj: pdfium_c.FPDFFormObj_GetObject(form, k), depth + 1)
+                visit(
+                    pdfium_c.FPDFFormObj_CountObjects(obj),
+                    lambda k, form=obj: pdfium_c.FPDFFormObj_GetObject(form, k),
+                    depth + 1,
+                )
                 continue
             if kind != pdfium_c.FPDF_PAGEOBJ_PATH or not pdfium_c.FPDFPageObj_GetBounds(obj, *box):
                 continue
             x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
             w, h = x1 - x0, y1 - y0
-            if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH):
+            if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (
+                h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH
+            ):
                 out.append(Rule(*upright(x0, y0, x1, y1)))
-            elif (w >= RULE_MIN_LENGTH and h >= RULE_MIN_LENGTH
-                  and pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
-                  and stroke.value and pdfium_c.FPDFPath_CountSegments(obj) <= 5):
-                out.extend([Rule(*upright(x0, y1, x1, y1)), Rule(*upright(x0, y0, x1, y0)),
-                            Rule(*upright(x0, y0, x0, y1)), Rule(*upright(x1, y0, x1, y1))])
+            elif (
+                w >= RULE_MIN_LENGTH
+                and h >= RULE_MIN_LENGTH
+                and pdfium_c.FPDFPath_GetDrawMode(obj, ctypes.byref(fill), ctypes.byref(stroke))
+                and stroke.value
+                and pdfium_c.FPDFPath_CountSegments(obj) <= 5
+            ):
+                out.extend(
+                    [
+                        Rule(*upright(x0, y1, x1, y1)),
+                        Rule(*upright(x0, y0, x1, y0)),
+                        Rule(*upright(x0, y0, x0, y1)),
+                        Rule(*upright(x1, y0, x1, y1)),
+                    ]
+                )
 
     raw = page.raw
     visit(pdfium_c.FPDFPage_CountObjects(raw), lambda k: pdfium_c.FPDFPage_GetObject(raw, k), 0)

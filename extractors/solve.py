@@ -68,23 +68,42 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
     for row in rows:
         ids = _cell_ids(row, version)
         if row.undecided is not None:
-            _unread(grid, ids, problems, row, row.undecided, row.listing,
-                    "the text gives no reading with one number alone in each cell, and no "
-                    "identity checks section 二")
+            _unread(
+                grid,
+                ids,
+                problems,
+                row,
+                row.undecided,
+                row.listing,
+                "the text gives no reading with one number alone in each cell, and no "
+                "identity checks section 二",
+            )
             continue
         distinct: dict[tuple, Candidate] = {}
         for c in sorted(row.candidates, key=lambda c: c.rank):
             distinct.setdefault(_key(c), c)
         cands = list(distinct.values())
         if any(c.how == "none" for c in cands) and len(cands) == 1:
-            _unread(grid, ids, problems, row, "ambiguous_values", [],
-                    "no reading of the printed numbers fits the row's cells")
+            _unread(
+                grid,
+                ids,
+                problems,
+                row,
+                "ambiguous_values",
+                [],
+                "no reading of the printed numbers fits the row's cells",
+            )
             continue
         printed = len(cands) == 1 and cands[0].how == "cells"
         # Row-local identities (H2 on a section-三 row, H4–H6 on section 四) first.
         local = [e for e in eqs if set(e.lhs + e.rhs) <= set(ids)]
-        if (local and len(cands) > 1 and row.grid is not None and row.grid.tokens[0] is not None
-                and _consistent(ids, row.grid, local)):
+        if (
+            local
+            and len(cands) > 1
+            and row.grid is not None
+            and row.grid.tokens[0] is not None
+            and _consistent(ids, row.grid, local)
+        ):
             # The label line's tab fields place every number and blank, and the row's
             # own identities hold on it: the grid is the evidence, the other
             # placements (for a row that lost a cell) are not readings of it.  Not so
@@ -112,8 +131,15 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
             # Section-三 rows are tied together by H1 and H3: decided jointly below.
             open_rows.append((ids, cands, row))
         else:
-            _unread(grid, ids, problems, row, "ambiguous_values", [_key(c) for c in cands],
-                    "several readings satisfy the row's identities and nothing else decides")
+            _unread(
+                grid,
+                ids,
+                problems,
+                row,
+                "ambiguous_values",
+                [_key(c) for c in cands],
+                "several readings satisfy the row's identities and nothing else decides",
+            )
     if open_rows:
         _choose_jointly(grid, open_rows, eqs, problems)
     return grid, problems
@@ -125,8 +151,9 @@ def _consistent(ids: list[str], cand: Candidate, local: Sequence[template.Equati
     return all(filled[i] is not None for i in ids) and impossible(filled, local) == 0
 
 
-def _choose_jointly(grid: Grid, open_rows: list[OpenRow], eqs: Sequence[template.Equation],
-                    problems: list[Problem]) -> None:
+def _choose_jointly(
+    grid: Grid, open_rows: list[OpenRow], eqs: Sequence[template.Equation], problems: list[Problem]
+) -> None:
     fixed = dict(grid.tokens)
     best = _search(fixed, open_rows, eqs)
     if best is None:
@@ -134,11 +161,16 @@ def _choose_jointly(grid: Grid, open_rows: list[OpenRow], eqs: Sequence[template
         for i in ids:
             grid.tokens[i] = None
         grid.unread.update(ids)
-        problems.append(Problem(
-            "search_truncated", "error",
-            f"{len(open_rows)} section-三 rows have several readings each and the search over "
-            f"their joint readings stopped after {READER.max_search_nodes} steps without being "
-            "exhaustive; their cells are left unread", ids))
+        problems.append(
+            Problem(
+                "search_truncated",
+                "error",
+                f"{len(open_rows)} section-三 rows have several readings each and the search over "
+                f"their joint readings stopped after {READER.max_search_nodes} steps without being "
+                "exhaustive; their cells are left unread",
+                ids,
+            )
+        )
         return
     (n_broken, _), ties = best
     broken = _broken_cells(ties[0][2], eqs) if n_broken else set()
@@ -148,12 +180,25 @@ def _choose_jointly(grid: Grid, open_rows: list[OpenRow], eqs: Sequence[template
         implied = list(dict.fromkeys(tuple(filled[i] for i in ids) for _, _, filled in ties))
         readings = [ties[0][1][idx]]
         if len(implied) > 1:
-            _unread(grid, ids, problems, row, "ambiguous_values", implied,
-                    "several readings satisfy the identities equally and nothing decides between them")
+            _unread(
+                grid,
+                ids,
+                problems,
+                row,
+                "ambiguous_values",
+                implied,
+                "several readings satisfy the identities equally and nothing decides between them",
+            )
         elif broken & set(ids):
-            _unread(grid, ids, problems, row, "ambiguous_values",
-                    [_key(c) for c in open_rows[idx][1]],
-                    "no reading satisfies the identities, so none is proven")
+            _unread(
+                grid,
+                ids,
+                problems,
+                row,
+                "ambiguous_values",
+                [_key(c) for c in open_rows[idx][1]],
+                "no reading satisfies the identities, so none is proven",
+            )
         else:
             grid.tokens.update(_assign(ids, readings[0]))
             grid.decided.update(ids)
@@ -165,8 +210,9 @@ Score = tuple[int, int]
 Scored = tuple[tuple[int, int, int], tuple[Candidate, ...], dict[str, Number | None]]
 
 
-def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequence[template.Equation]
-            ) -> tuple[Score, list[Scored]] | None:
+def _search(
+    fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequence[template.Equation]
+) -> tuple[Score, list[Scored]] | None:
     """Every joint reading with the fewest broken identities, then the fewest
     unknown cells: by enumeration when there are few, else by branch and bound
     over the identities.  None when the bound on steps (``max_search_nodes``)
@@ -189,7 +235,7 @@ def _search(fixed: dict[str, Token | None], rows: Sequence[OpenRow], eqs: Sequen
         values.update(dict.fromkeys(ids))
     start = impossible(values, eqs)
     found: list[Scored] = []
-    best: list[int] = [10 ** 9]
+    best: list[int] = [10**9]
     steps = [0]
     path: list[Candidate] = []
 
@@ -237,9 +283,12 @@ def _broken_cells(filled: dict[str, Number | None], eqs: Sequence[template.Equat
     return out
 
 
-def _evaluate(fixed: dict[str, Token | None], rows: Sequence[OpenRow], combo: Sequence[Candidate],
-              eqs: Sequence[template.Equation]
-              ) -> tuple[tuple[int, int, int], dict[str, Token | None], dict[str, Number | None]]:
+def _evaluate(
+    fixed: dict[str, Token | None],
+    rows: Sequence[OpenRow],
+    combo: Sequence[Candidate],
+    eqs: Sequence[template.Equation],
+) -> tuple[tuple[int, int, int], dict[str, Token | None], dict[str, Number | None]]:
     """Score a joint reading: (identities broken, cells still unknown, unnaturalness).
 
     A reading is judged by what it implies once provable blanks are filled: a
@@ -249,30 +298,47 @@ def _evaluate(fixed: dict[str, Token | None], rows: Sequence[OpenRow], combo: Se
     for (ids, _, _), cand in zip(rows, combo):
         trial.update(_assign(ids, cand))
     filled = propagate(_values(trial), eqs)
-    score = (impossible(filled, eqs), sum(v is None for v in filled.values()),
-             sum(c.rank for c in combo))
+    score = (impossible(filled, eqs), sum(v is None for v in filled.values()), sum(c.rank for c in combo))
     return score, trial, filled
 
 
 def _warn_realigned(row: RowText, ids: list[str], problems: list[Problem]) -> None:
-    problems.append(Problem(
-        "cell_count_mismatch", "warning",
-        f"{row.table} row {row.row}: the printed row has a cell too many or too few (P4/P5); "
-        "the one reading that satisfies the identities was taken", ids))
+    problems.append(
+        Problem(
+            "cell_count_mismatch",
+            "warning",
+            f"{row.table} row {row.row}: the printed row has a cell too many or too few (P4/P5); "
+            "the one reading that satisfies the identities was taken",
+            ids,
+        )
+    )
 
 
-def _unread(grid: Grid, ids: list[str], problems: list[Problem], row: RowText, code: str,
-            readings: Sequence[tuple[Number | None, ...]], why: str) -> None:
+def _unread(
+    grid: Grid,
+    ids: list[str],
+    problems: list[Problem],
+    row: RowText,
+    code: str,
+    readings: Sequence[tuple[Number | None, ...]],
+    why: str,
+) -> None:
     for i in ids:
         grid.tokens[i] = None
     grid.unread.update(ids)
     limit = READER.max_candidates_listed
     listed = [list(r) for r in list(dict.fromkeys(readings))[:limit]]
     more = f" (first {limit} of {len(readings)} readings listed)" if len(readings) > limit else ""
-    problems.append(Problem(
-        code, "error",
-        f"{row.table} row {row.row}: {why}; the text {row.raw!r} is left unread{more}",
-        ids, candidates=listed, raw=row.raw))
+    problems.append(
+        Problem(
+            code,
+            "error",
+            f"{row.table} row {row.row}: {why}; the text {row.raw!r} is left unread{more}",
+            ids,
+            candidates=listed,
+            raw=row.raw,
+        )
+    )
 
 
 def _v(t: Token | None) -> Number | None:
@@ -288,8 +354,9 @@ def impute(grid: Grid, version: template.Version) -> list[Problem]:
     present_rows = {cid.split("/")[1] for cid in grid.tokens if cid.startswith("s3/")}
     # Only identities whose every term was read (printed, or a printed blank) prove a
     # blank: one with an unread cell rests on text nobody could read.
-    eqs = [e for e in template.equations(version, present_rows)
-           if not grid.unread.intersection(e.lhs + e.rhs)]
+    eqs = [
+        e for e in template.equations(version, present_rows) if not grid.unread.intersection(e.lhs + e.rhs)
+    ]
     values = propagate(_values(grid.tokens), eqs)
     for cid, value in values.items():
         if grid.tokens[cid] is None and value is not None and cid not in grid.unread:
@@ -297,9 +364,14 @@ def impute(grid: Grid, version: template.Version) -> list[Problem]:
             grid.tokens[cid] = Token(value, "", -1)
     if not grid.imputed:
         return []
-    return [Problem("imputed_value", "warning",
-                    f"{len(grid.imputed)} blank cell(s) filled with the value the balancing "
-                    "identities prove", sorted(grid.imputed))]
+    return [
+        Problem(
+            "imputed_value",
+            "warning",
+            f"{len(grid.imputed)} blank cell(s) filled with the value the balancing identities prove",
+            sorted(grid.imputed),
+        )
+    ]
 
 
 def as_decimal_if_needed(value: Number | None, col: str) -> Number | None:

@@ -18,17 +18,21 @@ from typing import Any
 
 _MARKUP = re.compile(
     r"\*\*|</?(?:b|strong|span|p|font)[^>]*>|\[bookmark:[^\]]*\]|^[ \t]*#+[ \t]*|^[ \t]*[-*][ \t]+(?=\S)",
-    re.MULTILINE)
+    re.MULTILINE,
+)
 # Page numbers printed inside a table ("- 3 -", "第 3 页 共 6 页") would read as values.
 _PAGE_NUMBER = re.compile(
-    r"^[ \t]*[-—–][ \t]*\d{1,3}[ \t]*[-—–][ \t]*$|^[ \t]*第[ \t]*\d+[ \t]*页(?:[ \t]*共[ \t]*\d+[ \t]*页)?[ \t]*$",
-    re.MULTILINE)
+    r"^[ \t]*[-—–][ \t]*\d{1,3}[ \t]*[-—–][ \t]*$"
+    r"|^[ \t]*第[ \t]*\d+[ \t]*页(?:[ \t]*共[ \t]*\d+[ \t]*页)?[ \t]*$",
+    re.MULTILINE,
+)
 # Web-page residue in text copied from a page (P18): Word's conditional comments
 # (``<!--[if !supportLists]-->1.<!--[endif]-->``) and any other HTML comment; left in,
 # "1." of a row label would stick to the previous row's digits.
 _COMMENTS = re.compile(r"<!--.*?-->|<!\[(?:end)?if[^\]]*\]>", re.DOTALL)
-_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"',
-                         "\u2018": "'", "\u2019": "'"})
+_QUOTES = str.maketrans(
+    {"\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"', "\u2018": "'", "\u2019": "'"}
+)
 _SPACES = re.compile(r"[ \u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\r]+")
 
 
@@ -69,7 +73,7 @@ class DocText:
         self._compact_index = index
 
     @classmethod
-    def from_raw(cls, raw: str, line_where: list[dict[str, Any]] | None = None) -> "DocText":
+    def from_raw(cls, raw: str, line_where: list[dict[str, Any]] | None = None) -> DocText:
         return cls(normalise(raw), list(line_where or []))
 
     def to_text(self, compact_pos: int) -> int:

@@ -139,7 +139,7 @@ def read_cells(text: str, start: int) -> list[Token | None]:
                     # A value glued to the end of label text ("数量0").
                     # Only after label text: "88-720" is two numbers, not 720.
                     tail = TRAILING_NUMBER.search(word)
-                    if tail and tail.start() > 0 and not re.search(r"\d", word[:tail.start()]):
+                    if tail and tail.start() > 0 and not re.search(r"\d", word[: tail.start()]):
                         cells.append(_token(tail.group(), here + m.start() + tail.start()))
     return cells
 
@@ -151,7 +151,7 @@ def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
     if k == 0:
         return [Candidate((None,) * n, "cells")]
     first = next(i for i, c in enumerate(cells) if c is not None)
-    positional = tuple(cells[first:first + n])
+    positional = tuple(cells[first : first + n])
     positional += (None,) * (n - len(positional))
     out: list[Candidate] = []
     if k == n:
@@ -182,7 +182,6 @@ def cell_candidates(cells: Sequence[Token | None], n: int) -> list[Candidate]:
         if not out:
             out.append(Candidate((None,) * n, "none"))
     return out
-
 
 
 def label_line_candidate(text: str, start: int, n: int) -> Candidate | None:
@@ -225,8 +224,9 @@ def _respects(parts: Sequence[str], cuts: frozenset[int]) -> bool:
     return cuts <= offsets
 
 
-def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
-                   decimal_parts: Sequence[bool] = ()) -> list[Candidate]:
+def run_candidates(
+    text: str, start: int, groups: Sequence[int], balanced: bool, decimal_parts: Sequence[bool] = ()
+) -> list[Candidate]:
     """Readings of values run together.
 
     ``groups`` are the sizes of consecutive groups of values; when ``balanced``,
@@ -270,8 +270,9 @@ def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
             if not all(_valid_part(p, dec[i]) for p, i in zip(pieces, places)):
                 continue
             it = iter(pieces)
-            vec2 = tuple(Token(parse_number(next(it))[0], raw, pos) if i in places else None
-                         for i in range(n))
+            vec2 = tuple(
+                Token(parse_number(next(it))[0], raw, pos) if i in places else None for i in range(n)
+            )
             key = tuple(t.value if t else None for t in vec2)
             if key not in seen:
                 seen.add(key)
@@ -279,8 +280,9 @@ def run_candidates(text: str, start: int, groups: Sequence[int], balanced: bool,
     return out or [Candidate((None,) * n, "none")]
 
 
-def listed_readings(text: str, n: int, decimal: Sequence[bool], limit: int, split: bool = True
-                    ) -> list[tuple[Number | None, ...]]:
+def listed_readings(
+    text: str, n: int, decimal: Sequence[bool], limit: int, split: bool = True
+) -> list[tuple[Number | None, ...]]:
     """Every reading of a row that no identity checks, for a problem to list:
     the run cut into ``n`` numbers, or its pieces kept whole with blanks placed
     (too few) or with some dropped (too many).  At most ``limit``."""
@@ -343,6 +345,7 @@ def _split(s: str, groups: list[int], balanced: bool, decimal: list[bool]) -> It
 
 def _split_group(s: str, size: int, balanced: bool, decimal: list[bool]) -> Iterator[tuple[list[str], str]]:
     """Split a prefix of ``s`` into ``size`` parts; yield (parts, remaining string)."""
+
     def parts_from(i: int, k: int, budget: int | None) -> Iterator[tuple[list[str], int]]:
         if k == 0:
             yield [], i
@@ -383,22 +386,22 @@ def _split_last_balanced(s: str, size: int) -> Iterator[list[str]]:
         total = s[-t:]
         if not _valid_part(total, False):
             continue
-        head = s[:-t]
-
-        def rec(i: int, k: int, budget: int) -> Iterator[list[str]]:
-            if k == 0:
-                if i == len(head) and budget == 0:
-                    yield []
-                return
-            for j in range(i + 1, min(len(head), i + t) + 1):
-                part = head[i:j]
-                if not _valid_part(part, False) or int(part) > budget:
-                    continue
-                for more in rec(j, k - 1, budget - int(part)):
-                    yield [part] + more
-
-        for addends in rec(0, size - 1, int(total)):
+        for addends in _exact_addends(s[:-t], t, 0, size - 1, int(total)):
             yield addends + [total]
+
+
+def _exact_addends(head: str, width: int, i: int, k: int, budget: int) -> Iterator[list[str]]:
+    """``k`` parts of at most ``width`` digits that split ``head[i:]`` exactly and sum to ``budget``."""
+    if k == 0:
+        if i == len(head) and budget == 0:
+            yield []
+        return
+    for j in range(i + 1, min(len(head), i + width) + 1):
+        part = head[i:j]
+        if not _valid_part(part, False) or int(part) > budget:
+            continue
+        for more in _exact_addends(head, width, j, k - 1, budget - int(part)):
+            yield [part] + more
 
 
 def _addends(s: str, k: int) -> Iterator[tuple[list[str], int]]:
@@ -412,4 +415,5 @@ def _addends(s: str, k: int) -> Iterator[tuple[list[str], int]]:
                 continue
             for more, end in rec(j, k - 1):
                 yield [part] + more, end
+
     yield from rec(0, k)

@@ -32,9 +32,7 @@ def _text(element: ET.Element) -> str:
     for node in element.iter():
         if node.tag == W + "t" and node.text:
             parts.append(node.text)
-        elif node.tag == W + "tab":
-            parts.append(" ")
-        elif node.tag in (W + "br", W + "cr"):
+        elif node.tag == W + "tab" or node.tag in (W + "br", W + "cr"):
             parts.append(" ")
     return "".join(parts)
 
@@ -45,8 +43,10 @@ def docx_text(data: bytes) -> DocText:
             xml = archive.read("word/document.xml")
         root = ET.fromstring(xml)
     except (zipfile.BadZipFile, KeyError, ET.ParseError, EOFError) as err:
-        raise ReaderProblem("corrupt", f"the Word file cannot be read ({err}); it may be truncated "
-                          "or damaged: download it again") from err
+        raise ReaderProblem(
+            "corrupt",
+            f"the Word file cannot be read ({err}); it may be truncated or damaged: download it again",
+        ) from err
     body = root.find(W + "body")
     lines: list[str] = []
     where: list[dict[str, int]] = []
@@ -87,23 +87,44 @@ def doc_to_docx(data: bytes, name: str) -> bytes:
     """Convert old binary Word to DOCX with LibreOffice (headless)."""
     program = soffice()
     if program is None:
-        raise ReaderProblem("converter_missing",
-                          "old Word (.doc) files need LibreOffice to be read: "
-                          "apt-get install libreoffice-writer-nogui")
+        raise ReaderProblem(
+            "converter_missing",
+            "old Word (.doc) files need LibreOffice to be read: apt-get install libreoffice-writer-nogui",
+        )
     with tempfile.TemporaryDirectory(prefix="xxgk-doc-") as tmp:
         src = Path(tmp) / (Path(name).stem + ".doc")
         src.write_bytes(data)
         try:
-            subprocess.run([program, "--headless", "--norestore", f"-env:UserInstallation=file://{tmp}/profile",
-                            "--convert-to", "docx", "--outdir", tmp, str(src)],
-                           check=True, capture_output=True, timeout=CONVERT_TIMEOUT_S)
+            subprocess.run(
+                [
+                    program,
+                    "--headless",
+                    "--norestore",
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--convert-to",
+                    "docx",
+                    "--outdir",
+                    tmp,
+                    str(src),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=CONVERT_TIMEOUT_S,
+            )
         except subprocess.TimeoutExpired as err:
-            raise ReaderProblem("timeout", f"LibreOffice did not convert the file in {CONVERT_TIMEOUT_S} s") from err
+            raise ReaderProblem(
+                "timeout", f"LibreOffice did not convert the file in {CONVERT_TIMEOUT_S} s"
+            ) from err
         except subprocess.CalledProcessError as err:
-            raise ReaderProblem("corrupt", "LibreOffice could not convert the file: "
-                              f"{err.stderr.decode(errors='replace')[-300:]}") from err
+            raise ReaderProblem(
+                "corrupt",
+                f"LibreOffice could not convert the file: {err.stderr.decode(errors='replace')[-300:]}",
+            ) from err
         out = src.with_suffix(".docx")
         if not out.exists():
-            raise ReaderProblem("corrupt", "LibreOffice could not convert the file (no output); "
-                              "it may be damaged or not a Word document")
+            raise ReaderProblem(
+                "corrupt",
+                "LibreOffice could not convert the file (no output); "
+                "it may be damaged or not a Word document",
+            )
         return out.read_bytes()

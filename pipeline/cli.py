@@ -27,8 +27,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
         record = extract_path(path)
         print(record.to_json(), flush=True)
         if not args.quiet:
-            print(f"[{i}/{len(documents)}] {path}: {record.status} "
-                  f"({len(record.cells)} cells, {len(record.problems)} problems)", file=sys.stderr)
+            print(
+                f"[{i}/{len(documents)}] {path}: {record.status} "
+                f"({len(record.cells)} cells, {len(record.problems)} problems)",
+                file=sys.stderr,
+            )
     return 0
 
 
@@ -48,10 +51,17 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     return _steps().reextract_main(args.paths, args.all)
 
 
-_SECTION_LABELS = {"s2": "二、主动公开政府信息情况", "s3": "三、收到和处理政府信息公开申请情况",
-                   "s4": "四、政府信息公开行政复议、行政诉讼情况"}
-_VERDICT_LABELS = {"published": "已发布 published", "held_back": "暂缓发布 held back",
-                   "absent": "未印制 absent", None: "未检查 not checked"}
+_SECTION_LABELS = {
+    "s2": "二、主动公开政府信息情况",
+    "s3": "三、收到和处理政府信息公开申请情况",
+    "s4": "四、政府信息公开行政复议、行政诉讼情况",
+}
+_VERDICT_LABELS = {
+    "published": "已发布 published",
+    "held_back": "暂缓发布 held back",
+    "absent": "未印制 absent",
+    None: "未检查 not checked",
+}
 
 
 def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
@@ -73,19 +83,52 @@ def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, object
         from marts.quarantine_cells
         order by document_id, section nulls first, cell_id""").fetchall()
     out = []
-    for (document_id, org, year, path, version, *verdicts) in reports:
-        out.append({
-            "document_id": document_id, "org_name": org, "year": year, "source_path": path,
-            "template_version": version,
-            "sections": {s: {"verdict": verdicts[2 * i], "reason": verdicts[2 * i + 1]}
-                         for i, s in enumerate(("s2", "s3", "s4"))},
-            "causes": [{"section": c[1], "rank": c[2], "cause": c[3], "identity": c[4], "equation": c[5],
-                        "message": c[6], "cells": c[7], "lhs": _float(c[8]), "rhs": _float(c[9]),
-                        "difference": _float(c[10])} for c in causes if c[0] == document_id],
-            "cells": [{"section": c[1], "cell": c[2], "row_label": c[3], "col_label": c[4],
-                       "in_document": c[5], "value": _float(c[6]), "basis": c[7], "page": c[8],
-                       "line": c[9], "raw": c[10]} for c in cells if c[0] == document_id],
-        })
+    for document_id, org, year, path, version, *verdicts in reports:
+        out.append(
+            {
+                "document_id": document_id,
+                "org_name": org,
+                "year": year,
+                "source_path": path,
+                "template_version": version,
+                "sections": {
+                    s: {"verdict": verdicts[2 * i], "reason": verdicts[2 * i + 1]}
+                    for i, s in enumerate(("s2", "s3", "s4"))
+                },
+                "causes": [
+                    {
+                        "section": c[1],
+                        "rank": c[2],
+                        "cause": c[3],
+                        "identity": c[4],
+                        "equation": c[5],
+                        "message": c[6],
+                        "cells": c[7],
+                        "lhs": _float(c[8]),
+                        "rhs": _float(c[9]),
+                        "difference": _float(c[10]),
+                    }
+                    for c in causes
+                    if c[0] == document_id
+                ],
+                "cells": [
+                    {
+                        "section": c[1],
+                        "cell": c[2],
+                        "row_label": c[3],
+                        "col_label": c[4],
+                        "in_document": c[5],
+                        "value": _float(c[6]),
+                        "basis": c[7],
+                        "page": c[8],
+                        "line": c[9],
+                        "raw": c[10],
+                    }
+                    for c in cells
+                    if c[0] == document_id
+                ],
+            }
+        )
     return out
 
 
@@ -102,8 +145,11 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     try:
         reports = _quarantine_reports(con)
     except duckdb.Error as err:
-        print(f"xxgk quarantine: {db} has no quarantine of this version ({err}); run `xxgk run` "
-              "again to rebuild it", file=sys.stderr)
+        print(
+            f"xxgk quarantine: {db} has no quarantine of this version ({err}); run `xxgk run` "
+            "again to rebuild it",
+            file=sys.stderr,
+        )
         return 1
     finally:
         con.close()
@@ -116,17 +162,28 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         return 0
     for report in reports:
         _print_report(report)
-    n_sections = len([v for r in reports for v in r["sections"].values()  # type: ignore[attr-defined]
-                      if v["verdict"] == "held_back"])
-    print(f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
-          "corrections/corrections.csv (README: Corrections) and load again.")
+    n_sections = len(
+        [
+            v
+            for r in reports
+            for v in r["sections"].values()  # type: ignore[attr-defined]
+            if v["verdict"] == "held_back"
+        ]
+    )
+    print(
+        f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
+        "corrections/corrections.csv (README: Corrections) and load again."
+    )
     return 0
 
 
 def _print_report(report: dict) -> None:  # type: ignore[type-arg]
     """One readable block: who, which year, which file; per section its verdict and causes."""
-    print(f"\n{report['org_name'] or '（机关未识别 body unknown）'} {report['year'] or '（年度未识别 year unknown）'}"
-          f"  {report['template_version'] or ''}  {report['source_path']}")
+    print(
+        f"\n{report['org_name'] or '（机关未识别 body unknown）'} "
+        f"{report['year'] or '（年度未识别 year unknown）'}"
+        f"  {report['template_version'] or ''}  {report['source_path']}"
+    )
     print(f"  document {report['document_id']}")
     for section, verdict in report["sections"].items():
         label = _VERDICT_LABELS.get(verdict["verdict"], verdict["verdict"])
@@ -153,10 +210,11 @@ def _print_report(report: dict) -> None:  # type: ignore[type-arg]
                 where.append(f"line {c['line']}")
             if c["raw"]:
                 where.append(f"printed {c['raw']!r}")
-            state = (f"{_number(c['value'])} ({c['basis']})" if c["in_document"]
-                     else "not in the document")
-            print(f"      {c['cell']}  {c['row_label'] or '?'} × {c['col_label'] or '?'}: {state}"
-                  + (f"  [{', '.join(where)}]" if where else ""))
+            state = f"{_number(c['value'])} ({c['basis']})" if c["in_document"] else "not in the document"
+            print(
+                f"      {c['cell']}  {c['row_label'] or '?'} × {c['col_label'] or '?'}: {state}"
+                + (f"  [{', '.join(where)}]" if where else "")
+            )
 
 
 def _number(value: object) -> str:
@@ -173,8 +231,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
             for p in publish.list_publications():
                 tables = p.manifest().get("tables", {})
                 mark = "*" if published is not None and p.id == published.id else " "
-                print(f"{mark} {p.id}  {p.manifest().get('published_at', '?')}  "
-                      f"{tables.get('dim_report', '?')} reports  {p.path}")
+                print(
+                    f"{mark} {p.id}  {p.manifest().get('published_at', '?')}  "
+                    f"{tables.get('dim_report', '?')} reports  {p.path}"
+                )
             return 0
         if args.rollback:
             previous = publish.rollback()
@@ -201,8 +261,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
         print(f"xxgk generate: {err}", file=sys.stderr)
         return 2
     statuses = {s: sum(1 for d in summary if d["status"] == s) for s in ("ok", "needs_review", "rejected")}
-    print(f"{len(summary)} documents in {args.outdir / 'docs'}, answer keys in {args.outdir / 'keys'} "
-          f"({statuses['ok']} ok, {statuses['needs_review']} needs_review, {statuses['rejected']} rejected)")
+    print(
+        f"{len(summary)} documents in {args.outdir / 'docs'}, answer keys in {args.outdir / 'keys'} "
+        f"({statuses['ok']} ok, {statuses['needs_review']} needs_review, {statuses['rejected']} rejected)"
+    )
     return 0
 
 
@@ -210,82 +272,103 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xxgk",
         description="Extract, check and publish 政府信息公开工作年度报告 (government information "
-                    "disclosure annual reports) into a DuckDB warehouse.")
+        "disclosure annual reports) into a DuckDB warehouse.",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "extract", help="print one JSON record per document (JSON Lines)",
+        "extract",
+        help="print one JSON record per document (JSON Lines)",
         description="Read annual reports and print one JSON record per document to standard "
-                    "output, in the order given (folders are walked in sorted order). Progress "
-                    "goes to standard error. A document that cannot be read still gets a record "
-                    "with status 'rejected' and the reason. Each cell says the evidence for its value "
-                    "(basis: printed, decided, imputed, unread). The record format: docs/record.md.")
+        "output, in the order given (folders are walked in sorted order). Progress "
+        "goes to standard error. A document that cannot be read still gets a record "
+        "with status 'rejected' and the reason. Each cell says the evidence for its value "
+        "(basis: printed, decided, imputed, unread). The record format: docs/record.md.",
+    )
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="report files or folders")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=cmd_extract)
 
     p = sub.add_parser(
-        "run", help="run the whole load without a scheduler: extract, load, dbt, gate, publish",
+        "run",
+        help="run the whole load without a scheduler: extract, load, dbt, gate, publish",
         description="Run the yearly load in-process: extract every document of the inbox, load "
-                    "the records into the build database, build the dbt models, check the "
-                    "balancing identities with Great Expectations and publish the marts to "
-                    "<warehouse>/xxgk.duckdb (XXGK_WAREHOUSE_DIR moves the warehouse).")
-    p.add_argument("--inbox", type=Path, default=None,
-                   help="folder of documents (default: the bundled sample reports)")
+        "the records into the build database, build the dbt models, check the "
+        "balancing identities with Great Expectations and publish the marts to "
+        "<warehouse>/xxgk.duckdb (XXGK_WAREHOUSE_DIR moves the warehouse).",
+    )
+    p.add_argument(
+        "--inbox", type=Path, default=None, help="folder of documents (default: the bundled sample reports)"
+    )
     p.set_defaults(func=cmd_run)
     p = sub.add_parser(
-        "reextract", help="read documents again with this extractor, then load, check and publish",
+        "reextract",
+        help="read documents again with this extractor, then load, check and publish",
         description="Extract the given documents again (or, with --all, every document of the "
-                    "build database still found at one of the paths it was seen under), even "
-                    "when their records are current, then run the load as `xxgk run` does. A "
-                    "document that reads differently gets a new reading: it replaces the old one "
-                    "in the marts, the old one stays in the history (marts.document_readings), "
-                    "and every cell that changed is listed in marts.reading_changes and, the "
-                    "first few, in the summary. (`xxgk run` re-reads by itself the documents whose "
-                    "records an older extractor version made.)")
+        "build database still found at one of the paths it was seen under), even "
+        "when their records are current, then run the load as `xxgk run` does. A "
+        "document that reads differently gets a new reading: it replaces the old one "
+        "in the marts, the old one stays in the history (marts.document_readings), "
+        "and every cell that changed is listed in marts.reading_changes and, the "
+        "first few, in the summary. (`xxgk run` re-reads by itself the documents whose "
+        "records an older extractor version made.)",
+    )
     p.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="report files or folders")
-    p.add_argument("--all", action="store_true",
-                   help="every document already loaded (found at one of its known paths)")
+    p.add_argument(
+        "--all", action="store_true", help="every document already loaded (found at one of its known paths)"
+    )
     p.set_defaults(func=cmd_reextract)
     p = sub.add_parser(
-        "quarantine", help="list the report sections held back by the gate, the true cause first",
+        "quarantine",
+        help="list the report sections held back by the gate, the true cause first",
         description="One block per report with a section (二, 三, 四) the gate held back, read "
-                    "from the published database: body, year and file; each section's verdict; "
-                    "the causes, the true cause first (the extractor's problems with their "
-                    "candidate readings, then missing or unread cells, then identities that "
-                    "cannot be checked, then identities that do not hold, with both sides); and "
-                    "the cells to look at with their Chinese row and column labels, page and "
-                    "line. Held-back sections are not in the fact tables; the other sections of "
-                    "the report are.")
-    p.add_argument("--json", action="store_true",
-                   help="one JSON object per report (sections, causes, cells), for tools")
+        "from the published database: body, year and file; each section's verdict; "
+        "the causes, the true cause first (the extractor's problems with their "
+        "candidate readings, then missing or unread cells, then identities that "
+        "cannot be checked, then identities that do not hold, with both sides); and "
+        "the cells to look at with their Chinese row and column labels, page and "
+        "line. Held-back sections are not in the fact tables; the other sections of "
+        "the report are.",
+    )
+    p.add_argument(
+        "--json", action="store_true", help="one JSON object per report (sections, causes, cells), for tools"
+    )
     p.set_defaults(func=cmd_quarantine)
     p = sub.add_parser(
-        "publish", help="publish the checked marts again, list the kept publications, or roll back",
+        "publish",
+        help="publish the checked marts again, list the kept publications, or roll back",
         description="Without options: check the marts of the build database and publish them "
-                    "as a new publication (<warehouse>/xxgk.duckdb and <warehouse>/parquet/, "
-                    "replaced atomically; readers are never blocked). The last "
-                    "XXGK_PUBLICATIONS_KEEP (default 3) publications are kept in "
-                    "<warehouse>/publications/.")
+        "as a new publication (<warehouse>/xxgk.duckdb and <warehouse>/parquet/, "
+        "replaced atomically; readers are never blocked). The last "
+        "XXGK_PUBLICATIONS_KEEP (default 3) publications are kept in "
+        "<warehouse>/publications/.",
+    )
     group = p.add_mutually_exclusive_group()
-    group.add_argument("--rollback", action="store_true",
-                       help="publish the previous kept publication again (atomically)")
-    group.add_argument("--list", action="store_true",
-                       help="list the kept publications (* marks the published one)")
+    group.add_argument(
+        "--rollback", action="store_true", help="publish the previous kept publication again (atomically)"
+    )
+    group.add_argument(
+        "--list", action="store_true", help="list the kept publications (* marks the published one)"
+    )
     p.set_defaults(func=cmd_publish)
     p = sub.add_parser(
-        "generate", help="write synthetic reports with answer keys (benchmarks, tests)",
+        "generate",
+        help="write synthetic reports with answer keys (benchmarks, tests)",
         description="Write COUNT synthetic annual reports (both template versions, the layout "
-                    "pitfalls of docs/template.md section 7, publisher inconsistencies and bad inputs) "
-                    "to OUTDIR/docs, each with an answer key OUTDIR/keys/<document>.key.json. "
-                    "The same --seed gives the same documents and keys.")
+        "pitfalls of docs/template.md section 7, publisher inconsistencies and bad inputs) "
+        "to OUTDIR/docs, each with an answer key OUTDIR/keys/<document>.key.json. "
+        "The same --seed gives the same documents and keys.",
+    )
     p.add_argument("outdir", type=Path, metavar="OUTDIR", help="folder to write into")
     p.add_argument("--count", type=int, default=100, help="number of documents (default 100)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--formats", default="pdf,docx,html,txt",
-                   help="comma-separated formats: pdf, docx, html, txt, doc (doc needs LibreOffice); "
-                        "default pdf,docx,html,txt")
+    p.add_argument(
+        "--formats",
+        default="pdf,docx,html,txt",
+        help="comma-separated formats: pdf, docx, html, txt, doc (doc needs LibreOffice); "
+        "default pdf,docx,html,txt",
+    )
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.set_defaults(func=cmd_generate)
     return parser
@@ -293,8 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     return args.func(args)
 
 

@@ -21,7 +21,7 @@ import traceback
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -77,8 +77,8 @@ class RunSummary:
     corrections: dict[str, int] = field(default_factory=dict)
     # The cells new readings changed in this run (marts.reading_changes), first ones first.
     changes: list[CellChange] = field(default_factory=list)
-    n_reextracted: int = 0          # documents this run was told to extract again
-    several_paths: int = 0          # of this run's documents, those known under 2+ paths
+    n_reextracted: int = 0  # documents this run was told to extract again
+    several_paths: int = 0  # of this run's documents, those known under 2+ paths
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class CellChange:
     document_id: str
     source_path: str
     cell_id: str
-    change: str                     # changed, added, removed
+    change: str  # changed, added, removed
     previous_value: Decimal | None
     value: Decimal | None
     previous_basis: str | None
@@ -98,6 +98,7 @@ class CellChange:
 
 
 # ---------------------------------------------------------------------- extract
+
 
 def extract_to_file(path: str, force: bool = False) -> str:
     """Extract one document into ``<warehouse>/records/<sha256>.json``; return that path.
@@ -124,8 +125,14 @@ def extract_to_file(path: str, force: bool = False) -> str:
         log.error("extractor crashed on %s: %s", path, exc, exc_info=True)
         record = _crash_record(document, exc)
     target = _write_record(record)
-    log.info("extracted %s: %s (%d cells, %d problems) -> %s", path, record.status,
-             len(record.cells), len(record.problems), Path(target).name)
+    log.info(
+        "extracted %s: %s (%d cells, %d problems) -> %s",
+        path,
+        record.status,
+        len(record.cells),
+        len(record.problems),
+        Path(target).name,
+    )
     return target
 
 
@@ -143,8 +150,12 @@ def _current_record(document: Path) -> Path | None:
     except (OSError, ValueError):
         return None  # unreadable bytes or a damaged record: extract (again)
     if readings.is_older(version, EXTRACTOR_VERSION):
-        log.info("re-reading %s: its record was made by extractor %s, this is %s", document,
-                 version or "(none: schema 1)", EXTRACTOR_VERSION)
+        log.info(
+            "re-reading %s: its record was made by extractor %s, this is %s",
+            document,
+            version or "(none: schema 1)",
+            EXTRACTOR_VERSION,
+        )
         return None
     log.info("already extracted %s -> %s", document, known.name)
     return known
@@ -156,8 +167,7 @@ def _is_sha256(value: str) -> bool:
 
 def _crash_record(document: Path, exc: BaseException) -> Report:
     where = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-    return _made_here(rejected(_source_of(document), "extractor_crash",
-                               f"the extractor raised {where}"))
+    return _made_here(rejected(_source_of(document), "extractor_crash", f"the extractor raised {where}"))
 
 
 def _made_here(record: Report) -> Report:
@@ -174,8 +184,12 @@ def _source_of(document: Path) -> Source:
     except OSError:
         # Unreadable bytes still need a stable identity so the record is kept.
         data = f"unreadable:{document}".encode()
-    return Source(path=str(document), sha256=hashlib.sha256(data).hexdigest(),
-                  format=sniff_format(data) if data else "unknown")
+    return Source(
+        path=str(document),
+        sha256=hashlib.sha256(data).hexdigest(),
+        format=sniff_format(data) if data else "unknown",
+    )
+
 
 def _write_atomically(target: Path, text: str) -> None:
     # A reader (the load step, a user) sees the old record or the new one, never half.
@@ -193,6 +207,7 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 # ------------------------------------------------------------------------- load
+
 
 def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = None) -> dict[str, int]:
     """Stage the records in the build database (``warehouse.staging.load_records``).
@@ -300,16 +315,22 @@ def plan_batches(inbox: Path, run_key: str, size: int | None = None) -> list[str
     n = (len(documents) + size - 1) // size
     manifests = []
     for index in range(n):
-        chunk = documents[index * size:(index + 1) * size]
+        chunk = documents[index * size : (index + 1) * size]
         digest = hashlib.sha256("\n".join(chunk).encode()).hexdigest()[:12]
         target = folder / f"{index + 1:05d}-{digest}.json"
         if not target.exists():
-            _write_atomically(target, json.dumps(
-                {"run": run_key, "inbox": str(inbox), "batch": index + 1, "of": n,
-                 "documents": chunk}, ensure_ascii=False, indent=1))
+            _write_atomically(
+                target,
+                json.dumps(
+                    {"run": run_key, "inbox": str(inbox), "batch": index + 1, "of": n, "documents": chunk},
+                    ensure_ascii=False,
+                    indent=1,
+                ),
+            )
         manifests.append(str(target))
-    log.info("planned %d batches of at most %d documents (%d documents) in %s",
-             n, size, len(documents), folder)
+    log.info(
+        "planned %d batches of at most %d documents (%d documents) in %s", n, size, len(documents), folder
+    )
     return manifests
 
 
@@ -348,13 +369,29 @@ def extract_batch(manifest: str) -> str:
         journal_event(journal, {"event": "done", "i": i, "record": record})
         records.append(record)
     result = batch_file.with_suffix(".records.json")
-    _write_atomically(result, json.dumps(
-        {"batch": batch.get("batch"), "documents": len(documents), "records": records,
-         "document_paths": documents},
-        ensure_ascii=False, indent=1))
-    log.info("batch %s/%s: %d documents, %d resumed from an earlier attempt, %d reported as "
-             "killing their worker -> %s", batch.get("batch"), batch.get("of"), len(documents),
-             resumed, died, result.name)
+    _write_atomically(
+        result,
+        json.dumps(
+            {
+                "batch": batch.get("batch"),
+                "documents": len(documents),
+                "records": records,
+                "document_paths": documents,
+            },
+            ensure_ascii=False,
+            indent=1,
+        ),
+    )
+    log.info(
+        "batch %s/%s: %d documents, %d resumed from an earlier attempt, %d reported as "
+        "killing their worker -> %s",
+        batch.get("batch"),
+        batch.get("of"),
+        len(documents),
+        resumed,
+        died,
+        result.name,
+    )
     return str(result)
 
 
@@ -366,12 +403,14 @@ def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, 
     for result in results:
         batch = json.loads(Path(result).read_text(encoding="utf-8"))
         if len(batch["records"]) != batch["documents"]:
-            raise RuntimeError(f"{result}: {len(batch['records'])} records for "
-                               f"{batch['documents']} documents")
+            raise RuntimeError(
+                f"{result}: {len(batch['records'])} records for {batch['documents']} documents"
+            )
         n_documents += batch["documents"]
         # Result files written before document_paths existed name only the records.
-        for record, document in zip(batch["records"], batch.get("document_paths") or
-                                    [None] * len(batch["records"]), strict=True):
+        for record, document in zip(
+            batch["records"], batch.get("document_paths") or [None] * len(batch["records"]), strict=True
+        ):
             found.setdefault(record, [])
             if document is not None:
                 found[record].append(document)
@@ -380,7 +419,7 @@ def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, 
     unique = list(found)
     totals: Counter[str] = Counter()
     for start in range(0, len(unique), chunk):
-        records = unique[start:start + chunk]
+        records = unique[start : start + chunk]
         if all(found[r] for r in records):
             pairs = [(r, d) for r in records for d in found[r]]
             totals.update(load([r for r, _ in pairs], [d for _, d in pairs]))
@@ -430,12 +469,18 @@ def _write_record(record: Report) -> str:
 def _worker_died_record(document: Path, attempts: int) -> Report:
     source = _source_of(document)
     log.error("%s killed its worker on %d attempts: reported as rejected", document, attempts)
-    return _made_here(rejected(source, "worker_died",
-                               f"the worker extracting this document died on {attempts} "
-                               "attempts (killed, out of memory or crashed) before it finished"))
+    return _made_here(
+        rejected(
+            source,
+            "worker_died",
+            f"the worker extracting this document died on {attempts} "
+            "attempts (killed, out of memory or crashed) before it finished",
+        )
+    )
 
 
 # ----------------------------------------------------- transform, gate, publish
+
 
 def transform(select: str | None = None) -> None:
     """``dbt build`` of the selection in the build database."""
@@ -455,10 +500,16 @@ def gate() -> GateResult:
     """
 
     result = run_gate()
-    log.info("gate: %d of %d reports passed, %d published with warnings", result.n_passed,
-             result.n_checked, len(result.warned_documents))
-    log.info("gate: validation report (Great Expectations Data Docs): %s",
-             result.data_docs or "not built (see the error above)")
+    log.info(
+        "gate: %d of %d reports passed, %d published with warnings",
+        result.n_passed,
+        result.n_checked,
+        len(result.warned_documents),
+    )
+    log.info(
+        "gate: validation report (Great Expectations Data Docs): %s",
+        result.data_docs or "not built (see the error above)",
+    )
     check_systemic(result)
     return result
 
@@ -472,15 +523,16 @@ def publish() -> Path:
 
     check = require_marts()
     published = publish_marts()
-    log.info("published %s (Parquet: %s; validation report: %s)", published, parquet_dir(),
-             check.data_docs)
+    log.info("published %s (Parquet: %s; validation report: %s)", published, parquet_dir(), check.data_docs)
     return published
 
 
 # -------------------------------------------------------------------------- run
 
-def run(inbox: Path | None = None, *, documents: Sequence[str] | None = None,
-        force: bool = False) -> RunSummary:
+
+def run(
+    inbox: Path | None = None, *, documents: Sequence[str] | None = None, force: bool = False
+) -> RunSummary:
     """The whole yearly load, in the same order as the DAG.
 
     ``documents`` loads these files instead of an inbox; ``force`` extracts every one again
@@ -488,7 +540,7 @@ def run(inbox: Path | None = None, *, documents: Sequence[str] | None = None,
     """
     if documents is None:
         documents = discover(inbox or paths.sample_inbox())
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = datetime.now(UTC).replace(tzinfo=None)
     record_paths = []
     for i, document in enumerate(documents, 1):
         log.info("extract [%d/%d] %s", i, len(documents), document)
@@ -524,8 +576,11 @@ def _correction_counts() -> dict[str, int]:
 
     con = duckdb.connect(str(paths.build_db()), read_only=True)
     try:
-        return dict(con.execute("select status, count(*) from staging.corrections "
-                                "group by status order by status").fetchall())
+        return dict(
+            con.execute(
+                "select status, count(*) from staging.corrections group by status order by status"
+            ).fetchall()
+        )
     finally:
         con.close()
 
@@ -545,7 +600,9 @@ def reading_changes(since: datetime, build_db: Path | None = None) -> list[CellC
              where c.read_at >= ?
              order by d.source_path, c.document_id, c.reading_seq, c.table_code, c.row_code,
                       c.col_code
-            """, [since]).fetchall()
+            """,
+            [since],
+        ).fetchall()
     finally:
         con.close()
     return [CellChange(*row) for row in rows]
@@ -558,10 +615,13 @@ def documents_with_several_paths(document_ids: Sequence[str], build_db: Path | N
         return 0
     con = duckdb.connect(str(build_db or paths.build_db()), read_only=True)
     try:
-        return int(con.execute(
-            "select count(*) from (select document_id from staging.document_paths "
-            "where document_id in (select unnest(?)) group by document_id having count(*) > 1)",
-            [ids]).fetchall()[0][0])
+        return int(
+            con.execute(
+                "select count(*) from (select document_id from staging.document_paths "
+                "where document_id in (select unnest(?)) group by document_id having count(*) > 1)",
+                [ids],
+            ).fetchall()[0][0]
+        )
     finally:
         con.close()
 
@@ -588,7 +648,9 @@ def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> li
              where d.document_id in (select unnest(?))
                and (d.status = 'rejected' or g.passed is distinct from true)
              order by d.source_path
-            """, [ids]).fetchall()
+            """,
+            [ids],
+        ).fetchall()
     finally:
         con.close()
     out = []
@@ -604,8 +666,7 @@ def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> li
 
 
 def format_summary(summary: RunSummary) -> str:
-    statuses = ", ".join(f"{summary.statuses.get(s, 0)} {s}"
-                         for s in ("ok", "needs_review", "rejected"))
+    statuses = ", ".join(f"{summary.statuses.get(s, 0)} {s}" for s in ("ok", "needs_review", "rejected"))
     lines = [
         f"documents:   {summary.n_documents} ({statuses})",
         f"staged:      {summary.loaded.get('new_documents', 0)} new, "
@@ -617,11 +678,14 @@ def format_summary(summary: RunSummary) -> str:
     ]
     lines += _reread_lines(summary)
     if summary.several_paths:
-        lines.append(f"paths:       {summary.several_paths} document(s) known under more than one "
-                     "name or path (marts.dim_document_path)")
+        lines.append(
+            f"paths:       {summary.several_paths} document(s) known under more than one "
+            "name or path (marts.dim_document_path)"
+        )
     if summary.corrections:
-        lines.append("corrections: " + ", ".join(f"{n} {status}" for status, n in
-                                                 sorted(summary.corrections.items())))
+        lines.append(
+            "corrections: " + ", ".join(f"{n} {status}" for status, n in sorted(summary.corrections.items()))
+        )
     lines += [
         f"published:   {summary.published_db}",
     ]
@@ -630,8 +694,9 @@ def format_summary(summary: RunSummary) -> str:
     lines.append(f"data docs:   {summary.data_docs or 'not built (see the log)'}")
     lines.append(f"quarantined: {len(summary.quarantined)}")
     for q in summary.quarantined:
-        lines.append(f"  - {Path(q.source_path).name} ({q.org_name or '?'} {q.year or '?'}, "
-                     f"{q.status}): {q.reason}")
+        lines.append(
+            f"  - {Path(q.source_path).name} ({q.org_name or '?'} {q.year or '?'}, {q.status}): {q.reason}"
+        )
     return "\n".join(lines)
 
 
@@ -649,9 +714,11 @@ def _reread_lines(summary: RunSummary) -> list[str]:
     lines = [head + (" (marts.reading_changes)" if summary.changes else "")]
     for c in summary.changes[:SHOWN_CHANGES]:
         versions = f"extractor {c.previous_extractor_version or '?'} → {c.extractor_version or '?'}"
-        lines.append(f"  - {Path(c.source_path).name} {c.cell_id}: "
-                     f"{_reading(c.previous_value, c.previous_basis, c.change == 'added')} → "
-                     f"{_reading(c.value, c.basis, c.change == 'removed')} ({versions})")
+        lines.append(
+            f"  - {Path(c.source_path).name} {c.cell_id}: "
+            f"{_reading(c.previous_value, c.previous_basis, c.change == 'added')} → "
+            f"{_reading(c.value, c.basis, c.change == 'removed')} ({versions})"
+        )
     if len(summary.changes) > SHOWN_CHANGES:
         lines.append(f"  … and {len(summary.changes) - SHOWN_CHANGES} more")
     return lines
@@ -701,7 +768,8 @@ def known_documents(build_db: Path | None = None) -> tuple[list[str], list[str]]
               from staging.documents d
               left join staging.document_paths p using (document_id)
              group by d.document_id order by d.document_id
-            """).fetchall()
+            """
+        ).fetchall()
     finally:
         con.close()
     found, missing = [], []
@@ -727,12 +795,16 @@ def reextract_main(paths_given: Sequence[Path], all_documents: bool) -> int:
     if all_documents:
         found, lost = known_documents()
         if not found and not lost:
-            print(f"xxgk reextract --all: nothing is loaded yet ({paths.build_db()}): "
-                  "run `xxgk run` first", file=sys.stderr)
+            print(
+                f"xxgk reextract --all: nothing is loaded yet ({paths.build_db()}): run `xxgk run` first",
+                file=sys.stderr,
+            )
             return 1
         for what in lost:
-            print(f"xxgk reextract: not re-read, its file is at none of its known paths: {what}",
-                  file=sys.stderr)
+            print(
+                f"xxgk reextract: not re-read, its file is at none of its known paths: {what}",
+                file=sys.stderr,
+            )
         documents += [d for d in found if d not in documents]
     if not documents:
         print("xxgk reextract: no documents: give PATH… or --all", file=sys.stderr)

@@ -262,12 +262,20 @@ def unread(record: Record, name: str, cells: list[str], raw: str, candidates: li
         if f"{c['table']}/{c['row']}/{c['col']}" in wanted:
             c["value"], c["basis"] = None, "unread"
             c["where"] = {**c["where"], "raw": raw}
-    out["problems"] = [*out["problems"], {
-        "code": "ambiguous_values", "severity": "error",
-        "message": f"the text {raw!r} can be read several ways and no identity decides between them; "
-                   "the cells are left blank",
-        "cells": list(cells), "raw": raw,
-        "candidates": [[float(v) if isinstance(v, Decimal) else v for v in reading] for reading in candidates]}]
+    out["problems"] = [
+        *out["problems"],
+        {
+            "code": "ambiguous_values",
+            "severity": "error",
+            "message": f"the text {raw!r} can be read several ways and no identity decides between them; "
+            "the cells are left blank",
+            "cells": list(cells),
+            "raw": raw,
+            "candidates": [
+                [float(v) if isinstance(v, Decimal) else v for v in reading] for reading in candidates
+            ],
+        },
+    ]
     return out
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse import paths
 from pipeline import steps as pipeline
+from warehouse import paths
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def readme_queries() -> list[str]:
     text = README.read_text(encoding="utf-8")
     start = text.index(SECTION)
     end = text.find("\n## ", start + len(SECTION))
-    section = text[start:end if end >= 0 else None]
+    section = text[start : end if end >= 0 else None]
     return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
 
 
@@ -55,17 +55,20 @@ ANSWERS: list[list[tuple]] = [
     # 2. licensing decisions but no applications
     [("金寨县汤家汇镇", 2019, D(173), D(0))],
     # 3. 现行有效 normative documents (v2021)
-    [("中山市大涌镇", 2022, D(3), D(6), D(-3), D(5), None),
-     ("王助镇", 2021, D(0), D(0), D(0), D(0), None),
-     ("邢庄镇", 2023, D(0), D(0), D(0), D(0), None)],
+    [
+        ("中山市大涌镇", 2022, D(3), D(6), D(-3), D(5), None),
+        ("王助镇", 2021, D(0), D(0), D(0), D(0), None),
+        ("邢庄镇", 2023, D(0), D(0), D(0), D(0), None),
+    ],
     # 4. S1: 结转下年度 of y = 上年结转 of y + 1
-    [("平潭综合实验区", 2021, D(1), 2022, D(1), True),
-     ("平潭综合实验区", 2022, D(0), 2023, D(0), True)],
+    [("平潭综合实验区", 2021, D(1), 2022, D(1), True), ("平潭综合实验区", 2022, D(0), 2023, D(0), True)],
     # 5. 平潭综合实验区 by outcome group
-    [(2019, D(23), D(23), D(7), D(1), D(0), D(12), D(3), D(0), 0.0),
-     (2021, D(70), D(69), D(30), D(5), D(8), D(25), D(0), D(1), 0.116),
-     (2022, D(74), D(75), D(21), D(9), D(4), D(37), D(0), D(4), 0.053),
-     (2023, D(81), D(81), D(22), D(20), D(5), D(31), D(1), D(2), 0.062)],
+    [
+        (2019, D(23), D(23), D(7), D(1), D(0), D(12), D(3), D(0), 0.0),
+        (2021, D(70), D(69), D(30), D(5), D(8), D(25), D(0), D(1), 0.116),
+        (2022, D(74), D(75), D(21), D(9), D(4), D(37), D(0), D(4), 0.053),
+        (2023, D(81), D(81), D(22), D(20), D(5), D(31), D(1), D(2), 0.062),
+    ],
 ]
 
 
@@ -79,35 +82,58 @@ def test_readme_question(published: Path, number: int) -> None:
 
 
 def test_known_values_of_the_samples(published: Path) -> None:
-    new_received = ask(published, """
+    new_received = ask(
+        published,
+        """
         select report_year, value from marts.fct_applications a join marts.dim_body b using (body_id)
         where b.canonical_name = '平潭综合实验区' and a.row_code = 'new_received' and a.applicant_code = 'total'
-        order by report_year""")
+        order by report_year""",
+    )
     assert new_received == [(2019, D(23)), (2021, D(70)), (2022, D(74)), (2023, D(81))]
-    assert ask(published, """
+    assert ask(
+        published,
+        """
         select new_received, new_received_natural_person, new_received_legal_or_other_org, licensing_decisions
-        from marts.mart_body_year where body_name = '中山市大涌镇' and report_year = 2022""") == [
-        (D(4), D(4), D(0), D(6181))]
-    assert ask(published, """
+        from marts.mart_body_year where body_name = '中山市大涌镇' and report_year = 2022""",
+    ) == [(D(4), D(4), D(0), D(6181))]
+    assert ask(
+        published,
+        """
         select applicant_code, value from marts.fct_applications
         where body_id = md5('中山市大涌镇') and row_code = 'new_received' and value > 0
-        order by applicant_order""") == [("natural_person", D(4)), ("total", D(4))]
+        order by applicant_order""",
+    ) == [("natural_person", D(4)), ("total", D(4))]
     # v2021 fee amounts (万元) and v2019 fee item counts never share a column; 平潭 2021–2023's
     # section 二 is held back, so their fee amounts are not published (3 of the 6 v2021 reports).
-    assert ask(published, """
+    assert ask(
+        published,
+        """
         select template_version, count(fee_amount_wan_cny), count(fee_items_last_year_v2019)
-        from marts.mart_body_year group by 1 order by 1""") == [("v2019", 0, 2), ("v2021", 3, 0)]
-    assert ask(published, """
+        from marts.mart_body_year group by 1 order by 1""",
+    ) == [("v2019", 0, 2), ("v2021", 3, 0)]
+    assert ask(
+        published,
+        """
         select report_year, s2_verdict, s3_verdict, s4_verdict from marts.dim_report
-        where body_id = md5('平潭综合实验区') order by 1""") == [
-        (y, "held_back", "published", "published") for y in (2019, 2021, 2022, 2023)]
+        where body_id = md5('平潭综合实验区') order by 1""",
+    ) == [(y, "held_back", "published", "published") for y in (2019, 2021, 2022, 2023)]
 
 
 def test_every_sample_body_year_is_in_the_mart(published: Path) -> None:
     assert ask(published, "select body_name, report_year from marts.mart_body_year order by all") == [
-        ("中山市大涌镇", 2022), ("平潭综合实验区", 2019), ("平潭综合实验区", 2021), ("平潭综合实验区", 2022),
-        ("平潭综合实验区", 2023), ("王助镇", 2021), ("蓬莱区北沟镇", 2020), ("邢庄镇", 2023), ("金寨县汤家汇镇", 2019)]
+        ("中山市大涌镇", 2022),
+        ("平潭综合实验区", 2019),
+        ("平潭综合实验区", 2021),
+        ("平潭综合实验区", 2022),
+        ("平潭综合实验区", 2023),
+        ("王助镇", 2021),
+        ("蓬莱区北沟镇", 2020),
+        ("邢庄镇", 2023),
+        ("金寨县汤家汇镇", 2019),
+    ]
     # 邢庄镇人民政府 and 蓬莱区北沟镇人民政府 print 人民政府; their bodies do not
-    assert ask(published, """
-        select org_name, canonical_name from marts.dim_body where org_name <> canonical_name order by 1""") == [
-        ("蓬莱区北沟镇人民政府", "蓬莱区北沟镇"), ("邢庄镇人民政府", "邢庄镇")]
+    assert ask(
+        published,
+        """
+        select org_name, canonical_name from marts.dim_body where org_name <> canonical_name order by 1""",
+    ) == [("蓬莱区北沟镇人民政府", "蓬莱区北沟镇"), ("邢庄镇人民政府", "邢庄镇")]

@@ -22,7 +22,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from faults import crash_once
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -65,8 +64,13 @@ print(json.dumps({{
 
 
 def test_dag_shape(tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-c", SHAPE.format(dags=PROJECT / "dags")],
-                            env=airflow_env(tmp_path), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", SHAPE.format(dags=PROJECT / "dags")],
+        env=airflow_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     shape = json.loads(result.stdout.strip().splitlines()[-1])
     assert shape["errors"] == {}
@@ -80,20 +84,22 @@ def test_dag_shape(tmp_path: Path) -> None:
         "transform_marts": ["gate"],
         "publish": ["transform_marts"],
     }
-    assert shape["mapped"] == ["extract"]                    # one task per batch of documents
+    assert shape["mapped"] == ["extract"]  # one task per batch of documents
     assert shape["retries"] == [2]
     # One writer of the DuckDB build database at a time.
     assert shape["pools"] == {
-        "discover": "default_pool", "extract": "default_pool",
-        "load": "xxgk_duckdb_writer", "transform_staging": "xxgk_duckdb_writer",
-        "gate": "xxgk_duckdb_writer", "transform_marts": "xxgk_duckdb_writer",
+        "discover": "default_pool",
+        "extract": "default_pool",
+        "load": "xxgk_duckdb_writer",
+        "transform_staging": "xxgk_duckdb_writer",
+        "gate": "xxgk_duckdb_writer",
+        "transform_marts": "xxgk_duckdb_writer",
         "publish": "xxgk_duckdb_writer",
     }
     # Yearly, after the reports of the year before are due (31 January).
     assert shape["schedule"] == "0 3 1 3 *"
     assert shape["catchup"] is False
-    assert shape["params"] == {"year": None, "inbox_root": "",
-                               "inbox": str(PROJECT / "samples" / "inbox")}
+    assert shape["params"] == {"year": None, "inbox_root": "", "inbox": str(PROJECT / "samples" / "inbox")}
     assert shape["outlets"] == [f"file://{tmp_path / 'warehouse' / 'xxgk.duckdb'}"]
     assert shape["doc"] is True
 
@@ -113,15 +119,22 @@ def marts_fingerprint(db: Path, ignore_load_times: bool = False) -> dict[str, st
     con = duckdb.connect(str(db), read_only=True)
     try:
         out = {}
-        tables = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts' "
-            "order by 1").fetchall()]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1"
+            ).fetchall()
+        ]
         for table in tables:
-            columns = [r[0] for r in con.execute(
-                "select column_name from information_schema.columns where table_schema = 'marts' "
-                "and table_name = ? and column_name <> 'gate_checked_at' "
-                "and (not ? or data_type not like 'TIMESTAMP%') order by ordinal_position",
-                [table, ignore_load_times]).fetchall()]
+            columns = [
+                r[0]
+                for r in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'marts' "
+                    "and table_name = ? and column_name <> 'gate_checked_at' "
+                    "and (not ? or data_type not like 'TIMESTAMP%') order by ordinal_position",
+                    [table, ignore_load_times],
+                ).fetchall()
+            ]
             select = ", ".join(f'"{c}"' for c in columns)
             rows = con.execute(f'select {select} from marts."{table}" order by all').fetchall()
             out[table] = hashlib.sha256(repr(rows).encode()).hexdigest()
@@ -133,16 +146,16 @@ def marts_fingerprint(db: Path, ignore_load_times: bool = False) -> dict[str, st
 def staged_documents(warehouse: Path) -> tuple[int, int]:
     con = duckdb.connect(str(warehouse / "build" / "xxgk_build.duckdb"), read_only=True)
     try:
-        return con.execute("select count(*), count(distinct document_id) "
-                           "from staging.documents").fetchone()
+        return con.execute("select count(*), count(distinct document_id) from staging.documents").fetchone()
     finally:
         con.close()
 
 
 def migrated_env(tmp_path: Path) -> dict[str, str]:
     env = airflow_env(tmp_path)
-    migrate = subprocess.run(["airflow", "db", "migrate"], env=env, capture_output=True,
-                             text=True, timeout=600)
+    migrate = subprocess.run(
+        ["airflow", "db", "migrate"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert migrate.returncode == 0, migrate.stdout[-3000:] + migrate.stderr[-3000:]
     return env
 
@@ -161,21 +174,24 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     tmp_path = tmp_path_factory.mktemp("dag_run")
     # Batches of 4: the 9 samples make 3 mapped extract tasks; the first batch to extract a
     # document crashes once and is retried.
-    env = {**migrated_env(tmp_path), "XXGK_BATCH_SIZE": "4", "XXGK_RETRY_DELAY_SECONDS": "1",
-           "XXGK_TEST_CRASH_ONCE": str(tmp_path / "crashed")}
+    env = {
+        **migrated_env(tmp_path),
+        "XXGK_BATCH_SIZE": "4",
+        "XXGK_RETRY_DELAY_SECONDS": "1",
+        "XXGK_TEST_CRASH_ONCE": str(tmp_path / "crashed"),
+    }
     # The crash comes from the tests' own fault injection (tests/faults), not from the product.
     env["PYTHONPATH"] = crash_once.pythonpath(env.get("PYTHONPATH"))
-    run = subprocess.run(["airflow", "dags", "test", "xxgk_yearly_load"], env=env,
-                         capture_output=True, text=True, timeout=1200)
+    run = subprocess.run(
+        ["airflow", "dags", "test", "xxgk_yearly_load"], env=env, capture_output=True, text=True, timeout=1200
+    )
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-6000:]
-    return Loaded(env=env, warehouse=tmp_path / "warehouse", crash_flag=tmp_path / "crashed",
-                  log=log)
+    return Loaded(env=env, warehouse=tmp_path / "warehouse", crash_flag=tmp_path / "crashed", log=log)
 
 
 @pytest.mark.slow
-def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(
-        loaded: Loaded) -> None:
+def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(loaded: Loaded) -> None:
     log = loaded.log
     assert "state=success" in log
     assert loaded.crash_flag.exists()
@@ -188,8 +204,10 @@ def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(
     con = duckdb.connect(str(published), read_only=True)
     try:
         assert con.execute("select count(*) from marts.dim_report").fetchone() == (9,)
-        schemas = {r[0] for r in con.execute(
-            "select distinct table_schema from information_schema.tables").fetchall()}
+        schemas = {
+            r[0]
+            for r in con.execute("select distinct table_schema from information_schema.tables").fetchall()
+        }
         assert schemas == {"marts"}
 
         def cell(org: str, year: int, row: str, applicant: str) -> Decimal | None:
@@ -198,7 +216,8 @@ def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(
                 "join marts.dim_report r using (document_id) "
                 "where r.org_name = ? and r.report_year = ? "
                 "and a.row_code = ? and a.applicant_code = ?",
-                [org, year, row, applicant]).fetchall()
+                [org, year, row, applicant],
+            ).fetchall()
             assert len(rows) == 1, (org, year, row, applicant, rows)
             return rows[0][0]
 
@@ -215,8 +234,13 @@ def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(
     assert staged_documents(warehouse) == (9, 9)
 
     # The same load again: nothing new is staged and the marts are the same.
-    again = subprocess.run(["airflow", "dags", "test", "xxgk_yearly_load"], env=loaded.env,
-                           capture_output=True, text=True, timeout=1200)
+    again = subprocess.run(
+        ["airflow", "dags", "test", "xxgk_yearly_load"],
+        env=loaded.env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert again.returncode == 0, (again.stdout + again.stderr)[-6000:]
     assert staged_documents(warehouse) == (9, 9)
     assert marts_fingerprint(published) == before
@@ -224,13 +248,17 @@ def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(
 
 
 @pytest.mark.slow
-def test_a_run_killed_midway_and_run_again_publishes_the_same_marts(
-        loaded: Loaded, tmp_path: Path) -> None:
+def test_a_run_killed_midway_and_run_again_publishes_the_same_marts(loaded: Loaded, tmp_path: Path) -> None:
     env = migrated_env(tmp_path)
     log_path = tmp_path / "killed.log"
     with log_path.open("wb") as log:
-        killed = subprocess.Popen(["airflow", "dags", "test", "xxgk_yearly_load"], env=env,
-                                  stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        killed = subprocess.Popen(
+            ["airflow", "dags", "test", "xxgk_yearly_load"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         # Killed (SIGKILL, no clean-up) as soon as the gate starts: after load and dbt staging.
         deadline = time.monotonic() + 600
@@ -246,9 +274,11 @@ def test_a_run_killed_midway_and_run_again_publishes_the_same_marts(
     assert staged_documents(warehouse) == (9, 9)
     assert not (warehouse / "xxgk.duckdb").exists()
 
-    again = subprocess.run(["airflow", "dags", "test", "xxgk_yearly_load"], env=env,
-                           capture_output=True, text=True, timeout=1200)
+    again = subprocess.run(
+        ["airflow", "dags", "test", "xxgk_yearly_load"], env=env, capture_output=True, text=True, timeout=1200
+    )
     assert again.returncode == 0, (again.stdout + again.stderr)[-6000:]
     assert staged_documents(warehouse) == (9, 9)
-    assert marts_fingerprint(warehouse / "xxgk.duckdb", ignore_load_times=True) == \
-        marts_fingerprint(loaded.warehouse / "xxgk.duckdb", ignore_load_times=True)
+    assert marts_fingerprint(warehouse / "xxgk.duckdb", ignore_load_times=True) == marts_fingerprint(
+        loaded.warehouse / "xxgk.duckdb", ignore_load_times=True
+    )

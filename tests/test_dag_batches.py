@@ -11,15 +11,15 @@ import os
 import subprocess
 import sys
 import textwrap
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-
 from faults import crash_once
-from warehouse import paths
+
 from pipeline import steps as pipeline
+from warehouse import paths
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 
@@ -27,8 +27,7 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 @pytest.fixture
 def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path / "wh"))
-    for name in ("XXGK_BATCH_SIZE", "XXGK_DOCUMENT_ATTEMPTS", "XXGK_LOAD_CHUNK",
-                 "XXGK_TEST_CRASH_ONCE"):
+    for name in ("XXGK_BATCH_SIZE", "XXGK_DOCUMENT_ATTEMPTS", "XXGK_LOAD_CHUNK", "XXGK_TEST_CRASH_ONCE"):
         monkeypatch.delenv(name, raising=False)
     return paths.warehouse_dir()
 
@@ -40,10 +39,11 @@ def journal_events(manifest: str) -> list[dict]:
 
 # ----------------------------------------------------------------------- planning
 
+
 def test_the_year_defaults_to_the_one_before_the_run() -> None:
     assert pipeline.default_year(datetime(2025, 3, 1, 3, 0)) == 2024
     # Airflow's dates are in UTC: 1 January 02:00 in Beijing is still 31 December in UTC.
-    assert pipeline.default_year(datetime(2024, 12, 31, 18, 0, tzinfo=timezone.utc)) == 2024
+    assert pipeline.default_year(datetime(2024, 12, 31, 18, 0, tzinfo=UTC)) == 2024
 
 
 def test_the_inbox_of_a_year_is_its_folder_when_it_exists(tmp_path: Path) -> None:
@@ -71,14 +71,15 @@ def test_batches_split_the_inbox_in_order(warehouse: Path, tmp_path: Path) -> No
     assert [(b["batch"], b["of"]) for b in batches] == [(1, 3), (2, 3), (3, 3)]
     # Inside the warehouse, one folder per run, with a file-system-safe name.
     assert {Path(m).parent for m in manifests} == {
-        warehouse / "batches" / "manual__2024-03-01T03_00_00_08_00"}
+        warehouse / "batches" / "manual__2024-03-01T03_00_00_08_00"
+    }
     # Planned again in the same run (discover retried): the same files.
-    assert pipeline.plan_batches(inbox, run_key="manual__2024-03-01T03:00:00+08:00",
-                                 size=3) == manifests
+    assert pipeline.plan_batches(inbox, run_key="manual__2024-03-01T03:00:00+08:00", size=3) == manifests
 
 
 def test_fifty_thousand_documents_make_two_hundred_and_fifty_tasks(
-        warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     documents = [f"/inbox/2024/{i:05d}.pdf" for i in range(50_000)]
     monkeypatch.setattr(pipeline, "discover", lambda inbox: documents)
     manifests = pipeline.plan_batches(Path("/inbox/2024"), run_key="big")
@@ -98,17 +99,20 @@ def test_the_batch_size_comes_from_the_environment(monkeypatch: pytest.MonkeyPat
 
 # --------------------------------------------------------------------- extraction
 
+
 def test_a_batch_writes_one_record_per_document_and_no_database(warehouse: Path) -> None:
     [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
     result = json.loads(Path(pipeline.extract_batch(manifest)).read_text(encoding="utf-8"))
     assert result["documents"] == 9
     assert sorted(Path(r).name for r in result["records"]) == sorted(
-        p.name for p in (warehouse / "records").iterdir())
+        p.name for p in (warehouse / "records").iterdir()
+    )
     assert not (warehouse / "build").exists()
 
 
 def test_a_crashed_batch_resumes_where_it_stopped(
-        warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     flag = tmp_path / "crashed"
     monkeypatch.setenv("XXGK_TEST_CRASH_ONCE", str(flag))
     monkeypatch.setattr(pipeline, "journal_event", crash_once.crashing(pipeline.journal_event, str(flag)))
@@ -126,25 +130,32 @@ def test_a_crashed_batch_resumes_where_it_stopped(
     assert sorted(e["i"] for e in events if e["event"] == "done") == list(range(9))
 
 
-def test_the_fault_injection_reaches_a_subprocess_through_pythonpath(
-        warehouse: Path, tmp_path: Path) -> None:
+def test_the_fault_injection_reaches_a_subprocess_through_pythonpath(warehouse: Path, tmp_path: Path) -> None:
     """tests/faults on PYTHONPATH installs the crash in any process, as in the Airflow tests."""
     [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
     flag = tmp_path / "crashed"
-    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse),
-           "XXGK_TEST_CRASH_ONCE": f"{flag}:exit",
-           "PYTHONPATH": crash_once.pythonpath(os.environ.get("PYTHONPATH"))}
+    env = {
+        **os.environ,
+        "XXGK_WAREHOUSE_DIR": str(warehouse),
+        "XXGK_TEST_CRASH_ONCE": f"{flag}:exit",
+        "PYTHONPATH": crash_once.pythonpath(os.environ.get("PYTHONPATH")),
+    }
     code = "import sys; from pipeline import steps; steps.extract_batch(sys.argv[1])"
 
-    killed = subprocess.run([sys.executable, "-c", code, manifest], env=env, capture_output=True,
-                            text=True, timeout=300)
+    killed = subprocess.run(
+        [sys.executable, "-c", code, manifest], env=env, capture_output=True, text=True, timeout=300
+    )
     assert killed.returncode == 3, killed.stderr[-2000:]
     assert flag.read_text().strip() == manifest
     assert [e["event"] for e in journal_events(manifest)] == ["start", "done"]
     # Without the variable nothing is installed: the product has no such hook.
-    survived = subprocess.run([sys.executable, "-c", code, manifest],
-                              env={**env, "XXGK_TEST_CRASH_ONCE": ""}, capture_output=True,
-                              text=True, timeout=300)
+    survived = subprocess.run(
+        [sys.executable, "-c", code, manifest],
+        env={**env, "XXGK_TEST_CRASH_ONCE": ""},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert survived.returncode == 0, survived.stderr[-2000:]
     assert sorted(e["i"] for e in journal_events(manifest) if e["event"] == "done") == list(range(9))
     assert not hasattr(pipeline, "_maybe_crash_for_test")
@@ -164,8 +175,7 @@ KILLER = textwrap.dedent("""
 """)
 
 
-def test_a_document_that_kills_its_worker_is_reported_not_dropped(
-        warehouse: Path, tmp_path: Path) -> None:
+def test_a_document_that_kills_its_worker_is_reported_not_dropped(warehouse: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in ("pingtan-2023.page.txt", "003_dayong_2022.txt"):
@@ -175,19 +185,24 @@ def test_a_document_that_kills_its_worker_is_reported_not_dropped(
     [manifest] = pipeline.plan_batches(inbox, run_key="r", size=10)
     env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse)}
 
-    for attempt in (1, 2):   # the task's first two attempts die on the poisoned document
-        died = subprocess.run([sys.executable, "-c", KILLER, manifest], env=env,
-                              capture_output=True, text=True, timeout=300)
+    for _attempt in (1, 2):  # the task's first two attempts die on the poisoned document
+        died = subprocess.run(
+            [sys.executable, "-c", KILLER, manifest], env=env, capture_output=True, text=True, timeout=300
+        )
         assert died.returncode == 9, died.stderr[-2000:]
     # The third attempt reports it instead of trying again, and finishes the batch.
-    survived = subprocess.run([sys.executable, "-c", KILLER, manifest], env=env,
-                              capture_output=True, text=True, timeout=300)
+    survived = subprocess.run(
+        [sys.executable, "-c", KILLER, manifest], env=env, capture_output=True, text=True, timeout=300
+    )
     assert survived.returncode == 0, survived.stderr[-2000:]
 
     result = json.loads(Path(manifest).with_suffix(".records.json").read_text(encoding="utf-8"))
     records = [json.loads(Path(r).read_text(encoding="utf-8")) for r in result["records"]]
     assert [Path(r["source"]["path"]).name for r in records] == [
-        "003_dayong_2022.txt", "1_poison.pdf", "pingtan-2023.page.txt"]
+        "003_dayong_2022.txt",
+        "1_poison.pdf",
+        "pingtan-2023.page.txt",
+    ]
     poisoned = records[1]
     assert poisoned["status"] == "rejected"
     assert poisoned["source"]["format"] == "pdf"
@@ -203,14 +218,15 @@ def test_a_document_that_kills_its_worker_is_reported_not_dropped(
     try:
         assert con.execute(
             "select d.status, p.code from staging.documents d join staging.problems p "
-            "using (document_id) where d.source_path like '%poison%'").fetchall() == [
-                ("rejected", "worker_died")]
+            "using (document_id) where d.source_path like '%poison%'"
+        ).fetchall() == [("rejected", "worker_died")]
     finally:
         con.close()
 
 
 def test_an_exception_is_not_taken_for_a_dead_worker(
-        warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     [manifest] = pipeline.plan_batches(SAMPLES, run_key="r", size=20)
 
     def disk_full(path: str) -> str:
@@ -230,6 +246,7 @@ def test_an_exception_is_not_taken_for_a_dead_worker(
 
 # -------------------------------------------------------------------------- load
 
+
 def test_the_loader_is_idempotent_in_any_chunk_size(warehouse: Path) -> None:
     manifests = pipeline.plan_batches(SAMPLES, run_key="r", size=4)
     results = [pipeline.extract_batch(m) for m in manifests]
@@ -241,18 +258,24 @@ def test_the_loader_is_idempotent_in_any_chunk_size(warehouse: Path) -> None:
 
     con = duckdb.connect(str(paths.build_db()), read_only=True)
     try:
-        assert con.execute("select count(*), count(distinct document_id) "
-                           "from staging.documents").fetchone() == (9, 9)
+        assert con.execute(
+            "select count(*), count(distinct document_id) from staging.documents"
+        ).fetchone() == (9, 9)
         n_cells = con.execute("select count(*) from staging.cells").fetchone()[0]
-        assert n_cells == con.execute("select count(*) from (select distinct document_id, "
-                                      "table_code, row_code, col_code from staging.cells)"
-                                      ).fetchone()[0]
+        assert (
+            n_cells
+            == con.execute(
+                "select count(*) from (select distinct document_id, "
+                "table_code, row_code, col_code from staging.cells)"
+            ).fetchone()[0]
+        )
     finally:
         con.close()
 
 
 def test_a_load_killed_between_chunks_finishes_on_the_next_run(
-        warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manifests = pipeline.plan_batches(SAMPLES, run_key="r", size=9)
     results = [pipeline.extract_batch(m) for m in manifests]
     real_load = pipeline.load

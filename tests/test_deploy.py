@@ -19,10 +19,22 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 COMPOSE = PROJECT / "docker-compose.yml"
 EXAMPLE = PROJECT / ".env.example"
-SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_FERNET_KEY",
-           "AIRFLOW_JWT_SECRET", "AIRFLOW_API_SECRET_KEY")
-AIRFLOW_SERVICES = {"airflow-init", "airflow-apiserver", "airflow-scheduler",
-                    "airflow-dag-processor", "airflow-triggerer", "airflow-worker"}
+SECRETS = (
+    "POSTGRES_PASSWORD",
+    "REDIS_PASSWORD",
+    "AIRFLOW_ADMIN_PASSWORD",
+    "AIRFLOW_FERNET_KEY",
+    "AIRFLOW_JWT_SECRET",
+    "AIRFLOW_API_SECRET_KEY",
+)
+AIRFLOW_SERVICES = {
+    "airflow-init",
+    "airflow-apiserver",
+    "airflow-scheduler",
+    "airflow-dag-processor",
+    "airflow-triggerer",
+    "airflow-worker",
+}
 
 
 @pytest.fixture
@@ -53,8 +65,14 @@ def env_file(tmp_path: Path, **override: str) -> Path:
 def compose(env: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # --env-file: a developer's own .env must not decide the test.
     clean = {k: v for k, v in os.environ.items() if k not in example_values()}
-    return subprocess.run(["docker-compose", "--env-file", str(env), "-f", str(COMPOSE), *args],
-                          cwd=PROJECT, env=clean, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["docker-compose", "--env-file", str(env), "-f", str(COMPOSE), *args],
+        cwd=PROJECT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def filled(tmp_path: Path) -> Path:
@@ -101,8 +119,7 @@ def test_compose_services(tmp_path: Path) -> None:
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://")
         assert env["AIRFLOW__API_AUTH__JWT_SECRET"] == "test-airflow_jwt_secret"
         assert env["XXGK_WAREHOUSE_DIR"] == "/data/warehouse"
-        targets = {v.split(":")[1] if isinstance(v, str) else v["target"]
-                   for v in service["volumes"]}
+        targets = {v.split(":")[1] if isinstance(v, str) else v["target"] for v in service["volumes"]}
         assert {"/data/inbox", "/data/warehouse"} <= targets
         assert service["build"]["dockerfile"] == "deploy/Dockerfile"
 
@@ -111,26 +128,34 @@ def test_compose_services(tmp_path: Path) -> None:
     assert "container_name" not in worker and "ports" not in worker
     # The API listens on the host's loopback unless AIRFLOW_API_BIND says otherwise.
     [port] = services["airflow-apiserver"]["ports"]
-    assert port.startswith("127.0.0.1:") if isinstance(port, str) else \
-        port.get("host_ip") == "127.0.0.1"
+    assert port.startswith("127.0.0.1:") if isinstance(port, str) else port.get("host_ip") == "127.0.0.1"
 
 
 @pytest.mark.usefixtures("needs_compose")
 def test_make_env_writes_a_valid_env_with_fresh_secrets(tmp_path: Path) -> None:
     target = tmp_path / "env"
-    made = subprocess.run(["bash", str(PROJECT / "deploy" / "make-env.sh"), str(target)],
-                          capture_output=True, text=True, timeout=60)
+    made = subprocess.run(
+        ["bash", str(PROJECT / "deploy" / "make-env.sh"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert made.returncode == 0, made.stderr
     assert oct(target.stat().st_mode & 0o777) == "0o600"
-    values = dict(line.split("=", 1) for line in target.read_text().splitlines()
-                  if line and not line.startswith("#"))
+    values = dict(
+        line.split("=", 1) for line in target.read_text().splitlines() if line and not line.startswith("#")
+    )
     assert all(len(values[name]) >= 32 for name in SECRETS)
     assert len(set(values[name] for name in SECRETS)) == len(SECRETS)
     result = compose(target, "config", "-q")
     assert result.returncode == 0, result.stderr
-    again = subprocess.run(["bash", str(PROJECT / "deploy" / "make-env.sh"), str(target)],
-                           capture_output=True, text=True, timeout=60)
-    assert again.returncode != 0   # never overwrites
+    again = subprocess.run(
+        ["bash", str(PROJECT / "deploy" / "make-env.sh"), str(target)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode != 0  # never overwrites
 
 
 def test_the_image_is_airflow_of_the_lock() -> None:
@@ -138,8 +163,7 @@ def test_the_image_is_airflow_of_the_lock() -> None:
     lock = (PROJECT / "requirements.lock").read_text()
     version = re.search(r"^apache-airflow==(\S+)$", lock, re.M).group(1)
     assert f"apache/airflow:{version}-python3.11" in dockerfile
-    for needed in ("apache-airflow-providers-celery", "apache-airflow-providers-postgres",
-                   "psycopg2-binary"):
+    for needed in ("apache-airflow-providers-celery", "apache-airflow-providers-postgres", "psycopg2-binary"):
         assert re.search(rf"^{needed}==", lock, re.M), f"{needed} is not pinned"
     assert "requirements.lock" in dockerfile
 

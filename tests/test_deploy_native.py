@@ -19,6 +19,7 @@ CI=true their absence fails the test instead).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import secrets
@@ -53,6 +54,7 @@ RUN_TIMEOUT = 360  # seconds for one DAG run
 
 # ------------------------------------------------------------------ processes
 
+
 @dataclass
 class Services:
     """The processes this test started, stopped by PID with all their children."""
@@ -62,8 +64,15 @@ class Services:
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}.log").open("wb")
-        proc = subprocess.Popen(args, env=env, cwd=PROJECT, stdout=log, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            cwd=PROJECT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         log.close()
         self.started.append((name, proc))
         return proc
@@ -92,16 +101,12 @@ def stop_tree(pid: int, timeout: float = 20) -> None:
     # Collected before the parent goes, so children re-parented on its exit are not lost.
     tree = [root, *root.children(recursive=True)]
     for proc in tree:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.send_signal(signal.SIGTERM)
-        except psutil.NoSuchProcess:
-            pass
     _, alive = psutil.wait_procs(tree, timeout=timeout)
     for proc in alive:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             proc.kill()
-        except psutil.NoSuchProcess:
-            pass
     psutil.wait_procs(alive, timeout=10)
 
 
@@ -113,11 +118,14 @@ def free_port() -> int:
 
 # ------------------------------------------------------------------ PostgreSQL
 
+
 def postgres_bindir() -> Path | None:
     """The folder of initdb and pg_ctl: Debian keeps them in /usr/lib/postgresql/<version>/bin."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-                        reverse=True)
+    candidates = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+        reverse=True,
+    )
     if shutil.which("initdb"):
         candidates.append(Path(shutil.which("initdb")).resolve().parent)
     for folder in candidates:
@@ -150,17 +158,41 @@ class Postgres:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")
             shutil.chown(pwfile, "postgres")
-        self._run(str(self.bindir / "initdb"), "-D", str(self.data), "-U", self.user,
-                  f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--locale=C",
-                  "--no-sync")
-        options = (f"-c listen_addresses=127.0.0.1 -p {self.port} "
-                   f"-c unix_socket_directories={self.root} -c fsync=off -c max_connections=200")
-        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
-                  str(self.root / "server.log"), "-o", options, "-w", "-t", "60", "start")
+        self._run(
+            str(self.bindir / "initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            self.user,
+            f"--pwfile={pwfile}",
+            "--auth=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        )
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {self.port} "
+            f"-c unix_socket_directories={self.root} -c fsync=off -c max_connections=200"
+        )
+        self._run(
+            str(self.bindir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         import psycopg2
 
-        con = psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user,
-                               password=self.password, dbname="postgres")
+        con = psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=self.user, password=self.password, dbname="postgres"
+        )
         con.autocommit = True
         with con.cursor() as cur:
             cur.execute("create database airflow")
@@ -168,8 +200,7 @@ class Postgres:
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                      "stop")
+            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     @property
     def url(self) -> str:
@@ -178,13 +209,15 @@ class Postgres:
 
 # ------------------------------------------------------------------ REST API
 
+
 @dataclass
 class Api:
     base: str
     token: str = ""
 
-    def call(self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,),
-             auth: bool = True) -> Any:
+    def call(
+        self, method: str, path: str, body: Any = None, expect: tuple[int, ...] = (200,), auth: bool = True
+    ) -> Any:
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(self.base + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -200,12 +233,14 @@ class Api:
         return json.loads(text) if text else None
 
     def login(self, username: str, password: str) -> None:
-        reply = self.call("POST", "/auth/token", {"username": username, "password": password},
-                          expect=(200, 201), auth=False)
+        reply = self.call(
+            "POST", "/auth/token", {"username": username, "password": password}, expect=(200, 201), auth=False
+        )
         self.token = reply["access_token"]
 
 
 # ------------------------------------------------------------------ the deployment
+
 
 @dataclass
 class Deployment:
@@ -218,8 +253,7 @@ class Deployment:
 
 def clean_environ() -> dict[str, str]:
     """This process's environment without Airflow or xxgk settings, which would leak in."""
-    return {k: v for k, v in os.environ.items()
-            if not k.startswith(("AIRFLOW", "XXGK_", "_AIRFLOW"))}
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "XXGK_", "_AIRFLOW"))}
 
 
 def wait_for(what: str, probe: Any, timeout: float, services: Services, step: float = 1) -> Any:
@@ -241,8 +275,10 @@ def wait_for(what: str, probe: Any, timeout: float, services: Services, step: fl
 def deployment() -> Iterator[Deployment]:
     bindir = postgres_bindir()
     if bindir is None:
-        missing = ("PostgreSQL's server binaries (initdb, pg_ctl) are not installed: "
-                   "apt-get install postgresql (scripts/test installs it)")
+        missing = (
+            "PostgreSQL's server binaries (initdb, pg_ctl) are not installed: "
+            "apt-get install postgresql (scripts/test installs it)"
+        )
         if os.environ.get("CI"):
             pytest.fail(missing)  # CI installs them: there the test must run
         pytest.skip(missing)
@@ -292,27 +328,42 @@ def deployment() -> Iterator[Deployment]:
             "AIRFLOW_ADMIN_USER": "xxgk",
             "AIRFLOW_ADMIN_PASSWORD": admin_password,
             "XXGK_WAREHOUSE_DIR": str(root / "warehouse"),
-            "XXGK_BATCH_SIZE": "3",             # 9 samples -> 3 mapped extraction tasks
+            "XXGK_BATCH_SIZE": "3",  # 9 samples -> 3 mapped extraction tasks
             "XXGK_RETRY_DELAY_SECONDS": "2",
             "XXGK_TEST_CRASH_ONCE": f"{root / 'crash.flag'}:exit",
         }
         # The kill comes from the tests' own fault injection (tests/faults), not the product.
         env["PYTHONPATH"] = crash_once.pythonpath(env.get("PYTHONPATH"))
-        init = subprocess.run(["bash", str(PROJECT / "deploy" / "init.sh")], env=env, cwd=PROJECT,
-                              capture_output=True, text=True, timeout=600)
+        init = subprocess.run(
+            ["bash", str(PROJECT / "deploy" / "init.sh")],
+            env=env,
+            cwd=PROJECT,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert init.returncode == 0, init.stdout[-3000:] + init.stderr[-3000:]
 
-        services.start("api-server", ["bash", str(PROJECT / "deploy" / "api-server.sh"),
-                                      "--host", "127.0.0.1", "--port", str(port)], env)
+        services.start(
+            "api-server",
+            ["bash", str(PROJECT / "deploy" / "api-server.sh"), "--host", "127.0.0.1", "--port", str(port)],
+            env,
+        )
         services.start("scheduler", ["airflow", "scheduler", "--skip-serve-logs"], env)
         services.start("dag-processor", ["airflow", "dag-processor"], env)
 
         api = Api(f"http://127.0.0.1:{port}")
-        wait_for("the api-server", lambda: api.call("GET", "/api/v2/monitor/health", auth=False),
-                 120, services)
+        wait_for(
+            "the api-server", lambda: api.call("GET", "/api/v2/monitor/health", auth=False), 120, services
+        )
         api.login("xxgk", admin_password)
-        yield Deployment(api=api, services=services, warehouse=root / "warehouse",
-                         inbox_root=inbox_root, crash_flag=root / "crash.flag")
+        yield Deployment(
+            api=api,
+            services=services,
+            warehouse=root / "warehouse",
+            inbox_root=inbox_root,
+            crash_flag=root / "crash.flag",
+        )
     except BaseException:
         for name, _ in services.started:
             print(f"----- {name}\n{services.tail(name)}", file=sys.stderr)
@@ -327,6 +378,7 @@ def deployment() -> Iterator[Deployment]:
 
 
 # ------------------------------------------------------------------ helpers
+
 
 def wait_for_run(deployment: Deployment, run_id: str) -> dict[str, Any]:
     api = deployment.api
@@ -343,24 +395,29 @@ def wait_for_run(deployment: Deployment, run_id: str) -> dict[str, Any]:
     if run["state"] != "success":
         tis = task_instances(deployment, run_id)
         summary = [(t["task_id"], t["map_index"], t["state"], t["try_number"]) for t in tis]
-        raise AssertionError(f"run {run_id} is {run['state']} after waiting; tasks {summary}\n"
-                             f"scheduler:\n{deployment.services.tail('scheduler')}")
+        raise AssertionError(
+            f"run {run_id} is {run['state']} after waiting; tasks {summary}\n"
+            f"scheduler:\n{deployment.services.tail('scheduler')}"
+        )
     return run
 
 
 def task_instances(deployment: Deployment, run_id: str) -> list[dict[str, Any]]:
-    reply = deployment.api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances"
-                                       "?limit=100")
+    reply = deployment.api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances?limit=100")
     return reply["task_instances"]
 
 
 # ------------------------------------------------------------------ the test
 
-def test_services_load_a_year_through_the_rest_api_and_survive_a_crash(
-        deployment: Deployment) -> None:
+
+def test_services_load_a_year_through_the_rest_api_and_survive_a_crash(deployment: Deployment) -> None:
     api = deployment.api
-    dag = wait_for("the dag-processor to parse the DAG",
-                   lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"), 180, deployment.services)
+    dag = wait_for(
+        "the dag-processor to parse the DAG",
+        lambda: api.call("GET", f"/api/v2/dags/{DAG_ID}"),
+        180,
+        deployment.services,
+    )
     errors = api.call("GET", "/api/v2/importErrors")
     assert errors["total_entries"] == 0, errors
     assert dag["is_paused"] is True
@@ -368,22 +425,28 @@ def test_services_load_a_year_through_the_rest_api_and_survive_a_crash(
     assert pool["slots"] == 1
 
     api.call("PATCH", f"/api/v2/dags/{DAG_ID}", {"is_paused": False})
-    run = api.call("POST", f"/api/v2/dags/{DAG_ID}/dagRuns", {
-        "logical_date": None,
-        "conf": {"year": 2023, "inbox_root": str(deployment.inbox_root), "inbox": "/nowhere"},
-    })
+    run = api.call(
+        "POST",
+        f"/api/v2/dags/{DAG_ID}/dagRuns",
+        {
+            "logical_date": None,
+            "conf": {"year": 2023, "inbox_root": str(deployment.inbox_root), "inbox": "/nowhere"},
+        },
+    )
     run_id = run["dag_run_id"]
     wait_for_run(deployment, run_id)
 
     tis = task_instances(deployment, run_id)
     assert {t["state"] for t in tis} == {"success"}
     extracts = sorted((t["map_index"], t["try_number"]) for t in tis if t["task_id"] == "extract")
-    assert [i for i, _ in extracts] == [0, 1, 2]               # 9 documents in batches of 3
-    assert sorted(n for _, n in extracts) == [1, 1, 2]          # the killed batch ran again
+    assert [i for i, _ in extracts] == [0, 1, 2]  # 9 documents in batches of 3
+    assert sorted(n for _, n in extracts) == [1, 1, 2]  # the killed batch ran again
     assert deployment.crash_flag.exists()
-    assert {t["pool"] for t in tis if t["task_id"] in
-            {"load", "transform_staging", "gate", "transform_marts", "publish"}} == {
-                "xxgk_duckdb_writer"}
+    assert {
+        t["pool"]
+        for t in tis
+        if t["task_id"] in {"load", "transform_staging", "gate", "transform_marts", "publish"}
+    } == {"xxgk_duckdb_writer"}
 
     published = deployment.warehouse / "xxgk.duckdb"
     con = duckdb.connect(str(published), read_only=True)
@@ -392,29 +455,34 @@ def test_services_load_a_year_through_the_rest_api_and_survive_a_crash(
         assert con.execute(
             "select a.value from marts.fct_applications a join marts.dim_report r "
             "using (document_id) where r.org_name = '平潭综合实验区' and r.report_year = 2023 "
-            "and a.row_code = 'new_received' and a.applicant_code = 'total'").fetchall() == [(81,)]
+            "and a.row_code = 'new_received' and a.applicant_code = 'total'"
+        ).fetchall() == [(81,)]
         # The documents came from <inbox_root>/<year>.
-        sources = {Path(r[0]).parent for r in con.execute(
-            "select source_path from marts.dim_report").fetchall()}
+        sources = {
+            Path(r[0]).parent for r in con.execute("select source_path from marts.dim_report").fetchall()
+        }
         assert sources == {deployment.inbox_root / "2023"}
     finally:
         con.close()
     before = marts_fingerprint(published)
 
     # Run the completed run again: every task, from discover to publish.
-    api.call("POST", f"/api/v2/dags/{DAG_ID}/clearTaskInstances", {
-        "dag_run_id": run_id, "dry_run": False, "only_failed": False, "reset_dag_runs": True})
+    api.call(
+        "POST",
+        f"/api/v2/dags/{DAG_ID}/clearTaskInstances",
+        {"dag_run_id": run_id, "dry_run": False, "only_failed": False, "reset_dag_runs": True},
+    )
     wait_for_run(deployment, run_id)
     tis = task_instances(deployment, run_id)
     assert {t["state"] for t in tis} == {"success"}
     assert [t["try_number"] for t in tis if t["task_id"] == "publish"] == [2]
 
     assert marts_fingerprint(published) == before
-    build = duckdb.connect(str(deployment.warehouse / "build" / "xxgk_build.duckdb"),
-                           read_only=True)
+    build = duckdb.connect(str(deployment.warehouse / "build" / "xxgk_build.duckdb"), read_only=True)
     try:
-        assert build.execute("select count(*), count(distinct document_id) "
-                             "from staging.documents").fetchone() == (9, 9)
+        assert build.execute(
+            "select count(*), count(distinct document_id) from staging.documents"
+        ).fetchone() == (9, 9)
     finally:
         build.close()
     assert len(list((deployment.warehouse / "records").glob("*.json"))) == 9

@@ -52,8 +52,15 @@ def rows(lines: list[PageLine]) -> list[str]:
 
 def test_ruled_table_keeps_a_blank_cell_in_its_place():
     xs, ys = [50, 200, 250, 300, 350], [100, 114, 128]
-    boxes = (chars("规章", 52, 103) + chars("1", 222, 103) + chars("11", 320, 103)
-             + chars("行政规范性文件", 52, 117) + chars("8", 222, 117) + chars("26", 270, 117) + chars("66", 320, 117))
+    boxes = (
+        chars("规章", 52, 103)
+        + chars("1", 222, 103)
+        + chars("11", 320, 103)
+        + chars("行政规范性文件", 52, 117)
+        + chars("8", 222, 117)
+        + chars("26", 270, 117)
+        + chars("66", 320, 117)
+    )
     assert rows(page_lines(boxes, grid_rules(xs, ys))) == ["规章\t1\t\t11", "行政规范性文件\t8\t26\t66"]
 
 
@@ -86,23 +93,41 @@ def test_a_label_wrapped_over_two_lines_stays_one_row_ruled_and_unruled():
 
 def test_unruled_blank_cell_is_placed_by_the_columns_of_the_other_rows():
     boxes = []
-    for i, (label, cells) in enumerate([("一、本年新收", ["3", "1", "4"]), ("1.属于国家秘密", ["2", None, "2"]),
-                                        ("2.重复申请", [None, "1", "1"])]):
+    for i, (label, cells) in enumerate(
+        [
+            ("一、本年新收", ["3", "1", "4"]),
+            ("1.属于国家秘密", ["2", None, "2"]),
+            ("2.重复申请", [None, "1", "1"]),
+        ]
+    ):
         top = 100 + 16 * i
         boxes += chars(label, 52, top)
         for x, cell in zip((210, 260, 310), cells):
             if cell:
                 boxes += chars(cell, x, top)
-    assert rows(page_lines(boxes, [])) == ["一、本年新收\t3\t1\t4", "1.属于国家秘密\t2\t\t2", "2.重复申请\t\t1\t1"]
+    assert rows(page_lines(boxes, [])) == [
+        "一、本年新收\t3\t1\t4",
+        "1.属于国家秘密\t2\t\t2",
+        "2.重复申请\t\t1\t1",
+    ]
 
 
 def test_a_label_merged_over_rows_is_its_own_line_before_its_first_row():
     xs, ys = [50, 90, 200, 250], [100, 114, 128]
     # （三）不予公开 spans both rows: no rule between them in its column.
-    rules = [Rule(xs[0], ys[0], xs[-1], ys[0]), Rule(xs[0], ys[2], xs[-1], ys[2]), Rule(xs[1], ys[1], xs[-1], ys[1])]
+    rules = [
+        Rule(xs[0], ys[0], xs[-1], ys[0]),
+        Rule(xs[0], ys[2], xs[-1], ys[2]),
+        Rule(xs[1], ys[1], xs[-1], ys[1]),
+    ]
     rules += [Rule(x, ys[0], x, ys[2]) for x in xs]
-    boxes = (chars("（三）不予", 52, 110) + chars("1.属于国家秘密", 92, 103) + chars("2", 222, 103)
-             + chars("2.其他法律行政法规", 92, 117) + chars("0", 222, 117))
+    boxes = (
+        chars("（三）不予", 52, 110)
+        + chars("1.属于国家秘密", 92, 103)
+        + chars("2", 222, 103)
+        + chars("2.其他法律行政法规", 92, 117)
+        + chars("0", 222, 117)
+    )
     assert rows(page_lines(boxes, rules)) == ["（三）不予", "1.属于国家秘密\t2", "2.其他法律行政法规\t0"]
 
 
@@ -110,8 +135,11 @@ def test_a_header_repeated_after_a_page_break_is_dropped():
     def table(top: float, first: int) -> list[TextBox]:
         boxes = chars("申请人情况", 52, top) + chars("自然人", 210, top + 12) + chars("其他", 260, top + 12)
         for i in range(2):
-            boxes += chars(f"{first + i}.某项申请", 52, top + 28 + 14 * i) + chars("1", 215, top + 28 + 14 * i) \
+            boxes += (
+                chars(f"{first + i}.某项申请", 52, top + 28 + 14 * i)
+                + chars("1", 215, top + 28 + 14 * i)
                 + chars("0", 265, top + 28 + 14 * i)
+            )
         return boxes
 
     pages = [page_lines(table(600, 1), []), page_lines(table(60, 3), [])]
@@ -126,12 +154,25 @@ def test_word_boxes_on_pages_as_ocr_gives_them():
     def word(text: str, x: float, top: float, page: int) -> TextBox:
         return TextBox(text, x, top, x + 4.0 * len(text), top + H, False, page)
 
-    boxes = [word("申请人情况", 52, 60, 1), word("自然人", 210, 72, 1), word("其他", 260, 72, 1),
-             word("1.某项申请", 52, 90, 1), word("1", 215, 90, 1), word("0", 265, 90, 1),
-             word("申请人情况", 52, 60, 2), word("自然人", 210, 72, 2), word("其他", 260, 72, 2),
-             word("2.某项申请", 52, 90, 2), word("12", 213, 90, 2), word("3", 265, 90, 2)]
+    boxes = [
+        word("申请人情况", 52, 60, 1),
+        word("自然人", 210, 72, 1),
+        word("其他", 260, 72, 1),
+        word("1.某项申请", 52, 90, 1),
+        word("1", 215, 90, 1),
+        word("0", 265, 90, 1),
+        word("申请人情况", 52, 60, 2),
+        word("自然人", 210, 72, 2),
+        word("其他", 260, 72, 2),
+        word("2.某项申请", 52, 90, 2),
+        word("12", 213, 90, 2),
+        word("3", 265, 90, 2),
+    ]
     pages = read_pages(boxes)
-    assert [rows(p) for p in pages] == [["申请人情况", "自然人 其他", "1.某项申请\t1\t0"], ["2.某项申请\t12\t3"]]
+    assert [rows(p) for p in pages] == [
+        ["申请人情况", "自然人 其他", "1.某项申请\t1\t0"],
+        ["2.某项申请\t12\t3"],
+    ]
 
 
 # --- PDFs end to end -----------------------------------------------------------------------
@@ -149,12 +190,15 @@ def _generated(name: str, count: int, seed: int, formats: tuple[str, ...]) -> tu
 
 
 @needs_font
-@pytest.mark.parametrize("name", [
-    # P3: 其他 of the header repeated inside （六）其他处理 was read as the row 3.其他.
-    "00068_city_gov_2021.pdf",
-    # P1 in an unruled PDF: the stream loses the blank cells' places (ambiguous_values).
-    "00170_county_gov_2024.pdf",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        # P3: 其他 of the header repeated inside （六）其他处理 was read as the row 3.其他.
+        "00068_city_gov_2021.pdf",
+        # P1 in an unruled PDF: the stream loses the blank cells' places (ambiguous_values).
+        "00170_county_gov_2024.pdf",
+    ],
+)
 def test_generated_pdfs_the_stream_reader_got_wrong(tmp_path, name):
     from generator.score import score
 
@@ -218,8 +262,9 @@ def test_readings_that_disagree_leave_the_cells_unread(tmp_path):
 
     data, key = _generated("00003_city_dept_2021.pdf", 60, 3, ("pdf",))
     row = "s2.art20_1/normative_documents"
-    assert [v["value"] for v in key["cells"] if v["table"] == "s2.art20_1" and v["row"] == "normative_documents"] \
-        == [16, 9, 154]
+    assert [
+        v["value"] for v in key["cells"] if v["table"] == "s2.art20_1" and v["row"] == "normative_documents"
+    ] == [16, 9, 154]
 
     # Redrawn unchanged: the two readings agree, the record is right and ok.
     same = tmp_path / "same.pdf"
@@ -241,9 +286,10 @@ def test_readings_that_disagree_leave_the_cells_unread(tmp_path):
     assert [p.cells for p in problems] == [[f"{row}/issued_this_year"], [f"{row}/repealed_this_year"]]
     assert all(p.severity == "error" for p in problems)
     assert "grid reads 16" in problems[0].message and "stream reads 9" in problems[0].message
-    assert [(by_id[f"{row}/{c}"].value, by_id[f"{row}/{c}"].basis) for c in
-            ("issued_this_year", "repealed_this_year", "currently_valid")] == \
-        [(None, "unread"), (None, "unread"), (154, "printed")]
+    assert [
+        (by_id[f"{row}/{c}"].value, by_id[f"{row}/{c}"].basis)
+        for c in ("issued_this_year", "repealed_this_year", "currently_valid")
+    ] == [(None, "unread"), (None, "unread"), (154, "printed")]
     assert by_id[f"{row}/issued_this_year"].where["candidates"] == ["16", "9"]
     assert record.status == "needs_review"
 
@@ -279,7 +325,10 @@ def test_a_row_the_stream_cannot_read_is_no_disagreement(tmp_path):
     sure = stream_cells(as_cells(reading.stream_raw, reading.stream_where), "v2021")
     assert sure["s2.art20_1/normative_documents/issued_this_year"][0].value == 16
     # Drop the row's values from the stream entirely: the stream no longer reads the row.
-    lines = [("行政规范性文件" if line.startswith("行政规范性文件") else line) for line in reading.stream.text.split("\n")]
+    lines = [
+        ("行政规范性文件" if line.startswith("行政规范性文件") else line)
+        for line in reading.stream.text.split("\n")
+    ]
     blind = as_cells("\n".join(lines), reading.stream_where)
     assert not any(cid.startswith("s2.art20_1/normative_documents/") for cid in stream_cells(blind, "v2021"))
 

@@ -28,8 +28,13 @@ def hongze() -> Report:
 
 
 def test_huaian_metadata(huaian):
-    assert (huaian.source.format, huaian.org_name, huaian.year, huaian.template, huaian.status) == \
-        ("pdf", "淮安市人民政府", 2024, "v2021", "ok")
+    assert (huaian.source.format, huaian.org_name, huaian.year, huaian.template, huaian.status) == (
+        "pdf",
+        "淮安市人民政府",
+        2024,
+        "v2021",
+        "ok",
+    )
     assert huaian.problems == []
     assert len(huaian.cells) == 200
 
@@ -76,8 +81,12 @@ def test_huaian_provenance_points_at_the_page(huaian):
 
 
 def test_hongze_values(hongze):
-    assert (hongze.org_name, hongze.year, hongze.template, hongze.status) == \
-        ("淮安市洪泽区人民政府", 2024, "v2021", "ok")
+    assert (hongze.org_name, hongze.year, hongze.template, hongze.status) == (
+        "淮安市洪泽区人民政府",
+        2024,
+        "v2021",
+        "ok",
+    )
     assert values(hongze, "s2.art20_1", "normative_documents") == [3, 0, 8]
     assert values(hongze, "s2.art20_5", "administrative_licensing") == [9487]
     assert values(hongze, "s2.art20_6", "administrative_penalty") == [2776]

@@ -59,8 +59,12 @@ def test_blank_that_no_identity_proves_stays_null(tmp_path):
         lines = set_value(lines, label, 7, "")
     r = extract_path(write(tmp_path, lines))
     assert r.status == "needs_review"
-    for cid in ("s3/granted/natural_person", "s3/granted/total",
-                "s3/partially_granted/natural_person", "s3/partially_granted/total"):
+    for cid in (
+        "s3/granted/natural_person",
+        "s3/granted/total",
+        "s3/partially_granted/natural_person",
+        "s3/partially_granted/total",
+    ):
         assert cell(r, cid).value is None
         assert not cell(r, cid).imputed
     assert "blank_cell" in {p.code for p in r.problems}

@@ -29,17 +29,20 @@ def reports() -> dict[str, Report]:
     return {p.name: extract_path(p) for p in sorted(INBOX.iterdir())}
 
 
-@pytest.mark.parametrize("name, org, year, version, status, n_cells", [
-    ("000_wangzhu_2021.txt", "王助镇", 2021, "v2021", "needs_review", 200),
-    ("001_tangjiahui_2019.txt", "金寨县汤家汇镇", 2019, "v2019", "ok", 198),
-    ("002_xingzhuang_2023.txt", "邢庄镇人民政府", 2023, "v2021", "ok", 200),
-    ("003_dayong_2022.txt", "中山市大涌镇", 2022, "v2021", "ok", 200),
-    ("004_beigou_2020.txt", "蓬莱区北沟镇人民政府", 2020, "v2019", "needs_review", 195),
-    ("pingtan-2019.page.txt", "平潭综合实验区", 2019, "v2019", "needs_review", 198),
-    ("pingtan-2021.page.txt", "平潭综合实验区", 2021, "v2021", "needs_review", 200),
-    ("pingtan-2022.page.txt", "平潭综合实验区", 2022, "v2021", "needs_review", 200),
-    ("pingtan-2023.page.txt", "平潭综合实验区", 2023, "v2021", "needs_review", 200),
-])
+@pytest.mark.parametrize(
+    "name, org, year, version, status, n_cells",
+    [
+        ("000_wangzhu_2021.txt", "王助镇", 2021, "v2021", "needs_review", 200),
+        ("001_tangjiahui_2019.txt", "金寨县汤家汇镇", 2019, "v2019", "ok", 198),
+        ("002_xingzhuang_2023.txt", "邢庄镇人民政府", 2023, "v2021", "ok", 200),
+        ("003_dayong_2022.txt", "中山市大涌镇", 2022, "v2021", "ok", 200),
+        ("004_beigou_2020.txt", "蓬莱区北沟镇人民政府", 2020, "v2019", "needs_review", 195),
+        ("pingtan-2019.page.txt", "平潭综合实验区", 2019, "v2019", "needs_review", 198),
+        ("pingtan-2021.page.txt", "平潭综合实验区", 2021, "v2021", "needs_review", 200),
+        ("pingtan-2022.page.txt", "平潭综合实验区", 2022, "v2021", "needs_review", 200),
+        ("pingtan-2023.page.txt", "平潭综合实验区", 2023, "v2021", "needs_review", 200),
+    ],
+)
 def test_metadata_and_status(reports, name, org, year, version, status, n_cells):
     r = reports[name]
     assert (r.org_name, r.year, r.template, r.status, len(r.cells)) == (org, year, version, status, n_cells)
@@ -141,13 +144,18 @@ def test_pingtan_2019_v2019(reports):
 
 def test_pingtan_carry_over_matches_next_year(reports):
     # S1 across years: 2021's 结转下年度 (1) is 2022's 上年结转.
-    assert values(reports["pingtan-2021.page.txt"], "s3", "carried_to_next_year") == \
-        values(reports["pingtan-2022.page.txt"], "s3", "carried_over_from_last_year")
+    assert values(reports["pingtan-2021.page.txt"], "s3", "carried_to_next_year") == values(
+        reports["pingtan-2022.page.txt"], "s3", "carried_over_from_last_year"
+    )
 
 
 def test_cli_prints_one_json_line_per_document_in_order():
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "extract", "-q", str(INBOX)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "extract", "-q", str(INBOX)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert [Path(r["source"]["path"]).name for r in records] == sorted(p.name for p in INBOX.iterdir())
     first = records[0]

@@ -104,14 +104,30 @@ def test_document_matches_its_key(results, name):
 # offered to the identities); 00671 (P1 and P5: a placement whose blank would have to be
 # negative is impossible).
 _BENCH_PLANS = {p.filename: p for p in planning.plan_corpus(1000, 1, FORMATS)}
-FIXED = ("00715_city_gov_2025.pdf", "00068_city_gov_2021.pdf", "00235_township_2022.docx",
-         "00257_county_dept_2024.html", "00309_city_gov_2023.txt", "00170_county_gov_2024.pdf", "00487_city_dept_2020.html",
-         "00790_township_2019.txt", "00671_city_gov_2024.txt")
+FIXED = (
+    "00715_city_gov_2025.pdf",
+    "00068_city_gov_2021.pdf",
+    "00235_township_2022.docx",
+    "00257_county_dept_2024.html",
+    "00309_city_gov_2023.txt",
+    "00170_county_gov_2024.pdf",
+    "00487_city_dept_2020.html",
+    "00790_township_2019.txt",
+    "00671_city_gov_2024.txt",
+)
 
 
-@pytest.mark.parametrize("name", [
-    pytest.param(n, marks=[pytest.mark.skip(reason=NO_FONT)] if n.endswith(".pdf") and not font_available()
-                 else [], id=n) for n in FIXED])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(
+            n,
+            marks=[pytest.mark.skip(reason=NO_FONT)] if n.endswith(".pdf") and not font_available() else [],
+            id=n,
+        )
+        for n in FIXED
+    ],
+)
 def test_formerly_failing_document_reads_right(tmp_path, name):
     from extractors import extract_path
     from generator import build
@@ -170,7 +186,7 @@ _R6 = (
 PHENOMENON_FAILURES: dict[tuple[str, str | None, str], str] = {
     **{("R3", None, f): _R3 for f in FORMATS},
     **{("R6", None, f): _R6 for f in FORMATS},
-    }
+}
 PHENOMENON_CASES = [
     (t.code, v, f)
     for t in planning.PHENOMENA

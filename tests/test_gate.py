@@ -15,19 +15,20 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 import records
+
 from expectations.gate import GateResult, run_gate
 from expectations.suites import gate_suites, identity_suites
 from warehouse import paths, staging, transform
 from xxgk import template
 
-
 CLEAN = records.clean_v2021("gate-clean-2021")
 # 70 new natural-person applications printed as 71: H1 for natural persons and H2 for the
 # new_received row no longer hold, by exactly one application each.
-BROKEN_H1 = {**records.with_value(CLEAN, "gate-broken-h1", "s3/new_received/natural_person", 71),
-             "org_name": "乙镇"}
+BROKEN_H1 = {
+    **records.with_value(CLEAN, "gate-broken-h1", "s3/new_received/natural_person", 71),
+    "org_name": "乙镇",
+}
 # 行政复议 总计 printed as 5 instead of 2 + 1 + 0 + 1 = 4.
 BROKEN_H4 = {**records.with_value(CLEAN, "gate-broken-h4", "s4/review/total", 5), "org_name": "丙镇"}
 REJECTED = records.rejected("gate-rejected")
@@ -62,15 +63,29 @@ def test_suites_are_generated_from_the_template() -> None:
     h3 = {s.name: s for s in suites if s.suite.meta["identity_id"] == "H3"}
     assert set(h3) == {"xxgk_identity_H3_v2019", "xxgk_identity_H3_v2021"}
     for ident in (i for i in template.IDENTITIES if i.severity == "error"):
-        gs = next(s for s in suites if s.frame == ("identity_" + ident.id if ident.versions == template.VERSIONS
-                                                  else f"identity_{ident.id}_{ident.versions[0]}"))
+        gs = next(
+            s
+            for s in suites
+            if s.frame
+            == (
+                "identity_" + ident.id
+                if ident.versions == template.VERSIONS
+                else f"identity_{ident.id}_{ident.versions[0]}"
+            )
+        )
         total = next(e for e in gs.suite.expectations if e.meta["check"] == "sum(lhs) = sum(rhs)")
         assert total.column_list == ([f"{r}/{c}" for r, c in ident.lhs] + [f"−{r}/{c}" for r, c in ident.rhs])
         assert all(e.meta["identity_id"] in (ident.id, "DQ") for e in gs.suite.expectations)
     names = [s.name for s in gate_suites()]
     assert len(names) == len(set(names))
-    assert {"xxgk_type_rule_H7_count", "xxgk_type_rule_H7_signed", "xxgk_type_rule_H7_decimal",
-            "xxgk_documents", "xxgk_sections", "xxgk_cell_basis"} <= set(names)
+    assert {
+        "xxgk_type_rule_H7_count",
+        "xxgk_type_rule_H7_signed",
+        "xxgk_type_rule_H7_decimal",
+        "xxgk_documents",
+        "xxgk_sections",
+        "xxgk_cell_basis",
+    } <= set(names)
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -79,8 +94,11 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 def failures_of(gate: GateResult, document_id: str) -> dict[str, tuple]:
-    return {f.equation_id: (f.identity_id, f.lhs_value, f.rhs_value, f.difference)
-            for f in gate.failures if f.document_id == document_id}
+    return {
+        f.equation_id: (f.identity_id, f.lhs_value, f.rhs_value, f.difference)
+        for f in gate.failures
+        if f.document_id == document_id
+    }
 
 
 @pytest.mark.slow
@@ -88,9 +106,12 @@ def test_only_the_clean_report_passes(built: Built) -> None:
     assert built.gate.n_checked == 3  # the rejected document is not checked
     assert built.gate.n_passed == 1
     assert built.gate.failed_documents == {H1_ID, H4_ID}
-    assert {(d, passed, publishable) for d, passed, publishable in query(
-        built.db, "select document_id, passed, is_publishable from staging.gate_results")} == {
-        (CLEAN_ID, True, True), (H1_ID, False, True), (H4_ID, False, True)}
+    assert {
+        (d, passed, publishable)
+        for d, passed, publishable in query(
+            built.db, "select document_id, passed, is_publishable from staging.gate_results"
+        )
+    } == {(CLEAN_ID, True, True), (H1_ID, False, True), (H4_ID, False, True)}
 
 
 @pytest.mark.slow
@@ -98,18 +119,36 @@ def test_each_section_has_its_verdict(built: Built) -> None:
     assert built.gate.verdicts(CLEAN_ID) == {"s2": "published", "s3": "published", "s4": "published"}
     assert built.gate.verdicts(H1_ID) == {"s2": "published", "s3": "held_back", "s4": "published"}
     assert built.gate.verdicts(H4_ID) == {"s2": "published", "s3": "published", "s4": "held_back"}
-    assert query(built.db, """
+    assert query(
+        built.db,
+        """
         select document_id, s2_verdict, s3_verdict, s4_verdict, s3_reason, s4_reason
-        from marts.dim_report order by document_id""") == sorted([
-        (CLEAN_ID, "published", "published", "published", None, None),
-        (H1_ID, "published", "held_back", "published",
-         "H1:natural_person does not hold: s3/new_received/natural_person + "
-         "s3/carried_over_from_last_year/natural_person = 72 but s3/total_processed/natural_person + "
-         "s3/carried_to_next_year/natural_person = 71 (difference 1)", None),
-        (H4_ID, "published", "published", "held_back", None,
-         "H4 does not hold: s4/review/total = 5 but s4/review/upheld + s4/review/corrected + "
-         "s4/review/other + s4/review/pending = 4 (difference 1)"),
-        (REJECTED_ID, None, None, None, None, None)])
+        from marts.dim_report order by document_id""",
+    ) == sorted(
+        [
+            (CLEAN_ID, "published", "published", "published", None, None),
+            (
+                H1_ID,
+                "published",
+                "held_back",
+                "published",
+                "H1:natural_person does not hold: s3/new_received/natural_person + "
+                "s3/carried_over_from_last_year/natural_person = 72 but s3/total_processed/natural_person + "
+                "s3/carried_to_next_year/natural_person = 71 (difference 1)",
+                None,
+            ),
+            (
+                H4_ID,
+                "published",
+                "published",
+                "held_back",
+                None,
+                "H4 does not hold: s4/review/total = 5 but s4/review/upheld + s4/review/corrected + "
+                "s4/review/other + s4/review/pending = 4 (difference 1)",
+            ),
+            (REJECTED_ID, None, None, None, None, None),
+        ]
+    )
 
 
 @pytest.mark.slow
@@ -121,15 +160,19 @@ def test_broken_h1_fails_with_exact_difference(built: Built) -> None:
         "H2:new_received": ("H2", Decimal(80), Decimal(81), Decimal(-1)),
     }
     h1 = next(f for f in built.gate.failures if f.equation_id == "H1:natural_person")
-    assert h1.cells == ("s3/new_received/natural_person,s3/carried_over_from_last_year/natural_person,"
-                        "s3/total_processed/natural_person,s3/carried_to_next_year/natural_person")
+    assert h1.cells == (
+        "s3/new_received/natural_person,s3/carried_over_from_last_year/natural_person,"
+        "s3/total_processed/natural_person,s3/carried_to_next_year/natural_person"
+    )
 
 
 @pytest.mark.slow
 def test_broken_h4_fails_with_exact_difference(built: Built) -> None:
     assert failures_of(built.gate, H4_ID) == {"H4": ("H4", Decimal(5), Decimal(4), Decimal(1))}
     h4 = next(f for f in built.gate.failures if f.document_id == H4_ID)
-    assert h4.cells == "s4/review/total,s4/review/upheld,s4/review/corrected,s4/review/other,s4/review/pending"
+    assert (
+        h4.cells == "s4/review/total,s4/review/upheld,s4/review/corrected,s4/review/other,s4/review/pending"
+    )
 
 
 @pytest.mark.slow
@@ -137,7 +180,10 @@ def test_great_expectations_reports_the_broken_identities(built: Built) -> None:
     validations = built.gate.validations
     assert built.gate.success is False
     assert {name for name, v in validations.items() if not v.success} == {
-        "xxgk_identity_H1", "xxgk_identity_H2", "xxgk_identity_H4"}
+        "xxgk_identity_H1",
+        "xxgk_identity_H2",
+        "xxgk_identity_H4",
+    }
 
     h1 = validations["xxgk_identity_H1"]
     failed = [r for r in h1.results if not r.success]
@@ -146,11 +192,22 @@ def test_great_expectations_reports_the_broken_identities(built: Built) -> None:
     # The expectation states the identity: its terms, the right-hand ones negated, sum to 0.
     assert expectation.type == "expect_multicolumn_sum_to_equal"
     assert expectation.kwargs["column_list"] == [
-        "new_received/*", "carried_over_from_last_year/*", "−total_processed/*", "−carried_to_next_year/*"]
+        "new_received/*",
+        "carried_over_from_last_year/*",
+        "−total_processed/*",
+        "−carried_to_next_year/*",
+    ]
     assert expectation.meta["identity_id"] == "H1"
     assert failed[0].result["unexpected_index_list"] == [
-        {"document_id": H1_ID, "equation_id": "H1:natural_person", "new_received/*": 71.0,
-         "carried_over_from_last_year/*": 1.0, "−total_processed/*": -68.0, "−carried_to_next_year/*": -3.0}]
+        {
+            "document_id": H1_ID,
+            "equation_id": "H1:natural_person",
+            "new_received/*": 71.0,
+            "carried_over_from_last_year/*": 1.0,
+            "−total_processed/*": -68.0,
+            "−carried_to_next_year/*": -3.0,
+        }
+    ]
 
     h4 = validations["xxgk_identity_H4"]
     assert [r.result["unexpected_count"] for r in h4.results if not r.success] == [1]
@@ -176,25 +233,50 @@ def test_facts_hold_only_the_passing_sections(built: Built) -> None:
     assert documents("fct_review_litigation") == {CLEAN_ID, H1_ID}
     assert documents("fct_applications_history") == {CLEAN_ID, H4_ID}
     assert dict(query(built.db, "select document_id, passed_gate from marts.dim_report")) == {
-        CLEAN_ID: True, H1_ID: False, H4_ID: False, REJECTED_ID: None}
+        CLEAN_ID: True,
+        H1_ID: False,
+        H4_ID: False,
+        REJECTED_ID: None,
+    }
     # Every fact carries its cell's basis.
     assert query(built.db, "select distinct basis from marts.fct_applications") == [("printed",)]
 
 
 @pytest.mark.slow
 def test_quarantine_lists_the_failures(built: Built) -> None:
-    rows = query(built.db, """
+    rows = query(
+        built.db,
+        """
         select document_id, org_name, report_year, section, cause_rank, identity_id, equation_id,
                lhs_value, rhs_value, difference, n_missing_terms
-        from marts.quarantine order by document_id, equation_id""")
-    assert rows == sorted([
-        (H1_ID, "乙镇", 2021, "s3", 4, "H1", "H1:natural_person", Decimal(72), Decimal(71), Decimal(1), 0),
-        (H1_ID, "乙镇", 2021, "s3", 4, "H2", "H2:new_received", Decimal(80), Decimal(81), Decimal(-1), 0),
-        (H4_ID, "丙镇", 2021, "s4", 4, "H4", "H4", Decimal(5), Decimal(4), Decimal(1), 0),
-    ])
-    cells = query(built.db, """
+        from marts.quarantine order by document_id, equation_id""",
+    )
+    assert rows == sorted(
+        [
+            (
+                H1_ID,
+                "乙镇",
+                2021,
+                "s3",
+                4,
+                "H1",
+                "H1:natural_person",
+                Decimal(72),
+                Decimal(71),
+                Decimal(1),
+                0,
+            ),
+            (H1_ID, "乙镇", 2021, "s3", 4, "H2", "H2:new_received", Decimal(80), Decimal(81), Decimal(-1), 0),
+            (H4_ID, "丙镇", 2021, "s4", 4, "H4", "H4", Decimal(5), Decimal(4), Decimal(1), 0),
+        ]
+    )
+    cells = query(
+        built.db,
+        """
         select cell_id, row_label, col_label, value, basis, page from marts.quarantine_cells
-        where document_id = ? order by cell_id""".replace("?", f"'{H4_ID}'"))
+        where document_id = ? order by cell_id""".replace("?", f"'{H4_ID}'"),
+    )
     assert cells[0] == ("s4/review/corrected", "行政复议", "结果纠正", Decimal(1), "printed", 2)
     assert [c[0] for c in cells] == sorted(
-        f"s4/review/{c}" for c in ("total", "upheld", "corrected", "other", "pending"))
+        f"s4/review/{c}" for c in ("total", "upheld", "corrected", "other", "pending")
+    )

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 import records
+
 from expectations.gate import GateResult, run_gate
 from extractors import extract_path
 from pipeline import cli
@@ -66,8 +66,10 @@ def load() -> GateResult:
 
 
 def facts(db: Path) -> dict[str, set[str]]:
-    return {fact: {d for (d,) in query(db, f"select distinct document_id from marts.{fact}")}
-            for fact in ("fct_active_disclosure", "fct_applications", "fct_review_litigation")}
+    return {
+        fact: {d for (d,) in query(db, f"select distinct document_id from marts.{fact}")}
+        for fact in ("fct_active_disclosure", "fct_applications", "fct_review_litigation")
+    }
 
 
 @pytest.fixture(scope="module")
@@ -83,17 +85,23 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loads]:
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             assert cli.main(["quarantine"]) == 0
-        verdicts = query(db, """
+        verdicts = query(
+            db,
+            """
             select org_name, s2_verdict, s3_verdict, s4_verdict, s3_reason, s4_reason
-            from marts.dim_report order by org_name""")
+            from marts.dim_report order by org_name""",
+        )
         facts_before = facts(db)
         corrections_file.write_text(
             HEADER
             + f"{DAYONG_ID},{UNREAD_CELL},,the table's cell holds 4; 1 is footnote mark 1,审核员,2024-05-01,,2\n"
             + "xingzhuang-2023-lacking.pdf,s4/review/total,0,no review: 0 + 0 + 0 + 0,审核员,2024-05-01,,\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         after = load()
-        corrected = query(db, """
+        corrected = query(
+            db,
+            """
             select document_id, 's3/' || row_code || '/' || applicant_code, value, basis, extracted_basis,
                    printed_value
             from marts.fct_applications where is_corrected
@@ -101,7 +109,8 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loads]:
             select document_id, 's4/' || proceeding || '/' || outcome, value, basis, extracted_basis,
                    printed_value
             from marts.fct_review_litigation where is_corrected
-            order by 1, 2""")
+            order by 1, 2""",
+        )
         yield Loads(db, before, after, out.getvalue(), verdicts, facts_before, facts(db), corrected)
 
 
@@ -110,34 +119,57 @@ def test_only_the_defective_sections_are_held_back(loads: Loads) -> None:
     assert loads.before.verdicts(DAYONG_ID) == {"s2": "published", "s3": "held_back", "s4": "published"}
     assert loads.before.verdicts(XINGZHUANG_ID) == {"s2": "published", "s3": "published", "s4": "held_back"}
     assert loads.verdicts_before == [
-        ("中山市大涌镇", "published", "held_back", "published",
-         "ambiguous_values: the text '1 4' can be read several ways and no identity decides between "
-         "them; the cells are left blank; candidate readings: [[14], [4]]", None),
-        ("邢庄镇人民政府", "published", "published", "held_back", None,
-         "1 cell(s) of section s4 are not in the document: s4/review/total"),
+        (
+            "中山市大涌镇",
+            "published",
+            "held_back",
+            "published",
+            "ambiguous_values: the text '1 4' can be read several ways and no identity decides between "
+            "them; the cells are left blank; candidate readings: [[14], [4]]",
+            None,
+        ),
+        (
+            "邢庄镇人民政府",
+            "published",
+            "published",
+            "held_back",
+            None,
+            "1 cell(s) of section s4 are not in the document: s4/review/total",
+        ),
     ]
-    assert loads.facts_before == {"fct_active_disclosure": {DAYONG_ID, XINGZHUANG_ID},
-                                  "fct_applications": {XINGZHUANG_ID},
-                                  "fct_review_litigation": {DAYONG_ID}}
+    assert loads.facts_before == {
+        "fct_active_disclosure": {DAYONG_ID, XINGZHUANG_ID},
+        "fct_applications": {XINGZHUANG_ID},
+        "fct_review_litigation": {DAYONG_ID},
+    }
 
 
 @pytest.mark.slow
 def test_the_true_cause_comes_first(loads: Loads) -> None:
-    causes = [(f.section, f.cause_rank, f.cause, f.equation_id) for f in loads.before.failures
-              if f.document_id == DAYONG_ID]
+    causes = [
+        (f.section, f.cause_rank, f.cause, f.equation_id)
+        for f in loads.before.failures
+        if f.document_id == DAYONG_ID
+    ]
     assert causes == [
         ("s3", 1, "extractor", "EX:1:ambiguous_values"),
         ("s3", 2, "cells_unread", f"DQ:basis:{UNREAD_CELL}"),
         ("s3", 3, "not_checkable", "H2:granted"),
         ("s3", 3, "not_checkable", "H3:natural_person"),
     ]
-    h2 = next(f for f in loads.before.failures if f.document_id == DAYONG_ID and f.equation_id == "H2:granted")
-    assert h2.message == ("H2:granted cannot be checked: 1 of its 7 terms are not known: 1 unread "
-                          f"({UNREAD_CELL})")
-    assert (h2.lhs_value, h2.rhs_value, h2.difference) == (None, None, None)   # never "0 vs 0"
-    problems = query(loads.db, f"""
+    h2 = next(
+        f for f in loads.before.failures if f.document_id == DAYONG_ID and f.equation_id == "H2:granted"
+    )
+    assert h2.message == (
+        f"H2:granted cannot be checked: 1 of its 7 terms are not known: 1 unread ({UNREAD_CELL})"
+    )
+    assert (h2.lhs_value, h2.rhs_value, h2.difference) == (None, None, None)  # never "0 vs 0"
+    problems = query(
+        loads.db,
+        f"""
         select problem_code, severity, sections, cell_ids, raw_text, candidates_json
-        from marts.problems where document_id = '{DAYONG_ID}'""")
+        from marts.problems where document_id = '{DAYONG_ID}'""",
+    )
     assert problems == [("ambiguous_values", "error", ["s3"], [UNREAD_CELL], "1 4", "[[14], [4]]")]
 
 
@@ -146,8 +178,9 @@ def test_the_quarantine_command_prints_one_block_per_report(loads: Loads) -> Non
     text = loads.quarantine_text
     assert text.count("\n中山市大涌镇 2022  v2021  inbox/dayong-2022-unread.pdf\n") == 1
     dayong = text.split("\n中山市大涌镇 2022")[1].split("\n邢庄镇")[0]
-    assert ("  三、收到和处理政府信息公开申请情况 (s3): 暂缓发布 held back\n"
-            "    1. [extractor] ambiguous_values:") in dayong
+    assert (
+        "  三、收到和处理政府信息公开申请情况 (s3): 暂缓发布 held back\n    1. [extractor] ambiguous_values:"
+    ) in dayong
     assert "  四、政府信息公开行政复议、行政诉讼情况 (s4): 已发布 published" in dayong
     assert f"      {UNREAD_CELL}  （一）予以公开 × 自然人: ? (unread)  [line 145, printed '1 4']" in dayong
     # The unread cell is listed under the cells, not again as a cause of its own.
@@ -155,16 +188,24 @@ def test_the_quarantine_command_prints_one_block_per_report(loads: Loads) -> Non
     assert "    2. [not_checkable] H2:granted cannot be checked" in dayong
     xingzhuang = text.split("\n邢庄镇人民政府 2023")[1]
     assert "      s4/review/total  行政复议 × 总计: not in the document" in xingzhuang
-    assert text.rstrip().endswith("2 report(s) with 2 section(s) held back. Fix a cell with "
-                                  "corrections/corrections.csv (README: Corrections) and load again.")
+    assert text.rstrip().endswith(
+        "2 report(s) with 2 section(s) held back. Fix a cell with "
+        "corrections/corrections.csv (README: Corrections) and load again."
+    )
 
 
 @pytest.mark.slow
 def test_corrections_choose_a_candidate_and_set_a_missing_cell(loads: Loads) -> None:
     assert loads.after.failures == []
-    assert loads.after.verdicts(DAYONG_ID) == loads.after.verdicts(XINGZHUANG_ID) == {
-        "s2": "published", "s3": "published", "s4": "published"}
+    assert (
+        loads.after.verdicts(DAYONG_ID)
+        == loads.after.verdicts(XINGZHUANG_ID)
+        == {"s2": "published", "s3": "published", "s4": "published"}
+    )
     assert loads.facts_after == {fact: {DAYONG_ID, XINGZHUANG_ID} for fact in loads.facts_after}
-    assert loads.corrected_after == sorted([
-        (DAYONG_ID, UNREAD_CELL, Decimal(4), "corrected", "unread", None),
-        (XINGZHUANG_ID, "s4/review/total", Decimal(0), "corrected", None, None)])
+    assert loads.corrected_after == sorted(
+        [
+            (DAYONG_ID, UNREAD_CELL, Decimal(4), "corrected", "unread", None),
+            (XINGZHUANG_ID, "s4/review/total", Decimal(0), "corrected", None, None),
+        ]
+    )

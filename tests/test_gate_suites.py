@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
-
 import records
+
 from expectations import suites
 from expectations.frames import identity_frames, sections_frame
 from expectations.gate import decide
@@ -35,9 +35,11 @@ def test_the_test_reports_are_complete() -> None:
 def test_sections_three_and_four_must_be_complete() -> None:
     present = cells_of(records.clean_v2021())
     assert suites.missing_cells("v2021", present - {"s3/denied_admin_query/other_org"}) == [
-        "s3/denied_admin_query/other_org"]
+        "s3/denied_admin_query/other_org"
+    ]
     assert suites.missing_cells("v2021", {c for c in present if not c.startswith("s4/")}) == [
-        f"s4/{r.code}/{c.code}" for r in template.S4_ROWS for c in template.S4_COLUMNS]
+        f"s4/{r.code}/{c.code}" for r in template.S4_ROWS for c in template.S4_COLUMNS
+    ]
 
 
 def test_a_section_two_row_is_all_or_nothing() -> None:
@@ -50,7 +52,9 @@ def test_a_section_two_row_is_all_or_nothing() -> None:
 
 def test_v2021_other_handling_printed_as_one_row() -> None:
     present = cells_of(records.clean_v2021())
-    children = {c for c in present if c.split("/")[1] in ("other_no_correction", "other_fee_unpaid", "other_misc")}
+    children = {
+        c for c in present if c.split("/")[1] in ("other_no_correction", "other_fee_unpaid", "other_misc")
+    }
     aggregated = (present - children) | {f"s3/other_handling/{a}" for a in template.APPLICANT_CODES}
     assert suites.missing_cells("v2021", aggregated) == []
     # Neither the three rows nor the one: the three are missing.
@@ -67,39 +71,82 @@ def test_every_suite_name_is_unique_and_says_what_it_enforces() -> None:
     assert len(names) == len(set(names))
     for gs in everything:
         for expectation in gs.suite.expectations:
-            assert expectation.meta["identity_id"] in {"H1", "H2", "H3", "H4", "H5", "H6", "H7", "DQ", "S1", "S2", "S3"}
+            assert expectation.meta["identity_id"] in {
+                "H1",
+                "H2",
+                "H3",
+                "H4",
+                "H5",
+                "H6",
+                "H7",
+                "DQ",
+                "S1",
+                "S2",
+                "S3",
+            }
             assert expectation.meta.get("check"), (gs.name, expectation.type)
-    dq = {e.meta["check"] for gs in suites.gate_suites() for e in gs.suite.expectations
-          if e.meta["identity_id"] == "DQ"}
-    assert {"cells_complete", "unique_documents", "unique_cells", "unique_equations", "report_year",
-            "basis_publishable"} <= dq
+    dq = {
+        e.meta["check"]
+        for gs in suites.gate_suites()
+        for e in gs.suite.expectations
+        if e.meta["identity_id"] == "DQ"
+    }
+    assert {
+        "cells_complete",
+        "unique_documents",
+        "unique_cells",
+        "unique_equations",
+        "report_year",
+        "basis_publishable",
+    } <= dq
 
 
 def test_each_identity_suite_states_its_identity() -> None:
     by_name = {gs.name: gs for gs in suites.identity_suites()}
-    assert set(by_name) == {"xxgk_identity_H1", "xxgk_identity_H2", "xxgk_identity_H3_v2019",
-                            "xxgk_identity_H3_v2021", "xxgk_identity_H4", "xxgk_identity_H5",
-                            "xxgk_identity_H6"}
+    assert set(by_name) == {
+        "xxgk_identity_H1",
+        "xxgk_identity_H2",
+        "xxgk_identity_H3_v2019",
+        "xxgk_identity_H3_v2021",
+        "xxgk_identity_H4",
+        "xxgk_identity_H5",
+        "xxgk_identity_H6",
+    }
     h1 = by_name["xxgk_identity_H1"].suite.expectations
     total = next(e for e in h1 if e.meta["check"] == "sum(lhs) = sum(rhs)")
     # new + carried over = total processed + carried forward, as terms: the rhs negated.
-    assert total.column_list == ["new_received/*", "carried_over_from_last_year/*",
-                                 "−total_processed/*", "−carried_to_next_year/*"]
+    assert total.column_list == [
+        "new_received/*",
+        "carried_over_from_last_year/*",
+        "−total_processed/*",
+        "−carried_to_next_year/*",
+    ]
     assert total.sum_total == 0
-    assert total.meta["equation"] == ("new_received/* + carried_over_from_last_year/* = "
-                                      "total_processed/* + carried_to_next_year/*")
+    assert total.meta["equation"] == (
+        "new_received/* + carried_over_from_last_year/* = total_processed/* + carried_to_next_year/*"
+    )
     assert [e.column for e in h1 if e.meta["check"] == "term is known"] == total.column_list
     h4 = by_name["xxgk_identity_H4"].suite.expectations
     assert next(e for e in h4 if e.meta["check"] == "sum(lhs) = sum(rhs)").column_list == [
-        "review/total", "−review/upheld", "−review/corrected", "−review/other", "−review/pending"]
-    h3 = next(e for e in by_name["xxgk_identity_H3_v2021"].suite.expectations
-              if e.meta["check"] == "sum(lhs) = sum(rhs)")
+        "review/total",
+        "−review/upheld",
+        "−review/corrected",
+        "−review/other",
+        "−review/pending",
+    ]
+    h3 = next(
+        e
+        for e in by_name["xxgk_identity_H3_v2021"].suite.expectations
+        if e.meta["check"] == "sum(lhs) = sum(rhs)"
+    )
     assert h3.column_list[0] == "total_processed/*" and "−other_handling/*" in h3.column_list
 
 
 def _values(record: records.Record) -> dict[str, Decimal | None]:
-    return {f"{c['table']}/{c['row']}/{c['col']}": None if c["value"] is None else Decimal(str(c["value"]))
-            for c in record["cells"]}
+    return {
+        f"{c['table']}/{c['row']}/{c['col']}": None if c["value"] is None else Decimal(str(c["value"]))
+        for c in record["cells"]
+    }
 
 
 def test_identity_frames_hold_the_terms_and_absent_optional_terms_count_as_nothing() -> None:
@@ -108,10 +155,19 @@ def test_identity_frames_hold_the_terms_and_absent_optional_terms_count_as_nothi
     frames = identity_frames(documents, {"d": _values(record)})
     h1 = frames["identity_H1"].set_index("equation_id")
     # 70 + 1 = 68 + 3 for natural persons; the rhs is negated in the frame.
-    assert list(h1.loc["H1:natural_person", ["new_received/*", "carried_over_from_last_year/*",
-                                             "−total_processed/*", "−carried_to_next_year/*"]]) == [70, 1, -68, -3]
+    assert list(
+        h1.loc[
+            "H1:natural_person",
+            [
+                "new_received/*",
+                "carried_over_from_last_year/*",
+                "−total_processed/*",
+                "−carried_to_next_year/*",
+            ],
+        ]
+    ) == [70, 1, -68, -3]
     h3 = frames["identity_H3_v2021"].set_index("equation_id")
-    assert h3.loc["H3:total", "−other_handling/*"] == 0   # optional and absent: nothing
+    assert h3.loc["H3:total", "−other_handling/*"] == 0  # optional and absent: nothing
     # H2 has one equation per section-三 row the report has: the 25 rows of v2021.
     assert len(frames["identity_H2"]) == len(template.s3_rows("v2021")) == 25
     unread = _values(record) | {"s4/review/total": None}
@@ -125,38 +181,79 @@ def test_sections_frame_counts_the_missing_cells_per_section() -> None:
     partial = {c: v for c, v in present.items() if c != "s4/review/total"}
     out = sections_frame(documents, {"a": partial, "b": {}})
     assert out[["document_id", "section", "n_missing_cells", "missing_cells"]].values.tolist() == [
-        ["a", "s2", 0, ""], ["a", "s3", 0, ""], ["a", "s4", 1, "s4/review/total"],
-        ["b", "s2", 0, ""], ["b", "s3", 0, ""], ["b", "s4", 0, ""]]
+        ["a", "s2", 0, ""],
+        ["a", "s3", 0, ""],
+        ["a", "s4", 1, "s4/review/total"],
+        ["b", "s2", 0, ""],
+        ["b", "s3", 0, ""],
+        ["b", "s4", 0, ""],
+    ]
 
 
 # --- deciding on sections: GX runs on frames built from records -----------------------------
+
 
 def gate_frames(*recs: records.Record) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """The documents, cells and problems frames the gate reads from the build database."""
     documents, cells, problems = [], [], []
     for r in recs:
         doc = records.doc_id(r)
-        documents.append({"document_id": doc, "org_name": r["org_name"], "report_year": r["year"],
-                          "template_version": r["template"], "status": r["status"]})
+        documents.append(
+            {
+                "document_id": doc,
+                "org_name": r["org_name"],
+                "report_year": r["year"],
+                "template_version": r["template"],
+                "status": r["status"],
+            }
+        )
         for c in r["cells"]:
             table = c["table"]
             kind = template.column_kind(r["template"], table, c["col"])
             value = c["value"]
-            cells.append({"document_id": doc, "cell_id": f"{table}/{c['row']}/{c['col']}",
-                          "section": suites.section_of(table + "/"), "col_kind": kind,
-                          "value": value, "is_integer": None if value is None else float(value).is_integer(),
-                          "basis": c.get("basis", "printed"), "page": c["where"].get("page"),
-                          "line": c["where"].get("line")})
+            cells.append(
+                {
+                    "document_id": doc,
+                    "cell_id": f"{table}/{c['row']}/{c['col']}",
+                    "section": suites.section_of(table + "/"),
+                    "col_kind": kind,
+                    "value": value,
+                    "is_integer": None if value is None else float(value).is_integer(),
+                    "basis": c.get("basis", "printed"),
+                    "page": c["where"].get("page"),
+                    "line": c["where"].get("line"),
+                }
+            )
         for seq, p in enumerate(r["problems"], 1):
             sections = sorted({suites.section_of(cid) for cid in p.get("cells", [])})
-            problems.append({"document_id": doc, "problem_seq": seq, "problem_code": p["code"],
-                             "severity": p["severity"], "message": p["message"], "cell_ids": p.get("cells", []),
-                             "sections": sections, "raw_text": p.get("raw"),
-                             "candidates_json": None if p.get("candidates") is None else str(p["candidates"])})
-    problem_columns = ["document_id", "problem_seq", "problem_code", "severity", "message", "cell_ids",
-                       "sections", "raw_text", "candidates_json"]
-    return ({"documents": pd.DataFrame(documents), "cells": pd.DataFrame(cells)},
-            pd.DataFrame(problems, columns=problem_columns))
+            problems.append(
+                {
+                    "document_id": doc,
+                    "problem_seq": seq,
+                    "problem_code": p["code"],
+                    "severity": p["severity"],
+                    "message": p["message"],
+                    "cell_ids": p.get("cells", []),
+                    "sections": sections,
+                    "raw_text": p.get("raw"),
+                    "candidates_json": None if p.get("candidates") is None else str(p["candidates"]),
+                }
+            )
+    problem_columns = [
+        "document_id",
+        "problem_seq",
+        "problem_code",
+        "severity",
+        "message",
+        "cell_ids",
+        "sections",
+        "raw_text",
+        "candidates_json",
+    ]
+    return (
+        {"documents": pd.DataFrame(documents), "cells": pd.DataFrame(cells)},
+        pd.DataFrame(problems, columns=problem_columns),
+    )
 
 
 def verdicts_of(verdicts: list[SectionVerdict], record: records.Record) -> dict[str, tuple[str, Any]]:
@@ -168,9 +265,12 @@ CLEAN = records.clean_v2021("decide-clean-2021")
 BROKEN_H4 = records.with_value(CLEAN, "decide-h4-2021", "s4/review/total", 5)
 # Section 三's 予以公开 row could not be read: its cells are unread, section 三 waits.
 UNREAD_S3 = records.unread(
-    CLEAN, "decide-unread-s3-2021",
-    [f"s3/granted/{a}" for a in template.APPLICANT_CODES], "3961001046",
-    [[39, 6, 1, 0, 0, 1, 46], [3, 96, 1, 0, 0, 1, 46]])
+    CLEAN,
+    "decide-unread-s3-2021",
+    [f"s3/granted/{a}" for a in template.APPLICANT_CODES],
+    "3961001046",
+    [[39, 6, 1, 0, 0, 1, 46], [3, 96, 1, 0, 0, 1, 46]],
+)
 
 
 @pytest.fixture(scope="module")
@@ -181,23 +281,35 @@ def decided() -> tuple[Any, list[SectionVerdict], list[Any]]:
 
 def test_the_gate_catches_a_broken_identity(decided: tuple) -> None:
     validations, verdicts, causes = decided
-    assert verdicts_of(verdicts, CLEAN) == {"s2": ("published", None), "s3": ("published", None),
-                                            "s4": ("published", None)}
-    assert verdicts_of(verdicts, BROKEN_H4) == {"s2": ("published", None), "s3": ("published", None),
-                                                "s4": ("held_back", "identity")}
+    assert verdicts_of(verdicts, CLEAN) == {
+        "s2": ("published", None),
+        "s3": ("published", None),
+        "s4": ("published", None),
+    }
+    assert verdicts_of(verdicts, BROKEN_H4) == {
+        "s2": ("published", None),
+        "s3": ("published", None),
+        "s4": ("held_back", "identity"),
+    }
     h4 = [c for c in causes if c.document_id == records.doc_id(BROKEN_H4)]
     assert [(c.section, c.equation_id, c.lhs_value, c.rhs_value, c.difference) for c in h4] == [
-        ("s4", "H4", Decimal(5), Decimal(4), Decimal(1))]
-    assert h4[0].message == ("H4 does not hold: s4/review/total = 5 but s4/review/upheld + "
-                             "s4/review/corrected + s4/review/other + s4/review/pending = 4 (difference 1)")
+        ("s4", "H4", Decimal(5), Decimal(4), Decimal(1))
+    ]
+    assert h4[0].message == (
+        "H4 does not hold: s4/review/total = 5 but s4/review/upheld + "
+        "s4/review/corrected + s4/review/other + s4/review/pending = 4 (difference 1)"
+    )
     failed = [r for r in validations["xxgk_identity_H4"].results if not r.success]
     assert [r.expectation_config.type for r in failed] == ["expect_multicolumn_sum_to_equal"]
 
 
 def test_a_report_with_section_three_held_back_publishes_section_four(decided: tuple) -> None:
     _, verdicts, causes = decided
-    assert verdicts_of(verdicts, UNREAD_S3) == {"s2": ("published", None), "s3": ("held_back", "extractor"),
-                                                "s4": ("published", None)}
+    assert verdicts_of(verdicts, UNREAD_S3) == {
+        "s2": ("published", None),
+        "s3": ("held_back", "extractor"),
+        "s4": ("published", None),
+    }
     mine = [c for c in causes if c.document_id == records.doc_id(UNREAD_S3)]
     # The true cause first: the extractor's problem (with its text and candidate readings), then
     # the unread cells, then the equations that cannot be checked; never "0 vs 0".
@@ -210,7 +322,8 @@ def test_a_report_with_section_three_held_back_publishes_section_four(decided: t
     assert not_checkable["H2:granted"] == (
         "H2:granted cannot be checked: 7 of its 7 terms are not known: 7 unread (s3/granted/total, "
         "s3/granted/natural_person, s3/granted/commercial_enterprise, s3/granted/research_institution "
-        "and 3 more)")
+        "and 3 more)"
+    )
     assert not any(c.cause == "identity" for c in mine)
 
 
@@ -218,11 +331,15 @@ def test_a_section_the_report_lacks_is_held_back_as_missing_cells() -> None:
     lacking = records.without(CLEAN, "decide-no-s4", [f"s4/review/{c.code}" for c in template.S4_COLUMNS])
     frames, problems = gate_frames(lacking)
     _, verdicts, causes = decide(frames, problems)
-    assert verdicts_of(verdicts, lacking) == {"s2": ("published", None), "s3": ("published", None),
-                                              "s4": ("held_back", "cells_missing")}
+    assert verdicts_of(verdicts, lacking) == {
+        "s2": ("published", None),
+        "s3": ("published", None),
+        "s4": ("held_back", "cells_missing"),
+    }
     assert [c.message for c in causes if c.cause == "cells_missing"] == [
         "5 cell(s) of section s4 are not in the document: s4/review/upheld, s4/review/corrected, "
-        "s4/review/other, s4/review/pending, s4/review/total"]
+        "s4/review/other, s4/review/pending, s4/review/total"
+    ]
     # H4 is not listed as failing: its terms are not there, it cannot be checked.
     assert [(c.equation_id, c.cause) for c in causes if c.identity_id == "H4"] == [("H4", "not_checkable")]
 

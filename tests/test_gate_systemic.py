@@ -16,36 +16,46 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 import records
+
 from expectations import gate as gate_module
 from expectations.gate import GateResult, LoadVerdict, MartsCheckError, SystemicGateError
-from warehouse import paths, staging, transform
 from pipeline import steps as pipeline
+from warehouse import paths, staging, transform
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")
 
 
 def result_with(load: LoadVerdict) -> GateResult:
-    return GateResult(n_checked=load.n_documents - load.n_rejected,
-                      n_passed=load.n_documents - load.n_not_passed, failures=[], success=False, load=load)
+    return GateResult(
+        n_checked=load.n_documents - load.n_rejected,
+        n_passed=load.n_documents - load.n_not_passed,
+        failures=[],
+        success=False,
+        load=load,
+    )
 
 
-@pytest.mark.parametrize(("documents", "rejected", "failed", "systemic"), [
-    (100, 0, 50, False),    # half: not more than the share
-    (100, 0, 51, True),
-    (100, 30, 21, True),    # rejected documents count: a broken extractor is systemic too
-    (19, 0, 19, False),     # too few documents to tell a systemic problem from bad reports
-    (20, 0, 11, True),
-    (0, 0, 0, False),       # nothing new loaded
-])
-def test_the_share_of_the_load_that_may_fail(documents: int, rejected: int, failed: int, systemic: bool,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    ("documents", "rejected", "failed", "systemic"),
+    [
+        (100, 0, 50, False),  # half: not more than the share
+        (100, 0, 51, True),
+        (100, 30, 21, True),  # rejected documents count: a broken extractor is systemic too
+        (19, 0, 19, False),  # too few documents to tell a systemic problem from bad reports
+        (20, 0, 11, True),
+        (0, 0, 0, False),  # nothing new loaded
+    ],
+)
+def test_the_share_of_the_load_that_may_fail(
+    documents: int, rejected: int, failed: int, systemic: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("XXGK_GATE_MAX_FAIL_SHARE", raising=False)
     monkeypatch.delenv("XXGK_GATE_MIN_REPORTS", raising=False)
     problems = gate_module.systemic_problems(
-        result_with(LoadVerdict(None, documents, rejected, failed, {"H1": failed})))
+        result_with(LoadVerdict(None, documents, rejected, failed, {"H1": failed}))
+    )
     assert bool(problems) is systemic
     if systemic:
         assert f"{rejected + failed} of the {documents} documents" in problems[0]
@@ -69,10 +79,12 @@ def test_thresholds_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
 # --- a whole load failing (slow) ------------------------------------------------------------
 
 CLEAN = records.clean_v2021("sys-clean", "甲乡", 2021)
-BROKEN_1 = records.with_value(records.clean_v2021("sys-base-1", "乙乡", 2021), "sys-broken-1",
-                              "s3/new_received/natural_person", 71)
-BROKEN_2 = records.with_value(records.clean_v2021("sys-base-2", "丙乡", 2021), "sys-broken-2",
-                              "s4/review/total", 9)
+BROKEN_1 = records.with_value(
+    records.clean_v2021("sys-base-1", "乙乡", 2021), "sys-broken-1", "s3/new_received/natural_person", 71
+)
+BROKEN_2 = records.with_value(
+    records.clean_v2021("sys-base-2", "丙乡", 2021), "sys-broken-2", "s4/review/total", 9
+)
 LATER = records.clean_v2021("sys-later", "丁乡", 2022)
 
 
@@ -104,12 +116,16 @@ def env(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyP
 
 def gate_state(db: Path) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
-        return con.execute("select accepted_through is null, n_documents, n_not_passed from staging.gate_state").fetchall()
+        return con.execute(
+            "select accepted_through is null, n_documents, n_not_passed from staging.gate_state"
+        ).fetchall()
 
 
 @pytest.mark.slow
-def test_a_load_mostly_failing_stops_the_run_and_a_retry(warehouse: Warehouse, env: pytest.MonkeyPatch) -> None:
-    for _attempt in range(2):          # an Airflow retry sees the same load and fails the same way
+def test_a_load_mostly_failing_stops_the_run_and_a_retry(
+    warehouse: Warehouse, env: pytest.MonkeyPatch
+) -> None:
+    for _attempt in range(2):  # an Airflow retry sees the same load and fails the same way
         with pytest.raises(SystemicGateError, match="2 of the 3 documents of this load") as caught:
             pipeline.gate()
         assert "Validation report: " in str(caught.value)
@@ -117,12 +133,15 @@ def test_a_load_mostly_failing_stops_the_run_and_a_retry(warehouse: Warehouse, e
         assert gate_state(warehouse.db) == [(True, 3, 2)]
     # The verdicts are written all the same: the two reports are quarantined, one passed.
     with duckdb.connect(str(warehouse.db), read_only=True) as con:
-        assert con.execute("select count(*) filter (where passed) from staging.gate_results").fetchall() == [(1,)]
+        assert con.execute("select count(*) filter (where passed) from staging.gate_results").fetchall() == [
+            (1,)
+        ]
 
 
 @pytest.mark.slow
 def test_raising_the_threshold_lets_it_through_and_closes_the_load(
-        warehouse: Warehouse, env: pytest.MonkeyPatch) -> None:
+    warehouse: Warehouse, env: pytest.MonkeyPatch
+) -> None:
     env.setenv("XXGK_GATE_MAX_FAIL_SHARE", "0.7")
     result = pipeline.gate()
     assert (result.n_checked, result.n_passed) == (3, 1)
@@ -140,7 +159,9 @@ def test_raising_the_threshold_lets_it_through_and_closes_the_load(
 
 
 @pytest.mark.slow
-def test_marts_with_an_empty_fact_table_are_not_published(warehouse: Warehouse, env: pytest.MonkeyPatch) -> None:
+def test_marts_with_an_empty_fact_table_are_not_published(
+    warehouse: Warehouse, env: pytest.MonkeyPatch
+) -> None:
     env.setenv("XXGK_GATE_MAX_FAIL_SHARE", "0.7")
     pipeline.gate()
     transform.build("marts")
@@ -165,23 +186,32 @@ def test_xxgk_run_exits_non_zero_when_most_documents_are_not_reports(tmp_path: P
     env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh"), "XXGK_GATE_MIN_REPORTS": "3"}
     env.pop("XXGK_GATE_MAX_FAIL_SHARE", None)
 
-    result = subprocess.run([XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True,
-                            text=True, timeout=900)
+    result = subprocess.run(
+        [XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True, text=True, timeout=900
+    )
 
     assert result.returncode == 1, result.stdout + result.stderr[-3000:]
     assert "the gate stopped the load" in result.stderr
     # pingtan-2023 had its section 二 held back (unread cells), the two minutes were rejected.
     assert "3 of the 3 documents" in result.stderr and "2 were rejected by the extractor" in result.stderr
     assert "1 had a section held back by the gate" in result.stderr
-    assert not (tmp_path / "wh" / "xxgk.duckdb").exists()     # nothing was published
+    assert not (tmp_path / "wh" / "xxgk.duckdb").exists()  # nothing was published
 
 
 def test_the_run_summary_names_warnings_corrections_and_the_reports(tmp_path: Path) -> None:
     summary = pipeline.RunSummary(
-        n_documents=3, statuses={"ok": 2, "rejected": 1}, loaded={"new_documents": 3}, n_checked=2,
-        n_passed=2, published_db=tmp_path / "xxgk.duckdb", n_warned=2, n_warnings=3,
-        data_docs=tmp_path / "data_docs" / "index.html", parquet_dir=tmp_path / "parquet",
-        corrections={"applied": 2, "unknown_document": 1})
+        n_documents=3,
+        statuses={"ok": 2, "rejected": 1},
+        loaded={"new_documents": 3},
+        n_checked=2,
+        n_passed=2,
+        published_db=tmp_path / "xxgk.duckdb",
+        n_warned=2,
+        n_warnings=3,
+        data_docs=tmp_path / "data_docs" / "index.html",
+        parquet_dir=tmp_path / "parquet",
+        corrections={"applied": 2, "unknown_document": 1},
+    )
     text = pipeline.format_summary(summary)
     assert "gate:        2 of 2 reports passed" in text
     assert "warnings:    2 published report(s) with 3 soft-identity warning(s)" in text

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 import records
+
 from expectations import suites
 from expectations.gate import GateResult, run_gate
 from warehouse import paths, staging, transform
@@ -30,23 +30,54 @@ pytestmark = pytest.mark.slow
 WANGZHU_2020 = records.clean_v2019("gw-wangzhu-2020", "王助镇", 2020)
 WANGZHU_2021 = records.clean_v2021("gw-wangzhu-2021", "王助镇", 2021)
 WANGZHU_2022 = records.clean_v2021("gw-wangzhu-2022", "王助镇", 2022)
-XINZHUANG_2023 = records.with_value(records.clean_v2021("gw-xinzhuang-base", "辛庄镇", 2023), "gw-xinzhuang-2023",
-                                    "s2.art20_1/normative_documents/issued_this_year", 12)
+XINZHUANG_2023 = records.with_value(
+    records.clean_v2021("gw-xinzhuang-base", "辛庄镇", 2023),
+    "gw-xinzhuang-2023",
+    "s2.art20_1/normative_documents/issued_this_year",
+    12,
+)
 YUN_2022 = records.clean_v2021("gw-yun-2022", "云镇", 2022)
-YUN_2023 = records.with_value(records.clean_v2021("gw-yun-base", "云镇", 2023), "gw-yun-2023",
-                              "s2.art20_1/normative_documents/currently_valid", None)
+YUN_2023 = records.with_value(
+    records.clean_v2021("gw-yun-base", "云镇", 2023),
+    "gw-yun-2023",
+    "s2.art20_1/normative_documents/currently_valid",
+    None,
+)
 ZHAO_2021 = records.clean_v2021("gw-zhao-2021", "赵镇", 2021)
-ZHAO_2022 = records.with_value(records.clean_v2021("gw-zhao-base", "赵镇", 2022), "gw-zhao-2022",
-                               "s4/review/total", 5)
+ZHAO_2022 = records.with_value(
+    records.clean_v2021("gw-zhao-base", "赵镇", 2022), "gw-zhao-2022", "s4/review/total", 5
+)
 # Completeness (DQ:cells_complete): a report without section 四 balances everything it has, but
 # is not complete; a report without the 规章 row (a township has no rule-making power) is.
 _BASE = records.clean_v2021("gw-qian-base", "钱镇", 2022)
-NO_SECTION_4 = records.report("gw-qian-2022", org_name="钱镇", year=2022, version="v2021", cells={
-    f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in _BASE["cells"] if c["table"] != "s4"})
-NO_REGULATIONS = records.report("gw-sun-2022", org_name="孙镇", year=2022, version="v2021", cells={
-    f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in _BASE["cells"] if c["row"] != "regulations"})
-ALL = (WANGZHU_2020, WANGZHU_2021, WANGZHU_2022, XINZHUANG_2023, YUN_2022, YUN_2023, ZHAO_2021, ZHAO_2022,
-       NO_SECTION_4, NO_REGULATIONS)
+NO_SECTION_4 = records.report(
+    "gw-qian-2022",
+    org_name="钱镇",
+    year=2022,
+    version="v2021",
+    cells={f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in _BASE["cells"] if c["table"] != "s4"},
+)
+NO_REGULATIONS = records.report(
+    "gw-sun-2022",
+    org_name="孙镇",
+    year=2022,
+    version="v2021",
+    cells={
+        f"{c['table']}/{c['row']}/{c['col']}": c["value"] for c in _BASE["cells"] if c["row"] != "regulations"
+    },
+)
+ALL = (
+    WANGZHU_2020,
+    WANGZHU_2021,
+    WANGZHU_2022,
+    XINZHUANG_2023,
+    YUN_2022,
+    YUN_2023,
+    ZHAO_2021,
+    ZHAO_2022,
+    NO_SECTION_4,
+    NO_REGULATIONS,
+)
 
 
 doc_id = records.doc_id
@@ -94,7 +125,11 @@ EXPECTED = {
 
 def test_soft_suites_are_generated_from_the_template() -> None:
     soft = suites.soft_identity_suites()
-    assert [s.name for s in soft] == ["xxgk_soft_identity_S1", "xxgk_soft_identity_S2", "xxgk_soft_identity_S3"]
+    assert [s.name for s in soft] == [
+        "xxgk_soft_identity_S1",
+        "xxgk_soft_identity_S2",
+        "xxgk_soft_identity_S3",
+    ]
     assert {s.suite.meta["identity_id"] for s in soft} == {i.id for i in template.SOFT_IDENTITIES}
     s3 = next(s for s in soft if s.name.endswith("S3")).suite.expectations[0]
     assert (s3.column, s3.min_value, s3.max_value) == ("difference", 0, None)
@@ -113,18 +148,29 @@ def test_only_the_hard_failures_are_held_back(built: Built) -> None:
 def test_a_report_without_a_section_is_incomplete(built: Built) -> None:
     [failure] = [f for f in built.gate.failures if f.document_id == doc_id(NO_SECTION_4)]
     assert (failure.identity_id, failure.equation_id, failure.section) == ("DQ", "DQ:cells_complete:s4", "s4")
-    assert failure.cells.split(",") == [f"s4/{row}/{col}" for row in ("review", "litigation_direct",
-                                                                      "litigation_after_review")
-                                        for col in ("upheld", "corrected", "other", "pending", "total")]
-    assert query(built.db, f"""
+    assert failure.cells.split(",") == [
+        f"s4/{row}/{col}"
+        for row in ("review", "litigation_direct", "litigation_after_review")
+        for col in ("upheld", "corrected", "other", "pending", "total")
+    ]
+    assert query(
+        built.db,
+        f"""
         select identity_id, equation_id from marts.quarantine where document_id = '{doc_id(NO_SECTION_4)}'
-        """) == [("DQ", "DQ:cells_complete:s4")]
+        """,
+    ) == [("DQ", "DQ:cells_complete:s4")]
     # Without 规章 the report is complete, and its facts have no 规章 row (absent is not zero).
-    assert query(built.db, f"""
-        select passed_gate from marts.dim_report where document_id = '{doc_id(NO_REGULATIONS)}'""") == [(True,)]
-    assert query(built.db, f"""
+    assert query(
+        built.db,
+        f"""
+        select passed_gate from marts.dim_report where document_id = '{doc_id(NO_REGULATIONS)}'""",
+    ) == [(True,)]
+    assert query(
+        built.db,
+        f"""
         select count(*) from marts.fct_active_disclosure
-        where document_id = '{doc_id(NO_REGULATIONS)}' and row_code = 'regulations'""") == [(0,)]
+        where document_id = '{doc_id(NO_REGULATIONS)}' and row_code = 'regulations'""",
+    ) == [(0,)]
 
 
 def test_warnings_are_attached_to_every_report_they_involve(built: Built) -> None:
@@ -133,12 +179,15 @@ def test_warnings_are_attached_to_every_report_they_involve(built: Built) -> Non
         found.setdefault(w.document_id, set()).add(w.check_id)
     assert found == EXPECTED
     assert query(built.db, "select document_id, check_id from marts.report_warnings order by 1, 2") == sorted(
-        (d, c) for d, checks in EXPECTED.items() for c in checks)
+        (d, c) for d, checks in EXPECTED.items() for c in checks
+    )
 
 
 def test_warned_reports_are_published_with_their_count(built: Built) -> None:
-    rows = dict((d, (p, n)) for d, p, n in query(
-        built.db, "select document_id, passed_gate, n_warnings from marts.dim_report"))
+    rows = dict(
+        (d, (p, n))
+        for d, p, n in query(built.db, "select document_id, passed_gate, n_warnings from marts.dim_report")
+    )
     for record in ALL:
         expected = len(EXPECTED.get(doc_id(record), ()))
         passed = record not in (ZHAO_2022, NO_SECTION_4, YUN_2023)
@@ -148,48 +197,83 @@ def test_warned_reports_are_published_with_their_count(built: Built) -> None:
 
 
 def test_s1_and_s2_values(built: Built) -> None:
-    rows = query(built.db, f"""
+    rows = query(
+        built.db,
+        f"""
         select check_id, lhs_value, rhs_value, difference, cells, report_years, document_ids
-        from marts.report_warnings where document_id = '{doc_id(WANGZHU_2022)}' order by check_id""")
+        from marts.report_warnings where document_id = '{doc_id(WANGZHU_2022)}' order by check_id""",
+    )
     both = f"{doc_id(WANGZHU_2021)},{doc_id(WANGZHU_2022)}"
     assert rows == [
-        ("S1:natural_person@2021", Decimal(3), Decimal(1), Decimal(2),
-         "2021:s3/carried_to_next_year/natural_person,2022:s3/carried_over_from_last_year/natural_person",
-         "2021,2022", both),
-        ("S1:total@2021", Decimal(3), Decimal(1), Decimal(2),
-         "2021:s3/carried_to_next_year/total,2022:s3/carried_over_from_last_year/total", "2021,2022", both),
+        (
+            "S1:natural_person@2021",
+            Decimal(3),
+            Decimal(1),
+            Decimal(2),
+            "2021:s3/carried_to_next_year/natural_person,2022:s3/carried_over_from_last_year/natural_person",
+            "2021,2022",
+            both,
+        ),
+        (
+            "S1:total@2021",
+            Decimal(3),
+            Decimal(1),
+            Decimal(2),
+            "2021:s3/carried_to_next_year/total,2022:s3/carried_over_from_last_year/total",
+            "2021,2022",
+            both,
+        ),
         # 现行有效 5 against 5 + 3 issued − 6 repealed = 2
-        ("S2:normative_documents@2022", Decimal(5), Decimal(2), Decimal(3),
-         "2022:s2.art20_1/normative_documents/currently_valid,2021:s2.art20_1/normative_documents/currently_valid,"
-         "2022:s2.art20_1/normative_documents/issued_this_year,2022:−s2.art20_1/normative_documents/repealed_this_year",
-         "2021,2022", both),
+        (
+            "S2:normative_documents@2022",
+            Decimal(5),
+            Decimal(2),
+            Decimal(3),
+            "2022:s2.art20_1/normative_documents/currently_valid,2021:s2.art20_1/normative_documents/currently_valid,"
+            "2022:s2.art20_1/normative_documents/issued_this_year,2022:−s2.art20_1/normative_documents/repealed_this_year",
+            "2021,2022",
+            both,
+        ),
     ]
 
 
 def test_s1_holds_across_the_template_change_and_s2_does_not_chain_to_v2019(built: Built) -> None:
-    checks = {(a, c, d) for a, c, d in query(built.db, """
-        select anchor_document_id, check_id, difference from intermediate.int_soft_identity_residuals""")}
+    checks = {
+        (a, c, d)
+        for a, c, d in query(
+            built.db,
+            """
+        select anchor_document_id, check_id, difference from intermediate.int_soft_identity_residuals""",
+        )
+    }
     assert (doc_id(WANGZHU_2020), "S1:total@2020", Decimal(0)) in checks
     assert not {c for a, c, _ in checks if a == doc_id(WANGZHU_2021) and c.startswith("S2:")}
 
 
 def test_s3_and_a_blank_term(built: Built) -> None:
-    assert query(built.db, f"""
+    assert query(
+        built.db,
+        f"""
         select lhs_value, rhs_value, difference, relation from marts.report_warnings
-        where document_id = '{doc_id(XINZHUANG_2023)}'""") == [(Decimal(11), Decimal(12), Decimal(-1), ">=")]
+        where document_id = '{doc_id(XINZHUANG_2023)}'""",
+    ) == [(Decimal(11), Decimal(12), Decimal(-1), ">=")]
     # 云镇 2023's blank 现行有效 holds its section 二 back: S2 and S3 of its normative documents
     # cannot be checked (none of the section's cells is used, three terms each).
-    assert query(built.db, f"""
+    assert query(
+        built.db,
+        f"""
         select check_id, n_missing_terms from intermediate.int_soft_identity_residuals
-        where anchor_document_id = '{doc_id(YUN_2023)}' and equation_id like '%normative%' order by 1""") == [
-        ("S2:normative_documents@2023", 3), ("S3:normative_documents@2023", 3)]
+        where anchor_document_id = '{doc_id(YUN_2023)}' and equation_id like '%normative%' order by 1""",
+    ) == [("S2:normative_documents@2023", 3), ("S3:normative_documents@2023", 3)]
 
 
 def test_no_warning_against_a_held_back_section(built: Built) -> None:
     # 赵镇 2022's held-back section 四 is in no soft identity; 云镇 2023's held-back section 二 is
     # not compared with 2022 (S2) nor checked on its own (S3).
     assert {w.check_id for w in built.gate.warnings if doc_id(YUN_2023) in w.document_ids} == {
-        "S1:natural_person@2022", "S1:total@2022"}
+        "S1:natural_person@2022",
+        "S1:total@2022",
+    }
 
 
 def test_data_docs_are_built_into_the_warehouse(built: Built) -> None:
@@ -200,7 +284,7 @@ def test_data_docs_are_built_into_the_warehouse(built: Built) -> None:
         assert suite in html, suite
     pages = list((built.warehouse / "data_docs" / "validations" / "xxgk_identity_H4").rglob("*.html"))
     assert len(pages) == 1
-    assert "gw-zhao-2022" not in html   # pages name suites and runs, the failing rows are inside
+    assert "gw-zhao-2022" not in html  # pages name suites and runs, the failing rows are inside
     page = pages[0].read_text(encoding="utf-8")
     assert doc_id(ZHAO_2022) in page
 

@@ -12,9 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-import extractors
-from warehouse import paths
 from pipeline import steps as pipeline
+from warehouse import paths
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")
@@ -41,13 +40,13 @@ def test_discover_refuses_a_missing_or_empty_inbox(tmp_path: Path) -> None:
 
 
 def test_the_samples_are_discovered() -> None:
-    assert [Path(p).name for p in pipeline.discover(SAMPLES)] == sorted(
-        p.name for p in SAMPLES.iterdir())
+    assert [Path(p).name for p in pipeline.discover(SAMPLES)] == sorted(p.name for p in SAMPLES.iterdir())
     assert len(pipeline.discover(SAMPLES)) == 9
 
 
 def test_an_extractor_crash_becomes_a_rejected_record(
-        warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     document = tmp_path / "report.pdf"
     document.write_bytes(b"%PDF-1.7 not really")
 
@@ -94,13 +93,16 @@ def snapshot(warehouse: Path) -> dict[str, object]:
         con = duckdb.connect(str(db), read_only=True)
         try:
             for schema, name in con.execute(
-                    "select table_schema, table_name from information_schema.tables "
-                    "where table_type = 'BASE TABLE' order by all").fetchall():
+                "select table_schema, table_name from information_schema.tables "
+                "where table_type = 'BASE TABLE' order by all"
+            ).fetchall():
                 out[f"{db.name}:{schema}.{name}"] = con.execute(
-                    f'select count(*) from "{schema}"."{name}"').fetchone()[0]
+                    f'select count(*) from "{schema}"."{name}"'
+                ).fetchone()[0]
             if db.name == "xxgk_build.duckdb":
                 out["loaded_at"] = con.execute(
-                    "select document_id, loaded_at from staging.documents order by all").fetchall()
+                    "select document_id, loaded_at from staging.documents order by all"
+                ).fetchall()
         finally:
             con.close()
     return out
@@ -149,7 +151,7 @@ def test_quarantined_names_rejected_and_failed_reports(warehouse: Path) -> None:
     """)
     con.close()
 
-    found = pipeline.quarantined(["a", "b", "c"])   # 'd' is not of this run
+    found = pipeline.quarantined(["a", "b", "c"])  # 'd' is not of this run
 
     assert [(q.document_id, q.status, q.reason) for q in found] == [
         ("b", "needs_review", "gate failed: H1, H3"),
@@ -165,8 +167,9 @@ def test_run_quarantines_a_document_that_is_not_a_report(tmp_path: Path) -> None
     (inbox / "notes.txt").write_text("会议纪要：本周无事。\n", encoding="utf-8")
     env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")}
 
-    result = subprocess.run([XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True,
-                            text=True, timeout=900)
+    result = subprocess.run(
+        [XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True, text=True, timeout=900
+    )
 
     assert result.returncode == 0, result.stderr[-5000:]
     assert "documents:   2 (" in result.stdout

@@ -28,17 +28,25 @@ def make_build_db(path: Path, orgs: list[str]) -> None:
         con.execute("create schema if not exists intermediate")
         con.execute("create schema if not exists marts")
         con.execute("create or replace table staging.documents as select 1 as x")
-        con.execute("create or replace table intermediate.int_reports as "
-                    "select * from (select unnest(?) as org_name) order by org_name", [orgs])
-        con.execute("create or replace table marts.dim_report as "
-                    "select row_number() over (order by org_name) as report_id, org_name "
-                    "from intermediate.int_reports")
-        con.execute("create or replace table marts.fct_cells as "
-                    "select report_id, 's3' as table_code, 10 * report_id as value "
-                    "from marts.dim_report")
+        con.execute(
+            "create or replace table intermediate.int_reports as "
+            "select * from (select unnest(?) as org_name) order by org_name",
+            [orgs],
+        )
+        con.execute(
+            "create or replace table marts.dim_report as "
+            "select row_number() over (order by org_name) as report_id, org_name "
+            "from intermediate.int_reports"
+        )
+        con.execute(
+            "create or replace table marts.fct_cells as "
+            "select report_id, 's3' as table_code, 10 * report_id as value "
+            "from marts.dim_report"
+        )
         # A view in marts reads another schema: the published copy must not depend on it.
-        con.execute("create or replace view marts.v_report_names as "
-                    "select org_name from intermediate.int_reports")
+        con.execute(
+            "create or replace view marts.v_report_names as select org_name from intermediate.int_reports"
+        )
     finally:
         con.close()
 
@@ -52,8 +60,9 @@ def query(db: Path, sql: str) -> list[tuple]:
 
 
 def tables(db: Path) -> list[tuple[str, str, str]]:
-    return query(db, "select table_schema, table_name, table_type from information_schema.tables "
-                     "order by all")
+    return query(
+        db, "select table_schema, table_name, table_type from information_schema.tables order by all"
+    )
 
 
 def test_publish_copies_only_the_marts(warehouse: Path) -> None:
@@ -63,11 +72,15 @@ def test_publish_copies_only_the_marts(warehouse: Path) -> None:
     published = publish()
 
     assert published == warehouse / "xxgk.duckdb"
-    assert tables(published) == [("marts", "dim_report", "BASE TABLE"),
-                                 ("marts", "fct_cells", "BASE TABLE"),
-                                 ("marts", "v_report_names", "BASE TABLE")]
+    assert tables(published) == [
+        ("marts", "dim_report", "BASE TABLE"),
+        ("marts", "fct_cells", "BASE TABLE"),
+        ("marts", "v_report_names", "BASE TABLE"),
+    ]
     assert query(published, "select org_name from marts.dim_report order by report_id") == [
-        ("中山市大涌镇",), ("平潭综合实验区",)]
+        ("中山市大涌镇",),
+        ("平潭综合实验区",),
+    ]
     assert query(published, "select sum(value) from marts.fct_cells") == [(30,)]
     # Nothing left beside it: no temporary file, no write-ahead log; the publication is kept,
     # with the marts as Parquet.
@@ -76,10 +89,14 @@ def test_publish_copies_only_the_marts(warehouse: Path) -> None:
 
 def test_publishing_again_changes_nothing_and_duplicates_nothing(warehouse: Path) -> None:
     make_build_db(paths.build_db(), ["a", "b", "c"])
-    first = {t: query(publish(), f"select * from marts.{t} order by all")
-             for t in ("dim_report", "fct_cells", "v_report_names")}
-    second = {t: query(publish(), f"select * from marts.{t} order by all")
-              for t in ("dim_report", "fct_cells", "v_report_names")}
+    first = {
+        t: query(publish(), f"select * from marts.{t} order by all")
+        for t in ("dim_report", "fct_cells", "v_report_names")
+    }
+    second = {
+        t: query(publish(), f"select * from marts.{t} order by all")
+        for t in ("dim_report", "fct_cells", "v_report_names")
+    }
     assert first == second
     assert len(second["dim_report"]) == 3
 
@@ -123,14 +140,18 @@ def test_a_reader_holding_the_old_file_is_neither_blocked_nor_mixed(warehouse: P
     make_build_db(build, ["old1", "old2"])
     published = publish()
 
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert reader.stdout is not None and reader.stdin is not None
         assert reader.stdout.readline().split() == ["before", "old1,old2"]
 
         make_build_db(build, ["new1", "new2", "new3"])
-        assert publish() == published          # no lock error while the reader holds the file
+        assert publish() == published  # no lock error while the reader holds the file
 
         reader.stdin.write("go\n")
         reader.stdin.flush()
@@ -163,8 +184,10 @@ def sha256(path: Path) -> str:
 def parquet_names(warehouse: Path) -> list[tuple[str]]:
     con = duckdb.connect()
     try:
-        return con.execute(f"select org_name from read_parquet('{warehouse / 'parquet' / 'dim_report.parquet'}') "
-                           "order by org_name").fetchall()
+        return con.execute(
+            f"select org_name from read_parquet('{warehouse / 'parquet' / 'dim_report.parquet'}') "
+            "order by org_name"
+        ).fetchall()
     finally:
         con.close()
 
@@ -172,8 +195,12 @@ def parquet_names(warehouse: Path) -> list[tuple[str]]:
 def published_state(warehouse: Path) -> tuple[str, list[tuple], list[tuple], str]:
     """Bytes, content and Parquet of the published marts, and the publication they are."""
     db = warehouse / "xxgk.duckdb"
-    return (sha256(db), query(db, "select org_name from marts.dim_report order by org_name"),
-            parquet_names(warehouse), os.readlink(warehouse / "parquet"))
+    return (
+        sha256(db),
+        query(db, "select org_name from marts.dim_report order by org_name"),
+        parquet_names(warehouse),
+        os.readlink(warehouse / "parquet"),
+    )
 
 
 def test_the_marts_are_also_published_as_parquet(warehouse: Path) -> None:
@@ -182,7 +209,10 @@ def test_the_marts_are_also_published_as_parquet(warehouse: Path) -> None:
     parquet = warehouse / "parquet"
     assert parquet.is_symlink()
     assert sorted(p.name for p in parquet.iterdir()) == [
-        "dim_report.parquet", "fct_cells.parquet", "v_report_names.parquet"]
+        "dim_report.parquet",
+        "fct_cells.parquet",
+        "v_report_names.parquet",
+    ]
     assert parquet_names(warehouse) == [("中山市大涌镇",), ("平潭综合实验区",)]
     # The Parquet link and the database are the same publication.
     current = publication.current()
@@ -199,7 +229,10 @@ def test_the_last_publications_are_kept(warehouse: Path, monkeypatch: pytest.Mon
     kept = publication.list_publications()
     assert len(kept) == 3
     assert [query(p.database, "select org_name from marts.dim_report") for p in kept] == [
-        [("load2",)], [("load3",)], [("load4",)]]
+        [("load2",)],
+        [("load3",)],
+        [("load4",)],
+    ]
     assert publication.current() == kept[-1]
 
 
@@ -215,7 +248,7 @@ def test_rollback_restores_the_previous_publication(warehouse: Path) -> None:
 
     restored = publication.rollback()
 
-    assert published_state(warehouse) == first   # the same bytes, content and Parquet
+    assert published_state(warehouse) == first  # the same bytes, content and Parquet
     assert publication.current() == restored == publication.list_publications()[0]
     # Nothing older is kept: a second rollback says so and changes nothing.
     with pytest.raises(publication.PublicationError, match="no publication before"):
@@ -233,8 +266,12 @@ def test_rollback_does_not_disturb_a_reader(warehouse: Path) -> None:
     published = publish()
     make_build_db(build, ["new1"])
     publish()
-    reader = subprocess.Popen([sys.executable, "-c", READER, str(published)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    reader = subprocess.Popen(
+        [sys.executable, "-c", READER, str(published)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert reader.stdout is not None and reader.stdin is not None
         assert reader.stdout.readline().split() == ["before", "new1"]
@@ -262,12 +299,16 @@ def test_publish_command_lists_and_rolls_back(warehouse: Path) -> None:
     lines = listed.stdout.splitlines()
     assert len(lines) == 2 and lines[1].startswith("* ") and lines[0].startswith("  ")
 
-    rolled = subprocess.run([XXGK, "publish", "--rollback"], env=env, capture_output=True, text=True, timeout=120)
+    rolled = subprocess.run(
+        [XXGK, "publish", "--rollback"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert rolled.returncode == 0, rolled.stderr
     assert f"published:   {warehouse / 'xxgk.duckdb'}" in rolled.stdout
     assert query(warehouse / "xxgk.duckdb", "select org_name from marts.dim_report") == [("a",)]
 
-    again = subprocess.run([XXGK, "publish", "--rollback"], env=env, capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        [XXGK, "publish", "--rollback"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert again.returncode == 1
     assert "no publication before" in again.stderr
     assert query(warehouse / "xxgk.duckdb", "select org_name from marts.dim_report") == [("a",)]
@@ -300,15 +341,23 @@ def test_a_publication_killed_midway_leaves_the_old_one_intact(warehouse: Path, 
     before = published_state(warehouse)
     make_build_db(build, ["new1", "new2", "new3"])
 
-    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse),
-           "PYTHONPATH": os.pathsep.join([str(paths.PROJECT_DIR), os.environ.get("PYTHONPATH", "")])}
-    killed = subprocess.Popen([sys.executable, "-c", SLOW_PUBLISH, step], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "XXGK_WAREHOUSE_DIR": str(warehouse),
+        "PYTHONPATH": os.pathsep.join([str(paths.PROJECT_DIR), os.environ.get("PYTHONPATH", "")]),
+    }
+    killed = subprocess.Popen(
+        [sys.executable, "-c", SLOW_PUBLISH, step],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert killed.stdout is not None
         assert killed.stdout.readline().strip() == "midway", killed.stderr.read() if killed.stderr else ""
         leftovers = [p.name for p in (warehouse / "publications").iterdir() if p.name.startswith(".tmp-")]
-        assert len(leftovers) == 1      # it was writing its publication
+        assert len(leftovers) == 1  # it was writing its publication
         os.kill(killed.pid, signal.SIGKILL)
         assert killed.wait(timeout=30) == -signal.SIGKILL
     finally:

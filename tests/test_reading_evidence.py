@@ -69,10 +69,17 @@ NORMATIVE = "s2.art20_1/normative_documents"
 
 # --- the fixtures as printed -----------------------------------------------------------
 
+
 @pytest.mark.parametrize("name, n_decided", [("tabs-v2021.txt", 0), ("runs-v2021.txt", 14)])
 def test_fixture_reads_exactly_with_its_bases(name, n_decided):
     r = extract_path(FIXTURES / name)
-    assert (r.org_name, r.year, r.template, r.status, len(r.cells)) == ("某某县人民政府", 2022, "v2021", "ok", 200)
+    assert (r.org_name, r.year, r.template, r.status, len(r.cells)) == (
+        "某某县人民政府",
+        2022,
+        "v2021",
+        "ok",
+        200,
+    )
     assert r.problems == []
     assert row(r, "s2.art20_1", "normative_documents") == [12, 5, 40]
     assert row(r, "s2.art20_8", "administrative_fees") == [Decimal("2373.9")]
@@ -88,6 +95,7 @@ def test_fixture_reads_exactly_with_its_bases(name, n_decided):
 
 # --- section 二: one number alone in its cell, or unread with candidates ------------------
 
+
 def test_spaces_inside_a_digit_run_are_not_ignored(tmp_path):
     # `行政规范性文件 12 5`: two numbers for three cells.  The old reader joined them
     # to 125 and read 1 / 2 / 5, status ok.
@@ -98,8 +106,11 @@ def test_spaces_inside_a_digit_run_are_not_ignored(tmp_path):
     assert bases(r, "s2.art20_1", "normative_documents") == ["unread"] * 3
     p = problem(r, "ambiguous_values")
     assert p.severity == "error"
-    assert p.cells == [f"{NORMATIVE}/issued_this_year", f"{NORMATIVE}/repealed_this_year",
-                       f"{NORMATIVE}/currently_valid"]
+    assert p.cells == [
+        f"{NORMATIVE}/issued_this_year",
+        f"{NORMATIVE}/repealed_this_year",
+        f"{NORMATIVE}/currently_valid",
+    ]
     assert p.raw == "12 5"
     assert p.candidates == [[1, 2, 5], [12, 5, None], [12, None, 5], [None, 12, 5]]
     as_json = next(d for d in r.to_dict()["problems"] if d["code"] == "ambiguous_values")
@@ -126,7 +137,10 @@ def test_an_extra_number_in_a_section_2_row_is_a_problem_not_a_silent_drop(tmp_p
     assert row(r, "s2.art20_5", "administrative_licensing") == [None]
     p = problem(r, "cell_count_mismatch")
     assert (p.severity, p.cells, p.candidates) == (
-        "error", ["s2.art20_5/administrative_licensing/decisions_this_year"], [[132], [7]])
+        "error",
+        ["s2.art20_5/administrative_licensing/decisions_this_year"],
+        [[132], [7]],
+    )
 
 
 def test_a_missing_number_in_a_section_2_row_is_a_problem_not_a_shift(tmp_path):
@@ -170,8 +184,11 @@ def test_soft_identity_s3_is_a_warning_on_the_record(tmp_path):
     assert row(r, "s2.art20_1", "normative_documents") == [12, 5, 4]
     p = problem(r, "soft_s3")
     assert p.severity == "warning"
-    assert p.cells == [f"{NORMATIVE}/currently_valid", f"{NORMATIVE}/repealed_this_year",
-                       f"{NORMATIVE}/issued_this_year"]
+    assert p.cells == [
+        f"{NORMATIVE}/currently_valid",
+        f"{NORMATIVE}/repealed_this_year",
+        f"{NORMATIVE}/issued_this_year",
+    ]
 
 
 def test_a_missing_regulations_row_is_flagged(tmp_path):
@@ -185,6 +202,7 @@ def test_a_missing_regulations_row_is_flagged(tmp_path):
 
 
 # --- totals printed 0 beside non-zero parts: an identity failure, never fixed ----------
+
 
 def test_total_column_printed_zero_is_kept_and_flagged(tmp_path):
     doc = lines("tabs-v2021.txt")
@@ -206,8 +224,17 @@ def test_row_of_seventh_total_printed_zero_is_kept_and_flagged(tmp_path):
     assert row(r, "s3", "total_processed") == [0] * 7
     assert bases(r, "s3", "total_processed") == ["printed"] * 7
     assert problem(r, "total_printed_zero").cells == [
-        f"s3/total_processed/{c}" for c in ("natural_person", "commercial_enterprise", "research_institution",
-                                            "social_welfare_org", "legal_service_org", "other_org", "total")]
+        f"s3/total_processed/{c}"
+        for c in (
+            "natural_person",
+            "commercial_enterprise",
+            "research_institution",
+            "social_welfare_org",
+            "legal_service_org",
+            "other_org",
+            "total",
+        )
+    ]
     assert {"identity_h1", "identity_h3"} <= {p.code for p in r.problems}
 
 
@@ -227,6 +254,7 @@ def test_a_run_no_reading_fits_is_unread_not_imputed(tmp_path):
 
 # --- rows printed with no values at all (phenomenon) ------------------------------------
 
+
 def test_row_printed_without_values_is_imputed_from_the_identities(tmp_path):
     # Phenomenon: the label is printed, its cells are empty; H3 proves each one.
     r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "(一)予以公开", "(一)予以公开"))
@@ -237,14 +265,16 @@ def test_row_printed_without_values_is_imputed_from_the_identities(tmp_path):
 
 # --- the joint search: exhaustive, or search_truncated ----------------------------------
 
+
 def test_branch_and_bound_gives_the_enumeration_s_answer(monkeypatch):
     # Baseline for the search: pingtan-2023's runs leave rows with several readings;
     # searched by branch and bound instead of enumeration, answer and bases are the same.
     by_enumeration = extract_path(INBOX / "pingtan-2023.page.txt")
     monkeypatch.setattr(solve, "MAX_COMBINATIONS", 0)
     by_search = extract_path(INBOX / "pingtan-2023.page.txt")
-    assert [(c.id, c.value, c.basis) for c in by_search.cells] == \
-        [(c.id, c.value, c.basis) for c in by_enumeration.cells]
+    assert [(c.id, c.value, c.basis) for c in by_search.cells] == [
+        (c.id, c.value, c.basis) for c in by_enumeration.cells
+    ]
     assert row(by_search, "s3", "granted") == [22, 0, 0, 0, 0, 0, 22]
     assert bases(by_search, "s3", "granted") == ["decided"] * 7
 
@@ -267,8 +297,10 @@ def test_a_search_cut_short_is_reported_and_publishes_nothing(monkeypatch):
 def test_pingtan_bases(tmp_path):
     r = extract_path(INBOX / "pingtan-2023.page.txt")
     # A one-cell row printed as one number: printed.
-    assert (row(r, "s2.art20_5", "administrative_licensing"), bases(r, "s2.art20_5", "administrative_licensing")) \
-        == ([2629], ["printed"])
+    assert (
+        row(r, "s2.art20_5", "administrative_licensing"),
+        bases(r, "s2.art20_5", "administrative_licensing"),
+    ) == ([2629], ["printed"])
     # 规章000: three cells run together; 0/0/0 is one reading, 0 and two blanks others.
     assert row(r, "s2.art20_1", "regulations") == [None] * 3
     p = next(p for p in r.problems if p.code == "ambiguous_values" and "regulations" in p.cells[0])
@@ -279,10 +311,13 @@ def test_pingtan_bases(tmp_path):
 
 # --- not a report (issue 12 item 5) -----------------------------------------------------
 
+
 def test_report_without_title_is_not_a_report(tmp_path):
     # No body and no year: the record could not be placed.  The old reader took the
     # template from the column labels and read it (year_unknown, status ok).
-    r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "某某县人民政府2022年", "政府信息公开工作年度报告"))
+    r = extract(
+        tmp_path, replace(lines("tabs-v2021.txt"), "某某县人民政府2022年", "政府信息公开工作年度报告")
+    )
     assert r.status == "rejected"
     assert [p.code for p in r.problems] == ["not_a_report"]
     assert "the publishing body and the report year" in r.problems[0].message
@@ -290,8 +325,12 @@ def test_report_without_title_is_not_a_report(tmp_path):
 
 
 def test_template_with_title_but_no_numbers_is_not_a_report(tmp_path):
-    doc = [line if "\t" not in line else "\t".join(c if not c.replace(".", "").isdigit() else ""
-                                                   for c in line.split("\t")) for line in lines("tabs-v2021.txt")]
+    doc = [
+        line
+        if "\t" not in line
+        else "\t".join(c if not c.replace(".", "").isdigit() else "" for c in line.split("\t"))
+        for line in lines("tabs-v2021.txt")
+    ]
     doc = [line for line in doc if line.replace("\t", "") or not line]
     r = extract(tmp_path, doc)
     assert r.status == "rejected"
@@ -300,17 +339,29 @@ def test_template_with_title_but_no_numbers_is_not_a_report(tmp_path):
 
 
 def test_notice_is_not_a_report(tmp_path):
-    r = extract(tmp_path, ["某某县人民政府关于做好2022年春节期间安全生产工作的通知", "各乡镇、各部门：",
-                           "请于2022年1月20日前做好值班安排。", "某某县人民政府", "2022年1月10日"])
+    r = extract(
+        tmp_path,
+        [
+            "某某县人民政府关于做好2022年春节期间安全生产工作的通知",
+            "各乡镇、各部门：",
+            "请于2022年1月20日前做好值班安排。",
+            "某某县人民政府",
+            "2022年1月10日",
+        ],
+    )
     assert r.status == "rejected"
     assert [p.code for p in r.problems] == ["not_a_report"]
 
 
 # --- web-page residue and label variants (phenomena) ------------------------------------
 
+
 def test_breadcrumb_before_the_title_is_not_the_body(tmp_path):
-    doc = replace(lines("runs-v2021.txt"), "某某县人民政府2022年",
-                  "当前位置：首页 > 政务公开 > 政府信息公开年报 > 某某县人民政府2022年政府信息公开工作年度报告")
+    doc = replace(
+        lines("runs-v2021.txt"),
+        "某某县人民政府2022年",
+        "当前位置：首页 > 政务公开 > 政府信息公开年报 > 某某县人民政府2022年政府信息公开工作年度报告",
+    )
     r = extract(tmp_path, doc)
     assert (r.org_name, r.year, r.status) == ("某某县人民政府", 2022, "ok")
 
@@ -322,10 +373,12 @@ def test_conditional_comment_residue_does_not_join_digits(tmp_path):
     doc = lines("runs-v2021.txt")
     start = next(i for i, line in enumerate(doc) if line.startswith("1.属于国家秘密"))
     block = []
-    for line in doc[start:start + 8]:
+    for line in doc[start : start + 8]:
         label, _, values = line.partition(" ")
-        block.append(f"<!--[if !supportLists]-->{label[:2]}<!--[endif]-->{label[2:]}{values.replace(' ', '')}")
-    doc[start:start + 8] = ["".join(block)]
+        block.append(
+            f"<!--[if !supportLists]-->{label[:2]}<!--[endif]-->{label[2:]}{values.replace(' ', '')}"
+        )
+    doc[start : start + 8] = ["".join(block)]
     r = extract(tmp_path, doc)
     assert row(r, "s3", "denied_third_party_rights") == [1, 0, 0, 0, 0, 0, 1]
     assert row(r, "s3", "denied_admin_query") == [0] * 7
@@ -355,22 +408,26 @@ def test_v2021_typo_marker_decides_the_version():
 
 # --- the identity engine's checks the reader relies on -----------------------------------
 
+
 def test_an_identity_whose_printed_addends_exceed_the_total_is_impossible():
     from xxgk import identities, template
 
     eqs = [e for e in template.equations("v2021") if e.id == "H2:granted"]
     cells = [f"s3/granted/{c}" for c in template.APPLICANT_CODES]
-    printed = dict(zip(cells, [5, 1, 0, 0, 0, None, 4]))      # 5 + 1 > 4: no blank can fix it
-    assert identities.violations(printed, eqs) == 0            # unknown terms break nothing …
-    assert identities.impossible(printed, eqs) == 1            # … but no count ≥ 0 fills the blank
+    printed = dict(zip(cells, [5, 1, 0, 0, 0, None, 4]))  # 5 + 1 > 4: no blank can fix it
+    assert identities.violations(printed, eqs) == 0  # unknown terms break nothing …
+    assert identities.impossible(printed, eqs) == 1  # … but no count ≥ 0 fills the blank
     assert identities.impossible(dict(zip(cells, [3, 1, 0, 0, 0, None, 4])), eqs) == 0
 
 
 def test_soft_check_evaluates_s3_only_within_one_report():
     from xxgk import identities
 
-    values = {f"{NORMATIVE}/issued_this_year": 12, f"{NORMATIVE}/repealed_this_year": 5,
-              f"{NORMATIVE}/currently_valid": 4}
+    values = {
+        f"{NORMATIVE}/issued_this_year": 12,
+        f"{NORMATIVE}/repealed_this_year": 5,
+        f"{NORMATIVE}/currently_valid": 4,
+    }
     assert [p.code for p in identities.soft_check(values, "v2021")] == ["soft_s3"]
     assert identities.soft_check(values, "v2019") == []
     values[f"{NORMATIVE}/currently_valid"] = None

@@ -35,7 +35,7 @@ DAYONG = "003_dayong_2022.txt"
 LICENSING = ("s2.art20_5", "administrative_licensing", "decisions_this_year")
 LICENSING_ID = "/".join(LICENSING)
 PRINTED_LICENSING = 6181
-MISREAD_LICENSING = 6118   # what an older extractor is made to have read
+MISREAD_LICENSING = 6118  # what an older extractor is made to have read
 
 
 @pytest.fixture
@@ -67,6 +67,7 @@ def as_older_reading(record_file: Path, version: str | None = "1.9.0") -> dict:
 
 
 # ------------------------------------------------------------------------------ extraction
+
 
 def test_the_sample_prints_the_value_the_tests_change() -> None:
     lines = (SAMPLES / DAYONG).read_text(encoding="utf-8").splitlines()
@@ -113,6 +114,7 @@ def test_versions_compare_as_numbers() -> None:
 
 # ------------------------------------------------------------------------------ staging
 
+
 def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Path) -> None:
     document = SAMPLES / DAYONG
     record_file = Path(pipeline.extract_to_file(str(document)))
@@ -123,8 +125,10 @@ def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Pa
     first = pipeline.load([str(record_file)])
     with duckdb.connect(str(paths.build_db())) as con:
         # A gate verdict on the old reading, which the new reading must not inherit.
-        con.execute("insert into staging.gate_results (document_id, passed, checked_at) values (?, true, now())",
-                    [doc_id])
+        con.execute(
+            "insert into staging.gate_results (document_id, passed, checked_at) values (?, true, now())",
+            [doc_id],
+        )
     record_file.write_text(json.dumps(current, ensure_ascii=False), encoding="utf-8")
     second = pipeline.load([str(record_file)])
     again = pipeline.load([str(record_file)])
@@ -132,46 +136,66 @@ def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Pa
     stale = pipeline.load([str(record_file)])
 
     assert (first["new_documents"], first["reread_documents"]) == (1, 0)
-    assert (second["new_documents"], second["already_staged"], second["reread_documents"],
-            second["changed_cells"]) == (0, 0, 1, 1)
+    assert (
+        second["new_documents"],
+        second["already_staged"],
+        second["reread_documents"],
+        second["changed_cells"],
+    ) == (0, 0, 1, 1)
     assert second["new_cells"] == len(current["cells"])
     assert (again["already_staged"], again["reread_documents"]) == (1, 0)
     assert (stale["already_staged"], stale["reread_documents"]) == (1, 0)  # older than staged
 
     with duckdb.connect(str(paths.build_db()), read_only=True) as con:
         assert con.execute(
-            "select extractor_version, reading_seq, status from staging.documents").fetchall() == [
-                (EXTRACTOR_VERSION, 2, current["status"])]
+            "select extractor_version, reading_seq, status from staging.documents"
+        ).fetchall() == [(EXTRACTOR_VERSION, 2, current["status"])]
         assert con.execute(
             "select reading_seq, extractor_version, record_schema, superseded_at is null "
-            "from staging.readings order by reading_seq").fetchall() == [
-                (1, "1.9.0", "xxgk.report/2", False), (2, EXTRACTOR_VERSION, "xxgk.report/2", True)]
+            "from staging.readings order by reading_seq"
+        ).fetchall() == [(1, "1.9.0", "xxgk.report/2", False), (2, EXTRACTOR_VERSION, "xxgk.report/2", True)]
         assert con.execute(
-            "select value from staging.cells where table_code = ? and row_code = ? "
-            "and col_code = ?", list(LICENSING)).fetchall() == [(Decimal(PRINTED_LICENSING),)]
+            "select value from staging.cells where table_code = ? and row_code = ? and col_code = ?",
+            list(LICENSING),
+        ).fetchall() == [(Decimal(PRINTED_LICENSING),)]
         assert con.execute(
             "select reading_seq, value from staging.superseded_cells where table_code = ? "
-            "and row_code = ? and col_code = ?", list(LICENSING)).fetchall() == [
-                (1, Decimal(MISREAD_LICENSING))]
+            "and row_code = ? and col_code = ?",
+            list(LICENSING),
+        ).fetchall() == [(1, Decimal(MISREAD_LICENSING))]
         assert con.execute("select count(*) from staging.superseded_cells").fetchall() == [
-            (len(older["cells"]),)]
+            (len(older["cells"]),)
+        ]
         assert con.execute(
             "select table_code || '/' || row_code || '/' || col_code, change, previous_value, "
             "value, previous_basis, basis, previous_extractor_version, extractor_version "
-            "from staging.reading_changes").fetchall() == [
-                (LICENSING_ID, "changed", Decimal(MISREAD_LICENSING), Decimal(PRINTED_LICENSING),
-                 "printed", "printed", "1.9.0", EXTRACTOR_VERSION)]
+            "from staging.reading_changes"
+        ).fetchall() == [
+            (
+                LICENSING_ID,
+                "changed",
+                Decimal(MISREAD_LICENSING),
+                Decimal(PRINTED_LICENSING),
+                "printed",
+                "printed",
+                "1.9.0",
+                EXTRACTOR_VERSION,
+            )
+        ]
         assert con.execute("select count(*) from staging.gate_results").fetchall() == [(0,)]
 
 
 def test_a_document_staged_before_readings_were_kept_gets_its_version_and_no_false_changes(
-        warehouse: Path) -> None:
+    warehouse: Path,
+) -> None:
     record_file = Path(pipeline.extract_to_file(str(SAMPLES / DAYONG)))
     pipeline.load([str(record_file)])
     with duckdb.connect(str(paths.build_db())) as con:
         # As a build database of the previous release left it: no version, digest, reading, basis.
-        con.execute("update staging.documents set extractor_version = null, record_digest = null, "
-                    "reading_seq = null, read_at = null")
+        con.execute(
+            "update staging.documents set extractor_version = null, record_digest = null, "
+            "reading_seq = null, read_at = null"
+        )
         con.execute("update staging.cells set basis = null")
         con.execute("delete from staging.readings")
         con.execute("delete from staging.document_paths")
@@ -180,14 +204,16 @@ def test_a_document_staged_before_readings_were_kept_gets_its_version_and_no_fal
 
     assert (loaded["reread_documents"], loaded["changed_cells"], loaded["new_paths"]) == (1, 0, 0)
     with duckdb.connect(str(paths.build_db()), read_only=True) as con:
-        assert con.execute("select reading_seq, extractor_version from staging.readings "
-                           "order by 1").fetchall() == [(1, None), (2, EXTRACTOR_VERSION)]
+        assert con.execute(
+            "select reading_seq, extractor_version from staging.readings order by 1"
+        ).fetchall() == [(1, None), (2, EXTRACTOR_VERSION)]
         assert con.execute("select count(*) from staging.document_paths").fetchall() == [(1,)]
         assert con.execute("select count(*) from staging.cells where basis is null").fetchall() == [(0,)]
 
 
 def test_the_same_bytes_under_two_names_are_one_document_with_both_names(
-        warehouse: Path, tmp_path: Path) -> None:
+    warehouse: Path, tmp_path: Path
+) -> None:
     inbox = tmp_path / "inbox"
     (inbox / "copies").mkdir(parents=True)
     first = inbox / DAYONG
@@ -204,9 +230,9 @@ def test_the_same_bytes_under_two_names_are_one_document_with_both_names(
     assert (loaded["records"], loaded["new_documents"], loaded["new_paths"]) == (1, 1, 2)
     assert (again["already_staged"], again["new_paths"]) == (1, 0)
     with duckdb.connect(str(paths.build_db()), read_only=True) as con:
-        assert con.execute("select document_id, source_path from staging.document_paths "
-                           "order by source_path").fetchall() == [
-            (sha(first), str(first)), (sha(first), str(second))]
+        assert con.execute(
+            "select document_id, source_path from staging.document_paths order by source_path"
+        ).fetchall() == [(sha(first), str(first)), (sha(first), str(second))]
         assert con.execute("select count(*) from staging.documents").fetchall() == [(1,)]
 
 
@@ -222,12 +248,14 @@ def test_the_batch_loader_keeps_every_name(warehouse: Path, tmp_path: Path) -> N
 
     assert (loaded["documents"], loaded["new_documents"], loaded["new_paths"]) == (3, 1, 3)
     with duckdb.connect(str(paths.build_db()), read_only=True) as con:
-        assert [Path(p).name for (p,) in con.execute(
-            "select source_path from staging.document_paths order by 1").fetchall()] == [
-                "a.txt", "b.txt", "c.txt"]
+        assert [
+            Path(p).name
+            for (p,) in con.execute("select source_path from staging.document_paths order by 1").fetchall()
+        ] == ["a.txt", "b.txt", "c.txt"]
 
 
 # ------------------------------------------------------------------------- end to end
+
 
 @dataclass
 class Loaded:
@@ -235,9 +263,9 @@ class Loaded:
     warehouse: Path
     run: subprocess.CompletedProcess[str]
     reextract: subprocess.CompletedProcess[str]
-    before: Path        # the published database before the re-read
-    after_run: Path     # … after `xxgk run`
-    published: Path     # … after `xxgk reextract --all`
+    before: Path  # the published database before the re-read
+    after_run: Path  # … after `xxgk run`
+    published: Path  # … after `xxgk reextract --all`
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -284,21 +312,27 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
         pipeline.transform(pipeline.AFTER_GATE)
         before = keep(pipeline.publish(), "before.duckdb")
 
-    run = subprocess.run([XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True,
-                         text=True, timeout=900)
+    run = subprocess.run(
+        [XXGK, "run", "--inbox", str(inbox)], env=env, capture_output=True, text=True, timeout=900
+    )
     assert run.returncode == 0, run.stderr[-5000:]
     after_run = keep(warehouse / "xxgk.duckdb", "after_run.duckdb")
-    reextract = subprocess.run([XXGK, "reextract", "--all"], env=env, capture_output=True,
-                               text=True, timeout=900)
+    reextract = subprocess.run(
+        [XXGK, "reextract", "--all"], env=env, capture_output=True, text=True, timeout=900
+    )
     assert reextract.returncode == 0, reextract.stderr[-5000:]
     yield Loaded(inbox, warehouse, run, reextract, before, after_run, warehouse / "xxgk.duckdb")
 
 
 def licensing_facts(db: Path, table: str) -> list[tuple]:
-    return query(db, f"""
+    return query(
+        db,
+        f"""
         select f.value from marts.{table} f join marts.dim_report r using (document_id)
         where r.org_name = '中山市大涌镇' and f.table_code = ? and f.row_code = ?
-          and f.measure_code = ?""", list(LICENSING))
+          and f.measure_code = ?""",
+        list(LICENSING),
+    )
 
 
 @pytest.mark.slow
@@ -307,8 +341,10 @@ def test_a_load_reads_again_what_an_older_extractor_read(loaded: Loaded) -> None
     assert "documents:   5 (" in out
     assert "staged:      0 new, 3 already staged, 1 re-read" in out
     assert "re-read:     1 document(s) re-read, 1 cell(s) changed (marts.reading_changes)" in out
-    assert (f"  - {DAYONG} {LICENSING_ID}: {MISREAD_LICENSING} [printed] → {PRINTED_LICENSING} "
-            f"[printed] (extractor 1.9.0 → {EXTRACTOR_VERSION})") in out
+    assert (
+        f"  - {DAYONG} {LICENSING_ID}: {MISREAD_LICENSING} [printed] → {PRINTED_LICENSING} "
+        f"[printed] (extractor 1.9.0 → {EXTRACTOR_VERSION})"
+    ) in out
 
     # Before: the older reading is published, in the current facts and the history.
     assert licensing_facts(loaded.before, "fct_active_disclosure") == [(MISREAD_LICENSING,)]
@@ -317,27 +353,47 @@ def test_a_load_reads_again_what_an_older_extractor_read(loaded: Loaded) -> None
     assert licensing_facts(loaded.after_run, "fct_active_disclosure") == [(PRINTED_LICENSING,)]
     assert licensing_facts(loaded.after_run, "fct_active_disclosure_history") == [(PRINTED_LICENSING,)]
     dayong = sha(loaded.inbox / DAYONG)
-    assert query(loaded.after_run, "select extractor_version, reading_seq, passed_gate, is_current "
-                 "from marts.dim_report where document_id = ?", [dayong]) == [
-        (EXTRACTOR_VERSION, 2, True, True)]
+    assert query(
+        loaded.after_run,
+        "select extractor_version, reading_seq, passed_gate, is_current "
+        "from marts.dim_report where document_id = ?",
+        [dayong],
+    ) == [(EXTRACTOR_VERSION, 2, True, True)]
     # The history keeps both readings; the changed cell is listed with its labels.
-    assert query(loaded.after_run, "select reading_seq, extractor_version, is_current_reading, "
-                 "n_changed_cells from marts.document_readings where document_id = ? "
-                 "order by reading_seq", [dayong]) == [
-        (1, "1.9.0", False, None), (2, EXTRACTOR_VERSION, True, 1)]
-    assert query(loaded.after_run, "select cell_id, row_label, col_label, change, previous_value, "
-                 "value, previous_extractor_version, extractor_version "
-                 "from marts.reading_changes") == [
-        (LICENSING_ID, "行政许可", "本年处理决定数量", "changed", Decimal(MISREAD_LICENSING),
-         Decimal(PRINTED_LICENSING), "1.9.0", EXTRACTOR_VERSION)]
+    assert query(
+        loaded.after_run,
+        "select reading_seq, extractor_version, is_current_reading, "
+        "n_changed_cells from marts.document_readings where document_id = ? "
+        "order by reading_seq",
+        [dayong],
+    ) == [(1, "1.9.0", False, None), (2, EXTRACTOR_VERSION, True, 1)]
+    assert query(
+        loaded.after_run,
+        "select cell_id, row_label, col_label, change, previous_value, "
+        "value, previous_extractor_version, extractor_version "
+        "from marts.reading_changes",
+    ) == [
+        (
+            LICENSING_ID,
+            "行政许可",
+            "本年处理决定数量",
+            "changed",
+            Decimal(MISREAD_LICENSING),
+            Decimal(PRINTED_LICENSING),
+            "1.9.0",
+            EXTRACTOR_VERSION,
+        )
+    ]
     # Every other document is read once.
-    assert query(loaded.after_run, "select count(*), count(*) filter (where reading_seq = 1) "
-                 "from marts.dim_report") == [(4, 3)]
+    assert query(
+        loaded.after_run, "select count(*), count(*) filter (where reading_seq = 1) from marts.dim_report"
+    ) == [(4, 3)]
 
 
 @pytest.mark.slow
 def test_reextract_reads_every_document_again_and_changes_nothing_when_the_reading_is_the_same(
-        loaded: Loaded) -> None:
+    loaded: Loaded,
+) -> None:
     out = loaded.reextract.stdout
     assert "documents:   4 (" in out
     assert "staged:      0 new, 4 already staged, 0 re-read" in out
@@ -349,46 +405,62 @@ def test_reextract_reads_every_document_again_and_changes_nothing_when_the_readi
 @pytest.mark.slow
 def test_every_name_of_a_document_is_kept(loaded: Loaded) -> None:
     wangzhu = sha(loaded.inbox / "000_wangzhu_2021.txt")
-    names = [str(loaded.inbox / "000_wangzhu_2021.txt"),
-             str(loaded.inbox / "copies" / "王助镇2021年报告.txt")]
-    assert query(loaded.published, "select source_path, file_name, path_seq, n_paths "
-                 "from marts.dim_document_path where document_id = ? order by path_seq", [wangzhu]) == [
-        (names[0], "000_wangzhu_2021.txt", 1, 2), (names[1], "王助镇2021年报告.txt", 2, 2)]
-    assert query(loaded.published, "select source_paths, n_source_paths from marts.dim_report "
-                 "where document_id = ?", [wangzhu]) == [(names, 2)]
+    names = [
+        str(loaded.inbox / "000_wangzhu_2021.txt"),
+        str(loaded.inbox / "copies" / "王助镇2021年报告.txt"),
+    ]
+    assert query(
+        loaded.published,
+        "select source_path, file_name, path_seq, n_paths "
+        "from marts.dim_document_path where document_id = ? order by path_seq",
+        [wangzhu],
+    ) == [(names[0], "000_wangzhu_2021.txt", 1, 2), (names[1], "王助镇2021年报告.txt", 2, 2)]
+    assert query(
+        loaded.published,
+        "select source_paths, n_source_paths from marts.dim_report where document_id = ?",
+        [wangzhu],
+    ) == [(names, 2)]
     assert "paths:       1 document(s) known under more than one name or path" in loaded.run.stdout
 
 
 @pytest.mark.slow
-def test_two_documents_for_one_body_and_year_are_both_kept_and_the_later_is_current(
-        loaded: Loaded) -> None:
+def test_two_documents_for_one_body_and_year_are_both_kept_and_the_later_is_current(loaded: Loaded) -> None:
     first = sha(loaded.inbox / "002_xingzhuang_2023.txt")
     later = sha(loaded.inbox / "002_xingzhuang_2023_更正.txt")
-    assert query(loaded.published, """
+    assert query(
+        loaded.published,
+        """
         select document_id, version_seq, is_current, superseded_by, current_reason,
                current_reason_label
-        from marts.dim_report where org_name = '邢庄镇人民政府' order by version_seq""") == [
+        from marts.dim_report where org_name = '邢庄镇人民政府' order by version_seq""",
+    ) == [
         (first, 1, False, later, "superseded_by_later_publication", "已被较晚发布的报告取代"),
-        (later, 2, True, None, "latest_publication", "该机构该年度最晚发布的报告，取代较早的 1 份")]
-    assert query(loaded.published, "select current_reason, count(*) from marts.dim_report "
-                 "group by all order by all") == [
-        ("latest_publication", 1), ("only_version", 2), ("superseded_by_later_publication", 1)]
+        (later, 2, True, None, "latest_publication", "该机构该年度最晚发布的报告，取代较早的 1 份"),
+    ]
+    assert query(
+        loaded.published, "select current_reason, count(*) from marts.dim_report group by all order by all"
+    ) == [("latest_publication", 1), ("only_version", 2), ("superseded_by_later_publication", 1)]
 
 
 def test_reextract_says_what_it_needs(tmp_path: Path) -> None:
     env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")}
 
     def xxgk(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([XXGK, "reextract", *args], env=env, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [XXGK, "reextract", *args], env=env, capture_output=True, text=True, timeout=300
+        )
 
     nothing = xxgk()
     assert (nothing.returncode, nothing.stderr.strip()) == (
-        2, "xxgk reextract: no documents: give PATH… or --all")
+        2,
+        "xxgk reextract: no documents: give PATH… or --all",
+    )
     empty = xxgk("--all")
     assert empty.returncode == 1
     assert "nothing is loaded yet" in empty.stderr and "run `xxgk run` first" in empty.stderr
     missing = xxgk(str(tmp_path / "nowhere.pdf"))
     assert (missing.returncode, missing.stderr.strip()) == (
-        2, f"xxgk reextract: {tmp_path / 'nowhere.pdf'}: no such file or folder")
+        2,
+        f"xxgk reextract: {tmp_path / 'nowhere.pdf'}: no such file or folder",
+    )
     assert "Traceback" not in nothing.stderr + empty.stderr + missing.stderr

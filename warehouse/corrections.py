@@ -56,7 +56,7 @@ import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -135,9 +135,11 @@ def read_corrections(path: Path) -> list[Correction]:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise CorrectionsError(f"corrections file {path}: missing column(s) {', '.join(missing)} "
-                               f"(header: {', '.join(header) or 'none'}; required: "
-                               f"{', '.join(REQUIRED_COLUMNS)})")
+        raise CorrectionsError(
+            f"corrections file {path}: missing column(s) {', '.join(missing)} "
+            f"(header: {', '.join(header) or 'none'}; required: "
+            f"{', '.join(REQUIRED_COLUMNS)})"
+        )
     reader.fieldnames = header
     out = []
     for row in reader:
@@ -175,8 +177,18 @@ def _parse(line: int, row: dict[str, str]) -> Correction:
     corrected_at = _timestamp(row["corrected_at"])
     if corrected_at is None:
         problems.append(f"corrected_at {row['corrected_at']!r} is not an ISO date or date-time")
-    return Correction(line, row["document"], cell, value, printed, row["reason"], row["corrected_by"],
-                      corrected_at, "; ".join(problems) or None, candidate)
+    return Correction(
+        line,
+        row["document"],
+        cell,
+        value,
+        printed,
+        row["reason"],
+        row["corrected_by"],
+        corrected_at,
+        "; ".join(problems) or None,
+        candidate,
+    )
 
 
 def _bad(line: int, row: dict[Any, Any], problem: str) -> Correction:
@@ -184,8 +196,9 @@ def _bad(line: int, row: dict[Any, Any], problem: str) -> Correction:
         value = row.get(key)
         return value.strip() if isinstance(value, str) else ""
 
-    return Correction(line, text("document"), text("cell"), None, None, text("reason"),
-                      text("corrected_by"), None, problem)
+    return Correction(
+        line, text("document"), text("cell"), None, None, text("reason"), text("corrected_by"), None, problem
+    )
 
 
 def _number(text: str) -> Decimal | None:
@@ -205,7 +218,7 @@ def _timestamp(text: str) -> datetime | None:
         return None
     # Stored as UTC-naive like every timestamp of the warehouse.
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(UTC).replace(tzinfo=None)
     return value
 
 
@@ -216,12 +229,18 @@ def _is_template_cell(cell: str) -> bool:
     table_code, row_code, col_code = parts
     for version in template.VERSIONS:
         for t in template.tables(version):
-            if t.code == table_code and any(r.code == row_code for r in t.rows) and \
-                    any(c.code == col_code for c in t.columns):
+            if (
+                t.code == table_code
+                and any(r.code == row_code for r in t.rows)
+                and any(c.code == col_code for c in t.columns)
+            ):
                 return True
     # v2021 reports may print （六）其他处理 as one row (template.AGGREGATED_OTHER_V2021).
-    return table_code == "s3" and row_code == template.AGGREGATED_OTHER_V2021 and \
-        col_code in template.APPLICANT_CODES
+    return (
+        table_code == "s3"
+        and row_code == template.AGGREGATED_OTHER_V2021
+        and col_code in template.APPLICANT_CODES
+    )
 
 
 def _is_version_cell(version: str | None, table_code: str, row_code: str, col_code: str) -> bool:
@@ -229,16 +248,23 @@ def _is_version_cell(version: str | None, table_code: str, row_code: str, col_co
     versions = [version] if version in template.VERSIONS else list(template.VERSIONS)
     for v in versions:
         for t in template.tables(v):  # type: ignore[arg-type]
-            if t.code == table_code and any(r.code == row_code for r in t.rows) and \
-                    any(col.code == col_code for col in t.columns):
+            if (
+                t.code == table_code
+                and any(r.code == row_code for r in t.rows)
+                and any(col.code == col_code for col in t.columns)
+            ):
                 return True
     # v2021 reports may print （六）其他处理 as one row (template.AGGREGATED_OTHER_V2021).
-    return table_code == "s3" and row_code == template.AGGREGATED_OTHER_V2021 and \
-        col_code in template.APPLICANT_CODES
+    return (
+        table_code == "s3"
+        and row_code == template.AGGREGATED_OTHER_V2021
+        and col_code in template.APPLICANT_CODES
+    )
 
 
-def _candidate_value(con: duckdb.DuckDBPyConnection, document_id: str, cell: str, candidate: int
-                     ) -> tuple[Decimal | None, str | None]:
+def _candidate_value(
+    con: duckdb.DuckDBPyConnection, document_id: str, cell: str, candidate: int
+) -> tuple[Decimal | None, str | None]:
     """The value reading ``candidate`` of the document's problems gives the cell, or why none.
 
     A problem's ``candidates`` is a list of readings, each either a list of values in the order
@@ -247,7 +273,8 @@ def _candidate_value(con: duckdb.DuckDBPyConnection, document_id: str, cell: str
     rows = con.execute(
         "select problem_seq, cells, candidates from staging.problems where document_id = ? "
         "and candidates is not null and list_contains(cells, ?) order by problem_seq",
-        [document_id, cell]).fetchall()
+        [document_id, cell],
+    ).fetchall()
     if not rows:
         return None, f"no problem of the document offers candidate readings of {cell}"
     seq, cells, candidates_json = rows[0]
@@ -283,10 +310,27 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> dict[str,
     rows = read_corrections(source)
     con.execute(DDL)
     resolved = _resolve(con, rows, source)
-    frame = pd.DataFrame(resolved, columns=[
-        "correction_seq", "document_ref", "cell_id", "table_code", "row_code", "col_code",
-        "corrected_value", "expected_printed_value", "reason", "corrected_by", "corrected_at",
-        "document_id", "printed_value", "status", "message", "source_file"])
+    frame = pd.DataFrame(
+        resolved,
+        columns=[
+            "correction_seq",
+            "document_ref",
+            "cell_id",
+            "table_code",
+            "row_code",
+            "col_code",
+            "corrected_value",
+            "expected_printed_value",
+            "reason",
+            "corrected_by",
+            "corrected_at",
+            "document_id",
+            "printed_value",
+            "status",
+            "message",
+            "source_file",
+        ],
+    )
     for column in ("corrected_value", "expected_printed_value", "printed_value"):
         frame[column] = frame[column].map(lambda v: None if v is None else str(v)).astype(object)
     con.execute("begin")
@@ -314,8 +358,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> dict[str,
         if r[13] not in ("applied", "superseded", "unknown_document"):
             log.warning("correction on line %d of %s not applied (%s): %s", r[0], source, r[13], r[14])
     if rows:
-        log.info("corrections from %s: %s", source,
-                 ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+        log.info(
+            "corrections from %s: %s",
+            source,
+            ", ".join(f"{n} {status}" for status, n in sorted(counts.items())),
+        )
     return counts
 
 
@@ -332,9 +379,24 @@ def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source:
     for c in rows:
         parts = c.cell.split("/") if c.problem is None else [None, None, None]
         table_code, row_code, col_code = parts if len(parts) == 3 else (None, None, None)
-        record: list[Any] = [c.line, c.document, c.cell, table_code, row_code, col_code, c.value,
-                             c.printed_value, c.reason, c.corrected_by, c.corrected_at, None, None,
-                             "invalid", c.problem, str(source)]
+        record: list[Any] = [
+            c.line,
+            c.document,
+            c.cell,
+            table_code,
+            row_code,
+            col_code,
+            c.value,
+            c.printed_value,
+            c.reason,
+            c.corrected_by,
+            c.corrected_at,
+            None,
+            None,
+            "invalid",
+            c.problem,
+            str(source),
+        ]
         out.append(record)
         if c.problem is not None:
             continue
@@ -347,35 +409,43 @@ def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source:
             record[13:15] = ["unknown_document", f"no loaded document is {c.document!r}"]
             continue
         if len(matches) > 1:
-            record[13:15] = ["ambiguous_document",
-                             f"{len(matches)} loaded documents are named {c.document!r}: "
-                             "give the SHA-256 instead"]
+            record[13:15] = [
+                "ambiguous_document",
+                f"{len(matches)} loaded documents are named {c.document!r}: give the SHA-256 instead",
+            ]
             continue
         document_id = next(iter(matches))
         record[11] = document_id
         version = versions.get(document_id)
         if not _is_version_cell(version, str(table_code), str(row_code), str(col_code)):
-            record[13:15] = ["cell_not_in_template",
-                             f"{c.cell} is not a cell of the document's template "
-                             f"({version or 'unknown version'})"]
+            record[13:15] = [
+                "cell_not_in_template",
+                f"{c.cell} is not a cell of the document's template ({version or 'unknown version'})",
+            ]
             continue
         found = con.execute(
             "select value from staging.cells where document_id = ? and table_code = ? "
-            "and row_code = ? and col_code = ?", [document_id, table_code, row_code, col_code]).fetchall()
+            "and row_code = ? and col_code = ?",
+            [document_id, table_code, row_code, col_code],
+        ).fetchall()
         # A cell the extractor left out is added by the correction (printed_value stays null).
         printed = found[0][0] if found else None
         record[12] = printed
         if c.printed_value is not None and printed != c.printed_value:
-            record[13:15] = ["printed_value_mismatch",
-                             f"printed_value is {c.printed_value} but the staged value is "
-                             f"{'blank' if printed is None else printed}"
-                             + ("" if found else " (the extractor left the cell out)")]
+            record[13:15] = [
+                "printed_value_mismatch",
+                f"printed_value is {c.printed_value} but the staged value is "
+                f"{'blank' if printed is None else printed}"
+                + ("" if found else " (the extractor left the cell out)"),
+            ]
             continue
         if c.candidate is not None:
             chosen, why = _candidate_value(con, document_id, c.cell, c.candidate)
             if chosen is None or (c.value is not None and chosen != c.value):
-                record[13:15] = ["no_such_candidate",
-                                 why or f"reading {c.candidate} gives {chosen}, not the value {c.value}"]
+                record[13:15] = [
+                    "no_such_candidate",
+                    why or f"reading {c.candidate} gives {chosen}, not the value {c.value}",
+                ]
                 continue
             record[6] = chosen
         record[13:15] = ["applied", None]

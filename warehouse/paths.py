@@ -1,8 +1,9 @@
 """Where the warehouse lives on disk.
 
 ``XXGK_WAREHOUSE_DIR`` moves everything; the default is ``data/`` in the
-project, apart from the code (``rm -rf data`` starts over).  Analysts only ever open ``published_db()``: the build database is
-the loader's private working copy, so a reader never holds a writer's lock.
+project, apart from the code (``rm -rf data`` starts over).  Analysts only ever open
+``published_db()``: the build database is the loader's private working copy, so a reader never
+holds a writer's lock.
 """
 
 from __future__ import annotations

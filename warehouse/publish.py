@@ -37,7 +37,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -133,17 +133,29 @@ def publish(build_db: Path | None = None, keep: int | None = None) -> Path:
         publication = Publication(publication_id, final)
         _activate(publication)
         _prune(folder, keep)
-    log.info("published %d %s tables from %s to %s (publication %s, Parquet in %s)",
-             len(counts), SCHEMA, source, target, publication_id, parquet_dir())
+    log.info(
+        "published %d %s tables from %s to %s (publication %s, Parquet in %s)",
+        len(counts),
+        SCHEMA,
+        source,
+        target,
+        publication_id,
+        parquet_dir(),
+    )
     return target
 
 
 def list_publications() -> list[Publication]:
     """The kept publications, oldest first."""
     folder = publications_dir()
-    return sorted((Publication(p.name, p) for p in folder.iterdir()
-                   if p.is_dir() and not p.name.startswith(".") and (p / DATABASE).exists()),
-                  key=lambda p: p.id)
+    return sorted(
+        (
+            Publication(p.name, p)
+            for p in folder.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / DATABASE).exists()
+        ),
+        key=lambda p: p.id,
+    )
 
 
 def current() -> Publication | None:
@@ -171,12 +183,16 @@ def rollback() -> Publication:
         publications = list_publications()
         published = current()
         if published is None:
-            raise PublicationError(f"nothing to roll back: {paths.published_db()} is not one of the "
-                                   f"kept publications in {folder}")
+            raise PublicationError(
+                f"nothing to roll back: {paths.published_db()} is not one of the "
+                f"kept publications in {folder}"
+            )
         index = next(i for i, p in enumerate(publications) if p.id == published.id)
         if index == 0:
-            raise PublicationError(f"no publication before {published.id} is kept in {folder} "
-                                   f"({KEEP_ENV} keeps the last {keep_count()})")
+            raise PublicationError(
+                f"no publication before {published.id} is kept in {folder} "
+                f"({KEEP_ENV} keeps the last {keep_count()})"
+            )
         previous = publications[index - 1]
         _activate(previous)
     log.info("rolled back from publication %s to %s", published.id, previous.id)
@@ -184,6 +200,7 @@ def rollback() -> Publication:
 
 
 # ----------------------------------------------------------------------------- internals
+
 
 def _activate(publication: Publication) -> None:
     """Make ``publication`` the published one: database first, then the Parquet link."""
@@ -203,8 +220,9 @@ def _activate(publication: Publication) -> None:
         raise
     link = parquet_dir()
     if link.exists() and not link.is_symlink():
-        raise PublicationError(f"{link} is not the link xxgk makes to the published Parquet files: "
-                               "move it away")
+        raise PublicationError(
+            f"{link} is not the link xxgk makes to the published Parquet files: move it away"
+        )
     tmp_link = warehouse / f".{PARQUET}{_TMP}{os.getpid()}"
     _remove(tmp_link)
     try:
@@ -222,13 +240,18 @@ def _copy_marts(source: Path, dest: Path) -> dict[str, int]:
     try:
         # Read-only: publishing never takes the build database's write lock.
         con.execute(f"attach {_literal(str(source))} as build (read_only)")
-        names = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables "
-            "where table_catalog = 'build' and table_schema = ? order by table_name",
-            [SCHEMA]).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables "
+                "where table_catalog = 'build' and table_schema = ? order by table_name",
+                [SCHEMA],
+            ).fetchall()
+        ]
         if not names:
-            raise RuntimeError(f"build database {source} has no {SCHEMA} tables: "
-                               "run the dbt marts build first")
+            raise RuntimeError(
+                f"build database {source} has no {SCHEMA} tables: run the dbt marts build first"
+            )
         con.execute(f"create schema {SCHEMA}")
         counts = {name: _copy_table(con, name) for name in names}
         con.execute("detach build")
@@ -258,21 +281,27 @@ def _write_parquet(database: Path, folder: Path, names: list[str]) -> None:
 
 
 def _write_parquet_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) -> None:
-    con.execute(f"copy {SCHEMA}.{_identifier(name)} to {_literal(str(path))} "
-                "(format parquet, compression zstd)")
+    con.execute(
+        f"copy {SCHEMA}.{_identifier(name)} to {_literal(str(path))} (format parquet, compression zstd)"
+    )
 
 
 def _write_manifest(folder: Path, publication_id: str, source: Path, counts: dict[str, int]) -> None:
-    manifest = {"publication": publication_id,
-                "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                "build_db": str(source), "schema": SCHEMA, "tables": counts}
-    (folder / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
-                                   encoding="utf-8")
+    manifest = {
+        "publication": publication_id,
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "build_db": str(source),
+        "schema": SCHEMA,
+        "tables": counts,
+    }
+    (folder / MANIFEST).write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
 
 
 def _new_id(folder: Path) -> str:
     # Sortable by time; unique even for two publications within one microsecond.
-    base = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    base = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     candidate, n = base, 1
     while (folder / candidate).exists():
         candidate, n = f"{base}-{n}", n + 1

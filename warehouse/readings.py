@@ -38,7 +38,6 @@ def record_digest(record: dict[str, Any]) -> str:
     The path the document was read from is left out: the same bytes read under another name
     are the same reading.
     """
-    content = {**record, "source": {k: v for k, v in record.get("source", {}).items()
-                                    if k != "path"}}
+    content = {**record, "source": {k: v for k, v in record.get("source", {}).items() if k != "path"}}
     text = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

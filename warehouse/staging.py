@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ create table if not exists staging.cells (
     line        integer,
     raw_text    varchar,
     where_json  varchar,
-    basis       varchar,   -- the evidence of the value (xxgk.record.BASES): printed, decided, imputed, unread, ocr
+    basis       varchar,   -- the evidence of the value (xxgk.record.BASES)
     primary key (document_id, table_code, row_code, col_code)
 );
 alter table staging.cells add column if not exists basis varchar;
@@ -242,27 +242,57 @@ def template_frames() -> dict[str, pd.DataFrame]:
     for version in template.VERSIONS:
         for t in template.tables(version):
             for order, r in enumerate(t.rows, 1):
-                rows.append({"template_version": version, "table_code": t.code, "section": t.section,
-                             "row_code": r.code, "row_label": r.label, "row_label_en": r.label_en,
-                             "row_group": r.group, "row_level": r.level, "is_leaf": r.leaf,
-                             "row_order": order})
+                rows.append(
+                    {
+                        "template_version": version,
+                        "table_code": t.code,
+                        "section": t.section,
+                        "row_code": r.code,
+                        "row_label": r.label,
+                        "row_label_en": r.label_en,
+                        "row_group": r.group,
+                        "row_level": r.level,
+                        "is_leaf": r.leaf,
+                        "row_order": order,
+                    }
+                )
             for order, c in enumerate(t.columns, 1):
-                cols.append({"template_version": version, "table_code": t.code, "col_code": c.code,
-                             "col_label": c.label, "col_label_en": c.label_en, "col_kind": c.kind,
-                             "col_order": order})
+                cols.append(
+                    {
+                        "template_version": version,
+                        "table_code": t.code,
+                        "col_code": c.code,
+                        "col_label": c.label,
+                        "col_label_en": c.label_en,
+                        "col_kind": c.kind,
+                        "col_order": order,
+                    }
+                )
         for eq in template.equations(version):
             for side, ids in (("lhs", eq.lhs), ("rhs", eq.rhs)):
                 for cid in ids:
                     table_code, row_code, col_code = cid.split("/")
-                    terms.append({"template_version": version, "identity_id": eq.identity,
-                                  "equation_id": eq.id, "side": side, "table_code": table_code,
-                                  "row_code": row_code, "col_code": col_code,
-                                  "is_optional": cid in eq.optional})
+                    terms.append(
+                        {
+                            "template_version": version,
+                            "identity_id": eq.identity,
+                            "equation_id": eq.id,
+                            "side": side,
+                            "table_code": table_code,
+                            "row_code": row_code,
+                            "col_code": col_code,
+                            "is_optional": cid in eq.optional,
+                        }
+                    )
     for order, (code, label_en) in enumerate(template.ROW_GROUPS.items(), 1):
         groups.append({"row_group": code, "row_group_label_en": label_en, "row_group_order": order})
-    return {"template_rows": pd.DataFrame(rows), "template_columns": pd.DataFrame(cols),
-            "identity_terms": pd.DataFrame(terms), "template_row_groups": pd.DataFrame(groups),
-            "soft_identity_terms": soft_identity_terms_frame()}
+    return {
+        "template_rows": pd.DataFrame(rows),
+        "template_columns": pd.DataFrame(cols),
+        "identity_terms": pd.DataFrame(terms),
+        "template_row_groups": pd.DataFrame(groups),
+        "soft_identity_terms": soft_identity_terms_frame(),
+    }
 
 
 def soft_identity_terms_frame() -> pd.DataFrame:
@@ -275,11 +305,22 @@ def soft_identity_terms_frame() -> pd.DataFrame:
             for year_offset, cid, sign in side_terms:
                 seq += 1
                 table_code, row_code, col_code = cid.split("/")
-                terms.append({"identity_id": eq.identity, "equation_id": eq.id, "term_seq": seq,
-                              "description": described[eq.identity].description,
-                              "relation": eq.relation, "template_versions": ",".join(eq.versions),
-                              "side": side, "sign": sign, "year_offset": year_offset,
-                              "table_code": table_code, "row_code": row_code, "col_code": col_code})
+                terms.append(
+                    {
+                        "identity_id": eq.identity,
+                        "equation_id": eq.id,
+                        "term_seq": seq,
+                        "description": described[eq.identity].description,
+                        "relation": eq.relation,
+                        "template_versions": ",".join(eq.versions),
+                        "side": side,
+                        "sign": sign,
+                        "year_offset": year_offset,
+                        "table_code": table_code,
+                        "row_code": row_code,
+                        "col_code": col_code,
+                    }
+                )
     return pd.DataFrame(terms)
 
 
@@ -290,8 +331,11 @@ def write_template(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("frame")
 
 
-def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any]],
-                 seen_as: Mapping[str, Iterable[str]] | None = None) -> dict[str, int]:
+def load_records(
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[dict[str, Any]],
+    seen_as: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, int]:
     """Stage the records: new documents, new readings of staged ones, and every path seen.
 
     A record of a document not staged yet is inserted.  A record of a staged document is the
@@ -302,10 +346,14 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
     ``staging.document_paths`` with the record's own path.
     """
     write_template(con)
-    staged = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
-        "select document_id, extractor_version, record_digest, coalesce(reading_seq, 1) "
-        "from staging.documents").fetchall()}
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    staged = {
+        r[0]: (r[1], r[2], r[3])
+        for r in con.execute(
+            "select document_id, extractor_version, record_digest, coalesce(reading_seq, 1) "
+            "from staging.documents"
+        ).fetchall()
+    }
+    now = datetime.now(UTC).replace(tzinfo=None)
     docs, rereads, cells, problems, sightings = [], [], [], [], []
     seen = skipped = 0
     handled: set[str] = set()
@@ -328,28 +376,45 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
             same = digest == staged_digest or (staged_digest is None and version == staged_version)
             if same or readings.is_older(version, staged_version):
                 if not same:
-                    log.warning("%s: record by extractor %s is older than the staged reading "
-                                "(extractor %s): kept the staged one", rec["source"]["path"],
-                                version, staged_version)
+                    log.warning(
+                        "%s: record by extractor %s is older than the staged reading "
+                        "(extractor %s): kept the staged one",
+                        rec["source"]["path"],
+                        version,
+                        staged_version,
+                    )
                 skipped += 1
                 continue
             rereads.append({**row, "reading_seq": reading_seq + 1})
         schemas[doc_id] = rec.get("schema")
         cells += _cell_rows(doc_id, rec)
-        problems += [{"document_id": doc_id, "problem_seq": seq, "code": p["code"],
-                      "severity": p["severity"], "message": p.get("message"),
-                      "cells": p.get("cells") or [],
-                      "candidates": None if p.get("candidates") is None
-                      else json.dumps(p["candidates"], ensure_ascii=False),
-                      "raw": p.get("raw")} for seq, p in enumerate(rec["problems"], 1)]
+        problems += [
+            {
+                "document_id": doc_id,
+                "problem_seq": seq,
+                "code": p["code"],
+                "severity": p["severity"],
+                "message": p.get("message"),
+                "cells": p.get("cells") or [],
+                "candidates": None
+                if p.get("candidates") is None
+                else json.dumps(p["candidates"], ensure_ascii=False),
+                "raw": p.get("raw"),
+            }
+            for seq, p in enumerate(rec["problems"], 1)
+        ]
     con.execute("begin")
     try:
         _record_first_readings(con)
         reread_ids = [r["document_id"] for r in rereads]
         _supersede(con, rereads, now)
         _insert(con, "documents", docs, casts={"load_seq": "integer", "reading_seq": "integer"})
-        _insert(con, "cells", cells, casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer",
-                                            "basis": "varchar"})
+        _insert(
+            con,
+            "cells",
+            cells,
+            casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer", "basis": "varchar"},
+        )
         _insert(con, "problems", problems, casts={"candidates": "varchar", "raw": "varchar"})
         _record_readings(con, schemas)
         n_changed = _record_changes(con, reread_ids, now)
@@ -358,38 +423,68 @@ def load_records(con: duckdb.DuckDBPyConnection, records: Iterable[dict[str, Any
     except Exception:
         con.execute("rollback")
         raise
-    log.info("staged %d new documents (%d cells), %d new readings of staged documents "
-             "(%d cells changed), %d already staged, %d new paths", len(docs), len(cells),
-             len(rereads), n_changed, skipped, n_paths)
+    log.info(
+        "staged %d new documents (%d cells), %d new readings of staged documents "
+        "(%d cells changed), %d already staged, %d new paths",
+        len(docs),
+        len(cells),
+        len(rereads),
+        n_changed,
+        skipped,
+        n_paths,
+    )
     # Corrections are resolved against the staged documents, so they are staged after them, on
     # every load: an edited corrections file takes effect on the next load.
     corrections.stage(con)
-    return {"records": seen, "new_documents": len(docs), "already_staged": skipped,
-            "new_cells": len(cells), "reread_documents": len(rereads), "changed_cells": n_changed,
-            "new_paths": n_paths}
+    return {
+        "records": seen,
+        "new_documents": len(docs),
+        "already_staged": skipped,
+        "new_cells": len(cells),
+        "reread_documents": len(rereads),
+        "changed_cells": n_changed,
+        "new_paths": n_paths,
+    }
 
 
 def _document_row(rec: dict[str, Any], digest: str, now: datetime) -> dict[str, Any]:
     """The columns of ``staging.documents`` that a reading decides."""
-    return {"document_id": rec["source"]["sha256"], "source_path": rec["source"]["path"],
-            "source_format": rec["source"]["format"], "org_name": rec.get("org_name"),
-            "region": rec.get("region") or [], "report_year": rec.get("year"),
-            "template_version": rec.get("template"), "status": rec["status"],
-            "n_cells": len(rec["cells"]), "n_problems": len(rec["problems"]),
-            "extractor_version": rec.get("extractor_version"), "record_digest": digest,
-            "read_at": now}
+    return {
+        "document_id": rec["source"]["sha256"],
+        "source_path": rec["source"]["path"],
+        "source_format": rec["source"]["format"],
+        "org_name": rec.get("org_name"),
+        "region": rec.get("region") or [],
+        "report_year": rec.get("year"),
+        "template_version": rec.get("template"),
+        "status": rec["status"],
+        "n_cells": len(rec["cells"]),
+        "n_problems": len(rec["problems"]),
+        "extractor_version": rec.get("extractor_version"),
+        "record_digest": digest,
+        "read_at": now,
+    }
 
 
 def _cell_rows(doc_id: str, rec: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for c in rec["cells"]:
         where = c.get("where") or {}
-        rows.append({"document_id": doc_id, "table_code": c["table"], "row_code": c["row"],
-                     "col_code": c["col"],
-                     "value": None if c["value"] is None else str(c["value"]),
-                     "is_imputed": bool(c.get("imputed")), "page": where.get("page"),
-                     "line": where.get("line"), "raw_text": where.get("raw"),
-                     "where_json": json.dumps(where, ensure_ascii=False), "basis": cell_basis(c)})
+        rows.append(
+            {
+                "document_id": doc_id,
+                "table_code": c["table"],
+                "row_code": c["row"],
+                "col_code": c["col"],
+                "value": None if c["value"] is None else str(c["value"]),
+                "is_imputed": bool(c.get("imputed")),
+                "page": where.get("page"),
+                "line": where.get("line"),
+                "raw_text": where.get("raw"),
+                "where_json": json.dumps(where, ensure_ascii=False),
+                "basis": cell_basis(c),
+            }
+        )
     return rows
 
 
@@ -413,11 +508,13 @@ def _record_readings(con: duckdb.DuckDBPyConnection, schemas: Mapping[str, str |
     ``schemas`` gives the documents (and their records' schema); None adds every document whose
     current reading is not recorded yet (staged before readings were kept, schema unknown).
     """
-    frame = pd.DataFrame({"document_id": list(schemas or {}),
-                          "record_schema": list((schemas or {}).values())}, dtype=object)
+    frame = pd.DataFrame(
+        {"document_id": list(schemas or {}), "record_schema": list((schemas or {}).values())}, dtype=object
+    )
     con.register("schemas", frame)
     try:
-        con.execute("""
+        con.execute(
+            """
             insert into staging.readings
             select d.document_id, d.reading_seq, d.extractor_version,
                    cast(s.record_schema as varchar), d.record_digest, d.read_at, null,
@@ -428,7 +525,9 @@ def _record_readings(con: duckdb.DuckDBPyConnection, schemas: Mapping[str, str |
             where (? or s.document_id is not null)
               and not exists (select 1 from staging.readings r
                               where r.document_id = d.document_id and r.reading_seq = d.reading_seq)
-        """, [schemas is None])
+        """,
+            [schemas is None],
+        )
     finally:
         con.unregister("schemas")
 
@@ -460,12 +559,15 @@ def _supersede(con: duckdb.DuckDBPyConnection, rereads: list[dict[str, Any]], no
             from staging.problems p join staging.documents d using (document_id)
             where p.document_id in {ids}
         """)
-        con.execute(f"""
+        con.execute(
+            f"""
             update staging.readings r set superseded_at = ?
             from staging.documents d
             where r.document_id = d.document_id and r.reading_seq = d.reading_seq
               and d.document_id in {ids}
-        """, [now])
+        """,
+            [now],
+        )
         for table in ("cells", "problems", "gate_results", "gate_sections", "gate_failures"):
             con.execute(f"delete from staging.{table} where document_id in {ids}")
         con.execute("""
@@ -489,7 +591,8 @@ def _record_changes(con: duckdb.DuckDBPyConnection, document_ids: list[str], now
     if not document_ids:
         return 0
     before = con.execute("select count(*) from staging.reading_changes").fetchall()[0]
-    con.execute("""
+    con.execute(
+        """
         with new_reading as (
             select c.*, d.reading_seq, d.extractor_version
             from staging.cells c join staging.documents d using (document_id)
@@ -527,13 +630,14 @@ def _record_changes(con: duckdb.DuckDBPyConnection, document_ids: list[str], now
         where n.document_id is null or o.document_id is null
            or n.value is distinct from o.value
            or (o.basis is not null and n.basis is distinct from o.basis)
-    """, {"ids": document_ids, "now": now})
+    """,
+        {"ids": document_ids, "now": now},
+    )
     after = con.execute("select count(*) from staging.reading_changes").fetchall()[0]
     return int(after[0]) - int(before[0])  # type: ignore[index]
 
 
-def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str]],
-                  now: datetime) -> int:
+def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str]], now: datetime) -> int:
     """Keep every (document, path) seen; return how many were new."""
     rows = [{"document_id": d, "source_path": p} for d, p in dict.fromkeys(sightings)]
     if not rows:
@@ -541,12 +645,15 @@ def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str
     con.register("sightings", pd.DataFrame(rows))
     try:
         before = con.execute("select count(*) from staging.document_paths").fetchall()[0]
-        con.execute("""
+        con.execute(
+            """
             insert into staging.document_paths (document_id, source_path, first_seen_at)
             select s.document_id, s.source_path, ? from sightings s
             where not exists (select 1 from staging.document_paths p
                               where p.document_id = s.document_id and p.source_path = s.source_path)
-        """, [now])
+        """,
+            [now],
+        )
         after = con.execute("select count(*) from staging.document_paths").fetchall()[0]
     finally:
         con.unregister("sightings")
@@ -568,13 +675,18 @@ def cell_basis(cell: dict[str, Any]) -> str:
     return "unread" if cell.get("value") is None else "printed"
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]],
-            casts: dict[str, str] | None = None) -> None:
+def _insert(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[dict[str, Any]],
+    casts: dict[str, str] | None = None,
+) -> None:
     if not rows:
         return
     frame = pd.DataFrame(rows)
-    select = ", ".join(f"cast({c} as {casts[c]}) as {c}" if casts and c in casts else c
-                       for c in frame.columns)
+    select = ", ".join(
+        f"cast({c} as {casts[c]}) as {c}" if casts and c in casts else c for c in frame.columns
+    )
     con.register("incoming", frame)
     con.execute(f"insert into staging.{table} ({', '.join(frame.columns)}) select {select} from incoming")
     con.unregister("incoming")

@@ -37,8 +37,13 @@ _FAILED = {"error", "fail", "runtime error"}
 class TransformError(RuntimeError):
     """dbt failed; ``failures`` names the models and tests that did, with dbt's message."""
 
-    def __init__(self, command: str, failures: Sequence[str], cause: BaseException | None = None,
-                 log_file: Path | None = None) -> None:
+    def __init__(
+        self,
+        command: str,
+        failures: Sequence[str],
+        cause: BaseException | None = None,
+        log_file: Path | None = None,
+    ) -> None:
         self.command = command
         self.failures = list(failures)
         detail = "\n  ".join(self.failures) or (repr(cause) if cause else "no details")
@@ -46,8 +51,13 @@ class TransformError(RuntimeError):
         super().__init__(f"dbt {command} failed:\n  {detail}{where}")
 
 
-def build(select: str | None = None, build_db: Path | None = None, *, full_refresh: bool = False,
-          project_dir: Path | None = None) -> None:
+def build(
+    select: str | None = None,
+    build_db: Path | None = None,
+    *,
+    full_refresh: bool = False,
+    project_dir: Path | None = None,
+) -> None:
     """``dbt build`` (seeds, models and their tests), limited to ``select`` (dbt selection syntax).
 
     ``full_refresh`` rebuilds the incremental models from scratch; ``project_dir`` runs another
@@ -59,9 +69,14 @@ def build(select: str | None = None, build_db: Path | None = None, *, full_refre
         # that also reads a staging view must not run in the staging phase, before the marts
         # exist.  (Tests declared in a folder's .yml are selected with the folder anyway.)
         args += ["--select", *select.split(), SEEDS, "--indirect-selection", "cautious"]
-    if full_refresh or os.environ.get(FULL_REFRESH_ENV, "").lower() in {"1", "true", "yes"} \
-            or ((select is None or "marts" in select.split())
-                and _history_predates_corrections(Path(build_db) if build_db is not None else paths.build_db())):
+    if (
+        full_refresh
+        or os.environ.get(FULL_REFRESH_ENV, "").lower() in {"1", "true", "yes"}
+        or (
+            (select is None or "marts" in select.split())
+            and _history_predates_corrections(Path(build_db) if build_db is not None else paths.build_db())
+        )
+    ):
         args.append("--full-refresh")
     _invoke(args, build_db, project_dir)
 
@@ -69,8 +84,11 @@ def build(select: str | None = None, build_db: Path | None = None, *, full_refre
 # Columns the history facts gained with the reviewers' corrections (warehouse/corrections.py)
 # and with the cells' basis.
 _CORRECTION_COLUMNS = ("printed_value", "is_corrected", "correction_reason", "basis", "extracted_basis")
-_HISTORY_TABLES = ("fct_applications_history", "fct_active_disclosure_history",
-                   "fct_review_litigation_history")
+_HISTORY_TABLES = (
+    "fct_applications_history",
+    "fct_active_disclosure_history",
+    "fct_review_litigation_history",
+)
 
 
 def _history_predates_corrections(db: Path) -> bool:
@@ -91,16 +109,20 @@ def _history_predates_corrections(db: Path) -> bool:
     try:
         columns: dict[str, set[str]] = {}
         for table, column in con.execute(
-                "select table_name, column_name from information_schema.columns "
-                "where table_schema = 'marts' and table_name in (select unnest(?))",
-                [list(_HISTORY_TABLES)]).fetchall():
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name in (select unnest(?))",
+            [list(_HISTORY_TABLES)],
+        ).fetchall():
             columns.setdefault(table, set()).add(column)
     finally:
         con.close()
     stale = [t for t, cols in columns.items() if not set(_CORRECTION_COLUMNS) <= cols]
     if stale:
-        log.warning("%s predate the reviewers' corrections: rebuilding the history facts from "
-                    "staging (dbt --full-refresh)", ", ".join(sorted(stale)))
+        log.warning(
+            "%s predate the reviewers' corrections: rebuilding the history facts from "
+            "staging (dbt --full-refresh)",
+            ", ".join(sorted(stale)),
+        )
     return bool(stale)
 
 
@@ -124,14 +146,20 @@ def _invoke(args: list[str], build_db: Path | None, project_dir: Path | None = N
     project = Path(project_dir) if project_dir is not None else DBT_PROJECT_DIR
     dbt_dir = _dbt_dir()
     command = " ".join(args)
-    cli = [*args,
-           "--project-dir", str(project),
-           "--profiles-dir", str(project),
-           "--target-path", str(dbt_dir / "target"),
-           "--log-path", str(dbt_dir / "logs"),
-           "--no-send-anonymous-usage-stats",
-           "--no-version-check",
-           "--no-use-colors"]
+    cli = [
+        *args,
+        "--project-dir",
+        str(project),
+        "--profiles-dir",
+        str(project),
+        "--target-path",
+        str(dbt_dir / "target"),
+        "--log-path",
+        str(dbt_dir / "logs"),
+        "--no-send-anonymous-usage-stats",
+        "--no-version-check",
+        "--no-use-colors",
+    ]
     log.info("dbt %s (build db %s)", command, db)
     with _env(BUILD_DB_ENV, str(db)):
         try:
@@ -139,8 +167,9 @@ def _invoke(args: list[str], build_db: Path | None, project_dir: Path | None = N
         finally:
             _close_duckdb()
     if not result.success:
-        raise TransformError(command, _failures(result.result), result.exception,
-                             dbt_dir / "logs" / "dbt.log")
+        raise TransformError(
+            command, _failures(result.result), result.exception, dbt_dir / "logs" / "dbt.log"
+        )
 
 
 def _failures(results: Any) -> list[str]:

@@ -18,8 +18,9 @@ from xxgk.record import Problem
 Number = int | Decimal
 
 
-def present_terms(eq: template.Equation, values: Mapping[str, object]
-                  ) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+def present_terms(
+    eq: template.Equation, values: Mapping[str, object]
+) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
     """The equation's terms that the record has; None when a required term is absent."""
     lhs = tuple(c for c in eq.lhs if c in values or c not in eq.optional)
     rhs = tuple(c for c in eq.rhs if c in values or c not in eq.optional)
@@ -33,8 +34,10 @@ def sides(eq: template.Equation, values: Mapping[str, Number | None]) -> tuple[N
     terms = present_terms(eq, values)
     if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
         return None
-    return (sum(values[c] for c in terms[0]),  # type: ignore[misc]
-            sum(values[c] for c in terms[1]))  # type: ignore[misc]
+    return (
+        sum(values[c] for c in terms[0]),  # type: ignore[misc]
+        sum(values[c] for c in terms[1]),
+    )  # type: ignore[misc]
 
 
 def violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
@@ -70,8 +73,9 @@ def impossible(values: Mapping[str, Number | None], eqs: Sequence[template.Equat
     return bad
 
 
-def propagate(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]
-              ) -> dict[str, Number | None]:
+def propagate(
+    values: Mapping[str, Number | None], eqs: Sequence[template.Equation]
+) -> dict[str, Number | None]:
     """Solve blanks from equations with one unknown, and from complete sums (counts are ≥ 0)."""
     out = dict(values)
     systems = [t for t in (present_terms(e, out) for e in eqs) if t is not None]
@@ -90,8 +94,12 @@ def propagate(values: Mapping[str, Number | None], eqs: Sequence[template.Equati
                 if value >= 0:
                     out[cell] = value
                     changed = True
-            elif all(c in eq_rhs for c in unknown) and lhs - rhs == 0 or \
-                    all(c in eq_lhs for c in unknown) and rhs - lhs == 0:
+            elif (
+                all(c in eq_rhs for c in unknown)
+                and lhs - rhs == 0
+                or all(c in eq_lhs for c in unknown)
+                and rhs - lhs == 0
+            ):
                 # Counts are never negative, so unknown addends of a sum already
                 # complete must all be 0 (seed 000: blank rows under a 0 total).
                 for c in unknown:
@@ -119,14 +127,20 @@ def check(values: Mapping[str, Number | None], version: template.Version) -> lis
             continue
         eq_lhs, eq_rhs = present_terms(eq, values)  # type: ignore[misc]
         lhs, rhs = both
-        problems.append(Problem(
-            f"identity_{eq.identity.lower()}", "error",
-            f"{eq.id}: {' + '.join(eq_lhs)} = {lhs} but {' + '.join(eq_rhs)} = {rhs} "
-            f"(difference {lhs - rhs})", list(eq_lhs + eq_rhs)))
+        problems.append(
+            Problem(
+                f"identity_{eq.identity.lower()}",
+                "error",
+                f"{eq.id}: {' + '.join(eq_lhs)} = {lhs} but {' + '.join(eq_rhs)} = {rhs} "
+                f"(difference {lhs - rhs})",
+                list(eq_lhs + eq_rhs),
+            )
+        )
     for cid, value in values.items():
         if value is not None and not is_valid_value(cid.split("/")[2], value):
-            problems.append(Problem("identity_h7", "error",
-                                    f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid]))
+            problems.append(
+                Problem("identity_h7", "error", f"H7: {cid} = {value} is not a count (an integer ≥ 0)", [cid])
+            )
     return problems
 
 
@@ -144,12 +158,17 @@ def soft_check(values: Mapping[str, Number | None], version: template.Version) -
         lhs, rhs = _signed_sum(values, eq.lhs), _signed_sum(values, eq.rhs)
         holds = lhs == rhs if eq.relation == "=" else lhs >= rhs
         if not holds:
-            problems.append(Problem(
-                f"soft_{eq.identity.lower()}", "warning",
-                f"{eq.id}: {' + '.join(c for _, c, _ in eq.lhs)} = {lhs} is not "
-                f"{'equal to' if eq.relation == '=' else 'at least'} "
-                f"{' + '.join(c for _, c, _ in eq.rhs)} = {rhs} (a soft identity: it usually "
-                "holds; check the printed numbers)", terms))
+            problems.append(
+                Problem(
+                    f"soft_{eq.identity.lower()}",
+                    "warning",
+                    f"{eq.id}: {' + '.join(c for _, c, _ in eq.lhs)} = {lhs} is not "
+                    f"{'equal to' if eq.relation == '=' else 'at least'} "
+                    f"{' + '.join(c for _, c, _ in eq.rhs)} = {rhs} (a soft identity: it usually "
+                    "holds; check the printed numbers)",
+                    terms,
+                )
+            )
     return problems
 
 

@@ -43,19 +43,44 @@ class Cell:
 
 
 # Every code a problem may carry, each described in docs/record.md (a test keeps the two equal).
-PROBLEM_CODES: frozenset[str] = frozenset({
-    # the document cannot be read as a report (status rejected)
-    "unreadable", "empty_file", "format_unsupported", "corrupt", "encrypted", "ocr_needed",
-    "converter_missing", "timeout", "not_a_report", "table_missing", "extractor_crash", "worker_died",
-    # the reading: cells unread, rows missing, choices the identities made
-    "row_missing", "s2_row_absent", "ambiguous_values", "cell_count_mismatch", "search_truncated",
-    "readings_disagree", "imputed_value_in_doubt", "blank_cell", "imputed_value", "total_printed_zero",
-    "other_handling_aggregated", "year_unknown",
-    # the balancing identities: hard ones broken, soft ones within one report
-    *(f"identity_{i.id.lower()}" for i in template.IDENTITIES), "identity_h7",
-    *(f"soft_{s.id.lower()}" for s in template.SOFT_IDENTITIES
-      if all(t.year_offset == 0 for t in s.lhs + s.rhs)),
-})
+PROBLEM_CODES: frozenset[str] = frozenset(
+    {
+        # the document cannot be read as a report (status rejected)
+        "unreadable",
+        "empty_file",
+        "format_unsupported",
+        "corrupt",
+        "encrypted",
+        "ocr_needed",
+        "converter_missing",
+        "timeout",
+        "not_a_report",
+        "table_missing",
+        "extractor_crash",
+        "worker_died",
+        # the reading: cells unread, rows missing, choices the identities made
+        "row_missing",
+        "s2_row_absent",
+        "ambiguous_values",
+        "cell_count_mismatch",
+        "search_truncated",
+        "readings_disagree",
+        "imputed_value_in_doubt",
+        "blank_cell",
+        "imputed_value",
+        "total_printed_zero",
+        "other_handling_aggregated",
+        "year_unknown",
+        # the balancing identities: hard ones broken, soft ones within one report
+        *(f"identity_{i.id.lower()}" for i in template.IDENTITIES),
+        "identity_h7",
+        *(
+            f"soft_{s.id.lower()}"
+            for s in template.SOFT_IDENTITIES
+            if all(t.year_offset == 0 for t in s.lhs + s.rhs)
+        ),
+    }
+)
 
 
 @dataclass
@@ -73,12 +98,18 @@ class Problem:
     def __post_init__(self) -> None:
         # A new code must be documented for the users who filter on it.
         if self.code not in PROBLEM_CODES:
-            raise ValueError(f"problem code {self.code!r} is not in xxgk.record.PROBLEM_CODES: "
-                             "add it there and describe it in docs/record.md")
+            raise ValueError(
+                f"problem code {self.code!r} is not in xxgk.record.PROBLEM_CODES: "
+                "add it there and describe it in docs/record.md"
+            )
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"code": self.code, "severity": self.severity,
-                             "message": self.message, "cells": list(self.cells)}
+        d: dict[str, Any] = {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "cells": list(self.cells),
+        }
         # Optional keys, only when set: records without them keep their old shape.
         if self.candidates is not None:
             d["candidates"] = [[_json_number(v) for v in c] for c in self.candidates]
@@ -110,8 +141,14 @@ class Report:
     def to_dict(self) -> dict[str, Any]:
         cells = []
         for c in self.cells:
-            d: dict[str, Any] = {"table": c.table, "row": c.row, "col": c.col,
-                                 "value": _json_number(c.value), "basis": c.basis, "where": c.where}
+            d: dict[str, Any] = {
+                "table": c.table,
+                "row": c.row,
+                "col": c.col,
+                "value": _json_number(c.value),
+                "basis": c.basis,
+                "where": c.where,
+            }
             if c.imputed:
                 d["imputed"] = True
             cells.append(d)
@@ -141,5 +178,4 @@ def _json_number(value: Value) -> int | float | None:
 
 
 def rejected(source: Source, code: str, message: str) -> Report:
-    return Report(source=source, status="rejected",
-                  problems=[Problem(code, "error", message)])
+    return Report(source=source, status="rejected", problems=[Problem(code, "error", message)])

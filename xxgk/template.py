@@ -81,39 +81,211 @@ APPLICANTS_WITHOUT_TOTAL: tuple[str, ...] = APPLICANT_CODES[:-1]
 # --- Section 三: rows -----------------------------------------------------------------
 
 _S3_HEAD: tuple[Row, ...] = (
-    Row("new_received", "一、本年新收政府信息公开申请数量", "new applications received", r"本年新收", "flow_in", 0),
-    Row("carried_over_from_last_year", "二、上年结转政府信息公开申请数量", "carried over from last year", r"上年结转", "flow_in", 0),
+    Row(
+        "new_received",
+        "一、本年新收政府信息公开申请数量",
+        "new applications received",
+        r"本年新收",
+        "flow_in",
+        0,
+    ),
+    Row(
+        "carried_over_from_last_year",
+        "二、上年结转政府信息公开申请数量",
+        "carried over from last year",
+        r"上年结转",
+        "flow_in",
+        0,
+    ),
     Row("granted", "（一）予以公开", "granted", r"予以公开", "granted", 1, True),
-    Row("partially_granted", "（二）部分公开（区分处理的，只计这一情形，不计其他情形）", "partially granted", r"部分公开", "partially_granted", 1, True),
+    Row(
+        "partially_granted",
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "partially granted",
+        r"部分公开",
+        "partially_granted",
+        1,
+        True,
+    ),
     Row("denied_state_secret", "1.属于国家秘密", "denied: state secret", r"国家秘密", "denied", 2, True),
-    Row("denied_prohibited_by_law", "2.其他法律行政法规禁止公开", "denied: prohibited by other laws", r"其他法律|法规禁止公开", "denied", 2, True),
-    Row("denied_three_security_one_stability", "3.危及“三安全一稳定”", "denied: endangers the three securities and one stability", r"三安全", "denied", 2, True),
-    Row("denied_third_party_rights", "4.保护第三方合法权益", "denied: third-party rights", r"第三方合法", "denied", 2, True),
-    Row("denied_internal_affairs", "5.属于三类内部事务信息", "denied: internal affairs", r"内部事务", "denied", 2, True),
-    Row("denied_process_info", "6.属于四类过程性信息", "denied: process information", r"过程性信息", "denied", 2, True),
-    Row("denied_enforcement_files", "7.属于行政执法案卷", "denied: law-enforcement files", r"执法案卷", "denied", 2, True),
-    Row("denied_admin_query", "8.属于行政查询事项", "denied: administrative query matters", r"行政查询", "denied", 2, True),
-    Row("unable_not_held", "1.本机关不掌握相关政府信息", "unable: information not held", r"不掌握", "unable", 2, True),
-    Row("unable_needs_creation", "2.没有现成信息需要另行制作", "unable: would need to be created", r"另行制作", "unable", 2, True),
-    Row("unable_unclear_after_correction", "3.补正后申请内容仍不明确", "unable: still unclear after correction", r"仍不明确", "unable", 2, True),
-    Row("not_processed_petition_complaint", "1.信访举报投诉类申请", "not processed: petitions and complaints", r"信访举报", "not_processed", 2, True),
-    Row("not_processed_duplicate", "2.重复申请", "not processed: duplicate application", r"重复申请", "not_processed", 2, True),
-    Row("not_processed_publication", "3.要求提供公开出版物", "not processed: asks for publications", r"出版物", "not_processed", 2, True),
-    Row("not_processed_excessive_repeat", "4.无正当理由大量反复申请", "not processed: excessive repeated applications", r"大量反复", "not_processed", 2, True),
-    Row("not_processed_confirm_reissue", "5.要求行政机关确认或重新出具已获取信息", "not processed: confirm or reissue information", r"确认或重新出具|重新出具", "not_processed", 2, True),
+    Row(
+        "denied_prohibited_by_law",
+        "2.其他法律行政法规禁止公开",
+        "denied: prohibited by other laws",
+        r"其他法律|法规禁止公开",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "denied_three_security_one_stability",
+        "3.危及“三安全一稳定”",
+        "denied: endangers the three securities and one stability",
+        r"三安全",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "denied_third_party_rights",
+        "4.保护第三方合法权益",
+        "denied: third-party rights",
+        r"第三方合法",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "denied_internal_affairs",
+        "5.属于三类内部事务信息",
+        "denied: internal affairs",
+        r"内部事务",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "denied_process_info",
+        "6.属于四类过程性信息",
+        "denied: process information",
+        r"过程性信息",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "denied_enforcement_files",
+        "7.属于行政执法案卷",
+        "denied: law-enforcement files",
+        r"执法案卷",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "denied_admin_query",
+        "8.属于行政查询事项",
+        "denied: administrative query matters",
+        r"行政查询",
+        "denied",
+        2,
+        True,
+    ),
+    Row(
+        "unable_not_held",
+        "1.本机关不掌握相关政府信息",
+        "unable: information not held",
+        r"不掌握",
+        "unable",
+        2,
+        True,
+    ),
+    Row(
+        "unable_needs_creation",
+        "2.没有现成信息需要另行制作",
+        "unable: would need to be created",
+        r"另行制作",
+        "unable",
+        2,
+        True,
+    ),
+    Row(
+        "unable_unclear_after_correction",
+        "3.补正后申请内容仍不明确",
+        "unable: still unclear after correction",
+        r"仍不明确",
+        "unable",
+        2,
+        True,
+    ),
+    Row(
+        "not_processed_petition_complaint",
+        "1.信访举报投诉类申请",
+        "not processed: petitions and complaints",
+        r"信访举报",
+        "not_processed",
+        2,
+        True,
+    ),
+    Row(
+        "not_processed_duplicate",
+        "2.重复申请",
+        "not processed: duplicate application",
+        r"重复申请",
+        "not_processed",
+        2,
+        True,
+    ),
+    Row(
+        "not_processed_publication",
+        "3.要求提供公开出版物",
+        "not processed: asks for publications",
+        r"出版物",
+        "not_processed",
+        2,
+        True,
+    ),
+    Row(
+        "not_processed_excessive_repeat",
+        "4.无正当理由大量反复申请",
+        "not processed: excessive repeated applications",
+        r"大量反复",
+        "not_processed",
+        2,
+        True,
+    ),
+    Row(
+        "not_processed_confirm_reissue",
+        "5.要求行政机关确认或重新出具已获取信息",
+        "not processed: confirm or reissue information",
+        r"确认或重新出具|重新出具",
+        "not_processed",
+        2,
+        True,
+    ),
 )
 _S3_OTHER_V2019: tuple[Row, ...] = (
     Row("other_handling", "（六）其他处理", "other handling", r"其他处理", "other", 1, True),
 )
 _S3_OTHER_V2021: tuple[Row, ...] = (
-    Row("other_no_correction", "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请", "other: no correction in time", r"逾期不补正", "other", 2, True),
-    Row("other_fee_unpaid", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请", "other: fee not paid in time", r"收费通知", "other", 2, True),
+    Row(
+        "other_no_correction",
+        "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请",
+        "other: no correction in time",
+        r"逾期不补正",
+        "other",
+        2,
+        True,
+    ),
+    Row(
+        "other_fee_unpaid",
+        "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+        "other: fee not paid in time",
+        r"收费通知",
+        "other",
+        2,
+        True,
+    ),
     # "其他" alone is everywhere; the numbered form is searched only after 收费通知.
     Row("other_misc", "3.其他", "other: miscellaneous", r"3[.、．]?其他|其他", "other", 2, True),
 )
 _S3_TAIL: tuple[Row, ...] = (
-    Row("total_processed", "（七）总计", "total processed", r"\(七\)总计|七[、.]?总计|总计", "total_processed", 1),
-    Row("carried_to_next_year", "四、结转下年度继续办理", "carried forward to next year", r"结转下年度", "flow_out", 0),
+    Row(
+        "total_processed",
+        "（七）总计",
+        "total processed",
+        r"\(七\)总计|七[、.]?总计|总计",
+        "total_processed",
+        1,
+    ),
+    Row(
+        "carried_to_next_year",
+        "四、结转下年度继续办理",
+        "carried forward to next year",
+        r"结转下年度",
+        "flow_out",
+        0,
+    ),
 )
 
 
@@ -150,8 +322,20 @@ S4_COLUMNS: tuple[Column, ...] = (
 )
 S4_ROWS: tuple[Row, ...] = (
     Row("review", "行政复议", "administrative review", r"行政复议", "review"),
-    Row("litigation_direct", "行政诉讼 › 未经复议直接起诉", "litigation without prior review", r"未经复议直接起诉", "litigation"),
-    Row("litigation_after_review", "行政诉讼 › 复议后起诉", "litigation after review", r"复议后起诉", "litigation"),
+    Row(
+        "litigation_direct",
+        "行政诉讼 › 未经复议直接起诉",
+        "litigation without prior review",
+        r"未经复议直接起诉",
+        "litigation",
+    ),
+    Row(
+        "litigation_after_review",
+        "行政诉讼 › 复议后起诉",
+        "litigation after review",
+        r"复议后起诉",
+        "litigation",
+    ),
 )
 
 # --- Section 二 -------------------------------------------------------------------------
@@ -162,47 +346,127 @@ _INT = "count"
 def _s2_tables(version: Version) -> tuple[Table, ...]:
     if version == "v2021":
         return (
-            Table("s2.art20_1", "s2", "第二十条第（一）项",
-                  (Row("regulations", "规章", "rules", r"规章"),
-                   Row("normative_documents", "行政规范性文件", "normative documents", r"规范性文件")),
-                  (Column("issued_this_year", "本年制发件数", "issued this year"),
-                   Column("repealed_this_year", "本年废止件数", "repealed this year"),
-                   Column("currently_valid", "现行有效件数", "currently valid"))),
-            Table("s2.art20_5", "s2", "第二十条第（五）项",
-                  (Row("administrative_licensing", "行政许可", "administrative licensing", r"行政许可"),),
-                  (Column("decisions_this_year", "本年处理决定数量", "decisions this year"),)),
-            Table("s2.art20_6", "s2", "第二十条第（六）项",
-                  (Row("administrative_penalty", "行政处罚", "administrative penalties", r"行政处罚"),
-                   Row("administrative_coercion", "行政强制", "administrative coercion", r"行政强制")),
-                  (Column("decisions_this_year", "本年处理决定数量", "decisions this year"),)),
-            Table("s2.art20_8", "s2", "第二十条第（八）项",
-                  (Row("administrative_fees", "行政事业性收费", "administrative fees", r"行政事业性收费"),),
-                  (Column("fee_amount_wan_cny", "本年收费金额（单位：万元）", "fees collected (10k CNY)", "decimal"),)),
+            Table(
+                "s2.art20_1",
+                "s2",
+                "第二十条第（一）项",
+                (
+                    Row("regulations", "规章", "rules", r"规章"),
+                    Row("normative_documents", "行政规范性文件", "normative documents", r"规范性文件"),
+                ),
+                (
+                    Column("issued_this_year", "本年制发件数", "issued this year"),
+                    Column("repealed_this_year", "本年废止件数", "repealed this year"),
+                    Column("currently_valid", "现行有效件数", "currently valid"),
+                ),
+            ),
+            Table(
+                "s2.art20_5",
+                "s2",
+                "第二十条第（五）项",
+                (Row("administrative_licensing", "行政许可", "administrative licensing", r"行政许可"),),
+                (Column("decisions_this_year", "本年处理决定数量", "decisions this year"),),
+            ),
+            Table(
+                "s2.art20_6",
+                "s2",
+                "第二十条第（六）项",
+                (
+                    Row("administrative_penalty", "行政处罚", "administrative penalties", r"行政处罚"),
+                    Row("administrative_coercion", "行政强制", "administrative coercion", r"行政强制"),
+                ),
+                (Column("decisions_this_year", "本年处理决定数量", "decisions this year"),),
+            ),
+            Table(
+                "s2.art20_8",
+                "s2",
+                "第二十条第（八）项",
+                (Row("administrative_fees", "行政事业性收费", "administrative fees", r"行政事业性收费"),),
+                (
+                    Column(
+                        "fee_amount_wan_cny",
+                        "本年收费金额（单位：万元）",
+                        "fees collected (10k CNY)",
+                        "decimal",
+                    ),
+                ),
+            ),
         )
-    items = (Column("items_last_year", "上一年项目数量", "items last year"),
-             Column("items_change_this_year", "本年增/减", "change in items this year", "signed"))
+    items = (
+        Column("items_last_year", "上一年项目数量", "items last year"),
+        Column("items_change_this_year", "本年增/减", "change in items this year", "signed"),
+    )
     return (
-        Table("s2.art20_1", "s2", "第二十条第（一）项",
-              (Row("regulations", "规章", "rules", r"规章"),
-               Row("normative_documents", "规范性文件", "normative documents", r"规范性文件")),
-              (Column("newly_made_this_year", "本年新制作数量", "newly made this year"),
-               Column("newly_published_this_year", "本年新公开数量", "newly published this year"),
-               Column("total_published", "对外公开总数量", "total published"))),
-        Table("s2.art20_5", "s2", "第二十条第（五）项",
-              (Row("administrative_licensing", "行政许可", "administrative licensing", r"行政许可"),
-               Row("other_external_mgmt_services", "其他对外管理服务事项", "other external management services", r"其他对外管理服务")),
-              items + (Column("decisions", "处理决定数量", "decisions"),)),
-        Table("s2.art20_6", "s2", "第二十条第（六）项",
-              (Row("administrative_penalty", "行政处罚", "administrative penalties", r"行政处罚"),
-               Row("administrative_coercion", "行政强制", "administrative coercion", r"行政强制")),
-              items + (Column("decisions", "处理决定数量", "decisions"),)),
-        Table("s2.art20_8", "s2", "第二十条第（八）项",
-              (Row("administrative_fees", "行政事业性收费", "administrative fees (number of fee items)", r"行政事业性收费"),),
-              items),
-        Table("s2.art20_9", "s2", "第二十条第（九）项",
-              (Row("govt_centralized_procurement", "政府集中采购", "government centralised procurement", r"政府集中采购"),),
-              (Column("procurement_projects", "采购项目数量", "procurement projects"),
-               Column("procurement_total_amount", "采购总金额", "procurement total amount", "decimal"))),
+        Table(
+            "s2.art20_1",
+            "s2",
+            "第二十条第（一）项",
+            (
+                Row("regulations", "规章", "rules", r"规章"),
+                Row("normative_documents", "规范性文件", "normative documents", r"规范性文件"),
+            ),
+            (
+                Column("newly_made_this_year", "本年新制作数量", "newly made this year"),
+                Column("newly_published_this_year", "本年新公开数量", "newly published this year"),
+                Column("total_published", "对外公开总数量", "total published"),
+            ),
+        ),
+        Table(
+            "s2.art20_5",
+            "s2",
+            "第二十条第（五）项",
+            (
+                Row("administrative_licensing", "行政许可", "administrative licensing", r"行政许可"),
+                Row(
+                    "other_external_mgmt_services",
+                    "其他对外管理服务事项",
+                    "other external management services",
+                    r"其他对外管理服务",
+                ),
+            ),
+            items + (Column("decisions", "处理决定数量", "decisions"),),
+        ),
+        Table(
+            "s2.art20_6",
+            "s2",
+            "第二十条第（六）项",
+            (
+                Row("administrative_penalty", "行政处罚", "administrative penalties", r"行政处罚"),
+                Row("administrative_coercion", "行政强制", "administrative coercion", r"行政强制"),
+            ),
+            items + (Column("decisions", "处理决定数量", "decisions"),),
+        ),
+        Table(
+            "s2.art20_8",
+            "s2",
+            "第二十条第（八）项",
+            (
+                Row(
+                    "administrative_fees",
+                    "行政事业性收费",
+                    "administrative fees (number of fee items)",
+                    r"行政事业性收费",
+                ),
+            ),
+            items,
+        ),
+        Table(
+            "s2.art20_9",
+            "s2",
+            "第二十条第（九）项",
+            (
+                Row(
+                    "govt_centralized_procurement",
+                    "政府集中采购",
+                    "government centralised procurement",
+                    r"政府集中采购",
+                ),
+            ),
+            (
+                Column("procurement_projects", "采购项目数量", "procurement projects"),
+                Column("procurement_total_amount", "采购总金额", "procurement total amount", "decimal"),
+            ),
+        ),
     )
 
 
@@ -241,23 +505,48 @@ def _h3(version: Version) -> Identity:
         leaves += ((AGGREGATED_OTHER_V2021, "*"),)
         optional = (AGGREGATED_OTHER_V2021, "other_no_correction", "other_fee_unpaid", "other_misc")
     return Identity(
-        "H3", "（七）总计 equals the sum of the outcome rows, per column", "s3", "error",
-        (("total_processed", "*"),), leaves, APPLICANT_CODES, (version,), optional)
+        "H3",
+        "（七）总计 equals the sum of the outcome rows, per column",
+        "s3",
+        "error",
+        (("total_processed", "*"),),
+        leaves,
+        APPLICANT_CODES,
+        (version,),
+        optional,
+    )
 
 
 def _s4_identity(ident: str, row: str) -> Identity:
     return Identity(
-        ident, f"{row}: total equals upheld + corrected + other + pending", "s4", "error",
-        ((row, "total"),), tuple((row, c) for c in ("upheld", "corrected", "other", "pending")))
+        ident,
+        f"{row}: total equals upheld + corrected + other + pending",
+        "s4",
+        "error",
+        ((row, "total"),),
+        tuple((row, c) for c in ("upheld", "corrected", "other", "pending")),
+    )
 
 
 IDENTITIES: tuple[Identity, ...] = (
-    Identity("H1", "new + carried over = total processed + carried forward, per column", "s3", "error",
-             (("new_received", "*"), ("carried_over_from_last_year", "*")),
-             (("total_processed", "*"), ("carried_to_next_year", "*")), APPLICANT_CODES),
-    Identity("H2", "总计 column equals the sum of the six applicant columns, per row", "s3", "error",
-             (("*", "total"),), tuple(("*", a) for a in APPLICANTS_WITHOUT_TOTAL),
-             tuple(dict.fromkeys(r.code for v in VERSIONS for r in s3_rows(v)))),
+    Identity(
+        "H1",
+        "new + carried over = total processed + carried forward, per column",
+        "s3",
+        "error",
+        (("new_received", "*"), ("carried_over_from_last_year", "*")),
+        (("total_processed", "*"), ("carried_to_next_year", "*")),
+        APPLICANT_CODES,
+    ),
+    Identity(
+        "H2",
+        "总计 column equals the sum of the six applicant columns, per row",
+        "s3",
+        "error",
+        (("*", "total"),),
+        tuple(("*", a) for a in APPLICANTS_WITHOUT_TOTAL),
+        tuple(dict.fromkeys(r.code for v in VERSIONS for r in s3_rows(v))),
+    ),
     _h3("v2019"),
     _h3("v2021"),
     _s4_identity("H4", "review"),
@@ -285,6 +574,11 @@ class Equation:
         return f"{self.identity}:{self.item}" if self.item else self.identity
 
 
+def _expand(table: str, item: str, terms: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    """Cell ids of an identity's terms, with ``*`` standing for ``item``."""
+    return tuple(cell_id(table, item if r == "*" else r, item if c == "*" else c) for r, c in terms)
+
+
 def equations(version: Version, present_rows: set[str] | None = None) -> list[Equation]:
     """Expand the identities into equations over cell ids.
 
@@ -294,15 +588,12 @@ def equations(version: Version, present_rows: set[str] | None = None) -> list[Eq
     out: list[Equation] = []
     for ident in identities(version):
         for item in ident.over or ("",):
-            if ident.id == "H2" and ((item not in rows_of_version and item != AGGREGATED_OTHER_V2021) or
-                                     (present_rows is not None and item not in present_rows)):
+            if ident.id == "H2" and (
+                (item not in rows_of_version and item != AGGREGATED_OTHER_V2021)
+                or (present_rows is not None and item not in present_rows)
+            ):
                 continue
-
-            def expand(terms: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
-                return tuple(cell_id(ident.table, r if r != "*" else item, c if c != "*" else item)
-                             for r, c in terms)
-
-            lhs, rhs = expand(ident.lhs), expand(ident.rhs)
+            lhs, rhs = _expand(ident.table, item, ident.lhs), _expand(ident.table, item, ident.rhs)
             optional = frozenset(c for c in lhs + rhs if c.split("/")[1] in ident.optional_rows)
             out.append(Equation(ident.id, lhs, rhs, item, optional))
     return out
@@ -314,10 +605,25 @@ DECIMAL_COLUMNS = frozenset({"fee_amount_wan_cny", "procurement_total_amount"})
 
 # --- Version detection (template.md §0) -------------------------------------------------
 
-V2021_MARKERS = ("本年制发件数", "本年废止件数", "现行有效件数", "本年处理决定数量", "本年收费金额",
-                 "逾期不补正", "逾期未按收费通知")
-V2019_MARKERS = ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "本年增/减",
-                 "其他对外管理服务事项", "第二十条第(九)项", "政府集中采购")
+V2021_MARKERS = (
+    "本年制发件数",
+    "本年废止件数",
+    "现行有效件数",
+    "本年处理决定数量",
+    "本年收费金额",
+    "逾期不补正",
+    "逾期未按收费通知",
+)
+V2019_MARKERS = (
+    "本年新制作数量",
+    "本年新公开数量",
+    "对外公开总数量",
+    "上一年项目数量",
+    "本年增/减",
+    "其他对外管理服务事项",
+    "第二十条第(九)项",
+    "政府集中采购",
+)
 
 # --- Soft identities S1–S3 (template.md §4) ----------------------------------------------
 #
@@ -355,21 +661,40 @@ _ART20_1_ROWS_V2021 = ("regulations", "normative_documents")
 
 SOFT_IDENTITIES: tuple[SoftIdentity, ...] = (
     # The same rows in both versions, so the pair holds across the v2019 → v2021 boundary.
-    SoftIdentity("S1", "结转下年度 of year y equals 上年结转 of year y + 1, per column", "s3", "=",
-                 (SoftTerm(0, "carried_to_next_year", "*"),),
-                 (SoftTerm(1, "carried_over_from_last_year", "*"),),
-                 APPLICANT_CODES),
+    SoftIdentity(
+        "S1",
+        "结转下年度 of year y equals 上年结转 of year y + 1, per column",
+        "s3",
+        "=",
+        (SoftTerm(0, "carried_to_next_year", "*"),),
+        (SoftTerm(1, "carried_over_from_last_year", "*"),),
+        APPLICANT_CODES,
+    ),
     # Only when both years are v2021: a v2021 report cannot chain to v2019's 对外公开总数量.
-    SoftIdentity("S2", "现行有效 of year y equals 现行有效 of y − 1 + 本年制发 − 本年废止 of y",
-                 "s2.art20_1", "=",
-                 (SoftTerm(0, "*", "currently_valid"),),
-                 (SoftTerm(-1, "*", "currently_valid"), SoftTerm(0, "*", "issued_this_year"),
-                  SoftTerm(0, "*", "repealed_this_year", -1)),
-                 _ART20_1_ROWS_V2021, ("v2021",)),
-    SoftIdentity("S3", "现行有效 + 本年废止 is at least 本年制发, within one year", "s2.art20_1", ">=",
-                 (SoftTerm(0, "*", "currently_valid"), SoftTerm(0, "*", "repealed_this_year")),
-                 (SoftTerm(0, "*", "issued_this_year"),),
-                 _ART20_1_ROWS_V2021, ("v2021",)),
+    SoftIdentity(
+        "S2",
+        "现行有效 of year y equals 现行有效 of y − 1 + 本年制发 − 本年废止 of y",
+        "s2.art20_1",
+        "=",
+        (SoftTerm(0, "*", "currently_valid"),),
+        (
+            SoftTerm(-1, "*", "currently_valid"),
+            SoftTerm(0, "*", "issued_this_year"),
+            SoftTerm(0, "*", "repealed_this_year", -1),
+        ),
+        _ART20_1_ROWS_V2021,
+        ("v2021",),
+    ),
+    SoftIdentity(
+        "S3",
+        "现行有效 + 本年废止 is at least 本年制发, within one year",
+        "s2.art20_1",
+        ">=",
+        (SoftTerm(0, "*", "currently_valid"), SoftTerm(0, "*", "repealed_this_year")),
+        (SoftTerm(0, "*", "issued_this_year"),),
+        _ART20_1_ROWS_V2021,
+        ("v2021",),
+    ),
 )
 
 
@@ -389,16 +714,31 @@ class SoftEquation:
         return f"{self.identity}:{self.item}"
 
 
+def _expand_soft(table: str, item: str, terms: tuple[SoftTerm, ...]) -> tuple[tuple[int, str, int], ...]:
+    """(year offset, cell id, sign) of a soft identity's terms, with ``*`` standing for ``item``."""
+    return tuple(
+        (
+            t.year_offset,
+            cell_id(table, item if t.row == "*" else t.row, item if t.col == "*" else t.col),
+            t.sign,
+        )
+        for t in terms
+    )
+
+
 def soft_equations() -> list[SoftEquation]:
     """Expand the soft identities over their rows or columns."""
     out: list[SoftEquation] = []
     for ident in SOFT_IDENTITIES:
         for item in ident.over:
-            def expand(terms: tuple[SoftTerm, ...]) -> tuple[tuple[int, str, int], ...]:
-                return tuple((t.year_offset,
-                              cell_id(ident.table, item if t.row == "*" else t.row,
-                                      item if t.col == "*" else t.col), t.sign) for t in terms)
-
-            out.append(SoftEquation(ident.id, item, ident.relation, ident.versions,
-                                    expand(ident.lhs), expand(ident.rhs)))
+            out.append(
+                SoftEquation(
+                    ident.id,
+                    item,
+                    ident.relation,
+                    ident.versions,
+                    _expand_soft(ident.table, item, ident.lhs),
+                    _expand_soft(ident.table, item, ident.rhs),
+                )
+            )
     return out

@@ -37,10 +37,11 @@ def install(steps: Any) -> None:  # the module pipeline.steps
         steps.journal_event = crashing(steps.journal_event, spec)
 
 
-def crashing(journal_event: Callable[[Path, dict[str, Any]], None],
-             spec: str) -> Callable[[Path, dict[str, Any]], None]:
+def crashing(
+    journal_event: Callable[[Path, dict[str, Any]], None], spec: str
+) -> Callable[[Path, dict[str, Any]], None]:
     flag = spec.removesuffix(":exit")
-    finished: set[Path] = set()   # journals this process has finished a document in
+    finished: set[Path] = set()  # journals this process has finished a document in
 
     @functools.wraps(journal_event)
     def wrapped(journal: Path, event: dict[str, Any]) -> None:
