@@ -40,7 +40,7 @@ seeded_names as (
         printed_names.org_name_normalised,
         aliases.alias_normalised is not null as is_seed_alias,
         aliases.note as seed_note,
-        {{ stripped_body_name('coalesce(aliases.canonical_name_normalised, printed_names.org_name_normalised)') }}
+        {{ stripped_body_name('coalesce(aliases.canonical_name_normalised, printed_names.org_name_normalised)') }}  -- noqa: LT05
             as base_name
 
     from printed_names
@@ -101,7 +101,7 @@ candidate_targets as (
     from divided_names as names
     inner join divided_names as targets
         on names.name_core = targets.name_core
-        and list_has_all(targets.name_divisions, names.name_divisions)
+            and list_has_all(targets.name_divisions, names.name_divisions)
     where not names.is_pinned
         or names.base_name = targets.base_name
 
@@ -112,12 +112,12 @@ most_qualified_targets as (
     select candidate_targets.*
     from candidate_targets
     where not exists (
-        select 1
-        from candidate_targets as wider
-        where wider.base_name = candidate_targets.base_name
-            and len(wider.target_divisions) > len(candidate_targets.target_divisions)
-            and list_has_all(wider.target_divisions, candidate_targets.target_divisions)
-    )
+            select 1
+            from candidate_targets as wider
+            where wider.base_name = candidate_targets.base_name
+                and len(wider.target_divisions) > len(candidate_targets.target_divisions)
+                and list_has_all(wider.target_divisions, candidate_targets.target_divisions)
+        )
 
 ),
 
@@ -155,7 +155,8 @@ resolved_names as (
             else 'other'
         end as body_kind,
         list_filter(canonical.name_divisions, lambda d: regexp_matches(d, '(省|自治区)$'))[1] as name_province,
-        list_filter(canonical.name_divisions, lambda d: regexp_matches(d, '(市|自治州|州|盟|地区)$'))[-1] as name_city,
+        list_filter(canonical.name_divisions, lambda d: regexp_matches(d, '(市|自治州|州|盟|地区)$'))[-1]
+            as name_city,
         list_filter(canonical.name_divisions, lambda d: regexp_matches(d, '(县|区|旗)$'))[-1] as name_county
 
     from seeded_names

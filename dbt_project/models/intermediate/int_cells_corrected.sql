@@ -50,7 +50,7 @@ corrected as (
     from cells
     full outer join corrections
         on cells.document_id = corrections.document_id
-        and cells.cell_id = corrections.cell_id
+            and cells.cell_id = corrections.cell_id
 
 )
 

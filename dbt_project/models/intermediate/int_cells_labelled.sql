@@ -46,7 +46,8 @@ rows_by_version as (
         template_rows.*,
         row_number() over (
             partition by versions.template_version, template_rows.table_code, template_rows.row_code
-            order by (template_rows.template_version = versions.template_version) desc,
+            order by
+                (template_rows.template_version = versions.template_version) desc,
                 template_rows.template_version desc
         ) as preference
 
@@ -62,7 +63,8 @@ columns_by_version as (
         template_columns.*,
         row_number() over (
             partition by versions.template_version, template_columns.table_code, template_columns.col_code
-            order by (template_columns.template_version = versions.template_version) desc,
+            order by
+                (template_columns.template_version = versions.template_version) desc,
                 template_columns.template_version desc
         ) as preference
 
@@ -116,14 +118,14 @@ labelled as (
         on cells.document_id = documents.document_id
     inner join rows_by_version
         on documents.template_version = rows_by_version.for_version
-        and cells.table_code = rows_by_version.table_code
-        and cells.row_code = rows_by_version.row_code
-        and rows_by_version.preference = 1
+            and cells.table_code = rows_by_version.table_code
+            and cells.row_code = rows_by_version.row_code
+            and rows_by_version.preference = 1
     inner join columns_by_version
         on documents.template_version = columns_by_version.for_version
-        and cells.table_code = columns_by_version.table_code
-        and cells.col_code = columns_by_version.col_code
-        and columns_by_version.preference = 1
+            and cells.table_code = columns_by_version.table_code
+            and cells.col_code = columns_by_version.col_code
+            and columns_by_version.preference = 1
 
 )
 

@@ -40,12 +40,12 @@ ordered_terms as (
     from terms
     left join template_rows
         on terms.template_version = template_rows.template_version
-        and terms.table_code = template_rows.table_code
-        and terms.row_code = template_rows.row_code
+            and terms.table_code = template_rows.table_code
+            and terms.row_code = template_rows.row_code
     left join template_columns
         on terms.template_version = template_columns.template_version
-        and terms.table_code = template_columns.table_code
-        and terms.col_code = template_columns.col_code
+            and terms.table_code = template_columns.table_code
+            and terms.col_code = template_columns.col_code
 
 ),
 
@@ -94,7 +94,7 @@ scoped as (
     from equations
     inner join identity_shapes
         on equations.template_version = identity_shapes.template_version
-        and equations.identity_id = identity_shapes.identity_id
+            and equations.identity_id = identity_shapes.identity_id
 
 )
 

@@ -37,8 +37,8 @@ documents_with_verdicts as (
         documents.load_seq,
         -- published with the sections that passed the gate (stg_gate_sections)
         coalesce(gate_results.is_publishable, false)
-            and documents.body_id is not null
-            and documents.report_year is not null as is_published,
+        and documents.body_id is not null
+        and documents.report_year is not null as is_published,
         documents.body_id is not null and documents.report_year is not null as has_versions
 
     from documents

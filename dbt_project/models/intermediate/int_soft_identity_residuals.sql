@@ -36,7 +36,7 @@ cells as (
     from {{ ref('int_cells_corrected') }} as cells
     inner join {{ ref('int_published_sections') }} as published
         on cells.document_id = published.document_id
-        and published.section = case when cells.table_code like 's2.%' then 's2' else cells.table_code end
+            and published.section = case when cells.table_code like 's2.%' then 's2' else cells.table_code end
 
 ),
 
@@ -99,7 +99,7 @@ term_reports as (
         on anchored.equation_id = terms.equation_id
     left join current_reports as other_reports
         on anchored.body_id = other_reports.body_id
-        and anchored.anchor_year + terms.year_offset = other_reports.report_year
+            and anchored.anchor_year + terms.year_offset = other_reports.report_year
 
 ),
 
@@ -113,7 +113,7 @@ term_values as (
     from term_reports
     left join cells
         on term_reports.term_document_id = cells.document_id
-        and term_reports.cell_id = cells.cell_id
+            and term_reports.cell_id = cells.cell_id
 
 ),
 
@@ -150,7 +150,7 @@ involved_reports as (
         select distinct anchor_document_id, equation_id, term_document_id, term_year
         from term_reports
         where is_term_report_usable
-    )
+    ) as usable_term_reports
     group by anchor_document_id, equation_id
 
 ),
@@ -179,10 +179,10 @@ residuals as (
     from anchored
     inner join sides
         on anchored.anchor_document_id = sides.anchor_document_id
-        and anchored.equation_id = sides.equation_id
+            and anchored.equation_id = sides.equation_id
     inner join involved_reports
         on anchored.anchor_document_id = involved_reports.anchor_document_id
-        and anchored.equation_id = involved_reports.equation_id
+            and anchored.equation_id = involved_reports.equation_id
     where sides.n_missing_reports = 0
 
 )

@@ -48,9 +48,15 @@ document_attributes as (
     select
         documents.body_id,
         -- ties broken by load time and document id, so a rebuild gives the same answer
-        arg_max(documents.org_name, (coalesce(documents.report_year, 0), documents.loaded_at, documents.document_id)) as org_name,
+        arg_max(
+            documents.org_name,
+            (coalesce(documents.report_year, 0), documents.loaded_at, documents.document_id)
+        ) as org_name,
         list(distinct documents.org_name order by documents.org_name) as name_variants,
-        arg_max(documents.region, (len(documents.region), coalesce(documents.report_year, 0), documents.document_id)) as region,
+        arg_max(
+            documents.region,
+            (len(documents.region), coalesce(documents.report_year, 0), documents.document_id)
+        ) as region,
         min(documents.report_year) as first_report_year,
         max(documents.report_year) as last_report_year,
         count(*) as n_documents,
@@ -79,8 +85,12 @@ bodies as (
         coalesce(
             nullif(array_to_string(document_attributes.region, ' / '), ''),
             nullif(array_to_string(
-                list_filter([name_attributes.name_province, name_attributes.name_city, name_attributes.name_county], lambda d: d is not null),
-                ' / '), '')
+                list_filter(
+                    [name_attributes.name_province, name_attributes.name_city, name_attributes.name_county],
+                    lambda d: d is not null
+                ),
+                ' / '
+            ), '')
         ) as region_path,
         document_attributes.first_report_year,
         document_attributes.last_report_year,

@@ -58,7 +58,7 @@ document_readings as (
         on readings.document_id = documents.document_id
     left join changes
         on readings.document_id = changes.document_id
-        and readings.reading_seq = changes.reading_seq
+            and readings.reading_seq = changes.reading_seq
 
 )
 

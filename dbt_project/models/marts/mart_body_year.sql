@@ -46,17 +46,26 @@ application_totals as (
         body_id,
         report_year,
         sum(value) filter (where row_code = 'new_received' and applicant_code = 'total') as new_received,
-        sum(value) filter (where row_code = 'new_received' and applicant_code = 'natural_person') as new_received_natural_person,
-        sum(value) filter (where row_code = 'new_received' and applicant_code not in ('natural_person', 'total')) as new_received_legal_or_other_org,
-        sum(value) filter (where row_code = 'carried_over_from_last_year' and applicant_code = 'total') as carried_over_from_last_year,
+        sum(value) filter (where row_code = 'new_received' and applicant_code = 'natural_person')
+            as new_received_natural_person,
+        sum(value) filter (
+            where row_code = 'new_received' and applicant_code not in ('natural_person', 'total')
+        ) as new_received_legal_or_other_org,
+        sum(value) filter (where row_code = 'carried_over_from_last_year' and applicant_code = 'total')
+            as carried_over_from_last_year,
         sum(value) filter (where row_group = 'granted' and is_leaf and applicant_code = 'total') as granted,
-        sum(value) filter (where row_group = 'partially_granted' and is_leaf and applicant_code = 'total') as partially_granted,
+        sum(value) filter (where row_group = 'partially_granted' and is_leaf and applicant_code = 'total')
+            as partially_granted,
         sum(value) filter (where row_group = 'denied' and is_leaf and applicant_code = 'total') as denied,
         sum(value) filter (where row_group = 'unable' and is_leaf and applicant_code = 'total') as unable,
-        sum(value) filter (where row_group = 'not_processed' and is_leaf and applicant_code = 'total') as not_processed,
-        sum(value) filter (where row_group = 'other' and is_leaf and applicant_code = 'total') as other_handling,
-        sum(value) filter (where row_code = 'total_processed' and applicant_code = 'total') as total_processed,
-        sum(value) filter (where row_code = 'carried_to_next_year' and applicant_code = 'total') as carried_to_next_year,
+        sum(value) filter (where row_group = 'not_processed' and is_leaf and applicant_code = 'total')
+            as not_processed,
+        sum(value) filter (where row_group = 'other' and is_leaf and applicant_code = 'total')
+            as other_handling,
+        sum(value) filter (where row_code = 'total_processed' and applicant_code = 'total')
+            as total_processed,
+        sum(value) filter (where row_code = 'carried_to_next_year' and applicant_code = 'total')
+            as carried_to_next_year,
         count(*) filter (where is_imputed) as n_imputed_application_cells
 
     from applications
@@ -70,11 +79,14 @@ review_litigation_outcomes as (
         body_id,
         report_year,
         {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
-        {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
-        sum(value) filter (where proceeding = '{{ proceeding }}' and outcome = '{{ outcome }}') as {{ proceeding }}_{{ outcome }},
+            {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
+                sum(value) filter (where proceeding = '{{ proceeding }}' and outcome = '{{ outcome }}')
+                    as {{ proceeding }}_{{ outcome }},
+            {% endfor %}
         {% endfor %}
-        {% endfor %}
-        sum(value) filter (where proceeding in ('litigation_direct', 'litigation_after_review') and outcome = 'total') as litigation_total
+        sum(value) filter (
+            where proceeding in ('litigation_direct', 'litigation_after_review') and outcome = 'total'
+        ) as litigation_total
 
     from review_litigation
     group by body_id, report_year
@@ -87,23 +99,46 @@ active_measures as (
         body_id,
         report_year,
         -- 第二十条第（一）项 normative documents: v2021 and v2019 measure different things
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'issued_this_year') as normative_docs_issued,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'repealed_this_year') as normative_docs_repealed,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'currently_valid') as normative_docs_currently_valid,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'newly_made_this_year') as normative_docs_newly_made_v2019,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'newly_published_this_year') as normative_docs_newly_published_v2019,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'total_published') as normative_docs_total_published_v2019,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'issued_this_year')
+            as normative_docs_issued,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'repealed_this_year')
+            as normative_docs_repealed,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'currently_valid')
+            as normative_docs_currently_valid,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'newly_made_this_year')
+            as normative_docs_newly_made_v2019,
+        max(value) filter (
+            where row_code = 'normative_documents' and measure_code = 'newly_published_this_year'
+        ) as normative_docs_newly_published_v2019,
+        max(value) filter (where row_code = 'normative_documents' and measure_code = 'total_published')
+            as normative_docs_total_published_v2019,
         -- 第二十条第（五）（六）项 decisions: the same measure in both versions
-        max(value) filter (where row_code = 'administrative_licensing' and measure_code in ('decisions_this_year', 'decisions')) as licensing_decisions,
-        max(value) filter (where row_code = 'administrative_penalty' and measure_code in ('decisions_this_year', 'decisions')) as penalty_decisions,
-        max(value) filter (where row_code = 'administrative_coercion' and measure_code in ('decisions_this_year', 'decisions')) as coercion_decisions,
+        max(value) filter (
+            where row_code = 'administrative_licensing'
+            and measure_code in ('decisions_this_year', 'decisions')
+        ) as licensing_decisions,
+        max(value) filter (
+            where row_code = 'administrative_penalty' and measure_code in ('decisions_this_year', 'decisions')
+        ) as penalty_decisions,
+        max(value) filter (
+            where row_code = 'administrative_coercion'
+            and measure_code in ('decisions_this_year', 'decisions')
+        ) as coercion_decisions,
         -- 第二十条第（八）项 fees: an amount in 万元 in v2021, a number of fee items in v2019
-        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'fee_amount_wan_cny') as fee_amount_wan_cny,
-        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'items_last_year') as fee_items_last_year_v2019,
-        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'items_change_this_year') as fee_items_change_v2019,
+        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'fee_amount_wan_cny')
+            as fee_amount_wan_cny,
+        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'items_last_year')
+            as fee_items_last_year_v2019,
+        max(value) filter (
+            where row_code = 'administrative_fees' and measure_code = 'items_change_this_year'
+        ) as fee_items_change_v2019,
         -- 第二十条第（九）项 procurement: v2019 only
-        max(value) filter (where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_projects') as procurement_projects_v2019,
-        max(value) filter (where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_total_amount') as procurement_total_amount_v2019
+        max(value) filter (
+            where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_projects'
+        ) as procurement_projects_v2019,
+        max(value) filter (
+            where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_total_amount'
+        ) as procurement_total_amount_v2019
 
     from active_disclosure
     group by body_id, report_year
@@ -150,9 +185,9 @@ body_years as (
 
         ---------- 四 reviews and suits
         {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
-        {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
-        review_litigation_outcomes.{{ proceeding }}_{{ outcome }},
-        {% endfor %}
+            {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
+                review_litigation_outcomes.{{ proceeding }}_{{ outcome }},
+            {% endfor %}
         {% endfor %}
         review_litigation_outcomes.litigation_total,
 
@@ -177,13 +212,13 @@ body_years as (
         on reports.body_id = bodies.body_id
     left join application_totals
         on reports.body_id = application_totals.body_id
-        and reports.report_year = application_totals.report_year
+            and reports.report_year = application_totals.report_year
     left join review_litigation_outcomes
         on reports.body_id = review_litigation_outcomes.body_id
-        and reports.report_year = review_litigation_outcomes.report_year
+            and reports.report_year = review_litigation_outcomes.report_year
     left join active_measures
         on reports.body_id = active_measures.body_id
-        and reports.report_year = active_measures.report_year
+            and reports.report_year = active_measures.report_year
 
 )
 

@@ -68,8 +68,8 @@ pairs as (
         on carried_forward.applicant_code = applicants.applicant_code
     left join carried_over
         on carried_forward.body_id = carried_over.body_id
-        and carried_forward.report_year + 1 = carried_over.report_year
-        and carried_forward.applicant_code = carried_over.applicant_code
+            and carried_forward.report_year + 1 = carried_over.report_year
+            and carried_forward.applicant_code = carried_over.applicant_code
 
 )
 

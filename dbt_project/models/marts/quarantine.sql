@@ -63,10 +63,10 @@ quarantined as (
         on failures.document_id = documents.document_id
     left join sections
         on failures.document_id = sections.document_id
-        and failures.section = sections.section
+            and failures.section = sections.section
     left join residuals
         on failures.document_id = residuals.document_id
-        and failures.equation_id = residuals.equation_id
+            and failures.equation_id = residuals.equation_id
 
 )
 

@@ -24,7 +24,7 @@ named_cells as (
         cell_id
 
     from failures
-    cross join unnest(string_split(failures.cells, ',')) as named(cell_id)
+    cross join unnest(string_split(failures.cells, ',')) as named (cell_id)
     where cell_id <> ''
 
 ),
@@ -83,7 +83,7 @@ looked_at as (
         on named_cells.document_id = documents.document_id
     left join cells
         on named_cells.document_id = cells.document_id
-        and named_cells.cell_id = cells.cell_id
+            and named_cells.cell_id = cells.cell_id
 
 )
 

@@ -38,7 +38,8 @@ labelled as (
             from template_rows
             where template_rows.table_code = changes.table_code
                 and template_rows.row_code = changes.row_code
-            order by (template_rows.template_version = documents.template_version) desc,
+            order by
+                (template_rows.template_version = documents.template_version) desc,
                 template_rows.template_version desc
             limit 1
         ) as row_label,
@@ -47,7 +48,8 @@ labelled as (
             from template_columns
             where template_columns.table_code = changes.table_code
                 and template_columns.col_code = changes.col_code
-            order by (template_columns.template_version = documents.template_version) desc,
+            order by
+                (template_columns.template_version = documents.template_version) desc,
                 template_columns.template_version desc
             limit 1
         ) as col_label

@@ -32,7 +32,8 @@ with_sections as (
         renamed.*,
         coalesce(
             nullif(list_sort(list_distinct(list_transform(
-                cell_ids, lambda cell_id: case when cell_id like 's2.%' then 's2' else split_part(cell_id, '/', 1) end
+                cell_ids,
+                lambda cell_id: case when cell_id like 's2.%' then 's2' else split_part(cell_id, '/', 1) end
             ))), []),
             case regexp_extract(message, 'section ([二三四])', 1)
                 when '二' then ['s2']
