@@ -638,6 +638,12 @@ def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> li
             """
             select d.document_id, d.source_path, d.org_name, d.report_year, d.status,
                    g.passed,
+                   (select string_agg('section '
+                                      || case s.section when 's2' then '二' when 's3' then '三' else '四' end
+                                      || ' held back: ' || coalesce(s.reason, s.cause),
+                                      '; ' order by s.section)
+                      from staging.gate_sections s
+                     where s.document_id = d.document_id and s.verdict = 'held_back'),
                    (select string_agg(distinct f.identity_id, ', ' order by f.identity_id)
                       from staging.gate_failures f where f.document_id = d.document_id),
                    (select string_agg(p.code, ', ' order by p.problem_seq)
@@ -654,15 +660,20 @@ def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> li
     finally:
         con.close()
     out = []
-    for doc_id, source_path, org, year, status, passed, failed_ids, error_codes in rows:
+    for doc_id, source_path, org, year, status, passed, held_back, failed_ids, error_codes in rows:
         if status == "rejected":
             reason = f"rejected by the extractor ({error_codes or 'no problem given'})"
         elif passed is None:
             reason = "not checked by the gate"
         else:
-            reason = f"gate failed: {failed_ids or 'see staging.gate_failures'}"
-        out.append(Quarantined(doc_id, source_path, org, year, status, reason))
+            # The sections held back and the first cause of each (xxgk quarantine has the rest).
+            reason = held_back or f"gate failed: {failed_ids or 'see staging.gate_failures'}"
+        out.append(Quarantined(doc_id, source_path, org, year, status, _shortened(reason)))
     return out
+
+
+def _shortened(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def format_summary(summary: RunSummary) -> str:
@@ -672,7 +683,8 @@ def format_summary(summary: RunSummary) -> str:
         f"staged:      {summary.loaded.get('new_documents', 0)} new, "
         f"{summary.loaded.get('already_staged', 0)} already staged, "
         f"{summary.loaded.get('reread_documents', 0)} re-read",
-        f"gate:        {summary.n_passed} of {summary.n_checked} reports passed",
+        f"gate:        {summary.n_passed} of {summary.n_checked} reports passed whole; the others "
+        "publish the sections that passed",
         f"warnings:    {summary.n_warned} published report(s) with {summary.n_warnings} "
         "soft-identity warning(s) (marts.report_warnings)",
     ]
@@ -692,7 +704,10 @@ def format_summary(summary: RunSummary) -> str:
     if summary.parquet_dir is not None:
         lines.append(f"parquet:     {summary.parquet_dir}")
     lines.append(f"data docs:   {summary.data_docs or 'not built (see the log)'}")
-    lines.append(f"quarantined: {len(summary.quarantined)}")
+    lines.append(
+        f"quarantined: {len(summary.quarantined)}"
+        + ("  (every cause, cell and page: xxgk quarantine)" if summary.quarantined else "")
+    )
     for q in summary.quarantined:
         lines.append(
             f"  - {Path(q.source_path).name} ({q.org_name or '?'} {q.year or '?'}, {q.status}): {q.reason}"

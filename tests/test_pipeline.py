@@ -140,21 +140,27 @@ def test_quarantined_names_rejected_and_failed_reports(warehouse: Path) -> None:
           ('a', 'in/ok.pdf', 'pdf', '甲镇', [], 2023, 'v2021', 'ok', 10, 0, now()),
           ('b', 'in/bad.pdf', 'pdf', '乙镇', [], 2022, 'v2021', 'needs_review', 10, 1, now()),
           ('c', 'in/scan.pdf', 'pdf', null, [], null, null, 'rejected', 0, 1, now()),
-          ('d', 'in/other.pdf', 'pdf', '丁镇', [], 2021, 'v2021', 'needs_review', 10, 0, now());
+          ('d', 'in/other.pdf', 'pdf', '丁镇', [], 2021, 'v2021', 'needs_review', 10, 0, now()),
+          ('e', 'in/part.pdf', 'pdf', '戊镇', [], 2023, 'v2021', 'needs_review', 10, 1, now());
         insert into staging.problems (document_id, problem_seq, code, severity, message, cells)
         values ('c', 1, 'no_text_layer', 'error', 'scanned', []);
         insert into staging.gate_results (document_id, passed, checked_at)
-        values ('a', true, now()), ('b', false, now());
+        values ('a', true, now()), ('b', false, now()), ('e', false, now());
+        insert into staging.gate_sections (document_id, section, verdict, cause, reason, n_cells,
+                                           checked_at) values
+          ('e', 's2', 'published', null, null, 22, now()),
+          ('e', 's3', 'held_back', 'extractor', 'ambiguous_values: s3 row granted', 84, now());
         insert into staging.gate_failures (document_id, identity_id, equation_id, lhs_value,
                                            rhs_value, difference, cells) values
           ('b', 'H1', 'H1.total', 5, 6, -1, '[]'), ('b', 'H3', 'H3.x', 1, 2, -1, '[]');
     """)
     con.close()
 
-    found = pipeline.quarantined(["a", "b", "c"])  # 'd' is not of this run
+    found = pipeline.quarantined(["a", "b", "c", "e"])  # 'd' is not of this run
 
     assert [(q.document_id, q.status, q.reason) for q in found] == [
         ("b", "needs_review", "gate failed: H1, H3"),
+        ("e", "needs_review", "section 三 held back: ambiguous_values: s3 row granted"),
         ("c", "rejected", "rejected by the extractor (no_text_layer)"),
     ]
 
