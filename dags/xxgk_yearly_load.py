@@ -38,7 +38,8 @@ reports) into the warehouse and publishes the checked marts.
    `<warehouse>/records/<sha256>.json` per document; no database is touched. A bad document
    becomes a *rejected* record; a retried batch resumes where it stopped, and a document
    that killed its worker twice is reported as rejected (`worker_died`) instead of retried.
-3. **load**: stage the records in the build database (documents already staged are skipped).
+3. **load**: stage the records in the build database (a document already staged is staged again
+   only when a newer extractor read it differently: the new reading supersedes the old one).
 4. **transform_staging**: `dbt build` of the staging and intermediate models.
 5. **gate**: Great Expectations checks the balancing identities of every report.
 6. **transform_marts**: `dbt build` of the marts, from what the gate passed.
@@ -47,7 +48,7 @@ reports) into the warehouse and publishes the checked marts.
 
 Steps 3–7 write the build database and run in pool `xxgk_duckdb_writer` (1 slot), so there
 is one writer at a time. Every step can be run again: records are keyed by SHA-256 and
-staging is append-only by it. Past years: `airflow backfill create --dag-id xxgk_yearly_load
+a reading is staged once by it. Past years: `airflow backfill create --dag-id xxgk_yearly_load
 --from-date 2020-01-01 --to-date 2024-12-31` (one run a year, each loading the year before).
 See `docs/architecture.md` and the README's Deploy section.
 """
