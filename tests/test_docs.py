@@ -96,7 +96,8 @@ _EMITTED = (
     re.compile(r"\bProblem\(\s*\"([a-z][a-z0-9_]*)\""),
     re.compile(r"\bReaderProblem\(\s*\"([a-z][a-z0-9_]*)\""),
     re.compile(r"\b_reject\(\s*\w+,\s*\"([a-z][a-z0-9_]*)\""),
-    re.compile(r"\brejected\(.*?,\s*\"([a-z][a-z0-9_]*)\",\s*f?\""),
+    # the code is the string literal followed by the message (an f-string or a plain one)
+    re.compile(r"\brejected\((?:[^\"]|\"[^\"]*\")*?\"([a-z][a-z0-9_]*)\",\s*f?\""),
 )
 
 
