@@ -31,7 +31,11 @@ def number(value: object) -> Decimal | None:
         return None
     if isinstance(value, Decimal):
         return value
-    return Decimal(str(value)).normalize() if isinstance(value, float) else Decimal(value)  # type: ignore[arg-type]
+    if isinstance(value, float):
+        return Decimal(str(value)).normalize()
+    if isinstance(value, int | str):
+        return Decimal(value)
+    raise TypeError(f"a cell value must be a number, not {type(value).__name__} ({value!r})")
 
 
 def document_values(cells: pd.DataFrame) -> dict[str, dict[str, Decimal | None]]:

@@ -791,9 +791,9 @@ def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> Mart
         found: dict[str, list[dict[str, Any]]] = {}
         for meta, key in _unexpected(gs, validations[gs.name]):
             found.setdefault(str(meta["check"]), []).append(key)
-        for check, keys in found.items():
+        for what, keys in found.items():
             example = ", ".join(f"{k}={v}" for k, v in keys[0].items())
-            problems.append(f"{gs.name}: {check} fails for {len(keys)} row(s), e.g. {example}")
+            problems.append(f"{gs.name}: {what} fails for {len(keys)} row(s), e.g. {example}")
     check = MartsCheck(problems, validations)
     if data_docs:
         check.data_docs = _build_data_docs(context)

@@ -89,7 +89,7 @@ class GateSuite:
     suite: gx.ExpectationSuite
     frame: Frame
     keys: tuple[str, ...]
-    rows: dict[str, str] = field(default_factory=dict)
+    rows: dict[str, str | int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

@@ -528,7 +528,9 @@ def _block_rows(lines: list[list[TextBox]]) -> list[PageLine]:
     label_x0 = max(set(starts), key=lambda x: (starts.count(x), x)) if starts else value_x0
     for key in sorted(members, key=lambda k: min(members[k])):
         row = [lines[i] for i in sorted(members[key])]
-        group_parts, label_parts, cols = [], [], [[] for _ in centres]
+        group_parts: list[str] = []
+        label_parts: list[str] = []
+        cols: list[list[TextBox]] = [[] for _ in centres]
         for line in row:
             group = [w for w in line if w.cx < value_x0 and w.x0 < label_x0 - SNAP]
             label = [w for w in line if w.cx < value_x0 and w.x0 >= label_x0 - SNAP]

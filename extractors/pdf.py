@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, partial
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -203,14 +203,14 @@ def _rules(
     box = [ctypes.byref(v) for v in (left, bottom, right, top)]
     fill, stroke = ctypes.c_int(), ctypes.c_int()
 
-    def visit(count: int, get: object, depth: int) -> None:
+    def visit(count: int, get: Callable[[int], object], depth: int) -> None:
         for i in range(count):
             obj = get(i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
                 visit(
                     pdfium_c.FPDFFormObj_CountObjects(obj),
-                    lambda k, form=obj: pdfium_c.FPDFFormObj_GetObject(form, k),
+                    partial(pdfium_c.FPDFFormObj_GetObject, obj),
                     depth + 1,
                 )
                 continue

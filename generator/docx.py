@@ -205,7 +205,12 @@ def render_docx(doc: Document, rng: random.Random) -> bytes:
         body.append(proto.sect)
     new_xml = ET.tostring(root, encoding="unicode")
     # Keep the template's root tag: it declares every namespace mc:Ignorable names.
-    original_open = re.search(r"<w:document[^>]*>", xml).group(0)  # type: ignore[union-attr]
+    opening = re.search(r"<w:document[^>]*>", xml)
+    if opening is None:
+        raise ValueError(
+            f"{TEMPLATE}: word/document.xml has no <w:document> root tag; restore the template file"
+        )
+    original_open = opening.group(0)
     new_xml = re.sub(r"^<w:document[^>]*>", lambda _m: original_open, new_xml, count=1)
     new_xml = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + new_xml
     core = parts.get("docProps/core.xml", b"").decode("utf-8")

@@ -39,7 +39,7 @@ from generator.model import BAD_PROBLEM, DocPlan, Inconsistency, Number, Printed
 from generator.printing import printed_numbers
 from generator.readings import agreed
 from xxgk import template
-from xxgk.identities import present_terms, propagate
+from xxgk.identities import propagate, sides
 
 SCHEMA = "xxgk.key/2"
 SCHEMAS = ("xxgk.key/1", "xxgk.key/2")  # /1: the hand-made keys of real documents, no basis
@@ -106,10 +106,8 @@ def broken_identities(values: Mapping[str, Number | None], version: template.Ver
     present = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
     codes = set()
     for eq in template.equations(version, present):
-        terms = present_terms(eq, values)
-        if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
-            continue
-        if sum(values[c] for c in terms[0]) != sum(values[c] for c in terms[1]):  # type: ignore[misc]
+        both = sides(eq, values)
+        if both is not None and both[0] != both[1]:
             codes.add(f"identity_{eq.identity.lower()}")
     return codes
 

@@ -6,8 +6,10 @@ import argparse
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -35,20 +37,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _steps():  # type: ignore[no-untyped-def]
-    # Imported when a command needs it: the steps load dbt and Great Expectations (~3 s),
-    # which `xxgk extract` and `--help` should not wait for.
+# The steps are imported when a command needs them: they load dbt and Great Expectations (~3 s),
+# which `xxgk extract` and `--help` should not wait for.
+def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    return _steps().main(inbox=args.inbox)
+    return steps.main(inbox=args.inbox)
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
-    return _steps().reextract_main(args.paths, args.all)
+    from pipeline import steps
+
+    return steps.reextract_main(args.paths, args.all)
 
 
 _SECTION_LABELS = {
@@ -64,7 +64,7 @@ _VERDICT_LABELS = {
 }
 
 
-def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every report with a held-back section: its verdicts, causes (true cause first) and cells."""
     reports = con.execute("""
         select document_id, org_name, report_year, source_path, template_version,
@@ -82,7 +82,7 @@ def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, object
                page, line, raw_text
         from marts.quarantine_cells
         order by document_id, section nulls first, cell_id""").fetchall()
-    out = []
+    out: list[dict[str, Any]] = []
     for document_id, org, year, path, version, *verdicts in reports:
         out.append(
             {
@@ -132,8 +132,8 @@ def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, object
     return out
 
 
-def _float(value: object) -> float | None:
-    return None if value is None else float(value)  # type: ignore[arg-type]
+def _float(value: Decimal | float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def cmd_quarantine(args: argparse.Namespace) -> int:
@@ -162,14 +162,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         return 0
     for report in reports:
         _print_report(report)
-    n_sections = len(
-        [
-            v
-            for r in reports
-            for v in r["sections"].values()  # type: ignore[attr-defined]
-            if v["verdict"] == "held_back"
-        ]
-    )
+    n_sections = len([v for r in reports for v in r["sections"].values() if v["verdict"] == "held_back"])
     print(
         f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
         "corrections/corrections.csv (README: Corrections) and load again."
@@ -177,7 +170,7 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_report(report: dict) -> None:  # type: ignore[type-arg]
+def _print_report(report: dict[str, Any]) -> None:
     """One readable block: who, which year, which file; per section its verdict and causes."""
     print(
         f"\n{report['org_name'] or '（机关未识别 body unknown）'} "
@@ -242,7 +235,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
             print(f"published:   {paths.published_db()}")
             print(f"parquet:     {publish.parquet_dir()}")
             return 0
-        print(f"published:   {_steps().publish()}")
+        from pipeline import steps
+
+        print(f"published:   {steps.publish()}")
         print(f"parquet:     {publish.parquet_dir()}")
         return 0
     except (RuntimeError, FileNotFoundError) as err:  # PublicationError, MartsCheckError, no marts
@@ -381,7 +376,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    return args.func(args)
+    command: Callable[[argparse.Namespace], int] = args.func
+    return command(args)
 
 
 if __name__ == "__main__":

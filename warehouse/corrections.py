@@ -245,9 +245,9 @@ def _is_template_cell(cell: str) -> bool:
 
 def _is_version_cell(version: str | None, table_code: str, row_code: str, col_code: str) -> bool:
     """Whether a cell belongs to a template version (any version when it is not known)."""
-    versions = [version] if version in template.VERSIONS else list(template.VERSIONS)
+    versions = [v for v in template.VERSIONS if v == version] or list(template.VERSIONS)
     for v in versions:
-        for t in template.tables(v):  # type: ignore[arg-type]
+        for t in template.tables(v):
             if (
                 t.code == table_code
                 and any(r.code == row_code for r in t.rows)
@@ -377,7 +377,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source:
 
     out: list[list[Any]] = []
     for c in rows:
-        parts = c.cell.split("/") if c.problem is None else [None, None, None]
+        parts: Sequence[str | None] = c.cell.split("/") if c.problem is None else (None, None, None)
         table_code, row_code, col_code = parts if len(parts) == 3 else (None, None, None)
         record: list[Any] = [
             c.line,

@@ -73,9 +73,11 @@ class Publication:
 
     def manifest(self) -> dict[str, Any]:
         try:
-            return json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+            manifest = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
+        # A manifest that is not a JSON object is as unreadable as a broken one.
+        return manifest if isinstance(manifest, dict) else {}
 
 
 class PublicationError(RuntimeError):
@@ -267,7 +269,7 @@ def _copy_table(con: duckdb.DuckDBPyConnection, name: str) -> int:
     # intermediate, which it does not contain.
     ident = _identifier(name)
     con.execute(f"create table {SCHEMA}.{ident} as select * from build.{SCHEMA}.{ident}")
-    return con.execute(f"select count(*) from {SCHEMA}.{ident}").fetchall()[0][0]
+    return int(con.execute(f"select count(*) from {SCHEMA}.{ident}").fetchall()[0][0])
 
 
 def _write_parquet(database: Path, folder: Path, names: list[str]) -> None:

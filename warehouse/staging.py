@@ -634,7 +634,7 @@ def _record_changes(con: duckdb.DuckDBPyConnection, document_ids: list[str], now
         {"ids": document_ids, "now": now},
     )
     after = con.execute("select count(*) from staging.reading_changes").fetchall()[0]
-    return int(after[0]) - int(before[0])  # type: ignore[index]
+    return int(after[0]) - int(before[0])
 
 
 def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str]], now: datetime) -> int:
@@ -657,7 +657,7 @@ def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str
         after = con.execute("select count(*) from staging.document_paths").fetchall()[0]
     finally:
         con.unregister("sightings")
-    return int(after[0]) - int(before[0])  # type: ignore[index]
+    return int(after[0]) - int(before[0])
 
 
 def cell_basis(cell: dict[str, Any]) -> str:

@@ -32,12 +32,23 @@ def present_terms(
 def sides(eq: template.Equation, values: Mapping[str, Number | None]) -> tuple[Number, Number] | None:
     """Both sides of the equation, or None when a term is absent or blank."""
     terms = present_terms(eq, values)
-    if terms is None or any(values[c] is None for c in terms[0] + terms[1]):
+    if terms is None:
         return None
-    return (
-        sum(values[c] for c in terms[0]),  # type: ignore[misc]
-        sum(values[c] for c in terms[1]),
-    )  # type: ignore[misc]
+    lhs, rhs = _total(values, terms[0]), _total(values, terms[1])
+    if lhs is None or rhs is None:
+        return None
+    return lhs, rhs
+
+
+def _total(values: Mapping[str, Number | None], codes: Sequence[str]) -> Number | None:
+    """The sum of the cells, or None when one is blank."""
+    total: Number = 0
+    for c in codes:
+        value = values[c]
+        if value is None:
+            return None
+        total += value
+    return total
 
 
 def violations(values: Mapping[str, Number | None], eqs: Sequence[template.Equation]) -> int:
@@ -122,10 +133,11 @@ def check(values: Mapping[str, Number | None], version: template.Version) -> lis
     problems: list[Problem] = []
     present_rows = {cid.split("/")[1] for cid in values if cid.startswith("s3/")}
     for eq in template.equations(version, present_rows):
+        terms = present_terms(eq, values)
         both = sides(eq, values)
-        if both is None or both[0] == both[1]:
+        if terms is None or both is None or both[0] == both[1]:
             continue
-        eq_lhs, eq_rhs = present_terms(eq, values)  # type: ignore[misc]
+        eq_lhs, eq_rhs = terms
         lhs, rhs = both
         problems.append(
             Problem(

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from xxgk import template
+from xxgk.template import Version
 
 SCHEMA = "xxgk.report/2"
 
@@ -131,7 +132,7 @@ class Report:
     org_name: str | None = None
     region: list[str] = field(default_factory=list)
     year: int | None = None
-    template: str | None = None
+    template: Version | None = None
     status: Status = "ok"
     cells: list[Cell] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
