@@ -146,7 +146,9 @@ def marts_fingerprint(db: Path, ignore_load_times: bool = False) -> dict[str, st
 def staged_documents(warehouse: Path) -> tuple[int, int]:
     con = duckdb.connect(str(warehouse / "build" / "xxgk_build.duckdb"), read_only=True)
     try:
-        return con.execute("select count(*), count(distinct document_id) from staging.documents").fetchone()
+        row = con.execute("select count(*), count(distinct document_id) from staging.documents").fetchone()
+        assert row is not None  # an aggregate gives one row
+        return int(row[0]), int(row[1])
     finally:
         con.close()
 
@@ -219,7 +221,8 @@ def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(loade
                 [org, year, row, applicant],
             ).fetchall()
             assert len(rows) == 1, (org, year, row, applicant, rows)
-            return rows[0][0]
+            value: Decimal | None = rows[0][0]
+            return value
 
         assert cell("平潭综合实验区", 2023, "new_received", "natural_person") == 80
         assert cell("平潭综合实验区", 2023, "new_received", "total") == 81

@@ -161,7 +161,9 @@ def test_make_env_writes_a_valid_env_with_fresh_secrets(tmp_path: Path) -> None:
 def test_the_image_is_airflow_of_the_lock() -> None:
     dockerfile = (PROJECT / "deploy" / "Dockerfile").read_text()
     lock = (PROJECT / "requirements.lock").read_text()
-    version = re.search(r"^apache-airflow==(\S+)$", lock, re.M).group(1)
+    pinned = re.search(r"^apache-airflow==(\S+)$", lock, re.M)
+    assert pinned is not None, "apache-airflow is not pinned in requirements.lock"
+    version = pinned.group(1)
     assert f"apache/airflow:{version}-python3.11" in dockerfile
     for needed in ("apache-airflow-providers-celery", "apache-airflow-providers-postgres", "psycopg2-binary"):
         assert re.search(rf"^{needed}==", lock, re.M), f"{needed} is not pinned"

@@ -113,7 +113,8 @@ def stop_tree(pid: int, timeout: float = 20) -> None:
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 # ------------------------------------------------------------------ PostgreSQL
@@ -126,8 +127,9 @@ def postgres_bindir() -> Path | None:
         key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
         reverse=True,
     )
-    if shutil.which("initdb"):
-        candidates.append(Path(shutil.which("initdb")).resolve().parent)
+    on_path = shutil.which("initdb")
+    if on_path:
+        candidates.append(Path(on_path).resolve().parent)
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
@@ -386,7 +388,7 @@ def wait_for_run(deployment: Deployment, run_id: str) -> dict[str, Any]:
     deadline = time.monotonic() + RUN_TIMEOUT
     while True:
         deployment.services.check_alive()
-        run = api.call("GET", path)
+        run: dict[str, Any] = api.call("GET", path)
         if run["state"] in ("success", "failed"):
             break
         if time.monotonic() > deadline:
@@ -404,7 +406,8 @@ def wait_for_run(deployment: Deployment, run_id: str) -> dict[str, Any]:
 
 def task_instances(deployment: Deployment, run_id: str) -> list[dict[str, Any]]:
     reply = deployment.api.call("GET", f"/api/v2/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances?limit=100")
-    return reply["task_instances"]
+    instances: list[dict[str, Any]] = reply["task_instances"]
+    return instances
 
 
 # ------------------------------------------------------------------ the test

@@ -139,7 +139,8 @@ def test_positioned_reading_and_text_stream_agree(name):
     # cell) are nearly all of them here, and each equals the grid's.
     from extractors.agreement import as_cells, stream_cells
 
-    sure = stream_cells(as_cells(reading.stream_raw, reading.stream_where), by_grid.template)
+    assert by_grid.template == "v2021"
+    sure = stream_cells(as_cells(reading.stream_raw, reading.stream_where), "v2021")
     assert len(sure) == (200 if name == "huaian-2024.pdf" else 186)
     grid_values = {c.id: c.value for c in by_grid.cells}
     assert all(grid_values[cid] == token.value for cid, (token, _) in sure.items())

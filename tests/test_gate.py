@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 import records
+from expectation_fields import meta_of, sum_check
 
 from expectations.gate import GateResult, run_gate
 from expectations.suites import gate_suites, identity_suites
@@ -73,9 +74,9 @@ def test_suites_are_generated_from_the_template() -> None:
                 else f"identity_{ident.id}_{ident.versions[0]}"
             )
         )
-        total = next(e for e in gs.suite.expectations if e.meta["check"] == "sum(lhs) = sum(rhs)")
+        total = sum_check(gs.suite.expectations)
         assert total.column_list == ([f"{r}/{c}" for r, c in ident.lhs] + [f"−{r}/{c}" for r, c in ident.rhs])
-        assert all(e.meta["identity_id"] in (ident.id, "DQ") for e in gs.suite.expectations)
+        assert all(meta_of(e)["identity_id"] in (ident.id, "DQ") for e in gs.suite.expectations)
     names = [s.name for s in gate_suites()]
     assert len(names) == len(set(names))
     assert {

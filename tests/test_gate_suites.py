@@ -11,9 +11,11 @@ import math
 from decimal import Decimal
 from typing import Any
 
+import great_expectations.expectations as gxe
 import pandas as pd
 import pytest
 import records
+from expectation_fields import as_kind, meta_of, sum_check
 
 from expectations import suites
 from expectations.frames import identity_frames, sections_frame
@@ -71,7 +73,7 @@ def test_every_suite_name_is_unique_and_says_what_it_enforces() -> None:
     assert len(names) == len(set(names))
     for gs in everything:
         for expectation in gs.suite.expectations:
-            assert expectation.meta["identity_id"] in {
+            assert meta_of(expectation)["identity_id"] in {
                 "H1",
                 "H2",
                 "H3",
@@ -84,12 +86,12 @@ def test_every_suite_name_is_unique_and_says_what_it_enforces() -> None:
                 "S2",
                 "S3",
             }
-            assert expectation.meta.get("check"), (gs.name, expectation.type)
+            assert meta_of(expectation).get("check"), (gs.name, expectation.expectation_type)
     dq = {
-        e.meta["check"]
+        meta_of(e)["check"]
         for gs in suites.gate_suites()
         for e in gs.suite.expectations
-        if e.meta["identity_id"] == "DQ"
+        if meta_of(e)["identity_id"] == "DQ"
     }
     assert {
         "cells_complete",
@@ -113,7 +115,7 @@ def test_each_identity_suite_states_its_identity() -> None:
         "xxgk_identity_H6",
     }
     h1 = by_name["xxgk_identity_H1"].suite.expectations
-    total = next(e for e in h1 if e.meta["check"] == "sum(lhs) = sum(rhs)")
+    total = sum_check(h1)
     # new + carried over = total processed + carried forward, as terms: the rhs negated.
     assert total.column_list == [
         "new_received/*",
@@ -122,23 +124,23 @@ def test_each_identity_suite_states_its_identity() -> None:
         "−carried_to_next_year/*",
     ]
     assert total.sum_total == 0
-    assert total.meta["equation"] == (
+    assert meta_of(total)["equation"] == (
         "new_received/* + carried_over_from_last_year/* = total_processed/* + carried_to_next_year/*"
     )
-    assert [e.column for e in h1 if e.meta["check"] == "term is known"] == total.column_list
+    assert [
+        as_kind(e, gxe.ExpectColumnValuesToNotBeNull).column
+        for e in h1
+        if meta_of(e)["check"] == "term is known"
+    ] == total.column_list
     h4 = by_name["xxgk_identity_H4"].suite.expectations
-    assert next(e for e in h4 if e.meta["check"] == "sum(lhs) = sum(rhs)").column_list == [
+    assert sum_check(h4).column_list == [
         "review/total",
         "−review/upheld",
         "−review/corrected",
         "−review/other",
         "−review/pending",
     ]
-    h3 = next(
-        e
-        for e in by_name["xxgk_identity_H3_v2021"].suite.expectations
-        if e.meta["check"] == "sum(lhs) = sum(rhs)"
-    )
+    h3 = sum_check(by_name["xxgk_identity_H3_v2021"].suite.expectations)
     assert h3.column_list[0] == "total_processed/*" and "−other_handling/*" in h3.column_list
 
 

@@ -96,9 +96,9 @@ def snapshot(warehouse: Path) -> dict[str, object]:
                 "select table_schema, table_name from information_schema.tables "
                 "where table_type = 'BASE TABLE' order by all"
             ).fetchall():
-                out[f"{db.name}:{schema}.{name}"] = con.execute(
-                    f'select count(*) from "{schema}"."{name}"'
-                ).fetchone()[0]
+                counted = con.execute(f'select count(*) from "{schema}"."{name}"').fetchone()
+                assert counted is not None  # an aggregate gives one row
+                out[f"{db.name}:{schema}.{name}"] = counted[0]
             if db.name == "xxgk_build.duckdb":
                 out["loaded_at"] = con.execute(
                     "select document_id, loaded_at from staging.documents order by all"

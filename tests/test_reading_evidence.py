@@ -423,7 +423,7 @@ def test_an_identity_whose_printed_addends_exceed_the_total_is_impossible():
 def test_soft_check_evaluates_s3_only_within_one_report():
     from xxgk import identities
 
-    values = {
+    values: dict[str, int | None] = {
         f"{NORMATIVE}/issued_this_year": 12,
         f"{NORMATIVE}/repealed_this_year": 5,
         f"{NORMATIVE}/currently_valid": 4,

@@ -49,13 +49,16 @@ def sha(path: Path) -> str:
 
 
 def cell(record: dict, table: str, row: str, col: str) -> dict:
-    [found] = [c for c in record["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col)]
+    matches: list[dict] = [
+        c for c in record["cells"] if (c["table"], c["row"], c["col"]) == (table, row, col)
+    ]
+    [found] = matches
     return found
 
 
 def as_older_reading(record_file: Path, version: str | None = "1.9.0") -> dict:
     """Rewrite a record as an older extractor would have made it: another version, a misread cell."""
-    record = json.loads(record_file.read_text(encoding="utf-8"))
+    record: dict = json.loads(record_file.read_text(encoding="utf-8"))
     if version is None:  # a schema-1 record names no extractor
         record.pop("extractor_version")
         record["schema"] = "xxgk.report/1"
