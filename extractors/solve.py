@@ -16,7 +16,7 @@ from decimal import Decimal
 from extractors.layout import RowText
 from extractors.values import Candidate, Number, Token
 from xxgk import template
-from xxgk.identities import impossible, propagate
+from xxgk.identities import impossible, propagate, sides
 from xxgk.record import Problem
 from xxgk.settings import READER
 
@@ -142,7 +142,42 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
             )
     if open_rows:
         _choose_jointly(grid, open_rows, eqs, problems)
+    _withdraw_unsupported(grid, rows, version, eqs, problems)
     return grid, problems
+
+
+def _withdraw_unsupported(
+    grid: Grid,
+    rows: list[RowText],
+    version: template.Version,
+    eqs: Sequence[template.Equation],
+    problems: list[Problem],
+) -> None:
+    """A reading is decided only by identities it satisfies: a decided row that an identity
+    with every term known still breaks (its row alone admitted the reading, the other rows
+    do not) was decided by nothing, so it is unread, never published as a choice."""
+    values = _values(grid.tokens)
+    broken = {
+        cell
+        for eq in eqs
+        if (both := sides(eq, values)) is not None and both[0] != both[1]
+        for cell in eq.lhs + eq.rhs
+    }
+    for row in rows:
+        ids = _cell_ids(row, version)
+        if grid.decided.intersection(ids) & broken:
+            reading = tuple(values[i] for i in ids)
+            grid.decided.difference_update(ids)
+            _unread(
+                grid,
+                ids,
+                problems,
+                row,
+                "ambiguous_values",
+                [reading],
+                "the only reading that fits the row breaks an identity with the other rows, "
+                "so no identity decides it",
+            )
 
 
 def _consistent(ids: list[str], cand: Candidate, local: Sequence[template.Equation]) -> bool:

@@ -470,3 +470,21 @@ def test_the_reader_takes_its_thresholds_from_the_settings(monkeypatch):
     monkeypatch.setattr(values, "READER", dataclasses.replace(READER, max_cells_off=0))
     r = extract_path(seed)
     assert bases(r, "s3", "total_processed") == ["unread"] * 7
+
+
+def test_a_reading_only_its_row_admits_is_not_decided_when_the_other_rows_break_it(tmp_path):
+    # `2 0 0 0 0 0 2` printed as `20 0 0 0 0 2` in one cell (irregular padding, generator R6):
+    # read with its spaces as cuts, only 20/0/0/0/0/2 and a blank total fits the row (H2), but
+    # H3 and H1 with the other rows break on it.  The old reader published 20 as decided.
+    doc = replace(
+        lines("tabs-v2021.txt"),
+        "(二)部分公开",
+        "(二)部分公开(区分处理的,只计这一情形,不计其他情形)\t20 0 0 0 0 2",
+    )
+    r = extract(tmp_path, doc)
+    assert row(r, "s3", "partially_granted") == [None] * 7
+    assert bases(r, "s3", "partially_granted") == ["unread"] * 7
+    p = problem(r, "ambiguous_values")
+    assert p.raw.endswith("20 0 0 0 0 2") and p.candidates == [[20, 0, 0, 0, 0, 2, None]]
+    assert not any(c.basis == "decided" for c in r.cells if c.row == "partially_granted")
+    assert r.status == "needs_review"
