@@ -222,44 +222,14 @@ def _timestamp(text: str) -> datetime | None:
     return value
 
 
+def _as_version(value: str | None) -> template.Version | None:
+    """A staged document's template version; None (either version) when it is not a known one."""
+    return next((v for v in template.VERSIONS if v == value), None)
+
+
 def _is_template_cell(cell: str) -> bool:
     parts = cell.split("/")
-    if len(parts) != 3:
-        return False
-    table_code, row_code, col_code = parts
-    for version in template.VERSIONS:
-        for t in template.tables(version):
-            if (
-                t.code == table_code
-                and any(r.code == row_code for r in t.rows)
-                and any(c.code == col_code for c in t.columns)
-            ):
-                return True
-    # v2021 reports may print （六）其他处理 as one row (template.AGGREGATED_OTHER_V2021).
-    return (
-        table_code == "s3"
-        and row_code == template.AGGREGATED_OTHER_V2021
-        and col_code in template.APPLICANT_CODES
-    )
-
-
-def _is_version_cell(version: str | None, table_code: str, row_code: str, col_code: str) -> bool:
-    """Whether a cell belongs to a template version (any version when it is not known)."""
-    versions = [v for v in template.VERSIONS if v == version] or list(template.VERSIONS)
-    for v in versions:
-        for t in template.tables(v):
-            if (
-                t.code == table_code
-                and any(r.code == row_code for r in t.rows)
-                and any(col.code == col_code for col in t.columns)
-            ):
-                return True
-    # v2021 reports may print （六）其他处理 as one row (template.AGGREGATED_OTHER_V2021).
-    return (
-        table_code == "s3"
-        and row_code == template.AGGREGATED_OTHER_V2021
-        and col_code in template.APPLICANT_CODES
-    )
+    return len(parts) == 3 and template.has_cell(None, *parts)
 
 
 def _candidate_value(
@@ -417,7 +387,7 @@ def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source:
         document_id = next(iter(matches))
         record[11] = document_id
         version = versions.get(document_id)
-        if not _is_version_cell(version, str(table_code), str(row_code), str(col_code)):
+        if not template.has_cell(_as_version(version), str(table_code), str(row_code), str(col_code)):
             record[13:15] = [
                 "cell_not_in_template",
                 f"{c.cell} is not a cell of the document's template ({version or 'unknown version'})",

@@ -481,6 +481,20 @@ def table(version: Version, code: str) -> Table:
     return next(t for t in tables(version) if t.code == code)
 
 
+def has_cell(version: Version | None, table_code: str, row_code: str, col_code: str) -> bool:
+    """Whether the cell is one of the template version's (of either version when it is None)."""
+    for v in (version,) if version is not None else VERSIONS:
+        for t in tables(v):
+            if (
+                t.code == table_code
+                and any(r.code == row_code for r in t.rows)
+                and any(c.code == col_code for c in t.columns)
+            ):
+                return True
+    # v2021 reports may print （六）其他处理 as one row (AGGREGATED_OTHER_V2021).
+    return table_code == "s3" and row_code == AGGREGATED_OTHER_V2021 and col_code in APPLICANT_CODES
+
+
 def cell_id(table_code: str, row: str, col: str) -> str:
     return f"{table_code}/{row}/{col}"
 
