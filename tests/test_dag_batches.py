@@ -24,14 +24,6 @@ from warehouse import paths
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path / "wh"))
-    for name in ("XXGK_BATCH_SIZE", "XXGK_DOCUMENT_ATTEMPTS", "XXGK_LOAD_CHUNK", "XXGK_TEST_CRASH_ONCE"):
-        monkeypatch.delenv(name, raising=False)
-    return paths.warehouse_dir()
-
-
 def journal_events(manifest: str) -> list[dict]:
     journal = Path(manifest).with_suffix(".journal")
     return [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]

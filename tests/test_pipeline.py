@@ -19,12 +19,6 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path / "wh"))
-    return paths.warehouse_dir()
-
-
 def test_discover_lists_documents_sorted_and_skips_checksums(tmp_path: Path) -> None:
     for name in ("b/2.pdf", "a.txt", "c.docx", ".hidden", "a.txt.sha256", "list.tsv"):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)

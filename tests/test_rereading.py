@@ -38,12 +38,6 @@ PRINTED_LICENSING = 6181
 MISREAD_LICENSING = 6118  # what an older extractor is made to have read
 
 
-@pytest.fixture
-def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XXGK_WAREHOUSE_DIR", str(tmp_path / "wh"))
-    return paths.warehouse_dir()
-
-
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
