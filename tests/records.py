@@ -1,6 +1,6 @@
 """Synthetic report records for the warehouse tests (dbt models and the gate).
 
-The records follow spec/extract-contract.md and are built from ``xxgk.template``, so they carry
+The records follow docs/record.md and are built from ``xxgk.template``, so they carry
 every cell of sections 二, 三 and 四 of their version.  ``report`` makes a report whose
 balancing identities hold by construction; ``with_value`` then changes one printed cell to
 break one of them on purpose.

@@ -1,4 +1,4 @@
-"""The report record: what ``xxgk extract`` prints (spec/extract-contract.md).
+"""The report record: what ``xxgk extract`` prints (docs/record.md).
 
 It is the boundary between the extractors and everything downstream, so it is
 kept as plain data: dataclasses that serialise to the contract's JSON keys.

@@ -4,7 +4,7 @@ Everything else derives from this module: the extractor finds rows by ``key``
 patterns, the loader writes the template tables that dbt reads as a source
 (``template_rows``, ``template_columns``, ``template_identities``), and the
 expectation suites are generated from ``IDENTITIES``.  Codes and labels follow
-``spec/template.md`` (§1–§4); keep them stable, they are a public interface.
+``docs/template.md``; keep them stable, they are a public interface.
 """
 
 from __future__ import annotations
