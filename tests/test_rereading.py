@@ -233,6 +233,30 @@ def test_the_same_bytes_under_two_names_are_one_document_with_both_names(
         assert con.execute("select count(*) from staging.documents").fetchall() == [(1,)]
 
 
+def test_a_correction_finds_a_document_by_any_of_its_names(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inbox = tmp_path / "inbox"
+    (inbox / "copies").mkdir(parents=True)
+    shutil.copy(SAMPLES / DAYONG, inbox / DAYONG)
+    shutil.copy(SAMPLES / DAYONG, inbox / "copies" / "大涌镇2022年报告.txt")
+    corrections_file = tmp_path / "corrections.csv"
+    corrections_file.write_text(
+        "document,cell,value,reason,corrected_by,corrected_at,printed_value\n"
+        "大涌镇2022年报告.txt,s4/review/upheld,1,second name,李审核,2024-05-01,\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("XXGK_CORRECTIONS", str(corrections_file))
+
+    documents = pipeline.discover(inbox)
+    pipeline.load([pipeline.extract_to_file(d) for d in documents], documents)
+
+    with duckdb.connect(str(paths.build_db()), read_only=True) as con:
+        assert con.execute("select document_id, status from staging.corrections").fetchall() == [
+            (sha(SAMPLES / DAYONG), "applied")
+        ]
+
+
 def test_the_batch_loader_keeps_every_name(warehouse: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -337,7 +337,11 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> dict[str,
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source: Path) -> list[tuple]:
-    documents = con.execute("select document_id, source_path from staging.documents").fetchall()
+    # Every name a document was seen under finds it (the same bytes loaded from two places).
+    documents = con.execute(
+        "select document_id, source_path from staging.documents "
+        "union select document_id, source_path from staging.document_paths"
+    ).fetchall()
     versions = dict(con.execute("select document_id, template_version from staging.documents").fetchall())
     by_id = {d for d, _ in documents}
     by_name: dict[str, set[str]] = {}
