@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence, Set
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -212,6 +213,17 @@ def test_generated_pdfs_the_stream_reader_got_wrong(tmp_path, name):
     assert s.exact, s.describe()
 
 
+def _draw_rules(c: Any, page: Any) -> None:
+    """The page's ruling lines drawn again on a reportlab canvas (y grows down, as pdfium's)."""
+    from extractors.pdf import _rules
+
+    for r in _rules(page):
+        if r.horizontal:
+            c.line(r.x0, -(r.top + r.bottom) / 2, r.x1, -(r.top + r.bottom) / 2)
+        else:
+            c.line((r.x0 + r.x1) / 2, -r.top, (r.x0 + r.x1) / 2, -r.bottom)
+
+
 def _redraw(data: bytes, row_label: str | None = None, shift: float = 3.0) -> bytes:
     """The same pages drawn again, rule by rule and word by word at the same places.
 
@@ -223,7 +235,7 @@ def _redraw(data: bytes, row_label: str | None = None, shift: float = 3.0) -> by
     from reportlab.pdfgen import canvas
 
     from extractors.grid import words
-    from extractors.pdf import _chars, _rules
+    from extractors.pdf import _chars
     from generator.pdf import _setup
 
     _setup()
@@ -234,11 +246,7 @@ def _redraw(data: bytes, row_label: str | None = None, shift: float = 3.0) -> by
         page = src[i]
         c.setPageSize(page.get_size())
         c.setLineWidth(0.5)
-        for r in _rules(page):
-            if r.horizontal:
-                c.line(r.x0, -(r.top + r.bottom) / 2, r.x1, -(r.top + r.bottom) / 2)
-            else:
-                c.line((r.x0 + r.x1) / 2, -r.top, (r.x0 + r.x1) / 2, -r.bottom)
+        _draw_rules(c, page)
         textpage = page.get_textpage()
         for line in words(_chars(textpage, textpage.get_text_range())):
             draws = []
@@ -360,7 +368,7 @@ def _turned(data: bytes, turn: int) -> bytes:
     from reportlab.pdfgen import canvas
 
     from extractors.grid import words
-    from extractors.pdf import _chars, _rules
+    from extractors.pdf import _chars
     from generator.pdf import _setup
 
     _setup()
@@ -375,11 +383,7 @@ def _turned(data: bytes, turn: int) -> bytes:
         c.translate(*{0: (0, 0), 90: (h, 0), 270: (0, w)}[turn])
         c.rotate(turn)
         c.setLineWidth(0.5)
-        for r in _rules(page):
-            if r.horizontal:
-                c.line(r.x0, -(r.top + r.bottom) / 2, r.x1, -(r.top + r.bottom) / 2)
-            else:
-                c.line((r.x0 + r.x1) / 2, -r.top, (r.x0 + r.x1) / 2, -r.bottom)
+        _draw_rules(c, page)
         textpage = page.get_textpage()
         for line in words(_chars(textpage, textpage.get_text_range())):
             for word in line:
