@@ -53,6 +53,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
+from expectations import narrative_checks
 from expectations.frames import document_values, identity_frames, sections_frame
 from expectations.suites import (
     FACT_TABLES,
@@ -619,6 +620,9 @@ def _write_warnings(db: Path, failing: pd.DataFrame) -> list[GateWarning]:
                     and failing_soft.check_id = residuals.check_id
                 cross join unnest(string_split(residuals.document_ids, ',')) as involved(document_id)
             """)
+            # The office's checks (S6, copied text, identical numbers, lateness): same table.
+            con.register("office_warnings", narrative_checks.warnings_frame(con))
+            con.execute("insert into staging.gate_warnings by name select * from office_warnings")
             con.execute("commit")
         except Exception:
             con.execute("rollback")

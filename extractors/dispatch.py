@@ -9,10 +9,13 @@ from pathlib import Path
 
 from extractors import solve
 from extractors.agreement import as_cells, reconcile
+from extractors.claims import find_claims
+from extractors.dates import find_published, find_source_url
 from extractors.html import html_text
 from extractors.layout import RowText, find_layout
 from extractors.limits import TimeLimitExceeded, time_limit
 from extractors.metadata import detect_version, find_metadata
+from extractors.narrative import find_sections
 from extractors.pdf import read_pdf
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
@@ -164,6 +167,7 @@ def extract_text(doc: DocText, source: Source) -> Report:
             "if this is a report, give it its title line and extract again",
         )
     report.problems.extend(layout.problems)
+    _read_narrative(report, doc)
     grid, problems = solve.choose(layout.rows, version)
     report.problems.extend(problems)
     report.problems.extend(solve.impute(grid, version))
@@ -194,6 +198,16 @@ def extract_text(doc: DocText, source: Source) -> Report:
         report.status,
     )
     return report
+
+
+def _read_narrative(report: Report, doc: DocText) -> None:
+    """Sections 一, 五, 六, the numbers they state, the publication date and URL (record /3)."""
+    sections = find_sections(doc)
+    report.narrative = [s.to_dict() for s in sections]
+    report.claims = find_claims(doc, sections)
+    published = find_published(doc, report.year)
+    report.published = published.to_dict() if published else None
+    report.source_url = find_source_url(doc)
 
 
 def _has_numbers(rows: list[RowText]) -> bool:

@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse import corrections, readings
+from warehouse import corrections, narratives, readings, roster
 from xxgk import template
 
 log = logging.getLogger(__name__)
@@ -233,6 +233,8 @@ def connect(path: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(path))
     con.execute(DDL)
     con.execute(corrections.DDL)
+    con.execute(narratives.DDL)
+    con.execute(roster.DDL)
     return con
 
 
@@ -358,6 +360,7 @@ def load_records(
     seen = skipped = 0
     handled: set[str] = set()
     schemas: dict[str, str | None] = {}
+    staged_records: list[dict[str, Any]] = []  # new readings, for their narrative (warehouse.narratives)
     for rec in records:
         seen += 1
         doc_id = rec["source"]["sha256"]
@@ -387,6 +390,7 @@ def load_records(
                 continue
             rereads.append({**row, "reading_seq": reading_seq + 1})
         schemas[doc_id] = rec.get("schema")
+        staged_records.append(rec)
         cells += _cell_rows(doc_id, rec)
         problems += [
             {
@@ -416,6 +420,7 @@ def load_records(
             casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer", "basis": "varchar"},
         )
         _insert(con, "problems", problems, casts={"candidates": "varchar", "raw": "varchar"})
+        narratives.stage(con, staged_records)
         _record_readings(con, schemas)
         n_changed = _record_changes(con, reread_ids, now)
         n_paths = _record_paths(con, sightings, now)
@@ -436,6 +441,7 @@ def load_records(
     # Corrections are resolved against the staged documents, so they are staged after them, on
     # every load: an edited corrections file takes effect on the next load.
     corrections.stage(con)
+    roster.stage(con)
     return {
         "records": seen,
         "new_documents": len(docs),

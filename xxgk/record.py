@@ -14,7 +14,7 @@ from typing import Any, Literal
 from xxgk import template
 from xxgk.template import Version
 
-SCHEMA = "xxgk.report/2"
+SCHEMA = "xxgk.report/3"
 
 Status = Literal["ok", "needs_review", "rejected"]
 Value = int | Decimal | None
@@ -138,6 +138,13 @@ class Report:
     problems: list[Problem] = field(default_factory=list)
     # The extractor that made the record: a newer one re-reads the document.
     extractor_version: str | None = None
+    # xxgk.report/3: the narrative sections 一, 五, 六 ({section, heading, text, where}), the
+    # numbers they state (S6 claims), the publication date the document prints
+    # ({date, basis, where}) and the source URL it names (docs/record.md).
+    narrative: list[dict[str, Any]] = field(default_factory=list)
+    claims: list[dict[str, Any]] = field(default_factory=list)
+    published: dict[str, Any] | None = None
+    source_url: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         cells = []
@@ -164,6 +171,10 @@ class Report:
             "status": self.status,
             "cells": cells,
             "problems": [p.to_dict() for p in self.problems],
+            "narrative": self.narrative,
+            "claims": self.claims,
+            "published": self.published,
+            "source_url": self.source_url,
         }
 
     def to_json(self) -> str:

@@ -69,6 +69,50 @@ class ReaderSettings:
     # LibreOffice converts a report-sized .doc in 2–10 s, most of it starting up; two
     # minutes means it hangs on the file.
     doc_convert_timeout_s: float = 120.0
+    # The 落款 date is looked for in the document's last non-empty lines: the signature
+    # (body, date) and a page footer take at most ~8.
+    signature_lines: int = 8
+    # A 落款 line holds the body's name and the date (``平潭综合实验区管委会办公室 2024年1月20日``,
+    # ~30 characters); a longer line is a sentence that merely mentions a date.
+    signature_max_chars: int = 40
 
 
 READER = ReaderSettings()
+
+
+@dataclass(frozen=True)
+class OfficeSettings:
+    """The checks an office runs on the reports it collects (docs/template.md §4, S6 and C1–C3)."""
+
+    # Copied text (C1): shingles of this many characters of a section's text, digits and
+    # punctuation removed (a copy with only the year and numbers changed still matches). Five
+    # characters are about two Chinese words: common phrasing alone (政府信息公开, 进一步加强)
+    # shares few five-character shingles between independently written texts.
+    shingle_chars: int = 5
+    # A section shorter than this (after removing digits and punctuation) is not compared:
+    # "无。" or "本年度未收取信息处理费" is identical in thousands of honest reports.
+    min_section_chars: int = 80
+    # Jaccard similarity of the shingle sets at or above which a section is flagged as copied.
+    # Independently written sections of two bodies share < 0.3 of their shingles even on the
+    # same template sentences; a report re-dated with light edits keeps > 0.9.
+    copied_text_similarity: float = 0.8
+    # MinHash signature length and LSH bands (rows per band = num_perm / bands): candidate
+    # pairs are then checked exactly, so the signature only has to find them. With 128/32, a
+    # pair at Jaccard 0.8 becomes a candidate with probability > 0.999.
+    minhash_num_perm: int = 128
+    minhash_bands: int = 32
+    # Identical number sets (C2): two reports print exactly the same values in at least this
+    # many non-zero cells of sections 二–四 (a body with almost nothing to report prints mostly
+    # zeros, identical every year).
+    identical_numbers_min_nonzero: int = 10
+    # Lateness (C3, 条例 第四十九条): the report on year Y is due by this month/day of Y+1 —
+    # departments (部门) by 31 January, 县级以上 governments by 31 March; townships and
+    # streets (乡镇, 街道) report to their county with the departments.
+    deadline_department: tuple[int, int] = (1, 31)
+    deadline_government: tuple[int, int] = (3, 31)
+    deadline_township: tuple[int, int] = (1, 31)
+    # Rankings (the site) need at least this many bodies with a value in one year.
+    min_ranking_sample: int = 5
+
+
+OFFICE = OfficeSettings()

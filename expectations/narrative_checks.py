@@ -1,0 +1,367 @@
+"""The office's checks on published reports, as warnings (docs/template.md §4, S6 and C1–C3).
+
+- **S6** — a number the narrative states (``xxgk.narrative.CLAIMS``) differs from the table
+  cells it describes (corrections applied).
+- **C1** — a narrative section's text is nearly the same (Jaccard similarity of its shingles
+  ≥ ``OFFICE.copied_text_similarity``) as the same body's previous report's, or as another
+  body's report of the same year (内容雷同, 国办公开办函〔2021〕30号).
+- **C2** — the tables print exactly the same numbers (at least
+  ``OFFICE.identical_numbers_min_nonzero`` of them non-zero) as the same body's previous report
+  or another body's report of the same year.
+- **C3** — the report was published after its legal deadline (条例 第四十九条; the date the
+  document prints, ``stg_publication``).
+
+They run in the gate after the verdicts are written, over the current published reports only,
+and their rows go to ``staging.gate_warnings`` with the soft identities', so they join
+``marts.report_warnings`` and ``dim_report.n_warnings``. A warning never holds a report back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from xxgk import similarity
+from xxgk.narrative import CLAIMS
+from xxgk.settings import OFFICE, OfficeSettings
+
+COLUMNS = [
+    "document_id",
+    "identity_id",
+    "equation_id",
+    "check_id",
+    "anchor_document_id",
+    "document_ids",
+    "report_years",
+    "relation",
+    "lhs_value",
+    "rhs_value",
+    "difference",
+    "cells",
+    "description",
+]
+SECTION_LABELS = {"s1": "一、总体情况", "s5": "五、存在的主要问题及改进情况", "s6": "六、其他需要报告的事项"}
+KIND_LABELS = {"department": "部门", "government": "县级以上人民政府", "township": "乡镇、街道"}
+_CLAIM_LABELS = {c.code: c.label for c in CLAIMS}
+
+_REPORTS = """
+    select documents.document_id, documents.body_id, documents.body_name, documents.report_year,
+           coalesce(roster.roster_body_kind, names.body_kind) as body_kind
+    from intermediate.int_report_versions as versions
+    inner join intermediate.int_documents as documents
+        on versions.document_id = documents.document_id
+    left join (select distinct body_id, body_kind from intermediate.int_body_names) as names
+        on documents.body_id = names.body_id
+    left join (
+        select body_id, any_value(roster_body_kind) as roster_body_kind
+        from intermediate.int_roster_bodies group by body_id
+    ) as roster
+        on documents.body_id = roster.body_id
+    where versions.is_current and versions.is_published and documents.body_id is not null
+"""
+
+
+@dataclass(frozen=True)
+class CurrentReport:
+    document_id: str
+    body_id: str
+    body_name: str
+    report_year: int
+    body_kind: str | None
+
+
+def warnings_frame(con: duckdb.DuckDBPyConnection, settings: OfficeSettings = OFFICE) -> pd.DataFrame:
+    """Every S6 and C1–C3 warning on the current published reports, in gate_warnings' columns."""
+    reports = {r[0]: CurrentReport(*r) for r in con.execute(_REPORTS).fetchall()}
+    rows: list[dict[str, Any]] = []
+    if reports:
+        ids = list(reports)
+        rows += _s6(con, reports, ids)
+        rows += _copied_text(con, reports, ids, settings)
+        rows += _identical_numbers(con, reports, ids, settings)
+        rows += _late(con, reports, ids, settings)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def deadline(report_year: int, body_kind: str | None, settings: OfficeSettings = OFFICE) -> tuple[date, str]:
+    """The legal deadline of a body's report on ``report_year`` and the kind it was set by."""
+    kind = {"government": "government", "township": "township", "subdistrict": "township"}.get(
+        body_kind or "", "department"
+    )
+    month, day = {
+        "government": settings.deadline_government,
+        "township": settings.deadline_township,
+        "department": settings.deadline_department,
+    }[kind]
+    return date(report_year + 1, month, day), kind
+
+
+def _row(
+    doc: CurrentReport,
+    identity: str,
+    equation: str,
+    check: str,
+    involved: list[CurrentReport],
+    relation: str,
+    lhs: Decimal | None,
+    rhs: Decimal | None,
+    cells: str,
+    description: str,
+) -> dict[str, Any]:
+    involved = sorted(involved, key=lambda r: (r.report_year, r.document_id))
+    return {
+        "document_id": doc.document_id,
+        "identity_id": identity,
+        "equation_id": equation,
+        "check_id": check,
+        "anchor_document_id": involved[-1].document_id,
+        "document_ids": ",".join(r.document_id for r in involved),
+        "report_years": ",".join(str(r.report_year) for r in involved),
+        "relation": relation,
+        "lhs_value": lhs,
+        "rhs_value": rhs,
+        "difference": None if lhs is None or rhs is None else lhs - rhs,
+        "cells": cells,
+        "description": description,
+    }
+
+
+def _s6(
+    con: duckdb.DuckDBPyConnection, reports: dict[str, CurrentReport], ids: list[str]
+) -> list[dict[str, Any]]:
+    claims = con.execute(
+        """
+        select claims.document_id, claims.claim_seq, claims.claim_id, claims.value, claims.cells,
+               claims.raw_text, claims.line,
+               count(cells.value) as n_values, sum(cells.value) as table_value
+        from stg.stg_narrative_claims as claims
+        cross join unnest(claims.cells) as wanted(cell_id)
+        left join intermediate.int_cells_corrected as cells
+            on claims.document_id = cells.document_id and wanted.cell_id = cells.cell_id
+        where claims.document_id in (select unnest(?::varchar[]))
+        group by all
+        order by claims.document_id, claims.claim_seq
+        """,
+        [ids],
+    ).fetchall()
+    rows = []
+    for doc_id, seq, claim_id, value, cells, raw, line, n_values, table_value in claims:
+        if n_values < len(cells) or table_value == value:
+            continue  # a cell the table lacks or left unread proves nothing; equal is fine
+        doc = reports[doc_id]
+        rows.append(
+            _row(
+                doc,
+                "S6",
+                claim_id,
+                f"{claim_id}#{seq}@{doc.report_year}",
+                [doc],
+                "=",
+                Decimal(value),
+                Decimal(table_value),
+                ",".join(f"{doc.report_year}:{c}" for c in cells),
+                f"正文（第 {line} 行）称“{raw}”，即{_CLAIM_LABELS.get(claim_id, claim_id)} "
+                f"{_plain(value)}；表格为 {_plain(table_value)}",
+            )
+        )
+    return rows
+
+
+def _pairs(reports: dict[str, CurrentReport], a: str, b: str, previous: dict[str, str]) -> str | None:
+    """How two reports are compared: 'previous' (same body, the year before), 'peer' (another
+    body, same year), or None (not compared)."""
+    ra, rb = reports[a], reports[b]
+    if ra.body_id == rb.body_id:
+        return "previous" if previous.get(a) == b or previous.get(b) == a else None
+    return "peer" if ra.report_year == rb.report_year else None
+
+
+def _previous_reports(reports: dict[str, CurrentReport]) -> dict[str, str]:
+    """Each report's body's latest current report of an earlier year."""
+    by_body: dict[str, list[CurrentReport]] = defaultdict(list)
+    for r in reports.values():
+        by_body[r.body_id].append(r)
+    previous = {}
+    for rs in by_body.values():
+        rs.sort(key=lambda r: r.report_year)
+        for earlier, later in zip(rs, rs[1:], strict=False):
+            previous[later.document_id] = earlier.document_id
+    return previous
+
+
+def _pair_rows(
+    reports: dict[str, CurrentReport], a: str, b: str, relation: str, make: Any
+) -> list[dict[str, Any]]:
+    # A copy of the year before warns on the later report only; two bodies' same-year reports
+    # warn on both (which one copied is not for xxgk to say).
+    ra, rb = reports[a], reports[b]
+    if relation == "previous":
+        later, earlier = (ra, rb) if ra.report_year > rb.report_year else (rb, ra)
+        return [make(later, earlier)]
+    return [make(ra, rb), make(rb, ra)]
+
+
+def _copied_text(
+    con: duckdb.DuckDBPyConnection,
+    reports: dict[str, CurrentReport],
+    ids: list[str],
+    settings: OfficeSettings,
+) -> list[dict[str, Any]]:
+    texts = con.execute(
+        "select document_id, section, body_text, line, line_to from stg.stg_narratives "
+        "where document_id in (select unnest(?::varchar[])) order by document_id, section",
+        [ids],
+    ).fetchall()
+    previous = _previous_reports(reports)
+    rows: list[dict[str, Any]] = []
+    by_section: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
+    lines: dict[tuple[str, str], tuple[int | None, int | None]] = {}
+    for doc_id, section, text, line, line_to in texts:
+        if len(similarity.cleaned(text)) < settings.min_section_chars:
+            continue
+        by_section[section][doc_id] = similarity.shingles(text, settings.shingle_chars)
+        lines[(doc_id, section)] = (line, line_to)
+    for section, sets in by_section.items():
+        for a, b in sorted(
+            similarity.candidate_pairs(sets, settings.minhash_num_perm, settings.minhash_bands)
+        ):
+            found = _pairs(reports, a, b, previous)
+            if found is None:
+                continue
+            relation: str = found
+            score = similarity.jaccard(sets[a], sets[b])
+            if score < settings.copied_text_similarity:
+                continue
+            figure = Decimal(f"{score:.4f}")
+
+            def make(
+                doc: CurrentReport,
+                other: CurrentReport,
+                section: str = section,
+                figure: Decimal = figure,
+                relation: str = relation,
+            ) -> dict[str, Any]:
+                line, line_to = lines[(doc.document_id, section)]
+                whom = "本机关上一年度" if relation == "previous" else f"{other.body_name} 同年度"
+                return _row(
+                    doc,
+                    "C1",
+                    f"C1:{section}",
+                    f"C1:{section}:{relation}:{other.document_id[:16]}",
+                    [doc, other],
+                    "<",
+                    figure,
+                    Decimal(str(settings.copied_text_similarity)),
+                    "",
+                    f"{SECTION_LABELS[section]}（第 {line}–{line_to} 行）与{whom}"
+                    f"（{other.report_year} 年）报告的同一部分文字相似度 {float(figure):.0%}"
+                    f"（阈值 {settings.copied_text_similarity:.0%}）：疑似内容雷同",
+                )
+
+            rows += _pair_rows(reports, a, b, relation, make)
+    return rows
+
+
+def _identical_numbers(
+    con: duckdb.DuckDBPyConnection,
+    reports: dict[str, CurrentReport],
+    ids: list[str],
+    settings: OfficeSettings,
+) -> list[dict[str, Any]]:
+    cells = con.execute(
+        "select document_id, cell_id, value from intermediate.int_cells_corrected "
+        "where document_id in (select unnest(?::varchar[])) and value is not null",
+        [ids],
+    ).fetchall()
+    numbers: dict[str, set[tuple[str, Decimal]]] = defaultdict(set)
+    for doc_id, cell_id, value in cells:
+        numbers[doc_id].add((cell_id, Decimal(value)))
+    groups: dict[frozenset[tuple[str, Decimal]], list[str]] = defaultdict(list)
+    for doc_id, values in numbers.items():
+        if sum(1 for _, v in values if v != 0) >= settings.identical_numbers_min_nonzero:
+            groups[frozenset(values)].append(doc_id)
+    previous = _previous_reports(reports)
+    rows: list[dict[str, Any]] = []
+    for group, docs in groups.items():
+        n_cells = len(group)
+        n_nonzero = sum(1 for _, v in group if v != 0)
+        for i, a in enumerate(sorted(docs)):
+            for b in sorted(docs)[i + 1 :]:
+                kind = _pairs(reports, a, b, previous)
+                if kind is None:
+                    continue
+                relation: str = kind
+
+                def make(
+                    doc: CurrentReport,
+                    other: CurrentReport,
+                    relation: str = relation,
+                    n_cells: int = n_cells,
+                    n_nonzero: int = n_nonzero,
+                ) -> dict[str, Any]:
+                    whom = "本机关上一年度" if relation == "previous" else f"{other.body_name} 同年度"
+                    return _row(
+                        doc,
+                        "C2",
+                        "C2:tables",
+                        f"C2:{relation}:{other.document_id[:16]}",
+                        [doc, other],
+                        "<",
+                        Decimal(n_cells),
+                        Decimal(n_cells),
+                        "",
+                        f"表格的全部 {n_cells} 个数字（其中 {n_nonzero} 个非零）与{whom}"
+                        f"（{other.report_year} 年）报告完全相同：疑似照抄数据",
+                    )
+
+                rows += _pair_rows(reports, a, b, relation, make)
+    return rows
+
+
+def _late(
+    con: duckdb.DuckDBPyConnection,
+    reports: dict[str, CurrentReport],
+    ids: list[str],
+    settings: OfficeSettings,
+) -> list[dict[str, Any]]:
+    published = con.execute(
+        "select document_id, published_on, published_basis, published_raw, published_line "
+        "from stg.stg_publication where published_on is not null "
+        "and document_id in (select unnest(?::varchar[]))",
+        [ids],
+    ).fetchall()
+    rows = []
+    for doc_id, on, basis, raw, line in published:
+        doc = reports[doc_id]
+        due, kind = deadline(doc.report_year, doc.body_kind, settings)
+        days = (on - due).days
+        if days <= 0:
+            continue
+        where = "页面发布时间" if basis == "page" else "落款日期"
+        rows.append(
+            _row(
+                doc,
+                "C3",
+                f"C3:{kind}",
+                f"C3@{doc.report_year}",
+                [doc],
+                "<=",
+                Decimal(days),
+                Decimal(0),
+                "",
+                f"{where}（第 {line} 行“{raw}”）为 {on.isoformat()}，晚于{KIND_LABELS[kind]}的法定期限 "
+                f"{due.isoformat()}（条例 第四十九条）{days} 天",
+            )
+        )
+    return rows
+
+
+def _plain(value: Any) -> str:
+    d = Decimal(value)
+    return f"{d.normalize():f}" if d != d.to_integral_value() else str(int(d))
