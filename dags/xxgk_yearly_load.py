@@ -125,10 +125,22 @@ def xxgk_yearly_load() -> None:
     def publish() -> str:
         return str(pipeline.publish())
 
+    @task
+    def site() -> str:
+        # Reads only the published database (never the build DB): no writer slot needed.
+        return str(pipeline.build_site())
+
     batch_results = extract.expand(batch=discover())
     # Airflow's Task type gives the call load's own parameters; TaskFlow passes the mapped
     # XComArg, resolved to the results' sequence when the task runs (airflow.sdk Task docstring).
-    load(batch_results) >> transform_staging() >> gate() >> transform_marts() >> publish()  # type: ignore[arg-type]
+    (
+        load(batch_results)  # type: ignore[arg-type]
+        >> transform_staging()
+        >> gate()
+        >> transform_marts()
+        >> publish()
+        >> site()
+    )
 
 
 xxgk_yearly_load()

@@ -217,6 +217,24 @@ def _number(value: object) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def cmd_site(args: argparse.Namespace) -> int:
+    from warehouse import site
+
+    out = args.out if args.out is not None else paths.warehouse_dir() / "site"
+    try:
+        counts = site.build_site(out)
+    except FileNotFoundError as err:
+        print(f"xxgk site: {err}", file=sys.stderr)
+        return 1
+    except OSError as err:
+        print(f"xxgk site: cannot write {out}: {err}; choose another --out folder", file=sys.stderr)
+        return 1
+    print(
+        f"site:        {out / 'index.html'} ({counts['cards']} report cards, {counts['downloads']} downloads)"
+    )
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     try:
         if args.list:
@@ -366,6 +384,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
     p.set_defaults(func=cmd_generate)
+    p = sub.add_parser(
+        "site",
+        help="write the offline web site of the published warehouse (overview, report cards, rankings)",
+        description="Write a static web site of the published warehouse (<warehouse>/xxgk.duckdb) "
+        "into DIR: an overview (bodies, years, filing status against the roster, quarantine, "
+        "warnings), a report card per body and year (headline numbers with the change on the "
+        "year before, every identity and warning, every number with its page, line and printed "
+        "text), rankings, trend charts, every mart as CSV and Parquet, and a methodology note. "
+        "The site fetches nothing from another host: open DIR/index.html in any browser.",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder to write into (default <warehouse>/site)",
+    )
+    p.set_defaults(func=cmd_site)
     return parser
 
 

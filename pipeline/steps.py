@@ -527,6 +527,16 @@ def publish() -> Path:
     return published
 
 
+def build_site(out: Path | None = None) -> Path:
+    """Rewrite the offline web site of the published warehouse (``<warehouse>/site`` by default)."""
+    from warehouse import site
+
+    target = out if out is not None else paths.warehouse_dir() / "site"
+    counts = site.build_site(target)
+    log.info("site: %s (%d report cards)", target / "index.html", counts["cards"])
+    return target
+
+
 # -------------------------------------------------------------------------- run
 
 

@@ -83,6 +83,7 @@ def test_dag_shape(tmp_path: Path) -> None:
         "gate": ["transform_staging"],
         "transform_marts": ["gate"],
         "publish": ["transform_marts"],
+        "site": ["publish"],
     }
     assert shape["mapped"] == ["extract"]  # one task per batch of documents
     assert shape["retries"] == [2]
@@ -95,6 +96,7 @@ def test_dag_shape(tmp_path: Path) -> None:
         "gate": "xxgk_duckdb_writer",
         "transform_marts": "xxgk_duckdb_writer",
         "publish": "xxgk_duckdb_writer",
+        "site": "default_pool",  # reads only the published database
     }
     # Yearly, after the reports of the year before are due (31 January).
     assert shape["schedule"] == "0 3 1 3 *"

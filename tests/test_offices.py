@@ -1,0 +1,317 @@
+"""For the offices that collect reports (issue 16): the narrative, publication dates, the S6 and
+C1–C3 warnings, the roster's filing status and the offline site, on the bundled samples.
+
+One pipeline run (module fixture) serves every slow test: the samples, a copy of 平潭 2023 with
+only the year changed, and a roster naming 平潭 by its 管委会 name as a department, 王助镇 for
+2021 only and 幸福镇, which filed nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from extractors import extract_path
+from extractors.dates import find_published
+from extractors.text import DocText
+from pipeline import steps as pipeline
+from warehouse import paths, roster, site
+from xxgk import similarity
+from xxgk.settings import OFFICE
+
+SAMPLES = paths.sample_inbox()
+PINGTAN_2023 = SAMPLES / "pingtan-2023.page.txt"
+ARTIFACTS = Path(os.environ.get("XXGK_TEST_ARTIFACTS", paths.PROJECT_DIR / "test-artifacts"))
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+# ------------------------------------------------------------------ extraction (fast)
+
+
+def test_narrative_sections_dates_and_url_of_pingtan_2023() -> None:
+    record = extract_path(PINGTAN_2023).to_dict()
+    assert record["schema"] == "xxgk.report/3"
+    sections = {s["section"]: s for s in record["narrative"]}
+    assert sorted(sections) == ["s1", "s5", "s6"]
+    assert sections["s1"]["heading"] == "一、总体情况"
+    assert sections["s1"]["text"].startswith("2023年,平潭综合实验区坚持以习近平新时代")
+    assert "各类政府信息公开申请共计81件" in sections["s1"]["text"]
+    assert sections["s5"]["text"].startswith("存在的问题主要有以下几个方面")
+    assert sections["s6"]["text"] == "2023年,无收取信息处理费情况。"
+    assert sections["s1"]["where"] == {"line": 10, "line_to": 10}  # the page prints the body on one line
+    assert record["published"] == {
+        "date": "2024-03-08",
+        "basis": "page",
+        "where": {"line": 2, "raw": "发布时间: 2024-03-08"},
+    }
+    assert (
+        record["source_url"] == "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202403/t20240308_87885.htm"
+    )
+    claims = {c["claim"]: c["value"] for c in record["claims"]}
+    assert claims == {
+        "S6:new_received": 81,
+        "S6:total_processed": 81,
+        "S6:normative_issued": 77,
+        "S6:review": 2,
+        "S6:litigation": 7,
+    }
+
+
+def test_sections_found_across_heading_styles() -> None:
+    # 汤家汇 2019: "一、总体工作开展情况"; 北沟 2020: Markdown "### 1 总体情况"; 王助 2021: 六 prints 无.
+    tangjiahui = extract_path(SAMPLES / "001_tangjiahui_2019.txt")
+    beigou = extract_path(SAMPLES / "004_beigou_2020.txt")
+    wangzhu = extract_path(SAMPLES / "000_wangzhu_2021.txt")
+    assert [(s["section"], s["where"]["line"]) for s in tangjiahui.narrative] == [("s1", 5), ("s5", 443)]
+    assert [(s["section"], s["where"]["line"]) for s in beigou.narrative] == [
+        ("s1", 18),
+        ("s5", 109),
+        ("s6", 115),
+    ]
+    assert [s["text"] for s in wangzhu.narrative if s["section"] == "s6"] == ["无"]
+
+
+def test_publication_date_from_the_signature_and_in_chinese_numerals() -> None:
+    beigou = extract_path(SAMPLES / "004_beigou_2020.txt")
+    assert beigou.published == {
+        "date": "2021-01-21",
+        "basis": "signature",
+        "where": {"line": 117, "raw": "2021年1月21日"},
+    }
+    doc = DocText.from_raw(
+        "某县2023年政府信息公开工作年度报告\n正文……\n某县人民政府办公室\n二〇二四年一月三十一日\n"
+    )
+    found = find_published(doc, 2023)
+    assert found is not None and (found.on, found.basis) == (date(2024, 1, 31), "signature")
+    # The statistical period's end (a date inside the report year) is not a publication date.
+    assert find_published(DocText.from_raw("报告\n统计期限至2023年12月31日\n"), 2023) is None
+
+
+def test_year_changed_copy_is_identical_and_independent_texts_are_not() -> None:
+    text = {s["section"]: s["text"] for s in extract_path(PINGTAN_2023).narrative}
+    copy = text["s1"].replace("2023", "2024")
+    k = OFFICE.shingle_chars
+    assert similarity.jaccard(similarity.shingles(text["s1"], k), similarity.shingles(copy, k)) == 1.0
+    other = {s["section"]: s["text"] for s in extract_path(SAMPLES / "002_xingzhuang_2023.txt").narrative}
+    score = similarity.jaccard(similarity.shingles(text["s5"], k), similarity.shingles(other["s5"], k))
+    assert score < 0.1 < OFFICE.copied_text_similarity
+
+
+def test_a_roster_with_an_unknown_kind_names_the_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text("body_name,body_kind\n幸福镇,township\n某局,bureau\n", encoding="utf-8")
+    with pytest.raises(roster.RosterError, match=r"roster.csv, line 3: body_kind 'bureau'"):
+        roster.read_roster(path)
+    path.write_text("name\n幸福镇\n", encoding="utf-8")
+    with pytest.raises(roster.RosterError, match="no body_name column"):
+        roster.read_roster(path)
+
+
+# ------------------------------------------------------------------ one pipeline run (slow)
+
+
+@dataclass
+class Loaded:
+    warehouse: Path
+    db: Path
+    site: Path
+
+
+ROSTER = (
+    "body_name,body_kind,parent_name,admin_code,from_year,to_year\n"
+    "平潭综合实验区管理委员会,department,福建省人民政府,350128,,\n"
+    "王助镇,township,,,2021,2021\n"
+    "幸福镇,,,,,\n"
+)
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loaded]:
+    root = tmp_path_factory.mktemp("offices")
+    inbox = root / "inbox"
+    shutil.copytree(SAMPLES, inbox)
+    # The copy the issue describes: 平潭 2023 with only the year changed (its 发布时间 2024-03-08
+    # then lies inside the report year and is not taken for a publication date).
+    text = PINGTAN_2023.read_text(encoding="utf-8")
+    (inbox / "pingtan-2024-copy.page.txt").write_text(text.replace("2023", "2024"), encoding="utf-8")
+    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XXGK_WAREHOUSE_DIR", str(root / "wh"))
+        mp.setenv("XXGK_ROSTER", str(root / "roster.csv"))
+        summary = pipeline.run(inbox)
+        out = pipeline.build_site(root / "site")
+        yield Loaded(root / "wh", summary.published_db, out)
+
+
+def ask(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+@pytest.mark.slow
+def test_the_year_changed_copy_is_flagged_as_copied(loaded: Loaded) -> None:
+    rows = ask(
+        loaded.db,
+        "select report_year, identity_id, equation_id, lhs_value from marts.report_warnings "
+        "where identity_id in ('C1', 'C2') order by report_year, identity_id, equation_id",
+    )
+    # Sections 一 and 五 word for word (六 is too short to compare), and all 194 numbers.
+    assert rows == [(2024, "C1", "C1:s1", 1), (2024, "C1", "C1:s5", 1), (2024, "C2", "C2:tables", 194)]
+    (description,) = ask(
+        loaded.db, "select description from marts.report_warnings where equation_id = 'C1:s5'"
+    )[0]
+    assert "本机关上一年度（2023 年）" in description and "相似度 100%" in description
+
+
+@pytest.mark.slow
+def test_a_late_report_is_flagged_late(loaded: Loaded) -> None:
+    # The roster makes 平潭 a department: due 31 January; its pages say 2022-02-08, 2023-02-20, 2024-03-08.
+    assert ask(
+        loaded.db,
+        "select report_year, equation_id, lhs_value from marts.report_warnings "
+        "where identity_id = 'C3' order by report_year",
+    ) == [(2021, "C3:department", 8), (2022, "C3:department", 20), (2023, "C3:department", 37)]
+    assert ask(
+        loaded.db,
+        "select published_on, deadline_on, days_after_deadline, is_late from marts.mart_report_deadlines "
+        "where body_name = '平潭综合实验区' and report_year = 2023",
+    ) == [(date(2024, 3, 8), date(2024, 1, 31), 37, True)]
+
+
+@pytest.mark.slow
+def test_s6_compares_the_narrative_with_the_tables(loaded: Loaded) -> None:
+    # 平潭 2023's text agrees with its tables (81 received, 81 processed, 2 reviews, 7 suits);
+    # 平潭 2022's text says 75 applications where its section-三 table prints 74.
+    assert ask(
+        loaded.db,
+        "select report_year, equation_id, lhs_value, rhs_value from marts.report_warnings "
+        "where identity_id = 'S6' and body_name = '平潭综合实验区' order by report_year",
+    ) == [(2022, "S6:new_received", 75, 74)]
+
+
+@pytest.mark.slow
+def test_filing_status_against_the_roster(loaded: Loaded) -> None:
+    status = {
+        (name, year): s
+        for name, year, s in ask(
+            loaded.db, "select body_name, report_year, filing_status from marts.mart_filing_status"
+        )
+    }
+    assert {y: status[("幸福镇", y)] for y in range(2019, 2025)} == dict.fromkeys(
+        range(2019, 2025), "not_filed"
+    )
+    assert [status[("王助镇", y)] for y in (2020, 2021, 2022)] == [
+        "nothing_to_report",
+        "filed",
+        "nothing_to_report",
+    ]
+    # The roster's 管委会 name resolves to the body (seed body_aliases); no 2020 report was loaded.
+    assert [status[("平潭综合实验区", y)] for y in range(2019, 2025)] == [
+        "filed",
+        "not_filed",
+        "filed_late",
+        "filed_late",
+        "filed_late",
+        "filed",
+    ]
+    assert ask(
+        loaded.db,
+        "select count(*) from marts.fct_narrative where body_name = '平潭综合实验区' and report_year = 2023",
+    ) == [(3,)]
+
+
+def _chromium(url: str, *args: str) -> tuple[str, list[str]]:
+    """Render ``url`` headless with name resolution disabled; (DOM, URLs a page asked the network for)."""
+    assert CHROMIUM is not None
+    with tempfile.TemporaryDirectory() as profile:
+        netlog = Path(profile) / "net.json"
+        result = subprocess.run(
+            [
+                CHROMIUM,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                f"--user-data-dir={profile}/data",
+                # Nothing can resolve: not a request leaves the machine whatever the page asks.
+                "--host-resolver-rules=MAP * ~NOTFOUND",
+                f"--log-net-log={netlog}",
+                *args,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        log = json.loads(netlog.read_text(encoding="utf-8"))
+    kinds = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    # A page's requests carry its origin as initiator; the browser's own (updates, time) carry
+    # "not an origin" and never reach the network here either.
+    asked = [
+        e["params"]["url"]
+        for e in log["events"]
+        if kinds.get(e["type"]) == "URL_REQUEST_START_JOB"
+        and "url" in e.get("params", {})
+        and e["params"].get("initiator") != "not an origin"
+    ]
+    return result.stdout, asked
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian chromium is not installed (scripts/_setup.sh installs it)"
+)
+def test_the_site_renders_offline_in_headless_chromium(loaded: Loaded, tmp_path: Path) -> None:
+    # The detector works: a page with an image from another host is caught.
+    probe = tmp_path / "probe.html"
+    probe.write_text('<html><body><img src="https://example.com/x.png"></body></html>', encoding="utf-8")
+    assert _chromium(probe.as_uri(), "--dump-dom")[1] == ["https://example.com/x.png"]
+
+    card = next(
+        p
+        for p in (loaded.site / "cards").iterdir()
+        if "平潭综合实验区 · 2023 年度" in p.read_text(encoding="utf-8")
+    )
+    dom, asked = _chromium(card.as_uri(), "--dump-dom")
+    assert asked == []
+    assert 'href="#cell-s3-new_received-total" data-cell="s3/new_received/total">81</a>' in dom
+    # The number links to its provenance: line 10 of the page, printed in the row "801000081".
+    row = dom.split('id="cell-s3-new_received-total"')[1].split("</tr>")[0]
+    assert ">81<" in row and ">10<" in row and "801000081" in row
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "site-overview.png"
+    shot.unlink(missing_ok=True)
+    dom, asked = _chromium(
+        (loaded.site / "index.html").as_uri(), f"--screenshot={shot}", "--window-size=1280,1000"
+    )
+    assert asked == [] and shot.stat().st_size > 10_000
+    for page in ("index.html", "rankings.html", "trends.html", "downloads.html", "methodology.html"):
+        dom, asked = _chromium((loaded.site / page).as_uri(), "--dump-dom")
+        assert asked == [], page
+        assert "政府信息公开工作年度报告" in dom
+    assert sorted(p.name for p in (loaded.site / "data").iterdir() if p.stem == "mart_filing_status") == [
+        "mart_filing_status.csv",
+        "mart_filing_status.parquet",
+    ]
+
+
+@pytest.mark.slow
+def test_rankings_need_a_sample(loaded: Loaded) -> None:
+    text = (loaded.site / "rankings.html").read_text(encoding="utf-8")
+    # 2023 has two bodies with new applications (平潭, 邢庄): below the minimum, no ranking.
+    assert "2023 年：样本不足（2 个机关），不排名" in text
+    assert OFFICE.min_ranking_sample == 5
+    assert site.INDICATORS[0].key == "new_received"
