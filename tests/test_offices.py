@@ -315,3 +315,14 @@ def test_rankings_need_a_sample(loaded: Loaded) -> None:
     assert "2023 年：样本不足（2 个机关），不排名" in text
     assert OFFICE.min_ranking_sample == 5
     assert site.INDICATORS[0].key == "new_received"
+
+
+def test_xxgk_site_without_a_publication_says_what_to_do(
+    warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline import cli
+
+    assert cli.main(["site", "--out", str(warehouse / "site")]) == 1
+    err = capsys.readouterr().err
+    assert f"{warehouse / 'xxgk.duckdb'}: no published warehouse yet; run `xxgk run`" in err
+    assert not (warehouse / "site").exists()

@@ -376,7 +376,7 @@ def _overview(data: SiteData) -> str:
             ("已发布报告", len(data.reports)),
             ("逾期报送", counts["filed_late"]),
             ("未报送", counts["not_filed"]),
-            ("未通过核验", len({q["document_id"] for q in data.quarantine})),
+            ("有部分未通过核验的报告", len({q["document_id"] for q in data.quarantine})),
             ("提示", n_warn),
         )
     )

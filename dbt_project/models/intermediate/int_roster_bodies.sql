@@ -95,14 +95,18 @@ resolved as (
             else 'roster'
         end as resolved_by,
         parsed.roster_body_kind,
-        coalesce(parsed.roster_body_kind, exact_matches.body_kind, rule_matches.body_kind,
+        coalesce(
+            parsed.roster_body_kind,
+            exact_matches.body_kind,
+            rule_matches.body_kind,
             case
                 when regexp_matches(parsed.name_core, '(镇|乡|苏木)$') then 'township'
                 when regexp_matches(parsed.name_core, '街道$') then 'subdistrict'
                 when regexp_matches(parsed.name_core, '(省|自治区|市|自治州|州|盟|地区|县|区|旗)$')
                     then 'government'
                 else 'other'
-            end) as body_kind,
+            end
+        ) as body_kind,
         parsed.parent_name,
         parsed.admin_code,
         parsed.from_year,

@@ -78,7 +78,9 @@ timed as (
 
     select
         reports.*,
-        case when published_on is not null then date_diff('day', deadline_on, published_on) end as days_after_deadline,
+        case
+            when published_on is not null then date_diff('day', deadline_on, published_on)
+        end as days_after_deadline,
         case when published_on is not null then published_on > deadline_on end as is_late
 
     from reports
