@@ -20,7 +20,7 @@ def find_claims(doc: DocText, sections: list[Section]) -> list[dict[str, Any]]:
     for section in sections:
         for claim in CLAIMS:
             for m in claim.pattern.finditer(section.text):
-                value = Decimal(m.group("value")) / claim.scale
+                value = Decimal(m.group("value"))
                 found.append(
                     {
                         "claim": claim.code,

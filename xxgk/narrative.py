@@ -26,8 +26,6 @@ class Claim:
     pattern: re.Pattern[str]
     cells: tuple[str, ...]  # table/row/col whose sum the number states
     unit: str  # the unit printed after the number
-    # The table stores money in 万元; a claim in 元 is divided by this.
-    scale: int = 1
 
 
 def _claim(code: str, label: str, words: str, cells: tuple[str, ...], unit: str = "件") -> Claim:
