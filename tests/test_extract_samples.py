@@ -159,6 +159,6 @@ def test_cli_prints_one_json_line_per_document_in_order():
     records = [json.loads(line) for line in out.stdout.splitlines()]
     assert [Path(r["source"]["path"]).name for r in records] == sorted(p.name for p in INBOX.iterdir())
     first = records[0]
-    assert first["schema"] == "xxgk.report/2"
+    assert first["schema"] == "xxgk.report/3"
     assert first["source"]["format"] == "txt"
     assert len(first["source"]["sha256"]) == 64

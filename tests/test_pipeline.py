@@ -72,7 +72,7 @@ def test_a_sample_is_extracted_to_its_record_file(warehouse: Path) -> None:
     sha = hashlib.sha256(document.read_bytes()).hexdigest()
     assert out == warehouse / "records" / f"{sha}.json"
     record = json.loads(out.read_text(encoding="utf-8"))
-    assert record["schema"] == "xxgk.report/2"
+    assert record["schema"] == "xxgk.report/3"
     assert record["source"]["sha256"] == sha
     assert record["year"] == 2023
     assert "extractor_crash" not in {p["code"] for p in record["problems"]}

@@ -81,7 +81,7 @@ def test_a_record_of_an_older_extractor_is_extracted_again(warehouse: Path, olde
 
     record = json.loads(record_file.read_text(encoding="utf-8"))
     assert record["extractor_version"] == EXTRACTOR_VERSION
-    assert record["schema"] == "xxgk.report/2"
+    assert record["schema"] == "xxgk.report/3"
     assert cell(record, *LICENSING)["value"] == PRINTED_LICENSING
 
 
@@ -150,7 +150,7 @@ def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Pa
         assert con.execute(
             "select reading_seq, extractor_version, record_schema, superseded_at is null "
             "from staging.readings order by reading_seq"
-        ).fetchall() == [(1, "1.9.0", "xxgk.report/2", False), (2, EXTRACTOR_VERSION, "xxgk.report/2", True)]
+        ).fetchall() == [(1, "1.9.0", "xxgk.report/3", False), (2, EXTRACTOR_VERSION, "xxgk.report/3", True)]
         assert con.execute(
             "select value from staging.cells where table_code = ? and row_code = ? and col_code = ?",
             list(LICENSING),
