@@ -49,7 +49,12 @@ class EngineInfo:
     models: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"engine": self.engine, "version": self.version, "runtime": self.runtime, "models": list(self.models)}
+        return {
+            "engine": self.engine,
+            "version": self.version,
+            "runtime": self.runtime,
+            "models": list(self.models),
+        }
 
 
 def _model_dir() -> Path:
@@ -157,17 +162,32 @@ def boxes_of(lines: list[RawLine], scale: float, page: int = 1) -> list[OcrBox]:
             for i, ch in enumerate(chars):
                 boxes.append(_box(ch, x0, top + i * step, x1, top + (i + 1) * step, score, page))
             continue
-        parts = [(w[0], float(w[1]), w[2]) for w in line_words or () if w and w[2] is not None and w[0].strip()]
+        parts = [
+            (w[0], float(w[1]), w[2]) for w in line_words or () if w and w[2] is not None and w[0].strip()
+        ]
         if not parts:
             parts = [(text, score, quad)]
+        pieces: list[list[Any]] = []  # [text, x0, top, x1, bottom, score]
         for word, word_score, word_quad in parts:
             wq = np.asarray(word_quad, dtype=float)
             x0, top = float(wq[:, 0].min()) / scale, float(wq[:, 1].min()) / scale
             x1, bottom = float(wq[:, 0].max()) / scale, float(wq[:, 1].max()) / scale
             # A word with spaces inside ("0 0 0") is its parts, the box shared by length.
             for piece, (p0, p1) in _split_spaces(word, x0, x1):
-                boxes.append(_box(piece, p0, top, p1, bottom, min(word_score, score), page))
+                pieces.append([piece, p0, top, p1, bottom, min(word_score, score)])
+        # The engine places the characters of a CJK word with gaps between them; the
+        # recognised text says they are one word: close the gaps narrower than a character
+        # (never next to a number, whose digits must stay apart from another cell's).
+        for a, b in zip(pieces, pieces[1:]):
+            if not (_numeric(a[0]) or _numeric(b[0])) and 0 < b[1] - a[3] < a[4] - a[2]:
+                a[3] = b[1]
+        for piece, x0, top, x1, bottom, piece_score in pieces:
+            boxes.append(_box(piece, x0, top, x1, bottom, piece_score, page))
     return boxes
+
+
+def _numeric(text: str) -> bool:
+    return any(ch.isdigit() for ch in text)
 
 
 def _box(text: str, x0: float, top: float, x1: float, bottom: float, score: float, page: int) -> OcrBox:

@@ -47,11 +47,12 @@ def proven(values: Mapping[str, Number | None], version: template.Version) -> se
 
 def cell_confidence(cell: Cell, reading: ScanReading, lines: Mapping[tuple[int, int], str]) -> float | None:
     """The engine's confidence of the field the cell's value was read from (the lowest of the
-    row's fields that print the same number when several do)."""
-    key = (cell.where.get("page"), cell.where.get("line"))
+    row's fields that print the same number when several do); 0 when no field of its row
+    prints the number as read (the reading cannot be traced to a word: it is not sure)."""
+    key = (int(cell.where.get("page", 0)), int(cell.where.get("line", 0)))
     raw = str(cell.where.get("raw") or "")
-    scores = reading.field_scores.get(key)  # type: ignore[arg-type]
-    text = lines.get(key)  # type: ignore[arg-type]
+    scores = reading.field_scores.get(key)
+    text = lines.get(key)
     if not raw or scores is None or text is None:
         return None
     fields = text.split("\t")
@@ -61,9 +62,7 @@ def cell_confidence(cell: Cell, reading: ScanReading, lines: Mapping[tuple[int, 
         for f, s in zip(fields, scores)
         if s is not None and wanted in (m.group() for m in _NUMBER.finditer(re.sub(r"\s", "", f)))
     ]
-    if not found:
-        found = [s for s in scores if s is not None]
-    return min(found) if found else None
+    return min(found) if found else 0.0
 
 
 def apply(report: Report, reading: ScanReading) -> None:
@@ -71,11 +70,11 @@ def apply(report: Report, reading: ScanReading) -> None:
     if report.template is None or not report.cells:
         return
     lines = {
-        (w.get("page"), w.get("line")): text
+        (int(w.get("page", 0)), int(w.get("line", 0))): text
         for w, text in zip(reading.grid.line_where, reading.grid.text.split("\n"))
     }
     values: dict[str, Value] = {c.id: c.value for c in report.cells}
-    sure = proven(values, report.template)  # type: ignore[arg-type]
+    sure = proven(values, report.template)
     unsure: list[Cell] = []
     unproven: list[Cell] = []
     for cell in report.cells:

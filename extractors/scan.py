@@ -48,7 +48,6 @@ RULE_MAX_THICKNESS = 4.0
 # text this many distinct words of the tables' headers and rows.
 TABLE_MIN_RULES = 3
 TABLE_MIN_WORDS = 3
-_DIGITS = re.compile(r"\d")
 
 
 @dataclass
@@ -136,7 +135,9 @@ def read_scan(data: bytes, time_limit_s: float = READER.ocr_time_limit_s) -> Sca
                 lines.append(line.text)
                 where.append({"page": index + 1, "line": number})
                 if line.cells is not None:
-                    below = [other.top for other in ordered if other.top > line.top]
+                    # The row's band ends where the next row begins (text between, such as a
+                    # label set vertically, belongs to no row).
+                    below = [o.top for o in ordered if o.top > line.top and o.cells is not None]
                     scores[(index + 1, number)] = field_scores(
                         line, page_boxes[index], min(below, default=math.inf)
                     )
@@ -199,7 +200,9 @@ def rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     h, w = gray.shape
     m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
     return np.asarray(
-        cv2.warpAffine(gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255)
+        cv2.warpAffine(
+            gray, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=255
+        )
     )
 
 
@@ -228,7 +231,8 @@ def find_rules(gray: np.ndarray, scale: float) -> list[Rule]:
             rule = Rule(mid - 0.25, y / scale, mid + 0.25, (y + h) / scale)
             # A vertical stroke of a large character is no rule: a rule meets a horizontal one.
             if any(
-                h_.x0 - 2 <= mid <= h_.x1 + 2 and rule.top - 2 <= h_.top + 0.25 <= rule.bottom + 2 for h_ in hs
+                h_.x0 - 2 <= mid <= h_.x1 + 2 and rule.top - 2 <= h_.top + 0.25 <= rule.bottom + 2
+                for h_ in hs
             ):
                 out.append(rule)
     return hs + out
@@ -251,7 +255,7 @@ def field_scores(line: PageLine, boxes: list[ocr.OcrBox], next_top: float) -> li
 
     The row's number words (left to right, inside the row's band) are matched to its fields
     with a number from the right, where the values are; when the two do not line up one to
-    one, each field gets the lowest confidence of the band (a doubt is never dropped).
+    one, each field gets the lowest confidence of the band's numbers (a doubt is never dropped).
     """
     assert line.cells is not None
     if line.bbox is not None:
@@ -259,13 +263,11 @@ def field_scores(line: PageLine, boxes: list[ocr.OcrBox], next_top: float) -> li
     else:
         lo, hi = line.top - 1.0, next_top
     band = sorted(
-        (b for b in boxes if lo <= b.cy < hi and _DIGITS.search(b.text)),
+        (b for b in boxes if lo <= b.cy < hi and is_number(b.text)),
         key=lambda b: b.x0,
     )
     # The value fields: every part a number ("12", "0", "12 5" when a cell holds two).
-    numbered = [
-        i for i, f in enumerate(line.cells) if f.split() and all(is_number(p) for p in f.split())
-    ]
+    numbered = [i for i, f in enumerate(line.cells) if f.split() and all(is_number(p) for p in f.split())]
     out: list[float | None] = [None] * len(line.cells)
     if not numbered:
         return out

@@ -93,9 +93,7 @@ def test_the_rules_of_a_page_image_are_those_of_the_pdf():
     page = next(i for i in range(len(pdf)) if len(_rules(pdf[i])) > 20)
     # The PDF's rules are in page space turned upright (top = -y); an image's top is 0.
     height = pdf[page].get_height()
-    drawn = [
-        type(r)(r.x0, r.top + height, r.x1, r.bottom + height) for r in _rules(pdf[page])
-    ]
+    drawn = [type(r)(r.x0, r.top + height, r.x1, r.bottom + height) for r in _rules(pdf[page])]
     image = np.asarray(page_images(data, Degradation(dpi=200), pages=[page])[0])
     found = scan.find_rules(image, 200 / 72)
 
