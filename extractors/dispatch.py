@@ -99,10 +99,11 @@ def _extract_within(path: Path, data: bytes, source: Source, time_limit_s: float
 
 def _extract_scan(path: Path, data: bytes, source: Source, time_limit_s: float, why: ReaderProblem) -> Report:
     """A PDF without a usable text layer, read by OCR (``extractors.scan``); its own, longer
-    time limit (OCR takes seconds a page)."""
+    time limit (OCR takes seconds a page), in CPU seconds: a machine shared by several
+    workers makes OCR slower, not the document worse."""
     log.info("%s: %s; reading it by OCR", path, why.message)
     try:
-        with time_limit(time_limit_s):
+        with time_limit(time_limit_s, cpu=True):
             reading = read_scan(data, time_limit_s)
             source.ocr = reading.source_info()
             report = extract_text(reading.grid, source)
@@ -114,8 +115,9 @@ def _extract_scan(path: Path, data: bytes, source: Source, time_limit_s: float, 
         return rejected(
             source,
             "timeout",
-            f"{path}: OCR of the scanned pages took longer than {time_limit_s:.0f} s (or one page "
-            f"longer than {READER.ocr_page_time_limit_s:.0f} s) and was stopped",
+            f"{path}: OCR of the scanned pages took more than {time_limit_s:.0f} CPU seconds (or one "
+            f"page more than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be "
+            "malformed (pages of a huge size)",
         )
     except ReaderProblem as err:
         return rejected(source, err.code, f"{path}: {err.message}")

@@ -250,3 +250,15 @@ def test_the_identities_cover_every_cell_of_sections_three_and_four():
             for c in t.columns
         }
         assert cells <= covered, sorted(cells - covered)[:5]
+
+
+def test_the_ocr_time_limit_counts_cpu_time_not_waiting():
+    import time
+
+    from extractors.limits import TimeLimitExceeded, time_limit
+
+    with time_limit(0.2, cpu=True):
+        time.sleep(0.4)  # waiting for a busy machine's cores is not the document's fault
+    with pytest.raises(TimeLimitExceeded), time_limit(0.2, cpu=True):
+        while True:
+            sum(range(1000))

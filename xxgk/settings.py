@@ -83,11 +83,12 @@ class ReaderSettings:
     # A word the engine is less sure of than this is flagged, never published: correct
     # digits score > 0.98 on the generated and real scans; misreads seen scored 0.6–0.9.
     ocr_min_confidence: float = 0.95
-    # One page's OCR may take this long (5–9 s a page on 2 idle cores, 30–100 s measured
-    # when six processes share them); the document's time limit below caps the whole document.
-    ocr_page_time_limit_s: float = 240.0
-    # A scanned document may take this long in all (a report holds 2–4 table pages).
-    ocr_time_limit_s: float = 900.0
+    # CPU seconds (all threads) one page's OCR may take: a 200 dpi table page takes 10–20
+    # (5–9 s on 2 idle cores); wall time is no measure on a shared machine (up to 250 s a page
+    # was seen with six processes on 2 cores).  The document's limit below caps the whole.
+    ocr_page_time_limit_s: float = 300.0
+    # CPU seconds a scanned document may take in all (a report holds 2–4 table pages).
+    ocr_time_limit_s: float = 1200.0
     # onnxruntime threads of the one engine a process holds: 2 uses both cores of a
     # small machine; a pool of processes should set 1 each.
     ocr_threads: int = 2
