@@ -108,8 +108,7 @@ def read_pdf(data: bytes) -> PdfReading:
         if len(pdf) == 0 or visible < MIN_CHARS_PER_PAGE * len(pdf):
             raise ReaderProblem(
                 "ocr_needed",
-                f"the PDF has no text layer ({visible} characters on "
-                f"{len(pdf)} pages): it is a scan",
+                f"the PDF has no text layer ({visible} characters on {len(pdf)} pages): it is a scan",
             )
         if readable < READER.ocr_min_readable_share * visible:
             raise ReaderProblem(
