@@ -55,9 +55,10 @@ SECTION_LABELS: Mapping[str, str] = {
     "s3": "三、收到和处理政府信息公开申请情况",
     "s4": "四、政府信息公开行政复议、行政诉讼情况",
 }
-# The evidence a published number may rest on (xxgk.record.BASES; "ocr" once OCR proves its
-# readings); "corrected" is a reviewer's correction (warehouse.corrections).
-PUBLISHABLE_BASES: tuple[str, ...] = ("printed", "decided", "imputed", "corrected")
+# The evidence a published number may rest on (xxgk.record.BASES; "ocr" is given only to OCR
+# readings the identities prove, extractors.ocr_evidence); "corrected" is a reviewer's
+# correction (warehouse.corrections).
+PUBLISHABLE_BASES: tuple[str, ...] = ("printed", "decided", "imputed", "ocr", "corrected")
 
 
 def section_of(cell_id: str) -> str:
@@ -194,7 +195,7 @@ def basis_suite() -> GateSuite:
                     value_set=list(PUBLISHABLE_BASES),
                     meta=_dq(
                         "basis_publishable",
-                        "every cell is printed, decided, imputed or corrected "
+                        "every cell is printed, decided, imputed, proven OCR or corrected "
                         "(an unread cell holds its section back)",
                         cells_column="cell_id",
                     ),

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Mapping
 from pathlib import Path
 
-from extractors import solve
+from extractors import ocr, ocr_evidence, solve
 from extractors.agreement import as_cells, reconcile
 from extractors.claims import find_claims
 from extractors.dates import find_published, find_source_url
@@ -18,12 +18,13 @@ from extractors.metadata import detect_version, find_metadata
 from extractors.narrative import find_sections
 from extractors.pdf import read_pdf
 from extractors.problems import ReaderProblem
+from extractors.scan import read_scan
 from extractors.text import DocText
 from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
 from extractors.word import doc_to_docx, docx_text
 from xxgk import identities, template
-from xxgk.record import Basis, Cell, Problem, Report, Source, rejected
+from xxgk.record import Basis, Cell, Problem, Report, Source, Status, rejected
 from xxgk.settings import READER
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,34 @@ def _extract_within(path: Path, data: bytes, source: Source, time_limit_s: float
             "timeout",
             f"{path}: extraction took longer than {time_limit_s:.0f} s "
             "and was stopped; the file may be malformed",
+        )
+    except ReaderProblem as err:
+        if err.code == "ocr_needed" and source.format == "pdf" and ocr.available():
+            return _extract_scan(path, data, source, max(time_limit_s, READER.ocr_time_limit_s), err)
+        return rejected(source, err.code, f"{path}: {err.message}")
+
+
+def _extract_scan(path: Path, data: bytes, source: Source, time_limit_s: float, why: ReaderProblem) -> Report:
+    """A PDF without a usable text layer, read by OCR (``extractors.scan``); its own, longer
+    time limit (OCR takes seconds a page), in CPU seconds: a machine shared by several
+    workers makes OCR slower, not the document worse."""
+    log.info("%s: %s; reading it by OCR", path, why.message)
+    try:
+        with time_limit(time_limit_s, cpu=True):
+            reading = read_scan(data, time_limit_s)
+            source.ocr = reading.source_info()
+            report = extract_text(reading.grid, source)
+            ocr_evidence.apply(report, reading)
+            if report.status != "rejected":
+                report.status = _status(report)
+            return report
+    except TimeLimitExceeded:
+        return rejected(
+            source,
+            "timeout",
+            f"{path}: OCR of the scanned pages took more than {time_limit_s:.0f} CPU seconds (or one "
+            f"page more than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be "
+            "malformed (pages of a huge size)",
         )
     except ReaderProblem as err:
         return rejected(source, err.code, f"{path}: {err.message}")
@@ -181,13 +210,7 @@ def extract_text(doc: DocText, source: Source) -> Report:
             Problem("blank_cell", "warning", f"{len(blank)} cell(s) blank or unreadable", blank)
         )
     report.cells = _cells(grid, layout.rows, doc, version)
-    # Only printed and proven values publish as ok: a blank, an imputed value or
-    # any error (an unread cell, a broken identity, a cut-short search) sends the
-    # report to review.
-    needs_review = any(c.basis in ("unread", "imputed") for c in report.cells) or any(
-        p.severity == "error" for p in report.problems
-    )
-    report.status = "needs_review" if needs_review else "ok"
+    report.status = _status(report)
     log.debug(
         "%s: %s %s %s, %d cells, %s",
         source.path,
@@ -208,6 +231,13 @@ def _read_narrative(report: Report, doc: DocText) -> None:
     published = find_published(doc, report.year)
     report.published = published.to_dict() if published else None
     report.source_url = find_source_url(doc)
+def _status(report: Report) -> Status:
+    """Only printed and proven values publish as ok: a blank, an imputed value or any error
+    (an unread cell, a broken identity, a cut-short search) sends the report to review."""
+    needs_review = any(c.basis in ("unread", "imputed") for c in report.cells) or any(
+        p.severity == "error" for p in report.problems
+    )
+    return "needs_review" if needs_review else "ok"
 
 
 def _has_numbers(rows: list[RowText]) -> bool:

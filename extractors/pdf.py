@@ -31,6 +31,7 @@ from extractors.grid import (
 )
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
+from xxgk.settings import READER
 
 # Words of the report tables' headers and rows (section 二, 三, 四).
 TABLE_WORDS = re.compile(
@@ -40,6 +41,11 @@ TABLE_WORDS = re.compile(
 NUMBERS_IN_A_ROW = re.compile(r"\d[\d,.]*[ \t]+\d[\d,.]*[ \t]+\d")
 # Fewer visible characters than this per page on average: an image-only scan.
 MIN_CHARS_PER_PAGE = 30
+# Characters a report's text layer is made of: CJK ideographs and punctuation, ASCII,
+# full-width forms.  A font without a Unicode map gives control, private-use or
+# replacement codes instead (or "(cid:123)" where another tool wrote the text out).
+_READABLE = re.compile(r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\x21-\x7e\u2010-\u2027\u00b7]")
+_CID = re.compile(r"\(cid:\d+\)")
 
 
 @dataclass
@@ -77,7 +83,7 @@ def read_pdf(data: bytes) -> PdfReading:
         stream_lines: list[str] = []
         stream_where: list[dict[str, int]] = []
         grid_pages: list[list[PageLine]] = []
-        visible = 0
+        visible = readable = 0
         for index in range(len(pdf)):
             page = pdf[index]
             textpage = page.get_textpage()
@@ -95,14 +101,20 @@ def read_pdf(data: bytes) -> PdfReading:
                 textpage.close()
                 page.close()
             visible += sum(1 for ch in text if not ch.isspace())
+            readable += len(_READABLE.findall(_CID.sub("", text)))
             for number, line in enumerate(text.split("\n"), 1):
                 stream_lines.append(line)
                 stream_where.append({"page": index + 1, "line": number})
         if len(pdf) == 0 or visible < MIN_CHARS_PER_PAGE * len(pdf):
             raise ReaderProblem(
                 "ocr_needed",
-                f"the PDF has no text layer ({visible} characters on "
-                f"{len(pdf)} pages): it is a scan; run OCR (e.g. ocrmypdf) first",
+                f"the PDF has no text layer ({visible} characters on {len(pdf)} pages): it is a scan",
+            )
+        if readable < READER.ocr_min_readable_share * visible:
+            raise ReaderProblem(
+                "ocr_needed",
+                f"the PDF's text layer is not readable ({visible - readable} of {visible} "
+                "characters map to no text: a font without a Unicode map)",
             )
         grid_lines: list[str] = []
         grid_where: list[dict[str, int]] = []

@@ -211,7 +211,8 @@ def _in_place(cid: str, printed: Printed) -> bool:
 
 def bad_key(plan: DocPlan, org_name: str | None, year: int | None, fmt: str) -> Key:
     assert plan.bad is not None
-    has_meta = plan.bad == "table_missing"
+    # A scan of a report without tables is read by OCR: its title gives body, year and version.
+    has_meta = plan.bad in ("table_missing", "image_pdf")
     return Key(
         document=plan.filename,
         format=fmt,

@@ -24,7 +24,8 @@ BAD_KINDS: tuple[str, ...] = (
     "empty_file",  # zero bytes                       [empty_file]
     "truncated_pdf",  # a PDF cut short                   [corrupt]
     "encrypted_pdf",  # user password set                 [encrypted]
-    "image_pdf",  # pages are pictures, no text layer [ocr_needed]
+    "image_pdf",  # pages are pictures of a report without tables, no text layer: OCR reads
+    # the title and finds no table                                    [table_missing]
     "not_a_report",  # an unrelated government notice   [not_a_report]
     "table_missing",  # a report whose tables were left out [table_missing]
 )
@@ -32,7 +33,7 @@ BAD_PROBLEM: dict[str, str] = {
     "empty_file": "empty_file",
     "truncated_pdf": "corrupt",
     "encrypted_pdf": "encrypted",
-    "image_pdf": "ocr_needed",
+    "image_pdf": "table_missing",
     "not_a_report": "not_a_report",
     "table_missing": "table_missing",
 }

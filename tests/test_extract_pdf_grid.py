@@ -347,8 +347,10 @@ def test_a_row_the_stream_cannot_read_is_no_disagreement(tmp_path):
     assert not any(cid.startswith("s2.art20_1/normative_documents/") for cid in stream_cells(blind, "v2021"))
 
 
+@pytest.mark.slow
 @needs_font
-def test_an_image_only_pdf_still_needs_ocr(tmp_path):
+def test_an_image_only_pdf_is_read_by_ocr(tmp_path):
+    """A scan is read by OCR (tests/test_ocr.py has the tables); this one prints only titles."""
     import random
 
     from generator.pdf import image_only_pdf
@@ -357,7 +359,8 @@ def test_an_image_only_pdf_still_needs_ocr(tmp_path):
     path.write_bytes(image_only_pdf(["南溪县商务局2025年政府信息公开工作年度报告"] * 10, random.Random(1)))
     record = extract_path(path)
     assert record.status == "rejected"
-    assert [p.code for p in record.problems] == ["ocr_needed"]
+    assert [p.code for p in record.problems] == ["table_missing"]
+    assert record.source.ocr is not None and record.source.ocr["engine"] == "rapidocr"
 
 
 def _turned(data: bytes, turn: int) -> bytes:

@@ -179,7 +179,7 @@ def test_bad_input_keys():
                 "empty_file": "empty_file",
                 "truncated_pdf": "corrupt",
                 "encrypted_pdf": "encrypted",
-                "image_pdf": "ocr_needed",
+                "image_pdf": "table_missing",
                 "not_a_report": "not_a_report",
                 "table_missing": "table_missing",
             }[plan.bad]

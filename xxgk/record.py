@@ -23,7 +23,9 @@ Value = int | Decimal | None
 #   decided  the identities admit exactly one reading, found by an exhaustive search
 #   imputed  a blank that the identities fill
 #   unread   no evidence decides it: the value is null
-#   ocr      read by OCR from a page image
+#   ocr      read by OCR from a page image, with every digit sure and proven by the
+#            hard identities (an unproven or unsure OCR reading is unread, its reading in
+#            the problem that flags it)
 Basis = Literal["printed", "decided", "imputed", "unread", "ocr"]
 BASES: tuple[Basis, ...] = ("printed", "decided", "imputed", "unread", "ocr")
 
@@ -37,6 +39,8 @@ class Cell:
     where: dict[str, Any]
     imputed: bool = False
     basis: Basis = "printed"
+    # The OCR engine's confidence (0–1) in the word the value was read from.
+    confidence: float | None = None
 
     @property
     def id(self) -> str:
@@ -53,6 +57,9 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "corrupt",
         "encrypted",
         "ocr_needed",
+        # OCR readings that are not published (the cell is unread, the reading in candidates)
+        "ocr_low_confidence",
+        "ocr_unproven",
         "converter_missing",
         "timeout",
         "not_a_report",
@@ -124,6 +131,8 @@ class Source:
     path: str
     sha256: str
     format: str
+    # Set when the document was read by OCR: engine, version, models, dpi, pages.
+    ocr: dict[str, Any] | None = None
 
 
 @dataclass
@@ -159,11 +168,13 @@ class Report:
             }
             if c.imputed:
                 d["imputed"] = True
+            if c.confidence is not None:
+                d["confidence"] = round(c.confidence, 4)
             cells.append(d)
         return {
             "schema": SCHEMA,
             "extractor_version": self.extractor_version,
-            "source": asdict(self.source),
+            "source": _source(self.source),
             "org_name": self.org_name,
             "region": self.region,
             "year": self.year,
@@ -179,6 +190,13 @@ class Report:
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
+
+
+def _source(source: Source) -> dict[str, Any]:
+    d = asdict(source)
+    if d["ocr"] is None:
+        del d["ocr"]  # born-digital documents keep the old shape
+    return d
 
 
 def _json_number(value: Value) -> int | float | None:

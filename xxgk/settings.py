@@ -75,6 +75,31 @@ class ReaderSettings:
     # A 落款 line holds the body's name and the date (``平潭综合实验区管委会办公室 2024年1月20日``,
     # ~30 characters); a longer line is a sentence that merely mentions a date.
     signature_max_chars: int = 40
+    # --- OCR of scanned pages (extractors.scan) ---
+    # A text layer with fewer characters than this per page, or with less than this share
+    # of its characters readable (CJK, ASCII, CJK punctuation; a font without a Unicode map
+    # gives control or private-use codes), is not used: the pages are OCR'd.
+    ocr_min_readable_share: float = 0.8
+    # Table pages are read at this resolution: PP-OCRv6 read all 193 number cells of a
+    # real table page at 200 dpi and one digit wrong at 144 dpi.
+    ocr_dpi: float = 200.0
+    # The cheap first pass (every page: narrative text, title, which pages hold tables).
+    # The detector works on >= 736 px anyway, so a lower resolution saves nothing.
+    ocr_scout_dpi: float = 100.0
+    # A word the engine is less sure of than this is flagged, never published: correct
+    # digits score > 0.98 on the generated and real scans; misreads seen scored 0.6–0.9.
+    ocr_min_confidence: float = 0.95
+    # CPU seconds (all threads) one page's OCR may take: a 200 dpi table page takes 10–20
+    # (5–9 s on 2 idle cores); wall time is no measure on a shared machine (up to 250 s a page
+    # was seen with six processes on 2 cores).  The document's limit below caps the whole.
+    ocr_page_time_limit_s: float = 300.0
+    # CPU seconds a scanned document may take in all (a report holds 2–4 table pages).
+    ocr_time_limit_s: float = 1200.0
+    # onnxruntime threads of the one engine a process holds: 2 uses both cores of a
+    # small machine; a pool of processes should set 1 each.
+    ocr_threads: int = 2
+    # Skew up to this many degrees is measured and undone (scans are seldom off by more).
+    ocr_max_skew_deg: float = 2.0
 
 
 READER = ReaderSettings()
