@@ -163,14 +163,20 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             print(json.dumps(report, ensure_ascii=False))
         return 0
     if not reports:
-        print("No section is held back: every section of every loaded report passed the gate.")
+        print(
+            "No section is held back and no document was rejected: every section of every loaded "
+            "report passed the gate."
+        )
         return 0
     for report in reports:
         _print_report(report)
     n_sections = len([v for r in reports for v in r["sections"].values() if v["verdict"] == "held_back"])
+    n_rejected = len([r for r in reports if any(c["cause"] == "rejected" for c in r["causes"])])
     print(
-        f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
-        "corrections/corrections.csv (README: Corrections) and load again."
+        f"\n{len(reports) - n_rejected} report(s) with {n_sections} section(s) held back; "
+        f"{n_rejected} document(s) rejected by the extractor. Fix a cell with "
+        "corrections/corrections.csv (README: Corrections) and load again; a rejected document "
+        "needs a better file (the reason says what is wrong)."
     )
     return 0
 
@@ -183,6 +189,13 @@ def _print_report(report: dict[str, Any]) -> None:
         f"  {report['template_version'] or ''}  {report['source_path']}"
     )
     print(f"  document {report['document_id']}")
+    rejected = [c for c in report["causes"] if c["cause"] == "rejected"]
+    if rejected:
+        # Never checked by the gate: the extractor's reasons are the whole story.
+        print("  提取被拒绝 rejected by the extractor: nothing of it is published")
+        for n, c in enumerate(rejected, 1):
+            print(f"    {n}. {c['message']}")
+        return
     for section, verdict in report["sections"].items():
         label = _VERDICT_LABELS.get(verdict["verdict"], verdict["verdict"])
         print(f"  {_SECTION_LABELS[section]} ({section}): {label}")

@@ -204,6 +204,8 @@ def gate_frames(*recs: records.Record) -> tuple[dict[str, pd.DataFrame], pd.Data
             {
                 "document_id": doc,
                 "org_name": r["org_name"],
+                # int_documents resolves a printed name to a body; any name does here.
+                "body_id": None if r["org_name"] is None else f"body:{r['org_name']}",
                 "report_year": r["year"],
                 "template_version": r["template"],
                 "status": r["status"],

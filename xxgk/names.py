@@ -20,6 +20,23 @@ def display_path(path: str | bytes | os.PathLike[str]) -> str:
     return raw.decode("utf-8", errors="backslashreplace")
 
 
+def clean_text(text: str) -> str:
+    r"""Any text as valid UTF-8: a name's undecodable bytes as ``\xNN``, other lone
+    surrogates as ``\udNNN`` (a message quoting a file name, an exception's text)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", errors="surrogateescape") if _fs_escaped(text) else None
+        if raw is not None:
+            return raw.decode("utf-8", errors="backslashreplace")
+        return text.encode("utf-8", errors="backslashreplace").decode("utf-8")
+
+
+def _fs_escaped(text: str) -> bool:
+    return all(not 0xD800 <= ord(ch) <= 0xDFFF or 0xDC80 <= ord(ch) <= 0xDCFF for ch in text)
+
+
 def fs_path(text: str) -> str:
     """A stored name (``display_path``) as the file system's name, when that file exists."""
     if os.path.lexists(text) or "\\x" not in text:
