@@ -132,3 +132,35 @@ def discover_walk(inbox: Path) -> Discovered:
         log.warning("skipped %s: %s", skipped.path, skipped.reason)
     log.info("discovered %d documents in %s", len(documents), display_path(inbox))
     return Discovered(documents, found.skipped)
+
+
+# The folders a DAG run may read (the deployment's own settings, not the run's params).
+INBOX_ROOT_ENVS = ("XXGK_INBOX_ROOT", "XXGK_INBOX")
+
+
+class InboxNotAllowed(ValueError):
+    """A run's inbox parameter points outside the configured inbox root."""
+
+
+def allowed_roots() -> list[Path]:
+    return [Path(os.environ[name]) for name in INBOX_ROOT_ENVS if os.environ.get(name, "").strip()]
+
+
+def confined(inbox: Path, roots: Sequence[Path] | None = None) -> Path:
+    """``inbox`` when it lies inside one of the configured roots (links and ``..`` resolved).
+
+    Whoever may trigger the DAG chooses its ``inbox`` params; the workers must not read any
+    other folder for them.  With no root configured (a developer's machine) any folder goes.
+    """
+    roots = allowed_roots() if roots is None else list(roots)
+    if not roots:
+        return inbox
+    real = Path(os.path.realpath(inbox))
+    for root in roots:
+        if real.is_relative_to(os.path.realpath(root)):
+            return inbox
+    raise InboxNotAllowed(
+        f"inbox {display_path(inbox)} (resolved: {display_path(real)}) is outside the configured "
+        f"inbox root ({', '.join(display_path(r) for r in roots)}; {' / '.join(INBOX_ROOT_ENVS)}): "
+        "put the documents under it and give that folder, or change the deployment's setting"
+    )

@@ -76,7 +76,7 @@ quarantined as (
         on failures.document_id = residuals.document_id
             and failures.equation_id = residuals.equation_id
 
-)
+),
 
 rejected as (
 
