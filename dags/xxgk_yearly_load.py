@@ -35,7 +35,8 @@ reports) into the warehouse and publishes the checked marts.
 1. **discover**: the year is param `year`, by default the year before the run's date
    (reports are due by 31 January). The inbox is `<inbox_root>/<year>` when that folder exists,
    else param `inbox`; either must lie inside the configured inbox root (`XXGK_INBOX_ROOT`,
-   `XXGK_INBOX`), or the task fails saying so. Its documents are split into batch files of `XXGK_BATCH_SIZE` (200).
+   `XXGK_INBOX`), or the task fails saying so. Its documents are split into batch files of
+   `XXGK_BATCH_SIZE` (200).
 2. **extract** (one mapped task per batch, spread over the workers): write
    `<warehouse>/records/<sha256>.json` per document; no database is touched. A bad document
    becomes a *rejected* record; a retried batch resumes where it stopped, and a document

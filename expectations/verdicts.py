@@ -204,7 +204,9 @@ def check_causes(
                     f"DQ:{check}",
                     "",
                     f"{check}: {meta.get('description', check)} — not so for this report"
-                    + _found(frames.get(frame_name), document_id, "org_name" if check == "body_id" else check),
+                    + _found(
+                        frames.get(frame_name), document_id, "org_name" if check == "body_id" else check
+                    ),
                 )
             )
 

@@ -49,7 +49,10 @@ def sniff_format(data: bytes) -> str:
     return "txt"
 
 
-_DECLARED = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE)
+_DECLARED = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{2,40})""",
+    re.IGNORECASE,
+)
 # The declared Chinese encodings name subsets of these codecs (GB2312 ⊂ GBK ⊂ GB18030, Big5 ⊂ Big5-HKSCS).
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
 
@@ -128,7 +131,8 @@ def extract_path(path: Path, time_limit_s: float = TIME_LIMIT_S) -> Report:
         report = rejected(
             Source(name, unreadable_sha256(name), "unknown"),
             "extractor_crash",
-            f"{name}: the extractor raised {type(exc).__name__}: {exc} (a bug in xxgk: report it with the file)",
+            f"{name}: the extractor raised {type(exc).__name__}: {exc} "
+            "(a bug in xxgk: report it with the file)",
         )
     report.extractor_version = EXTRACTOR_VERSION
     return report
@@ -204,7 +208,11 @@ def _as_text(path: Path, data: bytes, source: Source) -> DocText:
         raise ReaderProblem(
             "format_unsupported",
             "the bytes are binary data, not text, a PDF, a Word file or a web page"
-            + (f" (it is named .{named} but does not start as one)" if named and named != source.format else "")
+            + (
+                f" (it is named .{named} but does not start as one)"
+                if named and named != source.format
+                else ""
+            )
             + ": download the report again",
         )
     text = decode_text(data)

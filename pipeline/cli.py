@@ -273,7 +273,11 @@ def _publish(args: argparse.Namespace) -> int:
         print(f"published:   {steps.publish()}")
         print(f"parquet:     {publish.parquet_dir()}")
         return 0
-    except (RuntimeError, FileNotFoundError, duckdb.Error) as err:  # PublicationError, MartsCheckError, no marts
+    except (
+        RuntimeError,
+        FileNotFoundError,
+        duckdb.Error,
+    ) as err:  # PublicationError, MartsCheckError, no marts
         print(f"xxgk publish: {err}", file=sys.stderr)
         return 1
 

@@ -122,10 +122,10 @@ def discover_walk(inbox: Path) -> Discovered:
     found = walk([inbox])
     documents = [str(p) for p in found.documents]
     if not documents:
-        skipped = "".join(f"\n  - {s.path}: {s.reason}" for s in found.skipped)
+        listed = "".join(f"\n  - {s.path}: {s.reason}" for s in found.skipped)
         raise EmptyInbox(
             f"inbox {display_path(inbox)}: no documents to load"
-            + (f" ({len(found.skipped)} entries skipped:{skipped})" if skipped else "")
+            + (f" ({len(found.skipped)} entries skipped:{listed})" if listed else "")
             + ": put the reports there, or give the right folder with --inbox"
         )
     for skipped in found.skipped:

@@ -20,17 +20,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import bad_inputs
 import duckdb
 import pytest
 
-import bad_inputs
 from extractors import dispatch, extract_path
 from extractors.dispatch import decode_text
 from extractors.problems import ReaderProblem
 from extractors.word import docx_text, read_zip_entry
 from pipeline import cli, steps
 from pipeline.inbox import InboxNotAllowed, confined, walk
-from warehouse import corrections, paths, publish, staging
+from warehouse import corrections, paths, publish
 from xxgk.names import display_path, fs_path
 from xxgk.record import Report
 
@@ -93,7 +93,9 @@ def test_every_bad_input_ends_in_its_record(extracted: dict[str, Report]) -> Non
     assert outcome == EXPECTED
 
 
-def test_every_entry_that_is_not_a_file_is_listed_with_its_reason(battery: tuple[Path, dict[str, str]]) -> None:
+def test_every_entry_that_is_not_a_file_is_listed_with_its_reason(
+    battery: tuple[Path, dict[str, str]],
+) -> None:
     folder, made = battery
     found = walk([folder])
     assert {Path(s.path).name: s.reason.split(":")[0] for s in found.skipped} == {
@@ -242,7 +244,9 @@ def test_records_and_staging_keep_a_name_that_is_not_utf8(
     assert (found, missing) == ([document], [])
 
 
-def test_a_folder_of_no_documents_says_so(tmp_path: Path, warehouse: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_of_no_documents_says_so(
+    tmp_path: Path, warehouse: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     os.symlink("gone.pdf", inbox / "link.pdf")
@@ -280,13 +284,19 @@ def test_a_correction_too_large_for_the_warehouse_is_an_invalid_row(
     )
     rows = corrections.read_corrections(csv)
     assert [(r.line, r.value, r.problem) for r in rows] == [
-        (2, None, "value '1e400' is not a number the warehouse can hold (at most 32 digits before the point)"),
+        (
+            2,
+            None,
+            "value '1e400' is not a number the warehouse can hold (at most 32 digits before the point)",
+        ),
         (3, Decimal(80), None),
     ]
     assert f"corrections file {csv}, line 2: value '1e400'" in caplog.text
 
 
-def test_the_dag_reads_only_inside_the_configured_inbox(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_dag_reads_only_inside_the_configured_inbox(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "inbox"
     (root / "2023").mkdir(parents=True)
     outside = tmp_path / "secrets"
@@ -370,7 +380,10 @@ def test_a_second_load_on_a_warehouse_refuses_or_waits_naming_the_first(tmp_path
         )
         assert waiting.stderr is not None
         line = waiting.stderr.readline()
-        assert f"waiting for the load running on this warehouse ({tmp_path / 'wh'}): process {holder.pid}" in line
+        assert (
+            f"waiting for the load running on this warehouse ({tmp_path / 'wh'}): process {holder.pid}"
+            in line
+        )
         time.sleep(0.5)
         assert waiting.poll() is None  # still waiting
         holder.send_signal(signal.SIGKILL)  # the kernel drops a dead holder's lock

@@ -173,7 +173,9 @@ def _parse(line: int, row: dict[str, str]) -> Correction:
         problems.append(f"value {row['value']!r} is not a number{_why_not(row['value'])}")
     printed = _number(row.get("printed_value", ""))
     if row.get("printed_value") and printed is None:
-        problems.append(f"printed_value {row['printed_value']!r} is not a number{_why_not(row['printed_value'])}")
+        problems.append(
+            f"printed_value {row['printed_value']!r} is not a number{_why_not(row['printed_value'])}"
+        )
     if not row["reason"]:
         problems.append("reason is empty")
     if not row["corrected_by"]:

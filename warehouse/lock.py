@@ -49,7 +49,9 @@ def _announce(message: str) -> None:
 
 
 @contextlib.contextmanager
-def run_lock(command: str, *, wait: bool = True, announce: Callable[[str], None] = _announce) -> Iterator[None]:
+def run_lock(
+    command: str, *, wait: bool = True, announce: Callable[[str], None] = _announce
+) -> Iterator[None]:
     """Hold the warehouse's run lock; wait for it (saying for whom) or raise ``RunLocked``."""
     path = lock_path()
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)

@@ -465,7 +465,9 @@ def _storable(rec: dict[str, Any]) -> dict[str, Any]:
     return {
         **rec,
         "source": {**source, "path": clean_text(source["path"])},
-        "problems": [{**p, "message": clean_text(p["message"]) if p.get("message") else None} for p in problems],
+        "problems": [
+            {**p, "message": clean_text(p["message"]) if p.get("message") else None} for p in problems
+        ],
     }
 
 
