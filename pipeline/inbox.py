@@ -81,7 +81,8 @@ def walk(paths_given: Sequence[Path]) -> Walk:
                     )
                 seen.add(real)
             inside.extend(Path(root, name) for name in files)
-        for child in sorted(inside, key=lambda p: os.fsencode(p)):
+        # Sorted part by part, as paths compare (any bytes in a name compare too).
+        for child in sorted(inside, key=lambda p: [os.fsencode(part) for part in p.parts]):
             if child.name.startswith(".") or child.suffix.lower() in SUFFIXES_SKIPPED:
                 continue
             reason = _not_a_file(child)

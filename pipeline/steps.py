@@ -773,8 +773,8 @@ EXIT_LOCKED = 75
 
 def main(inbox: Path | None = None, *, wait: bool = True) -> int:
     """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
-    failed as a whole (a systemic gate failure, marts that must not be published, a crash),
-    2 for an inbox with no documents, ``EXIT_LOCKED`` when another load runs and ``wait`` is off."""
+    failed as a whole (a systemic gate failure, marts that must not be published, a crash, an
+    inbox with no documents), ``EXIT_LOCKED`` when another load runs and ``wait`` is off."""
     if inbox is not None and not inbox.exists():
         print(f"xxgk run: {display_path(inbox)}: no such file or folder", file=sys.stderr)
         return 2
@@ -793,7 +793,7 @@ def _locked(command: str, wait: bool, load: Callable[[], RunSummary]) -> int:
         return EXIT_LOCKED
     except EmptyInbox as err:
         print(f"{name}: {err}", file=sys.stderr)
-        return 2
+        return 1
     except Exception as exc:  # noqa: BLE001 - report a systemic failure as an exit code
         # The traceback is for developers (--debug); the user gets the reason.
         log.debug("the load failed", exc_info=True)

@@ -377,6 +377,6 @@ def test_a_name_that_resolves_to_no_body_holds_the_report_back() -> None:
         (
             "DQ:body_id",
             "body_id: the printed name resolves to a reporting body (marts.dim_body) — not so for "
-            "this report (it reads '\u200b')",
+            "this report (it reads '\\u200b')",  # repr: the invisible name made visible
         )
     ]
