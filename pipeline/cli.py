@@ -172,11 +172,15 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
         _print_report(report)
     n_sections = len([v for r in reports for v in r["sections"].values() if v["verdict"] == "held_back"])
     n_rejected = len([r for r in reports if any(c["cause"] == "rejected" for c in r["causes"])])
+    rejected = (
+        f" {n_rejected} document(s) rejected by the extractor: each needs a better file (its reason "
+        "says what is wrong)."
+        if n_rejected
+        else ""
+    )
     print(
-        f"\n{len(reports) - n_rejected} report(s) with {n_sections} section(s) held back; "
-        f"{n_rejected} document(s) rejected by the extractor. Fix a cell with "
-        "corrections/corrections.csv (README: Corrections) and load again; a rejected document "
-        "needs a better file (the reason says what is wrong)."
+        f"\n{len(reports) - n_rejected} report(s) with {n_sections} section(s) held back. Fix a cell "
+        "with corrections/corrections.csv (README: Corrections) and load again." + rejected
     )
     return 0
 
