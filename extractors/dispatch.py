@@ -81,10 +81,12 @@ def decode_text(data: bytes) -> str:
     declared = _declared_encoding(data)
     if declared is not None and _damage(data, declared) <= tolerated:
         return data.decode(declared, errors="replace")
+    damage = {e: _damage(data, e) for e in ("utf-8", "gb18030")}
     detected = charset_normalizer.from_bytes(data[: READER.sniff_bytes * 4]).best()
-    if detected is not None and _damage(data, detected.encoding) <= tolerated:
+    # The detector's answer, unless it leaves more bad bytes than the two usual encodings.
+    if detected is not None and _damage(data, detected.encoding) <= min(tolerated, *damage.values()):
         return data.decode(_codec(detected.encoding) or detected.encoding, errors="replace")
-    encoding = min(("utf-8", "gb18030"), key=lambda e: _damage(data, e))
+    encoding = min(damage, key=lambda e: damage[e])
     return data.decode(encoding, errors="replace")
 
 
