@@ -17,6 +17,7 @@ from airflow.sdk import Asset, Param, dag, task
 from airflow.sdk.types import DagRunProtocol
 
 from pipeline import steps as pipeline
+from pipeline.inbox import confined
 from warehouse import paths
 
 # The file analysts open; consumers can schedule on it.
@@ -33,7 +34,9 @@ reports) into the warehouse and publishes the checked marts.
 
 1. **discover**: the year is param `year`, by default the year before the run's date
    (reports are due by 31 January). The inbox is `<inbox_root>/<year>` when that folder exists,
-   else param `inbox`. Its documents are split into batch files of `XXGK_BATCH_SIZE` (200).
+   else param `inbox`; either must lie inside the configured inbox root (`XXGK_INBOX_ROOT`,
+   `XXGK_INBOX`), or the task fails saying so. Its documents are split into batch files of
+   `XXGK_BATCH_SIZE` (200).
 2. **extract** (one mapped task per batch, spread over the workers): write
    `<warehouse>/records/<sha256>.json` per document; no database is touched. A bad document
    becomes a *rejected* record; a retried batch resumes where it stopped, and a document
@@ -96,7 +99,8 @@ def xxgk_yearly_load() -> None:
                 "discover runs as a task of the xxgk_yearly_load DAG (no params or dag_run given)"
             )
         year = params["year"] or pipeline.default_year(dag_run.logical_date or dag_run.run_after)
-        inbox = pipeline.resolve_inbox(year, params["inbox_root"], params["inbox"])
+        # The params are the triggering user's: the folder must lie in the configured inbox root.
+        inbox = confined(pipeline.resolve_inbox(year, params["inbox_root"], params["inbox"]))
         return pipeline.plan_batches(inbox, run_key=dag_run.run_id)
 
     @task

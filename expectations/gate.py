@@ -85,6 +85,7 @@ _READS: Mapping[Frame, str] = {
         select
             document_id,
             org_name,
+            body_id,
             report_year,
             template_version,
             status
@@ -388,6 +389,10 @@ def with_derived_frames(frames: Mapping[Frame, pd.DataFrame]) -> dict[Frame, pd.
         counts.update(frame["document_id"])
     documents = frames["documents"].copy()
     documents["n_equations"] = [counts.get(d, 0) for d in documents["document_id"]]
+    # A printed name that resolves to no body (a name made only of characters the body
+    # names drop) would be published under no body: it is held back, with the name. A report
+    # with no name at all fails the org_name check instead (one cause, not two).
+    documents["body_identified"] = documents["org_name"].isna() | documents["body_id"].notna()
     out["documents"] = documents
     return out
 
@@ -538,7 +543,9 @@ def _write(
     )
     for column in ("lhs_value", "rhs_value", "difference"):
         failing[column] = failing[column].map(lambda v: None if v is None else str(v)).astype(object)
-    checked_frame = pd.DataFrame({"document_id": checked})
+    # object dtype even when empty (a load of only rejected documents): an empty list would be
+    # a float column, which DuckDB cannot compare with the VARCHAR document ids.
+    checked_frame = pd.DataFrame({"document_id": pd.Series(checked, dtype=object)})
     with staging.connect(db) as con:
         con.register("checked", checked_frame)
         con.register("results", results)

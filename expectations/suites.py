@@ -391,6 +391,11 @@ def documents_suite(today: dt.date | None = None) -> GateSuite:
         gxe.ExpectColumnValuesToNotBeNull(
             column="org_name", meta=meta("org_name", "the reporting body is known")
         ),
+        gxe.ExpectColumnValuesToBeInSet(
+            column="body_identified",
+            value_set=[True],
+            meta=meta("body_id", "the printed name resolves to a reporting body (marts.dim_body)"),
+        ),
         gxe.ExpectColumnValuesToNotBeNull(
             column="report_year", meta=meta("report_year", "the report year is known")
         ),

@@ -203,7 +203,10 @@ def check_causes(
                     "DQ",
                     f"DQ:{check}",
                     "",
-                    f"{check}: {meta.get('description', check)} — not so for this report",
+                    f"{check}: {meta.get('description', check)} — not so for this report"
+                    + _found(
+                        frames.get(frame_name), document_id, "org_name" if check == "body_id" else check
+                    ),
                 )
             )
 
@@ -235,6 +238,19 @@ def check_causes(
             )
         )
     return sorted(causes.values(), key=lambda c: (c.document_id, c.rank, c.section or "", c.equation_id))
+
+
+def _found(frame: pd.DataFrame | None, document_id: str, column: str) -> str:
+    """What the report has in the checked column, said in words (never a bare '?')."""
+    if frame is None or column not in frame.columns:
+        return ""
+    rows = frame.loc[frame["document_id"] == document_id, column]
+    if not len(rows):
+        return ""
+    value = rows.iloc[0]
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return f" (its {column} was not found in the document)"
+    return f" (it reads {value!r})" if isinstance(value, str) else f" (it reads {value})"
 
 
 def _term(row: pd.Series, frame: pd.DataFrame, terms: list[str], cell_id: str) -> Any:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import logging
+import re
+import stat
 from collections.abc import Mapping
 from pathlib import Path
+
+import charset_normalizer
 
 from extractors import ocr, ocr_evidence, solve
 from extractors.agreement import as_cells, reconcile
@@ -24,6 +29,7 @@ from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
 from extractors.word import doc_to_docx, docx_text
 from xxgk import identities, template
+from xxgk.names import display_path
 from xxgk.record import Basis, Cell, Problem, Report, Source, Status, rejected
 from xxgk.settings import READER
 
@@ -47,8 +53,21 @@ def sniff_format(data: bytes) -> str:
     return "txt"
 
 
+_DECLARED = re.compile(
+    rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})|<\?xml[^>]{0,100}?encoding\s*=\s*["']([A-Za-z0-9_.:-]{2,40})""",
+    re.IGNORECASE,
+)
+# The declared Chinese encodings name subsets of these codecs (GB2312 ⊂ GBK ⊂ GB18030, Big5 ⊂ Big5-HKSCS).
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "cp950": "big5hkscs"}
+
+
 def decode_text(data: bytes) -> str:
-    """UTF-8, GB18030 (a superset of GBK) or UTF-16, by BOM and then by trial."""
+    """Text by BOM, then UTF-8, then the page's own charset declaration, then the detector.
+
+    One stray byte does not change the encoding: a declaration or a detection is taken when it
+    decodes the text with at most a handful of bad bytes, and the last resort is whichever of
+    UTF-8 and GB18030 leaves fewer of them.
+    """
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -62,28 +81,111 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError as err:
         if err.start >= len(data) - 3:  # a multi-byte character cut by truncation
             return data[: err.start].decode("utf-8")
-    return data.decode("gb18030", errors="replace")
+    tolerated = max(3, len(data) // 5000)
+    declared = _declared_encoding(data)
+    if declared is not None and _damage(data, declared) <= tolerated:
+        return data.decode(declared, errors="replace")
+    damage = {e: _damage(data, e) for e in ("utf-8", "gb18030")}
+    detected = charset_normalizer.from_bytes(data[: READER.sniff_bytes * 4]).best()
+    # The detector's answer, unless it leaves more bad bytes than the two usual encodings.
+    if detected is not None and _damage(data, detected.encoding) <= min(tolerated, *damage.values()):
+        return data.decode(_codec(detected.encoding) or detected.encoding, errors="replace")
+    encoding = min(damage, key=lambda e: damage[e])
+    return data.decode(encoding, errors="replace")
+
+
+def _codec(name: str) -> str | None:
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return _SUPERSETS.get(codec, codec)
+
+
+def _declared_encoding(data: bytes) -> str | None:
+    match = _DECLARED.search(data[:4096])
+    if match is None:
+        return None
+    return _codec((match.group(1) or match.group(2)).decode("ascii"))
+
+
+def _damage(data: bytes, encoding: str) -> int:
+    """How many bytes ``encoding`` cannot decode (the replacement characters it needs)."""
+    codec = _codec(encoding)
+    if codec is None or codec.startswith("utf-16") or codec.startswith("utf-32"):
+        return len(data)
+    return data.decode(codec, errors="replace").count("\ufffd")
+
+
+def _binary_share(text: str) -> float:
+    """The share of control characters and undecodable bytes in the start of a text."""
+    sample = text[: READER.sniff_bytes]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if ch == "\ufffd" or (ch < " " and ch not in "\t\n\r\f\v\x1a"))
+    return bad / len(sample)
 
 
 def extract_path(path: Path, time_limit_s: float = TIME_LIMIT_S) -> Report:
     """The record of one document; never raises for a bad document."""
     path = Path(path)
+    name = display_path(path)
     try:
-        data = path.read_bytes()
-    except OSError as err:
-        report = rejected(Source(str(path), "", "unknown"), "unreadable", f"{path}: cannot read: {err}")
-    else:
-        source = Source(
-            str(path), hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown"
+        report = _read_and_extract(path, name, time_limit_s)
+    except Exception as exc:  # noqa: BLE001 - an extractor bug becomes a record, the batch goes on
+        log.error("the extractor raised on %s: %s", name, exc, exc_info=True)
+        report = rejected(
+            Source(name, unreadable_sha256(name), "unknown"),
+            "extractor_crash",
+            f"{name}: the extractor raised {type(exc).__name__}: {exc} "
+            "(a bug in xxgk: report it with the file)",
         )
-        report = _extract_within(path, data, source, time_limit_s)
     report.extractor_version = EXTRACTOR_VERSION
     return report
 
 
-def _extract_within(path: Path, data: bytes, source: Source, time_limit_s: float) -> Report:
+def unreadable_sha256(name: str) -> str:
+    """A stable identity for a document whose bytes cannot be read, so its record is kept."""
+    return hashlib.sha256(f"unreadable:{name}".encode()).hexdigest()
+
+
+def _read_and_extract(path: Path, name: str, time_limit_s: float) -> Report:
+    try:
+        # Not a plain file (a FIFO would block the read for ever; a device never ends).
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):
+            return rejected(
+                Source(name, unreadable_sha256(name), "unknown"),
+                "unreadable",
+                f"{name}: not a regular file ({special_kind(mode)}): give the report file itself",
+            )
+        data = path.read_bytes()
+    except OSError as err:
+        return rejected(
+            Source(name, unreadable_sha256(name), "unknown"),
+            "unreadable",
+            f"{name}: cannot be read ({err.strerror or err}): check that the file exists and its permissions",
+        )
+    source = Source(name, hashlib.sha256(data).hexdigest(), sniff_format(data) if data else "unknown")
+    return _extract_within(path, name, data, source, time_limit_s)
+
+
+def special_kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _extract_within(path: Path, name: str, data: bytes, source: Source, time_limit_s: float) -> Report:
     if not data:
-        return rejected(source, "empty_file", f"{path}: the file is empty (0 bytes)")
+        return rejected(source, "empty_file", f"{name}: the file is empty (0 bytes)")
     try:
         with time_limit(time_limit_s):
             return _extract(path, data, source)
@@ -91,20 +193,22 @@ def _extract_within(path: Path, data: bytes, source: Source, time_limit_s: float
         return rejected(
             source,
             "timeout",
-            f"{path}: extraction took longer than {time_limit_s:.0f} s "
+            f"{name}: extraction took longer than {time_limit_s:.0f} s "
             "and was stopped; the file may be malformed",
         )
     except ReaderProblem as err:
         if err.code == "ocr_needed" and source.format == "pdf" and ocr.available():
-            return _extract_scan(path, data, source, max(time_limit_s, READER.ocr_time_limit_s), err)
-        return rejected(source, err.code, f"{path}: {err.message}")
+            return _extract_scan(path, name, data, source, max(time_limit_s, READER.ocr_time_limit_s), err)
+        return rejected(source, err.code, f"{name}: {err.message}")
 
 
-def _extract_scan(path: Path, data: bytes, source: Source, time_limit_s: float, why: ReaderProblem) -> Report:
+def _extract_scan(
+    path: Path, name: str, data: bytes, source: Source, time_limit_s: float, why: ReaderProblem
+) -> Report:
     """A PDF without a usable text layer, read by OCR (``extractors.scan``); its own, longer
     time limit (OCR takes seconds a page), in CPU seconds: a machine shared by several
     workers makes OCR slower, not the document worse."""
-    log.info("%s: %s; reading it by OCR", path, why.message)
+    log.info("%s: %s; reading it by OCR", name, why.message)
     try:
         with time_limit(time_limit_s, cpu=True):
             reading = read_scan(data, time_limit_s)
@@ -118,19 +222,42 @@ def _extract_scan(path: Path, data: bytes, source: Source, time_limit_s: float, 
         return rejected(
             source,
             "timeout",
-            f"{path}: OCR of the scanned pages took more than {time_limit_s:.0f} CPU seconds (or one "
+            f"{name}: OCR of the scanned pages took more than {time_limit_s:.0f} CPU seconds (or one "
             f"page more than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be "
             "malformed (pages of a huge size)",
         )
     except ReaderProblem as err:
-        return rejected(source, err.code, f"{path}: {err.message}")
+        return rejected(source, err.code, f"{name}: {err.message}")
+
+
+def _as_text(path: Path, data: bytes, source: Source) -> DocText:
+    """The text of a text or web-page file, once it is known to be text of a report's size."""
+    if len(data) > READER.max_text_bytes:
+        raise ReaderProblem(
+            "too_large",
+            f"{len(data) / 1e6:.0f} MB of text is far more than any report "
+            f"(limit {READER.max_text_bytes / 1e6:.0f} MB): check that this is the report",
+        )
+    head = decode_text(data[: READER.sniff_bytes])
+    if _binary_share(head) > READER.max_binary_share:
+        named = path.suffix.lower().lstrip(".")
+        raise ReaderProblem(
+            "format_unsupported",
+            "the bytes are binary data, not text, a PDF, a Word file or a web page"
+            + (
+                f" (it is named .{named} but does not start as one)"
+                if named and named != source.format
+                else ""
+            )
+            + ": download the report again",
+        )
+    text = decode_text(data)
+    return html_text(text) if source.format == "html" else DocText.from_raw(text)
 
 
 def _extract(path: Path, data: bytes, source: Source) -> Report:
-    if source.format == "txt":
-        return extract_text(DocText.from_raw(decode_text(data)), source)
-    if source.format == "html":
-        return extract_text(html_text(decode_text(data)), source)
+    if source.format in ("txt", "html"):
+        return extract_text(_as_text(path, data, source), source)
     if source.format == "pdf":
         # Tables read cell by cell from the characters' positions; the text stream is
         # the second, independent reading: a printed number needs both to agree.
@@ -153,6 +280,15 @@ def extract_text(doc: DocText, source: Source) -> Report:
     meta = find_metadata(doc)
     version, _ = detect_version(doc, meta.year)
     report = Report(source=source, org_name=meta.org_name, year=meta.year, template=version)
+    if doc.controls_removed:
+        report.problems.append(
+            Problem(
+                "control_characters",
+                "warning",
+                f"{doc.controls_removed} control character(s) (NUL, escape codes) were removed from "
+                "the text before it was read: check the body's name and the numbers against the file",
+            )
+        )
     if version is None:
         return _reject(
             report,
@@ -231,6 +367,8 @@ def _read_narrative(report: Report, doc: DocText) -> None:
     published = find_published(doc, report.year)
     report.published = published.to_dict() if published else None
     report.source_url = find_source_url(doc)
+
+
 def _status(report: Report) -> Status:
     """Only printed and proven values publish as ok: a blank, an imputed value or any error
     (an unread cell, a broken identity, a cut-short search) sends the report to review."""

@@ -53,13 +53,23 @@ class _TextBuilder(HTMLParser):
         self._cell: list[str] | None = None
         self._colspan = 1
         self._row_src = 1
+        self._pre = 0  # inside <pre>, where a line break is a line break
         self._stack: list[tuple[list[str] | None, list[str] | None, int]] = []
 
     def _flush(self) -> None:
-        text = "".join(self._line).strip()
-        if text:
-            self.lines.append(text)
-            self.where.append({"line": self._line_src})
+        # A line break in the page source is a space on the page, except inside <pre>;
+        # either way each output line keeps one provenance entry (DocText needs one per line).
+        raw = "".join(self._line)
+        if self._pre:
+            for offset, part in enumerate(raw.split("\n")):
+                if part.strip():
+                    self.lines.append(part.strip())
+                    self.where.append({"line": self._line_src + offset})
+        else:
+            text = " ".join(raw.split("\n")).strip()
+            if text:
+                self.lines.append(text)
+                self.where.append({"line": self._line_src})
         self._line = []
 
     def _flush_cell_as_line(self) -> None:
@@ -72,6 +82,10 @@ class _TextBuilder(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self._skip += 1
+            return
+        if tag == "pre":
+            self._flush()
+            self._pre += 1
             return
         if tag == "table":
             # Pages often wrap the report in layout tables: a table inside a cell
@@ -97,6 +111,10 @@ class _TextBuilder(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
             self._skip = max(0, self._skip - 1)
+            return
+        if tag == "pre":
+            self._flush()
+            self._pre = max(0, self._pre - 1)
             return
         if tag == "table":
             if self._cells:

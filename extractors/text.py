@@ -33,6 +33,9 @@ _COMMENTS = re.compile(r"<!--.*?-->|<!\[(?:end)?if[^\]]*\]>", re.DOTALL)
 _QUOTES = str.maketrans(
     {"\u201c": '"', "\u201d": '"', "\u300c": '"', "\u300d": '"', "\u2018": "'", "\u2019": "'"}
 )
+# Control characters (C0 but tab, line break, carriage return and form feed; DEL; C1): no
+# report prints one, and a NUL in a body's name would make a body no one can find.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _SPACES = re.compile(r"[ \u00a0\u3000\u2002\u2003\u2009\u200b\ufeff\r]+")
 
 
@@ -59,6 +62,8 @@ class DocText:
     text: str
     # where[i] is the provenance of line i (0-based): e.g. {"line": 12} or {"page": 3, "line": 40}
     line_where: list[dict[str, Any]] = field(default_factory=list)
+    # How many control characters were removed from the raw text (a warning in the record).
+    controls_removed: int = 0
 
     def __post_init__(self) -> None:
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.text)]
@@ -74,7 +79,10 @@ class DocText:
 
     @classmethod
     def from_raw(cls, raw: str, line_where: list[dict[str, Any]] | None = None) -> DocText:
-        return cls(normalise(raw), list(line_where or []))
+        removed = len(_CONTROLS.findall(raw))
+        if removed:
+            raw = _CONTROLS.sub("", raw)
+        return cls(normalise(raw), list(line_where or []), removed)
 
     def to_text(self, compact_pos: int) -> int:
         """Offset in ``text`` of the compact character at ``compact_pos``."""
@@ -84,6 +92,10 @@ class DocText:
 
     def where(self, pos: int) -> dict[str, Any]:
         line = bisect.bisect_right(self._line_starts, pos) - 1
+        if line >= len(self.line_where):
+            # A reader that gave fewer provenance entries than lines (a line break inside a
+            # source line): the last entry known is the nearest true one, not a crash.
+            return dict(self.line_where[-1]) if self.line_where else {"line": line + 1}
         return dict(self.line_where[line])
 
     def line_start(self, pos: int) -> int:

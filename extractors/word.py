@@ -37,12 +37,37 @@ def _text(element: ET.Element) -> str:
     return "".join(parts)
 
 
+def read_zip_entry(archive: zipfile.ZipFile, name: str, limit: int | None = None) -> bytes:
+    """One entry of a zip file, refused before it is read when it expands beyond ``limit``.
+
+    The size the archive declares is checked first, then the bytes are read in chunks and
+    counted, so an entry that lies about its size is cut off at the limit, never held whole.
+    """
+    limit = READER.max_zip_entry_bytes if limit is None else limit
+    info = archive.getinfo(name)
+    too_large = ReaderProblem(
+        "too_large",
+        f"{name} inside the Word file expands to more than {limit / 1e6:.0f} MB "
+        f"({info.compress_size / 1e6:.1f} MB compressed): a zip bomb or not a report; it was not read",
+    )
+    if info.file_size > limit:
+        raise too_large
+    chunks, total = [], 0
+    with archive.open(info) as entry:
+        while chunk := entry.read(1 << 20):
+            total += len(chunk)
+            if total > limit:
+                raise too_large
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def docx_text(data: bytes) -> DocText:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            xml = archive.read("word/document.xml")
+            xml = read_zip_entry(archive, "word/document.xml")
         root = ET.fromstring(xml)
-    except (zipfile.BadZipFile, KeyError, ET.ParseError, EOFError) as err:
+    except (zipfile.BadZipFile, KeyError, ET.ParseError, EOFError, NotImplementedError, ValueError) as err:
         raise ReaderProblem(
             "corrupt",
             f"the Word file cannot be read ({err}); it may be truncated or damaged: download it again",

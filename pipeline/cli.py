@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -14,23 +15,27 @@ from typing import Any
 import duckdb
 
 from extractors import extract_path
-from pipeline.inbox import iter_documents
+from pipeline.inbox import walk
 from warehouse import paths, publish
+from xxgk.names import display_path
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    missing = [p for p in args.paths if not p.exists()]
+    # A link that loops or dangles exists as a name: its record says what is wrong with it.
+    missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
         for p in missing:
-            print(f"xxgk extract: {p}: no such file or folder", file=sys.stderr)
+            print(f"xxgk extract: {display_path(p)}: no such file or folder", file=sys.stderr)
         return 2
-    documents = list(iter_documents(args.paths))
-    for i, path in enumerate(documents, 1):
+    found = walk(args.paths)
+    for skipped in found.skipped:
+        print(f"xxgk extract: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    for i, path in enumerate(found.documents, 1):
         record = extract_path(path)
         print(record.to_json(), flush=True)
         if not args.quiet:
             print(
-                f"[{i}/{len(documents)}] {path}: {record.status} "
+                f"[{i}/{len(found.documents)}] {display_path(path)}: {record.status} "
                 f"({len(record.cells)} cells, {len(record.problems)} problems)",
                 file=sys.stderr,
             )
@@ -42,13 +47,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.main(inbox=args.inbox)
+    return steps.main(inbox=args.inbox, wait=args.wait)
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.reextract_main(args.paths, args.all)
+    return steps.reextract_main(args.paths, args.all, wait=args.wait)
 
 
 _SECTION_LABELS = {
@@ -158,14 +163,24 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
             print(json.dumps(report, ensure_ascii=False))
         return 0
     if not reports:
-        print("No section is held back: every section of every loaded report passed the gate.")
+        print(
+            "No section is held back and no document was rejected: every section of every loaded "
+            "report passed the gate."
+        )
         return 0
     for report in reports:
         _print_report(report)
     n_sections = len([v for r in reports for v in r["sections"].values() if v["verdict"] == "held_back"])
+    n_rejected = len([r for r in reports if any(c["cause"] == "rejected" for c in r["causes"])])
+    rejected = (
+        f" {n_rejected} document(s) rejected by the extractor: each needs a better file (its reason "
+        "says what is wrong)."
+        if n_rejected
+        else ""
+    )
     print(
-        f"\n{len(reports)} report(s) with {n_sections} section(s) held back. Fix a cell with "
-        "corrections/corrections.csv (README: Corrections) and load again."
+        f"\n{len(reports) - n_rejected} report(s) with {n_sections} section(s) held back. Fix a cell "
+        "with corrections/corrections.csv (README: Corrections) and load again." + rejected
     )
     return 0
 
@@ -178,6 +193,13 @@ def _print_report(report: dict[str, Any]) -> None:
         f"  {report['template_version'] or ''}  {report['source_path']}"
     )
     print(f"  document {report['document_id']}")
+    rejected = [c for c in report["causes"] if c["cause"] == "rejected"]
+    if rejected:
+        # Never checked by the gate: the extractor's reasons are the whole story.
+        print("  提取被拒绝 rejected by the extractor: nothing of it is published")
+        for n, c in enumerate(rejected, 1):
+            print(f"    {n}. {c['message']}")
+        return
     for section, verdict in report["sections"].items():
         label = _VERDICT_LABELS.get(verdict["verdict"], verdict["verdict"])
         print(f"  {_SECTION_LABELS[section]} ({section}): {label}")
@@ -236,6 +258,21 @@ def cmd_site(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from pipeline import steps
+    from warehouse.lock import RunLocked, run_lock
+
+    if args.list:
+        return _publish(args)
+    command = "xxgk publish" + (" --rollback" if args.rollback else "")
+    try:
+        with run_lock(command, wait=args.wait):
+            return _publish(args)
+    except RunLocked as err:
+        print(f"xxgk publish: {err}", file=sys.stderr)
+        return steps.EXIT_LOCKED
+
+
+def _publish(args: argparse.Namespace) -> int:
     try:
         if args.list:
             published = publish.current()
@@ -258,7 +295,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"published:   {steps.publish()}")
         print(f"parquet:     {publish.parquet_dir()}")
         return 0
-    except (RuntimeError, FileNotFoundError) as err:  # PublicationError, MartsCheckError, no marts
+    except (
+        RuntimeError,
+        FileNotFoundError,
+        duckdb.Error,
+    ) as err:  # PublicationError, MartsCheckError, no marts
         print(f"xxgk publish: {err}", file=sys.stderr)
         return 1
 
@@ -281,13 +322,30 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _wait_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="when another load runs on the same warehouse, wait for it, saying which process it is "
+        "(the default); --no-wait refuses at once, with exit code 75",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="xxgk",
         description="Extract, check and publish 政府信息公开工作年度报告 (government information "
         "disclosure annual reports) into a DuckDB warehouse.",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        "--debug",
+        dest="verbose",
+        action="store_true",
+        help="log debug details to stderr, with the traceback of a failure",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -314,6 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--inbox", type=Path, default=None, help="folder of documents (default: the bundled sample reports)"
     )
+    _wait_option(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser(
         "reextract",
@@ -331,6 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--all", action="store_true", help="every document already loaded (found at one of its known paths)"
     )
+    _wait_option(p)
     p.set_defaults(func=cmd_reextract)
     p = sub.add_parser(
         "quarantine",
@@ -364,6 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument(
         "--list", action="store_true", help="list the kept publications (* marks the published one)"
     )
+    _wait_option(p)
     p.set_defaults(func=cmd_publish)
     p = sub.add_parser(
         "generate",
@@ -413,7 +474,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     command: Callable[[argparse.Namespace], int] = args.func
-    return command(args)
+    try:
+        return command(args)
+    except KeyboardInterrupt:
+        print(f"xxgk {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - no traceback reaches a user (--debug shows it)
+        logging.getLogger("xxgk").debug("xxgk %s failed", args.command, exc_info=True)
+        print(f"xxgk {args.command}: failed: {exc}", file=sys.stderr)
+        if not args.verbose:
+            print(f"xxgk {args.command}: (--debug shows where it failed)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -30,13 +30,15 @@ import duckdb
 
 from expectations.gate import GateResult, check_systemic, require_marts, run_gate
 from extractors import extract_path
-from extractors.dispatch import sniff_format
+from extractors.dispatch import sniff_format, unreadable_sha256
 from extractors.version import EXTRACTOR_VERSION
-from pipeline.inbox import discover, iter_documents
+from pipeline.inbox import EmptyInbox, Skipped, discover, discover_walk, iter_documents
 from warehouse import paths, readings, staging
+from warehouse.lock import RunLocked, run_lock
 from warehouse.publish import parquet_dir
 from warehouse.publish import publish as publish_marts
 from warehouse.transform import build
+from xxgk.names import display_path, fs_path
 from xxgk.record import Report, Source, rejected
 
 log = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ class RunSummary:
     changes: list[CellChange] = field(default_factory=list)
     n_reextracted: int = 0  # documents this run was told to extract again
     several_paths: int = 0  # of this run's documents, those known under 2+ paths
+    skipped: list[Skipped] = field(default_factory=list)  # inbox entries not read, with why
 
 
 @dataclass(frozen=True)
@@ -179,13 +182,14 @@ def _made_here(record: Report) -> Report:
 def _source_of(document: Path) -> Source:
     """The source of a document the extractor could not describe itself."""
 
+    name = display_path(document)
     try:
         data = document.read_bytes()
     except OSError:
         # Unreadable bytes still need a stable identity so the record is kept.
-        data = f"unreadable:{document}".encode()
+        return Source(path=name, sha256=unreadable_sha256(name), format="unknown")
     return Source(
-        path=str(document),
+        path=name,
         sha256=hashlib.sha256(data).hexdigest(),
         format=sniff_format(data) if data else "unknown",
     )
@@ -196,7 +200,9 @@ def _write_atomically(target: Path, text: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)  # mkstemp makes it private; records are shared data
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        # A file name that is not UTF-8 is held with lone surrogates; written escaped
+        # (\udcff), it is valid JSON that reads back as the same name.
+        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
@@ -316,7 +322,7 @@ def plan_batches(inbox: Path, run_key: str, size: int | None = None) -> list[str
     manifests = []
     for index in range(n):
         chunk = documents[index * size : (index + 1) * size]
-        digest = hashlib.sha256("\n".join(chunk).encode()).hexdigest()[:12]
+        digest = hashlib.sha256(b"\n".join(os.fsencode(d) for d in chunk)).hexdigest()[:12]
         target = folder / f"{index + 1:05d}-{digest}.json"
         if not target.exists():
             _write_atomically(
@@ -454,7 +460,7 @@ def _read_journal(journal: Path) -> tuple[dict[int, int], dict[int, str]]:
 
 def journal_event(journal: Path, event: dict[str, object]) -> None:
     """Append one progress event to a batch's journal, durably (it must survive a kill)."""
-    with journal.open("a", encoding="utf-8") as f:
+    with journal.open("a", encoding="utf-8", errors="backslashreplace") as f:
         f.write(json.dumps(event, ensure_ascii=False) + "\n")
         f.flush()
         os.fsync(f.fileno())
@@ -521,6 +527,11 @@ def publish() -> Path:
     guarantees, e.g. a fact table empty although reports passed.
     """
 
+    if not paths.build_db().exists():
+        raise FileNotFoundError(
+            f"nothing to publish: no load has run on this warehouse yet ({paths.warehouse_dir()}): "
+            "run `xxgk run` first"
+        )
     check = require_marts()
     published = publish_marts()
     log.info("published %s (Parquet: %s; validation report: %s)", published, parquet_dir(), check.data_docs)
@@ -548,8 +559,10 @@ def run(
     ``documents`` loads these files instead of an inbox; ``force`` extracts every one again
     (``xxgk reextract``) even when its record is current.
     """
+    skipped: list[Skipped] = []
     if documents is None:
-        documents = discover(inbox or paths.sample_inbox())
+        found = discover_walk(inbox or paths.sample_inbox())
+        documents, skipped = found.documents, found.skipped
     started = datetime.now(UTC).replace(tzinfo=None)
     record_paths = []
     for i, document in enumerate(documents, 1):
@@ -578,6 +591,7 @@ def run(
         changes=reading_changes(started),
         n_reextracted=len(documents) if force else 0,
         several_paths=documents_with_several_paths([r["source"]["sha256"] for r in records]),
+        skipped=skipped,
     )
 
 
@@ -714,6 +728,9 @@ def format_summary(summary: RunSummary) -> str:
     if summary.parquet_dir is not None:
         lines.append(f"parquet:     {summary.parquet_dir}")
     lines.append(f"data docs:   {summary.data_docs or 'not built (see the log)'}")
+    if summary.skipped:
+        lines.append(f"skipped:     {len(summary.skipped)} inbox entries that are not files (not loaded)")
+        lines += [f"  - {s.path}: {s.reason}" for s in summary.skipped]
     lines.append(
         f"quarantined: {len(summary.quarantined)}"
         + ("  (every cause, cell and page: xxgk quarantine)" if summary.quarantined else "")
@@ -760,17 +777,38 @@ def _reading(value: Decimal | None, basis: str | None, absent: bool) -> str:
     return f"{text} [{basis}]" if basis else text
 
 
-def main(inbox: Path | None = None) -> int:
+# ``xxgk run --no-wait`` when another load holds the warehouse (sysexits' EX_TEMPFAIL: try later).
+EXIT_LOCKED = 75
+
+
+def main(inbox: Path | None = None, *, wait: bool = True) -> int:
     """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
-    failed as a whole (a systemic gate failure, marts that must not be published, a crash)."""
+    failed as a whole (a systemic gate failure, marts that must not be published, a crash, an
+    inbox with no documents), ``EXIT_LOCKED`` when another load runs and ``wait`` is off."""
     if inbox is not None and not inbox.exists():
-        print(f"xxgk run: {inbox}: no such file or folder", file=sys.stderr)
+        print(f"xxgk run: {display_path(inbox)}: no such file or folder", file=sys.stderr)
         return 2
+    command = "xxgk run" + (f" --inbox {display_path(inbox)}" if inbox is not None else "")
+    return _locked(command, wait, lambda: run(inbox))
+
+
+def _locked(command: str, wait: bool, load: Callable[[], RunSummary]) -> int:
+    """Run a load under the warehouse's run lock; print its summary or why it did not run."""
+    name = command.split(" --")[0]
     try:
-        summary = run(inbox)
+        with run_lock(command, wait=wait):
+            summary = load()
+    except RunLocked as err:
+        print(f"{name}: {err}", file=sys.stderr)
+        return EXIT_LOCKED
+    except EmptyInbox as err:
+        print(f"{name}: {err}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - report a systemic failure as an exit code
-        log.error("the load failed: %s", exc, exc_info=True)
-        print(f"xxgk run: failed: {exc}", file=sys.stderr)
+        # The traceback is for developers (--debug); the user gets the reason.
+        log.debug("the load failed", exc_info=True)
+        print(f"{name}: failed: {exc}", file=sys.stderr)
+        print(f"{name}: (--debug shows where it failed)", file=sys.stderr)
         return 1
     print(format_summary(summary), flush=True)
     return 0
@@ -801,15 +839,16 @@ def known_documents(build_db: Path | None = None) -> tuple[list[str], list[str]]
     for document_id, candidates in rows:
         for candidate in candidates:
             with contextlib.suppress(OSError):
-                if hashlib.sha256(Path(candidate).read_bytes()).hexdigest() == document_id:
-                    found.append(candidate)
+                on_disk = fs_path(candidate)  # a stored name shows non-UTF-8 bytes as \xNN
+                if hashlib.sha256(Path(on_disk).read_bytes()).hexdigest() == document_id:
+                    found.append(on_disk)
                     break
         else:
             missing.append(f"{document_id[:12]}… ({', '.join(candidates)})")
     return found, missing
 
 
-def reextract_main(paths_given: Sequence[Path], all_documents: bool) -> int:
+def reextract_main(paths_given: Sequence[Path], all_documents: bool, *, wait: bool = True) -> int:
     """``xxgk reextract``: extract the documents again, then load, check and publish as ``run``."""
     missing = [p for p in paths_given if not p.exists()]
     for p in missing:
@@ -834,11 +873,4 @@ def reextract_main(paths_given: Sequence[Path], all_documents: bool) -> int:
     if not documents:
         print("xxgk reextract: no documents: give PATH… or --all", file=sys.stderr)
         return 2
-    try:
-        summary = run(documents=documents, force=True)
-    except Exception as exc:  # noqa: BLE001 - report a systemic failure as an exit code
-        log.error("the load failed: %s", exc, exc_info=True)
-        print(f"xxgk reextract: failed: {exc}", file=sys.stderr)
-        return 1
-    print(format_summary(summary), flush=True)
-    return 0
+    return _locked("xxgk reextract", wait, lambda: run(documents=documents, force=True))

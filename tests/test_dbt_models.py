@@ -402,6 +402,8 @@ def test_quarantine_says_why(built: Built) -> None:
             ),
             (doc_id(BLANK_CELL), "s3", 3, "H3", "H3:natural_person", h3_cells, None, None, None, 1),
             (doc_id(FUTURE_YEAR), None, 2, "DQ", "DQ:report_year", "", None, None, None, None),
+            # never checked: the extractor's error is the cause
+            (doc_id(REJECTED), None, 1, "EX", "EX:no_text:1", None, None, None, None, None),
             (doc_id(UNDATED), None, 2, "DQ", "DQ:identities_checked", "", None, None, None, None),
             (doc_id(UNDATED), None, 2, "DQ", "DQ:report_year", "", None, None, None, None),
             (doc_id(UNDATED), None, 2, "DQ", "DQ:template_version", "", None, None, None, None),

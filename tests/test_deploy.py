@@ -175,3 +175,28 @@ def test_ci_installs_what_the_deployment_tests_need() -> None:
     [packages] = re.findall(r"^TEST_DEBIAN_PACKAGES=\((.*)\)$", setup, re.M)
     assert {"postgresql", "docker-compose"} <= set(packages.split())
     assert (PROJECT / ".ci" / "run").read_text().strip().endswith("scripts/test")
+
+
+def _ignored(path: Path) -> list[str]:
+    return [line for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_the_image_build_never_sees_the_secrets() -> None:
+    # Both builders: the legacy one reads the root file, BuildKit the Dockerfile's own.
+    root = _ignored(PROJECT / ".dockerignore")
+    assert root == _ignored(PROJECT / "deploy" / "Dockerfile.dockerignore")
+    assert {".env", ".env.*", ".git", ".venv", "data"} <= set(root)
+    assert "!.env.example" in root
+
+
+@pytest.mark.usefixtures("needs_compose")
+def test_the_redis_password_is_on_no_command_line(tmp_path: Path) -> None:
+    result = compose(filled(tmp_path), "config")
+    assert result.returncode == 0, result.stderr
+    redis = yaml.safe_load(result.stdout)["services"]["redis"]
+    secret = "test-redis_password"
+    assert secret not in " ".join(redis["command"])
+    assert secret not in " ".join(redis["healthcheck"]["test"])
+    assert redis["environment"]["REDISCLI_AUTH"] == secret
+    # The server gets it from the config file written at start.
+    assert "requirepass" in redis["command"][-1] and "redis-server /tmp/redis.conf" in redis["command"][-1]

@@ -269,6 +269,8 @@ def test_quarantine_lists_the_failures(built: Built) -> None:
             ),
             (H1_ID, "乙镇", 2021, "s3", 4, "H2", "H2:new_received", Decimal(80), Decimal(81), Decimal(-1), 0),
             (H4_ID, "丙镇", 2021, "s4", 4, "H4", "H4", Decimal(5), Decimal(4), Decimal(1), 0),
+            # The rejected document is never checked, and says why: the extractor's error.
+            (REJECTED_ID, None, None, None, 1, "EX", "EX:no_text:1", None, None, None, None),
         ]
     )
     cells = query(

@@ -204,6 +204,8 @@ def gate_frames(*recs: records.Record) -> tuple[dict[str, pd.DataFrame], pd.Data
             {
                 "document_id": doc,
                 "org_name": r["org_name"],
+                # int_documents resolves a printed name to a body; any name does here.
+                "body_id": None if r["org_name"] is None else f"body:{r['org_name']}",
                 "report_year": r["year"],
                 "template_version": r["template"],
                 "status": r["status"],
@@ -352,3 +354,29 @@ def test_a_report_without_a_body_holds_every_section_back() -> None:
     _, verdicts, causes = decide(frames, problems)
     assert verdicts_of(verdicts, nobody) == {s: ("held_back", "report") for s in ("s2", "s3", "s4")}
     assert [(c.section, c.equation_id) for c in causes] == [(None, "DQ:org_name")]
+
+
+def test_a_report_check_says_what_the_report_has() -> None:
+    future = records.clean_v2021("decide-future", org_name="中山市大涌镇", year=2099)
+    frames, problems = gate_frames(future)
+    _, _, causes = decide(frames, problems)
+    [cause] = [c for c in causes if c.equation_id == "DQ:report_year"]
+    assert cause.message.endswith("— not so for this report (it reads 2099)")
+    assert "?" not in cause.message
+
+
+def test_a_name_that_resolves_to_no_body_holds_the_report_back() -> None:
+    # A printed name that int_documents could not resolve (e.g. made of characters body names
+    # drop): the report is not published under no body, and says which name it was.
+    unresolved = records.clean_v2021("decide-unresolved", org_name="\u200b")
+    frames, problems = gate_frames(unresolved)
+    frames["documents"]["body_id"] = None
+    _, verdicts, causes = decide(frames, problems)
+    assert verdicts_of(verdicts, unresolved) == {s: ("held_back", "report") for s in ("s2", "s3", "s4")}
+    assert [(c.equation_id, c.message) for c in causes] == [
+        (
+            "DQ:body_id",
+            "body_id: the printed name resolves to a reporting body (marts.dim_body) — not so for "
+            "this report (it reads '\\u200b')",  # repr: the invisible name made visible
+        )
+    ]

@@ -150,6 +150,10 @@ def read_corrections(path: Path) -> list[Correction]:
             out.append(_bad(line, row, "more fields than the header has columns"))
             continue
         out.append(_parse(line, {k: (v or "").strip() for k, v in row.items()}))
+    for c in out:
+        if c.problem is not None:
+            # The row fails alone (staged as invalid); the reviewer needs its line to fix it.
+            log.warning("corrections file %s, line %d: %s: the row is not applied", path, c.line, c.problem)
     return out
 
 
@@ -166,10 +170,12 @@ def _parse(line: int, row: dict[str, str]) -> Correction:
     if candidate_text and candidate is None:
         problems.append(f"candidate {candidate_text!r} is not a reading number (1, 2, …)")
     if value is None and not (candidate_text and row["value"] == ""):
-        problems.append(f"value {row['value']!r} is not a number")
+        problems.append(f"value {row['value']!r} is not a number{_why_not(row['value'])}")
     printed = _number(row.get("printed_value", ""))
     if row.get("printed_value") and printed is None:
-        problems.append(f"printed_value {row['printed_value']!r} is not a number")
+        problems.append(
+            f"printed_value {row['printed_value']!r} is not a number{_why_not(row['printed_value'])}"
+        )
     if not row["reason"]:
         problems.append("reason is empty")
     if not row["corrected_by"]:
@@ -201,14 +207,28 @@ def _bad(line: int, row: dict[Any, Any], problem: str) -> Correction:
     )
 
 
+# The staged columns are decimal(38, 6): 32 digits before the point.
+MAX_ABS_VALUE = Decimal(10) ** 32
+
+
 def _number(text: str) -> Decimal | None:
+    """A number the warehouse can hold, else None (the row is ``invalid``, the load goes on)."""
     if not text:
         return None
     try:
         value = Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    # 1e400 is a finite Decimal, but no count or sum of money is that large.
+    return value if value.is_finite() and abs(value) < MAX_ABS_VALUE else None
+
+
+def _why_not(text: str) -> str:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return ""
+    return " the warehouse can hold (at most 32 digits before the point)" if value.is_finite() else ""
 
 
 def _timestamp(text: str) -> datetime | None:

@@ -14,9 +14,19 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse folder cannot be created or is not a folder."""
+
+
 def warehouse_dir() -> Path:
     path = Path(os.environ.get("XXGK_WAREHOUSE_DIR", PROJECT_DIR / "data"))
-    path.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise WarehouseUnavailable(
+            f"the warehouse folder {path} cannot be created ({err.strerror or err}): set "
+            "XXGK_WAREHOUSE_DIR to a folder you may write, or create this one"
+        ) from err
     return path
 
 

@@ -36,6 +36,7 @@ import pandas as pd
 
 from warehouse import corrections, narratives, readings, roster
 from xxgk import template
+from xxgk.names import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -361,10 +362,12 @@ def load_records(
     handled: set[str] = set()
     schemas: dict[str, str | None] = {}
     staged_records: list[dict[str, Any]] = []  # new readings, for their narrative (warehouse.narratives)
-    for rec in records:
+    for rec in map(_storable, records):
         seen += 1
         doc_id = rec["source"]["sha256"]
-        sightings += [(doc_id, path) for path in [rec["source"]["path"], *(seen_as or {}).get(doc_id, ())]]
+        sightings += [
+            (doc_id, clean_text(path)) for path in [rec["source"]["path"], *(seen_as or {}).get(doc_id, ())]
+        ]
         if doc_id in handled:
             skipped += 1
             continue
@@ -450,6 +453,27 @@ def load_records(
         "reread_documents": len(rereads),
         "changed_cells": n_changed,
         "new_paths": n_paths,
+    }
+
+
+def _storable(rec: dict[str, Any]) -> dict[str, Any]:
+    """The record with its file name and messages as valid UTF-8 (DuckDB takes nothing else).
+
+    A file name that is not UTF-8 reaches here with lone surrogates (``xxgk.names``): the path
+    and any message quoting it are stored with those bytes shown as ``\\xNN``.
+    """
+    source = rec["source"]
+    problems = rec.get("problems") or []
+    if clean_text(source["path"]) == source["path"] and all(
+        clean_text(p.get("message") or "") == (p.get("message") or "") for p in problems
+    ):
+        return rec
+    return {
+        **rec,
+        "source": {**source, "path": clean_text(source["path"])},
+        "problems": [
+            {**p, "message": clean_text(p["message"]) if p.get("message") else None} for p in problems
+        ],
     }
 
 

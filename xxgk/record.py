@@ -62,6 +62,7 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "ocr_unproven",
         "converter_missing",
         "timeout",
+        "too_large",
         "not_a_report",
         "table_missing",
         "extractor_crash",
@@ -79,6 +80,7 @@ PROBLEM_CODES: frozenset[str] = frozenset(
         "total_printed_zero",
         "other_handling_aggregated",
         "year_unknown",
+        "control_characters",
         # the balancing identities: hard ones broken, soft ones within one report
         *(f"identity_{i.id.lower()}" for i in template.IDENTITIES),
         "identity_h7",

@@ -100,6 +100,20 @@ class ReaderSettings:
     ocr_threads: int = 2
     # Skew up to this many degrees is measured and undone (scans are seldom off by more).
     ocr_max_skew_deg: float = 2.0
+    # A report as text or a web page is well under 5 MB (a page with inline images a few
+    # more); text beyond this is not a report, and decoding it would outlast the time limit
+    # (the limit cannot interrupt a codec running in C).
+    max_text_bytes: int = 50_000_000
+    # No part of a report's Word file expands beyond this (the largest real document.xml
+    # seen is ~10 MB, and parsing takes ~20 times its size in memory); a larger entry is a zip
+    # bomb or not a report, and is never read.
+    max_zip_entry_bytes: int = 50_000_000
+    # Text is binary data when more than this share of its first characters are control
+    # characters or undecodable bytes: random bytes give ~15 %, a text report 0 (one stray
+    # byte in 6 000 characters is 0.02 %).
+    max_binary_share: float = 0.01
+    # How much of a text file the binary test and the encoding detector look at.
+    sniff_bytes: int = 65_536
 
 
 READER = ReaderSettings()

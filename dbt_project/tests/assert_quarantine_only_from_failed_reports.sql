@@ -1,5 +1,5 @@
--- Every quarantined check belongs to a report that failed the gate, and every report that
--- failed the gate has at least one quarantined check saying why.
+-- Every quarantined check belongs to a report that failed the gate or was rejected by the
+-- extractor, and every such report has at least one quarantined check saying why.
 
 with
 
@@ -12,15 +12,15 @@ quarantined_reports as (
 failed_reports as (
 
     select document_id from {{ ref('dim_report') }}
-    where passed_gate = false
+    where passed_gate = false or status = 'rejected'
 
 )
 
 select
     coalesce(quarantined_reports.document_id, failed_reports.document_id) as document_id,
     case
-        when failed_reports.document_id is null then 'quarantined but did not fail the gate'
-        else 'failed the gate without a quarantined check'
+        when failed_reports.document_id is null then 'quarantined but neither failed nor rejected'
+        else 'failed or rejected without a quarantined check'
     end as problem
 
 from quarantined_reports
