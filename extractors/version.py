@@ -4,4 +4,4 @@ Bump it whenever a change can alter what a document reads as: a load
 re-extracts every document whose record names an older version.
 """
 
-EXTRACTOR_VERSION = "2.1.0"
+EXTRACTOR_VERSION = "2.2.0"
