@@ -109,6 +109,9 @@ def is_run(text: str) -> bool:
     return "\t" not in text and len(lines_with_numbers) <= 1
 
 
+_WORD = re.compile(r"(?:增加|减少)\s+(?=[+-]?\d)\S+|\S+")
+
+
 def read_cells(text: str, start: int) -> list[Token | None]:
     """Cells after a label: numbers and blanks (``None``) in reading order."""
     cells: list[Token | None] = []
@@ -131,8 +134,9 @@ def read_cells(text: str, start: int) -> list[Token | None]:
                 if "\t" in line:
                     cells.append(None)
                 continue
-            for m in re.finditer(r"\S+", field):
-                word = m.group()
+            for m in _WORD.finditer(field):
+                # 增加/减少 set apart from their number (``减少 12``) still sign it.
+                word = re.sub(r"\s+", "", m.group())
                 if NUMERIC_CELL.match(word):
                     cells.append(_token(word, here + m.start()))
                 else:
