@@ -19,6 +19,7 @@ Coordinates are page units with ``top`` growing downwards.
 from __future__ import annotations
 
 import bisect
+import math
 import operator
 import re
 from dataclasses import dataclass, field
@@ -404,6 +405,61 @@ def ruled_lines(cells: list[GridCell]) -> list[PageLine]:
     return out
 
 
+# --- tables given as cells (HTML, DOCX) ------------------------------------------------------
+
+
+@dataclass
+class DomCell:
+    """A table cell as a document model gives it: HTML ``colspan``/``rowspan``, DOCX
+    ``gridSpan`` and ``vMerge`` (``continued``: covered by the cell above in its column)."""
+
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+    continued: bool = False
+
+
+def dom_cells(rows: list[list[DomCell]]) -> list[GridCell]:
+    """The grid cells of a table given row by row, as a ruled PDF table's are: each cell in
+    its columns, a cell spanning rows covering its columns below (so the cells after it in
+    those rows stand to its right).  The box of a cell is in grid units (column, row)."""
+    covered: set[tuple[int, int]] = set()
+    out: list[GridCell] = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in covered:
+                c += 1
+            span = max(1, cell.colspan)
+            above = next((g for g in out if cell.continued and g.col == c and g.row + g.rowspan == r), None)
+            if above is not None:
+                # A vertical merge goes on: the cell above grows by this row.
+                above.rowspan += 1
+                above.bbox = (above.bbox[0], above.bbox[1], above.bbox[2], float(r + 1))
+            else:
+                text = "" if cell.continued else cell.text
+                down = max(1, cell.rowspan)
+                out.append(
+                    GridCell(r, c, down, span, text, (float(c), float(r), float(c + span), float(r + down)))
+                )
+                for k in range(1, down):
+                    covered.update((r + k, c + j) for j in range(span))
+            c += span
+    out.sort(key=lambda g: (g.row, g.col))
+    return out
+
+
+def dom_lines(rows: list[list[DomCell]]) -> list[PageLine]:
+    """A table given as cells, as lines (``ruled_lines``): ``line.top`` is its grid row
+    (a label spanning rows, its own line before its first row, at that row less 0.01)."""
+    return ruled_lines(dom_cells(rows))
+
+
+def dom_row(line: PageLine) -> int:
+    """The table row (0-based) a line of ``dom_lines`` comes from."""
+    return max(0, math.ceil(line.top))
+
+
 # --- unruled tables -------------------------------------------------------------------------
 
 
@@ -506,7 +562,9 @@ def _values(line: list[TextBox]) -> list[TextBox]:
 def _is_run_line(line: list[TextBox], value_x0: float) -> bool:
     """The line's value words stand closer together than cells do: one cell holds them."""
     vals = [w for w in line if w.cx >= value_x0]
-    return len(vals) > 1 and any(b.x0 - a.x1 < RUN_GAP * max(a.height, b.height) for a, b in zip(vals, vals[1:]))
+    return len(vals) > 1 and any(
+        b.x0 - a.x1 < RUN_GAP * max(a.height, b.height) for a, b in zip(vals, vals[1:])
+    )
 
 
 def _block_rows(lines: list[list[TextBox]]) -> list[PageLine]:

@@ -226,7 +226,7 @@ def _turned_chars(
         by_line: dict[int, list[TextBox]] = {}
         for b in out:
             by_line.setdefault(round(b.cy), []).append(b)
-        for x0, top, x1, bottom in spaces:
+        for _x0, top, x1, bottom in spaces:
             cy = round((top + bottom) / 2)
             near = [b for k in (cy - 1, cy, cy + 1) for b in by_line.get(k, ())]
             after = [b for b in near if b.x0 >= x1 - 0.5]

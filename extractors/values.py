@@ -447,8 +447,10 @@ def merged_cell(text: str) -> tuple[str, int] | None:
                     found = (cell, at)
                 at += len(cell) + 1
         offset += len(line) + 1
-    if found is None or len([w for w in found[0].split() if re.search(r"\d", w)]) < 2 and not (
-        unreadable_words(found[0])
+    if (
+        found is None
+        or len([w for w in found[0].split() if re.search(r"\d", w)]) < 2
+        and not (unreadable_words(found[0]))
     ):
         return None
     return found
@@ -457,7 +459,7 @@ def merged_cell(text: str) -> tuple[str, int] | None:
 _SIGNED_NUMBER = re.compile(r"[+-]?\d+")
 
 
-def run_readings(text: str, signed: Sequence[bool]) -> list[tuple[int | None, ...]] | None:
+def run_readings(text: str, signed: Sequence[bool]) -> list[tuple[Number | None, ...]] | None:
     """Every reading of an integer run over cells that no identity checks, exhaustively.
 
     The run's numbers fill the cells in order with blanks anywhere (a blank leaves no
@@ -493,12 +495,12 @@ def run_readings(text: str, signed: Sequence[bool]) -> list[tuple[int | None, ..
                     out.append(parts)
         return out
 
-    readings: set[tuple[int | None, ...]] = set()
+    readings: set[tuple[Number | None, ...]] = set()
 
     def place(seq: list[str]) -> None:
         for places in combinations(range(n), len(seq)):
             if all(part[0] not in "+-" or (signed[at] and part[1:] != "0") for part, at in zip(seq, places)):
-                vals: list[int | None] = [None] * n
+                vals: list[Number | None] = [None] * n
                 for part, at in zip(seq, places):
                     vals[at] = int(part)
                 readings.add(tuple(vals))
@@ -524,9 +526,11 @@ def run_readings(text: str, signed: Sequence[bool]) -> list[tuple[int | None, ..
     )
 
 
-def agreed_cells(readings: Sequence[tuple[int | None, ...]]) -> list[int | None]:
+def agreed_cells(readings: Sequence[tuple[Number | None, ...]]) -> list[Number | None]:
     """Per cell, the value every reading gives it (None: they differ, or all leave it blank)."""
     if not readings:
         return []
     first = readings[0]
-    return [v if v is not None and all(r[i] == v for r in readings[1:]) else None for i, v in enumerate(first)]
+    return [
+        v if v is not None and all(r[i] == v for r in readings[1:]) else None for i, v in enumerate(first)
+    ]
