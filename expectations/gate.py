@@ -643,9 +643,8 @@ def _write_state(db: Path, started: datetime, result: GateResult) -> None:
     load = result.load or LoadVerdict(None, 0, 0, 0)
     with staging.connect(db) as con:
         previous = con.execute("select max(accepted_through) from staging.gate_state").fetchall()[0][0]
-        loaded = con.execute(
-            "select max(coalesce(read_at, loaded_at)) from staging.documents"
-        ).fetchall()[0][0]
+        latest = "select max(coalesce(read_at, loaded_at)) from staging.documents"
+        loaded = con.execute(latest).fetchall()[0][0]
         accepted = previous if result.systemic_problems else (loaded or previous)
         con.execute("begin")
         try:
