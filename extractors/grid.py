@@ -34,7 +34,7 @@ WRAP_PITCH = 1.45
 # Value words of a row closer than this many text heights stand in one cell: the row's
 # numbers printed as one run in a cell spanning the value columns (``10 0 0 012``), its
 # spaces padding, not column gaps (columns are several heights apart).
-RUN_GAP = 1.5
+RUN_GAP = 1.0
 # Rules: thinner than this (page units) and at least this long.
 RULE_THICKNESS = 2.5
 RULE_MIN_LENGTH = 4.0

@@ -85,6 +85,24 @@ def test_a_cell_printed_with_two_numbers_stays_one_field():
     assert line.cells == ["行政规范性文件", "12 5", "3"]
 
 
+def test_an_unruled_row_printed_as_one_run_is_one_field():
+    # `1 0 0 0 0 0 1` printed `10 0 0 0 01` in one cell spanning the value columns (generator
+    # R6, no rules): its words stand closer than columns do, so they are one cell, not numbers
+    # in the columns they happen to fall in (an earlier reader put 10 and 0 0 in two columns
+    # and blanks around them, which the identities then filled: a false alarm).
+    boxes: list[TextBox] = []
+    for i, (label, cells) in enumerate([("一、本年新收", ["3", "1", "4"]), ("二、上年结转", ["1", "0", "1"])]):
+        boxes += chars(label, 52, 100 + 16 * i)
+        for x, cell in zip((210, 260, 310), cells):
+            boxes += chars(cell, x, 100 + 16 * i)
+    boxes += chars("2.重复申请", 52, 132) + chars("10 0 0 0 01", 236, 132)
+    assert rows(page_lines(boxes, [])) == [
+        "一、本年新收\t3\t1\t4",
+        "二、上年结转\t1\t0\t1",
+        "2.重复申请\t10 0 0 0 01",
+    ]
+
+
 def test_a_label_wrapped_over_two_lines_stays_one_row_ruled_and_unruled():
     label = [chars("（二）部分公开（区分处理的，只计", 52, 103), chars("这一情形）", 52, 113)]
     values = chars("447", 210, 108) + chars("7", 262, 108)
