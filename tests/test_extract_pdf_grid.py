@@ -91,7 +91,9 @@ def test_an_unruled_row_printed_as_one_run_is_one_field():
     # in the columns they happen to fall in (an earlier reader put 10 and 0 0 in two columns
     # and blanks around them, which the identities then filled: a false alarm).
     boxes: list[TextBox] = []
-    for i, (label, cells) in enumerate([("一、本年新收", ["3", "1", "4"]), ("二、上年结转", ["1", "0", "1"])]):
+    for i, (label, cells) in enumerate(
+        [("一、本年新收", ["3", "1", "4"]), ("二、上年结转", ["1", "0", "1"])]
+    ):
         boxes += chars(label, 52, 100 + 16 * i)
         for x, cell in zip((210, 260, 310), cells):
             boxes += chars(cell, x, 100 + 16 * i)
