@@ -330,6 +330,13 @@ def _s2_row(
         pieces = run_pieces(text)
         code = "cell_count_mismatch" if len(pieces) > n else "ambiguous_values"
         readings = run_readings(text, signed) if not any(decimal) else None
+        agreed = agreed_cells(readings or [])
+        if agreed and all(v is not None for v in agreed):
+            # Every reading of the run is the same (``000`` is 0 | 0 | 0): decided, no problem.
+            first = re.search(r"\d", text)
+            pos = start + (first.start() if first else 0)
+            tokens = tuple(Token(v, raw, pos) for v in agreed)
+            return RowText(table, row, [Candidate(tokens, "split")], where, True, raw)
         return RowText(
             table,
             row,
@@ -340,7 +347,7 @@ def _s2_row(
             code,
             # The exhaustive readings where the run is one of integers, else those the pieces allow.
             readings[: limit + 1] if readings else listed_readings(text, n, decimal, limit + 1),
-            agreed=agreed_cells(readings or []),
+            agreed=agreed,
         )
     by_line = label_line_candidate(text, start, n)
     if by_line is not None:

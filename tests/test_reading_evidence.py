@@ -524,3 +524,18 @@ def test_a_minus_inside_a_run_ends_a_number_every_reading_agrees_on(tmp_path):
     assert p.raw == "88-720"
     assert p.candidates == [[88, -72, 0], [88, -7, 20], [88, -720, None]]
     assert r.status == "needs_review"
+
+
+def test_a_run_with_one_reading_in_section_2_is_decided_without_a_problem(tmp_path):
+    # `规章 000`: a number has no leading zero and every digit is a number's, so 0 | 0 | 0 is
+    # the run's one reading: decided, no problem, and the report stays ok.  (An earlier reader
+    # left the row unread with ambiguous_values.)
+    r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "规章", "规章 000"))
+    assert row(r, "s2.art20_1", "regulations") == [0, 0, 0]
+    assert bases(r, "s2.art20_1", "regulations") == ["decided"] * 3
+    assert not [p for p in r.problems if p.severity == "error"]
+    assert r.status == "ok"
+    # `105` is 1 | 0 | 5, or 10 | 5 with a blank anywhere: no cell agreed, all unread.
+    r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "规章", "规章 105"))
+    assert bases(r, "s2.art20_1", "regulations") == ["unread"] * 3
+    assert [1, 0, 5] in problem(r, "ambiguous_values").candidates
