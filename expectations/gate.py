@@ -125,14 +125,19 @@ _SOFT_READ = """
     order by anchor_document_id, check_id
 """
 
-# "The load": the documents loaded after those the gate's last accepted run (one that did not
-# stop the load) covered; all of them the first time.  A load staged in chunks is one load; a
-# retry after a systemic failure sees the same load again, so it fails again until the cause is
-# fixed.  Only load times are compared, never the gate's clock with the loader's.
+# "The load": the documents whose current reading was staged after those the gate's last
+# accepted run (one that did not stop the load) covered: new documents, and staged ones read
+# again (`xxgk reextract`, a newer extractor: a re-reading is a load of its own, and a broken
+# extractor shows there first).  ``read_at`` is when the current reading was staged (null only
+# for rows of a build database older than readings: then when the document was loaded).  A load
+# staged in chunks is one load; a retry after a systemic failure sees the same load again, so it
+# fails again until the cause is fixed.  Only staging times are compared, never the gate's
+# clock with the loader's.
 _LOAD_READ = """
-    select documents.document_id, documents.status, documents.loaded_at
+    select documents.document_id, documents.status,
+           coalesce(documents.read_at, documents.loaded_at) as read_at
     from staging.documents as documents
-    where documents.loaded_at > coalesce(
+    where coalesce(documents.read_at, documents.loaded_at) > coalesce(
         (select max(accepted_through) from staging.gate_state), '-infinity'::timestamp)
 """
 
@@ -226,10 +231,11 @@ class GateWarning:
 class LoadVerdict:
     """How the documents of the load fared (what the systemic threshold looks at).
 
-    The load is every document loaded after those the gate's last accepted run covered.
+    The load is every document loaded, or read again, after those the gate's last accepted
+    run covered.
     """
 
-    loaded_at: datetime | None  # when its first document was loaded
+    loaded_at: datetime | None  # when its first document (or reading of one) was staged
     n_documents: int
     n_rejected: int
     n_failed: int
@@ -648,7 +654,8 @@ def _write_state(db: Path, started: datetime, result: GateResult) -> None:
     load = result.load or LoadVerdict(None, 0, 0, 0)
     with staging.connect(db) as con:
         previous = con.execute("select max(accepted_through) from staging.gate_state").fetchall()[0][0]
-        loaded = con.execute("select max(loaded_at) from staging.documents").fetchall()[0][0]
+        latest = "select max(coalesce(read_at, loaded_at)) from staging.documents"
+        loaded = con.execute(latest).fetchall()[0][0]
         accepted = previous if result.systemic_problems else (loaded or previous)
         con.execute("begin")
         try:
@@ -683,7 +690,7 @@ def _load_verdict(load: pd.DataFrame, failures: list[GateFailure], held: set[str
         for _doc, identity in {(f.document_id, f.identity_id) for f in failures if f.document_id in documents}
     )
     return LoadVerdict(
-        pd.Timestamp(load["loaded_at"].min()).to_pydatetime(),
+        pd.Timestamp(load["read_at"].min()).to_pydatetime(),
         len(documents),
         len(rejected),
         len(failed - rejected),

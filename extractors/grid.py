@@ -19,6 +19,7 @@ Coordinates are page units with ``top`` growing downwards.
 from __future__ import annotations
 
 import bisect
+import math
 import operator
 import re
 from dataclasses import dataclass, field
@@ -30,6 +31,10 @@ SAME_LINE = 0.4
 # Lines of one wrapped cell are at most this many text heights apart (centre to centre);
 # rows are further apart by the cell padding.
 WRAP_PITCH = 1.45
+# Value words of a row closer than this many text heights stand in one cell: the row's
+# numbers printed as one run in a cell spanning the value columns (``10 0 0 012``), its
+# spaces padding, not column gaps (columns are several heights apart).
+RUN_GAP = 1.0
 # Rules: thinner than this (page units) and at least this long.
 RULE_THICKNESS = 2.5
 RULE_MIN_LENGTH = 4.0
@@ -400,6 +405,61 @@ def ruled_lines(cells: list[GridCell]) -> list[PageLine]:
     return out
 
 
+# --- tables given as cells (HTML, DOCX) ------------------------------------------------------
+
+
+@dataclass
+class DomCell:
+    """A table cell as a document model gives it: HTML ``colspan``/``rowspan``, DOCX
+    ``gridSpan`` and ``vMerge`` (``continued``: covered by the cell above in its column)."""
+
+    text: str
+    colspan: int = 1
+    rowspan: int = 1
+    continued: bool = False
+
+
+def dom_cells(rows: list[list[DomCell]]) -> list[GridCell]:
+    """The grid cells of a table given row by row, as a ruled PDF table's are: each cell in
+    its columns, a cell spanning rows covering its columns below (so the cells after it in
+    those rows stand to its right).  The box of a cell is in grid units (column, row)."""
+    covered: set[tuple[int, int]] = set()
+    out: list[GridCell] = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in covered:
+                c += 1
+            span = max(1, cell.colspan)
+            above = next((g for g in out if cell.continued and g.col == c and g.row + g.rowspan == r), None)
+            if above is not None:
+                # A vertical merge goes on: the cell above grows by this row.
+                above.rowspan += 1
+                above.bbox = (above.bbox[0], above.bbox[1], above.bbox[2], float(r + 1))
+            else:
+                text = "" if cell.continued else cell.text
+                down = max(1, cell.rowspan)
+                out.append(
+                    GridCell(r, c, down, span, text, (float(c), float(r), float(c + span), float(r + down)))
+                )
+                for k in range(1, down):
+                    covered.update((r + k, c + j) for j in range(span))
+            c += span
+    out.sort(key=lambda g: (g.row, g.col))
+    return out
+
+
+def dom_lines(rows: list[list[DomCell]]) -> list[PageLine]:
+    """A table given as cells, as lines (``ruled_lines``): ``line.top`` is its grid row
+    (a label spanning rows, its own line before its first row, at that row less 0.01)."""
+    return ruled_lines(dom_cells(rows))
+
+
+def dom_row(line: PageLine) -> int:
+    """The table row (0-based) a line of ``dom_lines`` comes from."""
+    return max(0, math.ceil(line.top))
+
+
 # --- unruled tables -------------------------------------------------------------------------
 
 
@@ -499,10 +559,24 @@ def _values(line: list[TextBox]) -> list[TextBox]:
     return [w for w in line[first:] if is_number(w.text)]
 
 
+def _is_run_line(line: list[TextBox], value_x0: float) -> bool:
+    """The line's value words stand closer together than cells do: one cell holds them."""
+    vals = [w for w in line if w.cx >= value_x0]
+    return len(vals) > 1 and any(
+        b.x0 - a.x1 < RUN_GAP * max(a.height, b.height) for a, b in zip(vals, vals[1:])
+    )
+
+
 def _block_rows(lines: list[list[TextBox]]) -> list[PageLine]:
     value_x0 = min(w.x0 for line in lines for w in _values(line)) - 0.5
     height = max(w.height for line in lines for w in line)
-    centres = _cluster([w.cx for line in lines for w in line if w.x0 >= value_x0], 1.5 * height)
+    runs = {i for i, line in enumerate(lines) if _has_values(line) and _is_run_line(line, value_x0)}
+    # The columns are where the numbers of rows printed cell by cell stand.
+    centres = _cluster(
+        [w.cx for i, line in enumerate(lines) if i not in runs for w in line if w.x0 >= value_x0]
+        or [w.cx for line in lines for w in line if w.x0 >= value_x0],
+        1.5 * height,
+    )
     edges = [value_x0] + [(a + b) / 2 for a, b in zip(centres, centres[1:])] + [float("inf")]
     # Rows: each line with values, with the label lines that wrap with it: the nearest
     # such line, when no row padding lies between them.
@@ -531,6 +605,7 @@ def _block_rows(lines: list[list[TextBox]]) -> list[PageLine]:
         group_parts: list[str] = []
         label_parts: list[str] = []
         cols: list[list[TextBox]] = [[] for _ in centres]
+        run_row = any(i in runs for i in members[key])
         for line in row:
             group = [w for w in line if w.cx < value_x0 and w.x0 < label_x0 - SNAP]
             label = [w for w in line if w.cx < value_x0 and w.x0 >= label_x0 - SNAP]
@@ -547,6 +622,9 @@ def _block_rows(lines: list[list[TextBox]]) -> list[PageLine]:
         if any(cols):
             # A block with no label column (section 四's one row of values) has no label field.
             fields = [label_text] * labelled + [_join_words(c) for c in cols]
+            if run_row:
+                # One run in one cell: one field, whatever columns its words fall in.
+                fields = [label_text] * labelled + [_join_words([w for c in cols for w in c])]
             out.append(PageLine(top, "\t".join(fields), fields))
         else:
             out.append(PageLine(top, label_text))

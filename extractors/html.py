@@ -1,15 +1,16 @@
-"""Web pages: text with table cells separated by tabs and rows by line breaks.
-
-Cells spanning several columns (``colspan``) are followed by empty cells so a
-row keeps its width, as a Word table converted to text does; empty cells and
-``&nbsp;`` stay empty (a blank is not a zero).  Each output line remembers the
-line of the page source it came from.
+"""Web pages: text, with each table's cells placed on a grid by the cell model of
+ruled PDF tables (``extractors.grid.dom_lines``): ``colspan`` and ``rowspan`` give
+a cell its columns and rows, each row is a line of tab-separated cells, a label
+spanning rows is its own line before its first row.  Empty cells and ``&nbsp;``
+stay empty (a blank is not a zero).  Each output line remembers the line of the
+page source it came from.
 """
 
 from __future__ import annotations
 
 from html.parser import HTMLParser
 
+from extractors.grid import DomCell, dom_lines, dom_row
 from extractors.text import DocText
 from xxgk.settings import READER
 
@@ -49,12 +50,14 @@ class _TextBuilder(HTMLParser):
         self._line: list[str] = []
         self._line_src = 1
         self._skip = 0
-        self._cells: list[str] | None = None  # the current table row
+        self._rows: list[list[DomCell]] = []  # the current table's rows so far
+        self._row_srcs: list[int] = []
+        self._cells: list[DomCell] | None = None  # the current table row
         self._cell: list[str] | None = None
-        self._colspan = 1
+        self._span = (1, 1)  # the current cell's colspan, rowspan
         self._row_src = 1
         self._pre = 0  # inside <pre>, where a line break is a line break
-        self._stack: list[tuple[list[str] | None, list[str] | None, int]] = []
+        self._stack: list[tuple[list[list[DomCell]], list[int], list[DomCell] | None, list[str] | None]] = []
 
     def _flush(self) -> None:
         # A line break in the page source is a space on the page, except inside <pre>;
@@ -79,6 +82,24 @@ class _TextBuilder(HTMLParser):
             self._cell = []
         self._flush()
 
+    def _emit_rows(self) -> None:
+        """The table's rows so far, placed on a grid by the cell model of ruled PDF tables."""
+        for line in dom_lines(self._rows):
+            self.lines.append(line.text)
+            self.where.append({"line": self._row_srcs[min(dom_row(line), len(self._row_srcs) - 1)]})
+        self._rows, self._row_srcs = [], []
+
+    def _end_row(self) -> None:
+        if self._cells is not None:
+            self._rows.append(self._cells)
+            self._row_srcs.append(self._row_src)
+            self._cells = None
+
+    def finish(self) -> None:
+        self._end_row()
+        self._emit_rows()
+        self._flush()
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self._skip += 1
@@ -91,17 +112,18 @@ class _TextBuilder(HTMLParser):
             # Pages often wrap the report in layout tables: a table inside a cell
             # is read on its own, then the outer row carries on.
             self._flush_cell_as_line()
-            self._stack.append((self._cells, self._cell, self._colspan))
-            self._cells, self._cell, self._colspan = None, None, 1
+            self._emit_rows()
+            self._stack.append((self._rows, self._row_srcs, self._cells, self._cell))
+            self._rows, self._row_srcs, self._cells, self._cell = [], [], None, None
             return
         if tag == "tr":
             self._flush()
+            self._end_row()
             self._cells = []
             self._row_src = self.getpos()[0]
         elif tag in ("td", "th") and self._cells is not None:
             self._cell = []
-            span = dict(attrs).get("colspan") or "1"
-            self._colspan = int(span) if span.strip().isdigit() else 1
+            self._span = (_span(attrs, "colspan"), _span(attrs, "rowspan"))
         elif tag in _BLOCK:
             if self._cell is not None:
                 self._cell.append(" ")
@@ -117,20 +139,16 @@ class _TextBuilder(HTMLParser):
             self._pre = max(0, self._pre - 1)
             return
         if tag == "table":
-            if self._cells:
-                self.lines.append("\t".join(self._cells))
-                self.where.append({"line": self._row_src})
-            self._cells, self._cell, self._colspan = self._stack.pop() if self._stack else (None, None, 1)
+            self._end_row()
+            self._emit_rows()
+            if self._stack:
+                self._rows, self._row_srcs, self._cells, self._cell = self._stack.pop()
             return
         if tag in ("td", "th") and self._cells is not None and self._cell is not None:
-            self._cells.append(" ".join("".join(self._cell).split()))
-            self._cells.extend([""] * (max(1, min(self._colspan, READER.max_colspan)) - 1))
+            self._cells.append(DomCell(" ".join("".join(self._cell).split()), *self._span))
             self._cell = None
         elif tag == "tr" and self._cells is not None:
-            if any(self._cells):
-                self.lines.append("\t".join(self._cells))
-                self.where.append({"line": self._row_src})
-            self._cells = None
+            self._end_row()
         elif tag in _BLOCK and self._cell is None:
             self._flush()
 
@@ -145,9 +163,14 @@ class _TextBuilder(HTMLParser):
             self._line.append(data)
 
 
+def _span(attrs: list[tuple[str, str | None]], name: str) -> int:
+    value = (dict(attrs).get(name) or "1").strip()
+    return max(1, min(int(value), READER.max_colspan)) if value.isdigit() else 1
+
+
 def html_text(source: str) -> DocText:
     builder = _TextBuilder()
     builder.feed(source)
     builder.close()
-    builder._flush()
+    builder.finish()
     return DocText.from_raw("\n".join(builder.lines), builder.where)

@@ -18,13 +18,16 @@ from extractors.values import (
     Candidate,
     Number,
     Token,
+    agreed_cells,
     cell_candidates,
     is_run,
     label_line_candidate,
     listed_readings,
+    merged_cell,
     read_cells,
     run_candidates,
     run_pieces,
+    run_readings,
     trim_segment,
     unreadable_words,
 )
@@ -63,6 +66,9 @@ class RowText:
     # The row as its label's line lays it out, one cell per tab field (blanks in
     # their places): the grid's own reading, when the line has one.
     grid: Candidate | None = None
+    # Of an undecided row: per cell, the value every reading of its run gives it (the
+    # search over readings is exhaustive, ``values.run_readings``); None where they differ.
+    agreed: list[Number | None] = field(default_factory=list)
 
 
 @dataclass
@@ -168,7 +174,8 @@ def _read_s2(doc: DocText, version: template.Version, start: int, end: int, layo
         text = trim_segment(doc.text[seg_start:seg_end])
         n = len(table.columns)
         decimal = [c.kind == "decimal" for c in table.columns]
-        layout.rows.append(_s2_row(doc, table.code, row.code, text, seg_start, n, decimal))
+        signed = [c.code in template.SIGNED_COLUMNS for c in table.columns]
+        layout.rows.append(_s2_row(doc, table.code, row.code, text, seg_start, n, decimal, signed))
     found_rows = {(t.code, r.code) for t, r, _ in found}
     for table in template.tables(version):
         if table.section != "s2":
@@ -293,15 +300,28 @@ def _full_width_line(text: str, start: int, n: int) -> tuple[Token | None, ...] 
 
 
 def _s2_row(
-    doc: DocText, table: str, row: str, text: str, start: int, n: int, decimal: list[bool]
+    doc: DocText,
+    table: str,
+    row: str,
+    text: str,
+    start: int,
+    n: int,
+    decimal: list[bool],
+    signed: list[bool],
 ) -> RowText:
     """A section-二 row: no identity checks it, so a value is read only from a cell
-    that holds exactly one number; any other text is unread, its readings listed."""
+    that holds exactly one number, or one that every reading of a run gives (``88-720``:
+    88 | -7 | 20 or 88 | -72 | 0 or 88 | -720 | blank, so 88); any other text is unread,
+    its readings listed."""
     limit = READER.max_candidates_listed
     where, raw = doc.where(start), " ".join(text.split())
     blank = RowText(table, row, [Candidate((None,) * n, "cells")], where, False, raw)
     if not re.search(r"\d", text):
         return blank  # printed with no values at all
+    merged = merged_cell(text)
+    if merged is not None:
+        # The row's numbers share one cell (spanning the value columns): a run.
+        text, start = merged[0], start + merged[1]
     if is_run(text):
         # Each word with a digit must be one number (label text glued before it allowed).
         numbers = [t for t in read_cells(text, start) if t is not None]
@@ -309,7 +329,26 @@ def _s2_row(
             return RowText(table, row, [Candidate(tuple(numbers), "cells")], where, True, raw)
         pieces = run_pieces(text)
         code = "cell_count_mismatch" if len(pieces) > n else "ambiguous_values"
-        return RowText(table, row, [], where, True, raw, code, listed_readings(text, n, decimal, limit + 1))
+        readings = run_readings(text, signed) if not any(decimal) else None
+        agreed = agreed_cells(readings or [])
+        if agreed and all(v is not None for v in agreed):
+            # Every reading of the run is the same (``000`` is 0 | 0 | 0): decided, no problem.
+            first = re.search(r"\d", text)
+            pos = start + (first.start() if first else 0)
+            tokens = tuple(Token(v, raw, pos) for v in agreed)
+            return RowText(table, row, [Candidate(tokens, "split")], where, True, raw)
+        return RowText(
+            table,
+            row,
+            [],
+            where,
+            True,
+            raw,
+            code,
+            # The exhaustive readings where the run is one of integers, else those the pieces allow.
+            readings[: limit + 1] if readings else listed_readings(text, n, decimal, limit + 1),
+            agreed=agreed,
+        )
     by_line = label_line_candidate(text, start, n)
     if by_line is not None:
         return RowText(table, row, [by_line], where, False, raw)
@@ -342,6 +381,11 @@ def _row_text(
     balanced: bool,
     decimal: list[bool] | None = None,
 ) -> RowText:
+    merged = merged_cell(text)
+    if merged is not None:
+        # The row's numbers share one cell (a cell spanning the value columns): its spaces
+        # are padding inside the cell, not cell boundaries, so the row is a run.
+        text, start = merged[0], start + merged[1]
     run = is_run(text)
     if run:
         candidates = run_candidates(text, start, groups, balanced, decimal or [])

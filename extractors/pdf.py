@@ -90,9 +90,12 @@ def read_pdf(data: bytes) -> PdfReading:
             try:
                 raw_text = textpage.get_text_range()
                 text = raw_text.replace("\r\n", "\n").replace("\r", "\n")
-                upright = _UPRIGHT[_text_direction(textpage)]
+                direction = _text_direction(textpage)
+                upright = _UPRIGHT[direction]
                 rules = _rules(page, upright)
-                if rules or _may_hold_a_table(text):
+                # A turned page's stream is not in reading order (pdfium gives an upside-down
+                # line right to left, piece by piece): read it by position too.
+                if rules or direction or _may_hold_a_table(text):
                     grid_pages.append(page_lines(_chars(textpage, raw_text, upright), rules))
                 else:
                     # Narrative only: its lines are the stream's (no table to place).
@@ -191,6 +194,8 @@ def _chars(
     add = out.append
     space = False
     identity = upright is _UPRIGHT[0]
+    if not identity:
+        return _turned_chars(textpage, text, upright)
     for i, ch in enumerate(text):
         # Spaces and line breaks (pdfium's own or printed) only end words.
         if ch.isspace() or ch == "\x00":
@@ -198,11 +203,47 @@ def _chars(
             continue
         if not loose(raw, i, ref):
             continue
-        if identity:
-            add(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
-        else:
-            add(TextBox(ch, *upright(rect.left, rect.bottom, rect.right, rect.top), space))
+        add(TextBox(ch, rect.left, -rect.top, rect.right, -rect.bottom, space))
         space = False
+    return out
+
+
+def _turned_chars(
+    textpage: pdfium.PdfTextPage, text: str, upright: Callable[[float, float, float, float], _Box]
+) -> list[TextBox]:
+    """The characters of a turned page (upside down, or sideways) in upright coordinates.
+
+    pdfium gives such a page's text in pieces whose order need not be the reading order
+    (a line upside down comes right to left, piece by piece), with a space of no width of
+    its own between pieces, also between two characters that touch.  So only a printed
+    space (one with a width) marks a word break here, before the character on its right;
+    gaps between pieces end words by themselves (``grid.WORD_GAP``).
+    """
+    raw = textpage.raw
+    rect = pdfium_c.FS_RECTF()
+    ref = ctypes.byref(rect)
+    loose = pdfium_c.FPDFText_GetLooseCharBox
+    out: list[TextBox] = []
+    spaces: list[_Box] = []
+    for i, ch in enumerate(text):
+        if not loose(raw, i, ref):
+            continue
+        box = upright(rect.left, rect.bottom, rect.right, rect.top)
+        if ch.isspace() or ch == "\x00":
+            if box[2] - box[0] > 0.5:
+                spaces.append(box)
+            continue
+        out.append(TextBox(ch, *box))
+    if spaces:
+        by_line: dict[int, list[TextBox]] = {}
+        for b in out:
+            by_line.setdefault(round(b.cy), []).append(b)
+        for _x0, top, x1, bottom in spaces:
+            cy = round((top + bottom) / 2)
+            near = [b for k in (cy - 1, cy, cy + 1) for b in by_line.get(k, ())]
+            after = [b for b in near if b.x0 >= x1 - 0.5]
+            if after:
+                min(after, key=lambda b: b.x0).space_before = True
     return out
 
 
@@ -215,20 +256,32 @@ def _rules(
     box = [ctypes.byref(v) for v in (left, bottom, right, top)]
     fill, stroke = ctypes.c_int(), ctypes.c_int()
 
-    def visit(count: int, get: Callable[[int], object], depth: int) -> None:
+    matrix = pdfium_c.FS_MATRIX()
+
+    def visit(count: int, get: Callable[[int], object], depth: int, into: _Matrix | None) -> None:
         for i in range(count):
             obj = get(i)
             kind = pdfium_c.FPDFPageObj_GetType(obj)
             if kind == pdfium_c.FPDF_PAGEOBJ_FORM and depth < 8:
+                # The bounds of a form's objects are in the form's space: its matrix (a page
+                # drawn turned or scaled as a form XObject) maps them onto the page.
+                form: _Matrix | None = None
+                if pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(matrix)):
+                    m = matrix
+                    form = (m.a, m.b, m.c, m.d, m.e, m.f)
+                    form = _compose(into, form) if into else form
                 visit(
                     pdfium_c.FPDFFormObj_CountObjects(obj),
                     partial(pdfium_c.FPDFFormObj_GetObject, obj),
                     depth + 1,
+                    form if form is not None else into,
                 )
                 continue
             if kind != pdfium_c.FPDF_PAGEOBJ_PATH or not pdfium_c.FPDFPageObj_GetBounds(obj, *box):
                 continue
             x0, y0, x1, y1 = left.value, bottom.value, right.value, top.value
+            if into is not None:
+                x0, y0, x1, y1 = _map_box(into, x0, y0, x1, y1)
             w, h = x1 - x0, y1 - y0
             if (w <= RULE_THICKNESS and h >= RULE_MIN_LENGTH) or (
                 h <= RULE_THICKNESS and w >= RULE_MIN_LENGTH
@@ -251,8 +304,33 @@ def _rules(
                 )
 
     raw = page.raw
-    visit(pdfium_c.FPDFPage_CountObjects(raw), lambda k: pdfium_c.FPDFPage_GetObject(raw, k), 0)
+    visit(pdfium_c.FPDFPage_CountObjects(raw), lambda k: pdfium_c.FPDFPage_GetObject(raw, k), 0, None)
     return out
+
+
+# A PDF matrix (a, b, c, d, e, f): x' = a x + c y + e, y' = b x + d y + f.
+_Matrix = tuple[float, float, float, float, float, float]
+
+
+def _compose(outer: _Matrix, inner: _Matrix) -> _Matrix:
+    """The matrix that applies ``inner`` first, then ``outer``."""
+    a1, b1, c1, d1, e1, f1 = outer
+    a2, b2, c2, d2, e2, f2 = inner
+    return (
+        a2 * a1 + b2 * c1,
+        a2 * b1 + b2 * d1,
+        c2 * a1 + d2 * c1,
+        c2 * b1 + d2 * d1,
+        e2 * a1 + f2 * c1 + e1,
+        e2 * b1 + f2 * d1 + f1,
+    )
+
+
+def _map_box(m: _Matrix, x0: float, y0: float, x1: float, y1: float) -> _Box:
+    a, b, c, d, e, f = m
+    xs = [a * x + c * y + e for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))]
+    ys = [b * x + d * y + f for x, y in ((x0, y0), (x0, y1), (x1, y0), (x1, y1))]
+    return min(xs), min(ys), max(xs), max(ys)
 
 
 __all__ = ["PdfReading", "open_pdf", "pdf_grid_text", "pdf_text", "read_pdf", "PageLine"]

@@ -68,6 +68,7 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
     for row in rows:
         ids = _cell_ids(row, version)
         if row.undecided is not None:
+            agreed = dict(zip(ids, row.agreed))
             _unread(
                 grid,
                 ids,
@@ -78,6 +79,12 @@ def choose(rows: list[RowText], version: template.Version) -> tuple[Grid, list[P
                 "the text gives no reading with one number alone in each cell, and no "
                 "identity checks section 二",
             )
+            for cid, value in agreed.items():
+                if value is not None:
+                    # Every reading of the run gives this cell the same number.
+                    fixed[cid] = Token(value, row.raw, -1)
+                    grid.unread.discard(cid)
+                    grid.decided.add(cid)
             continue
         distinct: dict[tuple, Candidate] = {}
         for c in sorted(row.candidates, key=lambda c: c.rank):

@@ -109,6 +109,9 @@ def is_run(text: str) -> bool:
     return "\t" not in text and len(lines_with_numbers) <= 1
 
 
+_WORD = re.compile(r"(?:增加|减少)\s+(?=[+-]?\d)\S+|\S+")
+
+
 def read_cells(text: str, start: int) -> list[Token | None]:
     """Cells after a label: numbers and blanks (``None``) in reading order."""
     cells: list[Token | None] = []
@@ -131,8 +134,9 @@ def read_cells(text: str, start: int) -> list[Token | None]:
                 if "\t" in line:
                     cells.append(None)
                 continue
-            for m in re.finditer(r"\S+", field):
-                word = m.group()
+            for m in _WORD.finditer(field):
+                # 增加/减少 set apart from their number (``减少 12``) still sign it.
+                word = re.sub(r"\s+", "", m.group())
                 if NUMERIC_CELL.match(word):
                     cells.append(_token(word, here + m.start()))
                 else:
@@ -417,3 +421,116 @@ def _addends(s: str, k: int) -> Iterator[tuple[list[str], int]]:
                 yield [part] + more, end
 
     yield from rec(0, k)
+
+
+def merged_cell(text: str) -> tuple[str, int] | None:
+    """The one cell that holds every number of a row, when the row's cells are tab fields.
+
+    A row printed as one run in a cell spanning the value columns (``10 0 0 012``,
+    ``88-720``) comes from a grid (a ruled PDF's merged cell, an HTML colspan, a DOCX
+    gridSpan, or the words of an unruled row that stand closer than its columns) as one
+    field: its spaces are padding inside that cell, not cell boundaries, so it reads as a
+    run.  Returns the field and its offset in ``text``; None when the numbers are in their
+    own cells (or there are no tab fields).
+    """
+    offset = 0
+    found: tuple[str, int] | None = None
+    for line in text.split("\n"):
+        if re.search(r"\d", line):
+            if found is not None or "\t" not in line:
+                return None
+            at = offset
+            for cell in line.split("\t"):
+                if re.search(r"\d", cell):
+                    if found is not None:
+                        return None
+                    found = (cell, at)
+                at += len(cell) + 1
+        offset += len(line) + 1
+    if (
+        found is None
+        or len([w for w in found[0].split() if re.search(r"\d", w)]) < 2
+        and not (unreadable_words(found[0]))
+    ):
+        return None
+    return found
+
+
+_SIGNED_NUMBER = re.compile(r"[+-]?\d+")
+
+
+def run_readings(text: str, signed: Sequence[bool]) -> list[tuple[Number | None, ...]] | None:
+    """Every reading of an integer run over cells that no identity checks, exhaustively.
+
+    The run's numbers fill the cells in order with blanks anywhere (a blank leaves no
+    trace in a run); a space or a dash between digits always ends a number, a sign
+    ``+``/``-`` always starts one (and is allowed only in a signed column: 本年增/减),
+    a number has no leading zero and a count is never negative.  None when the text is
+    no integer run (decimals, other characters) or too long to enumerate.
+    """
+    pieces: list[str] = []
+    words = text.split()
+    # The rest of a label the row's key did not cover (``事项 52-937``) stands before the run.
+    while words and not re.search(r"\d", words[0]):
+        words.pop(0)
+    for word in words:
+        for part in re.split(r"[—–]+", word):
+            pieces.extend(p for p in re.split(r"(?=[+-])", part) if p)
+    if not pieces or not all(_SIGNED_NUMBER.fullmatch(p) for p in pieces):
+        return None
+    if sum(len(p.lstrip("+-")) for p in pieces) > READER.max_run_digits:
+        return None
+    n = len(signed)
+
+    def splits(piece: str) -> list[list[str]]:
+        sign = piece[0] if piece[0] in "+-" else ""
+        digits = piece[len(sign) :]
+        out = []
+        for k in range(min(len(digits), n)):
+            for cuts in combinations(range(1, len(digits)), k):
+                bounds = (0, *cuts, len(digits))
+                parts = [digits[a:b] for a, b in zip(bounds, bounds[1:])]
+                if all(p == "0" or not p.startswith("0") for p in parts):
+                    parts[0] = sign + parts[0]
+                    out.append(parts)
+        return out
+
+    readings: set[tuple[Number | None, ...]] = set()
+
+    def place(seq: list[str]) -> None:
+        for places in combinations(range(n), len(seq)):
+            if all(part[0] not in "+-" or (signed[at] and part[1:] != "0") for part, at in zip(seq, places)):
+                vals: list[Number | None] = [None] * n
+                for part, at in zip(seq, places):
+                    vals[at] = int(part)
+                readings.add(tuple(vals))
+
+    def walk(i: int, seq: list[str]) -> None:
+        if len(seq) > n:
+            return
+        if i == len(pieces):
+            place(seq)
+            return
+        for parts in splits(pieces[i]):
+            walk(i + 1, seq + parts)
+
+    walk(0, [])
+    # Every cell filled first, then by where the numbers stand (blanks last first), as listed.
+    return sorted(
+        readings,
+        key=lambda t: (
+            t.count(None),
+            tuple(i for i, v in enumerate(t) if v is not None),
+            tuple(v for v in t if v is not None),
+        ),
+    )
+
+
+def agreed_cells(readings: Sequence[tuple[Number | None, ...]]) -> list[Number | None]:
+    """Per cell, the value every reading gives it (None: they differ, or all leave it blank)."""
+    if not readings:
+        return []
+    first = readings[0]
+    return [
+        v if v is not None and all(r[i] == v for r in readings[1:]) else None for i, v in enumerate(first)
+    ]

@@ -1,9 +1,10 @@
 """Word documents.
 
-DOCX is read straight from its XML: paragraphs become lines, table rows
-become tab-separated lines.  A cell merged across columns (``gridSpan``) is
-followed by empty cells, and the continuation of a vertical merge
-(``vMerge``) is an empty cell, so rows keep the national template's width.
+DOCX is read straight from its XML: paragraphs become lines, and a table's
+cells, merged across columns (``gridSpan``) and rows (``vMerge``), are placed
+on a grid by the same cell model as a ruled PDF table (``extractors.grid``):
+each row a line of tab-separated cells, a blank cell an empty field in its
+place, a label merged over rows its own line before its first row.
 
 DOC (old binary Word, and WPS files saved as .doc) is converted to DOCX by
 LibreOffice in headless mode when it is installed.
@@ -19,6 +20,7 @@ import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from extractors.grid import DomCell, dom_lines, dom_row
 from extractors.problems import ReaderProblem
 from extractors.text import DocText
 from xxgk.settings import READER
@@ -85,22 +87,24 @@ def docx_text(data: bytes) -> DocText:
                 where.append({"paragraph": paragraph})
         elif element.tag == W + "tbl":
             table_index += 1
-            for row_index, row in enumerate(element.iter(W + "tr"), 1):
+            rows: list[list[DomCell]] = []
+            for row in element.iter(W + "tr"):
                 cells = []
                 for cell in row.findall(W + "tc"):
                     props = cell.find(W + "tcPr")
                     span, continued = 1, False
                     if props is not None:
                         grid = props.find(W + "gridSpan")
-                        if grid is not None:
-                            span = int(grid.get(W + "val", "1"))
+                        if grid is not None and grid.get(W + "val", "1").isdigit():
+                            span = min(int(grid.get(W + "val", "1")), READER.max_colspan)
                         merge = props.find(W + "vMerge")
                         continued = merge is not None and merge.get(W + "val", "continue") == "continue"
-                    cells.append("" if continued else " ".join(_text(cell).split()))
-                    cells.extend([""] * (span - 1))
-                if any(cells):
-                    lines.append("\t".join(cells))
-                    where.append({"table": table_index, "row": row_index})
+                    cells.append(DomCell(" ".join(_text(cell).split()), span, 1, continued))
+                rows.append(cells)
+            # The same cell model as a ruled PDF table (extractors.grid).
+            for line in dom_lines(rows):
+                lines.append(line.text)
+                where.append({"table": table_index, "row": dom_row(line) + 1})
     return DocText.from_raw("\n".join(lines), where)
 
 

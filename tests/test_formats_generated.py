@@ -41,13 +41,11 @@ NO_FONT = f"CJK font {CJK_FONT} missing (apt-get install fonts-wqy-microhei): PD
 # Extractor failures on this corpus (document: cell, expected vs got, pitfall).  Do not
 # "fix" these by changing the keys: each is a real reading error, reported to extractors/.
 KNOWN_FAILURES: dict[str, str] = {
-    "00033_township_2025.pdf": "R6 (10 0 0 012 in one cell): the values come out right, but a row is "
-    "imputed and the report needs_review (a false alarm)",
-    "00044_township_2021.pdf": "R6 (10 0 0 012 in one cell): the values come out right, but a row is "
-    "imputed and the report needs_review (a false alarm)",
-    # Before the phenomena R*: none at extractor revision c3c9655.  Earlier revisions failed on 00007 (P1: an s4 row
-    # whose leading cells are blank was read shifted left) and on 00016/00030 (P13 cover
-    # page: org_name read as '度'); bench/RESULTS.md lists what still fails on larger corpora.
+    # None now.  Earlier revisions failed on 00033 and
+    # 00044 (R6 `10 0 0 012` in one cell of an unruled PDF: the run's words fell into the column
+    # bands, a row came out imputed), on 00007 (P1: an s4 row whose leading cells are blank was
+    # read shifted left) and on 00016/00030 (P13 cover page: org_name read as '度');
+    # bench/RESULTS.md lists what still fails on larger corpora.
 }
 
 
@@ -155,8 +153,8 @@ def test_no_silent_errors(results):
 # --- phenomena of real reports (issue 11, item 5; generator R1–R8) ------------------------------
 # One document per phenomenon and format, from a planned corpus (seed 23): the first report
 # of the format that has the phenomenon and no other value-level one.  The extractor at
-# revision aaf3321 (the old text-stream reader) fails several; a new reader is being written,
-# so these are xfail(strict=True): each says what the old reader does.
+# revision aaf3321 (the old text-stream reader) failed several; a case the reader gets wrong
+# goes in PHENOMENON_FAILURES as xfail(strict=True), saying what the reader does.
 _PHENOMENA_PLANS = planning.plan_corpus(900, 23, FORMATS, bad_share=0.0)
 _VALUE_LEVEL = ("P1", "P4", "P5", "R1", "R2", "R3", "R6", "R8")
 
@@ -175,18 +173,9 @@ def _phenomenon_plan(code: str, fmt: str, variant: str | None):
     return next(p for p in _PHENOMENA_PLANS if fits(p))
 
 
-_R3 = (
-    "R3 (88-720 in one cell): the old reader publishes a wrong 上年项目数 as printed "
-    "(e.g. true 59, published 1096: a silent error) and reports no ambiguous_values"
-)
-_R6 = (
-    "R6 (10 0 0 012 in one cell): the values come out right, but the row is imputed and the "
-    "report needs_review (a false alarm)"
-)
-PHENOMENON_FAILURES: dict[tuple[str, str | None, str], str] = {
-    **{("R3", None, f): _R3 for f in FORMATS},
-    **{("R6", None, f): _R6 for f in FORMATS},
-}
+# None fail now: R3 (`88-720`) is read as 88 decided, the two others unread (every reading of
+# the run gives 88), and R6 (`10 0 0 012`) as a run, the identities deciding it.
+PHENOMENON_FAILURES: dict[tuple[str, str | None, str], str] = {}
 PHENOMENON_CASES = [
     (t.code, v, f)
     for t in planning.PHENOMENA

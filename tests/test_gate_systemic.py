@@ -219,3 +219,28 @@ def test_the_run_summary_names_warnings_corrections_and_the_reports(tmp_path: Pa
     assert f"data docs:   {tmp_path / 'data_docs' / 'index.html'}" in text
     assert f"parquet:     {tmp_path / 'parquet'}" in text
     assert f"published:   {tmp_path / 'xxgk.duckdb'}" in text
+
+
+def test_a_re_reading_is_a_load_of_its_own(tmp_path: Path) -> None:
+    # `xxgk reextract` (or a newer extractor) stages a new reading of a document loaded before:
+    # the gate must judge it as part of "the load", so a re-reading that breaks most documents
+    # stops the run.  Its loaded_at stays the first load's; read_at is when the reading was staged.
+    first = records.clean_v2021("reread-base", "戊乡", 2021)
+    again = records.with_value(first, "reread-base", "s3/new_received/natural_person", 71)
+    again["extractor_version"] = "99.0.0"  # a newer extractor read it differently
+    other = records.clean_v2021("reread-other", "己乡", 2021)
+    with staging.connect(tmp_path / "b.duckdb") as con:
+        staging.load_records(con, [first, other])
+        # The gate's last accepted run covered everything staged so far.
+        con.execute(
+            "insert into staging.gate_state values (now(), (select max(loaded_at) from staging.documents), 2, 0, null)"
+        )
+        assert con.sql(gate_module._LOAD_READ).fetchall() == []
+        loaded = staging.load_records(con, [again])
+        assert loaded["reread_documents"] == 1
+        load = con.sql(gate_module._LOAD_READ).df()
+        first_loaded = con.execute("select min(loaded_at) from staging.documents").fetchall()[0][0]
+    assert list(load["document_id"]) == [records.doc_id(first)]
+    # The document keeps its place among its body's versions (loaded_at), but the load is the
+    # re-reading's.
+    assert load["read_at"].min() > first_loaded

@@ -6,7 +6,9 @@ One warehouse for the module, loaded as the pipeline loads it.  王助镇 report
 follow from 2021's (S2).  辛庄镇 2023 issued more normative documents than it could have (S3).
 云镇 2023 printed 现行有效 blank: its section 二 is held back (an unread cell), so S2 and S3 are
 not checked there.  赵镇 2022's section 四 fails the gate (H4); its sections 二 and 三 are
-published and compared with its 2021 report (S1, S2 fail as 王助镇's do).
+published and compared with its 2021 report (S1, S2 fail as 王助镇's do).  周镇 2022 was
+re-published with a broken section 三: each soft identity compares the version whose section is
+current (S1 the first version's section 三, S2 the re-publication's section 二).
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ ZHAO_2021 = records.clean_v2021("gw-zhao-2021", "赵镇", 2021)
 ZHAO_2022 = records.with_value(
     records.clean_v2021("gw-zhao-base", "赵镇", 2022), "gw-zhao-2022", "s4/review/total", 5
 )
+# 周镇 re-published its 2022 report (a second file, loaded after the first) with a broken
+# section 三 (H1): the re-publication's sections 二 and 四 are current, the first version's
+# section 三 stays published and current.  S1 of 2021 reads that section 三, S2 of 2022 the
+# re-publication's section 二 (a comparison with the report-level current version would read the
+# held-back section 三 and check nothing).
+ZHOU_2021 = records.clean_v2021("gw-zhou-2021", "周镇", 2021)
+ZHOU_2022 = records.clean_v2021("gw-zhou-2022", "周镇", 2022)
+ZHOU_2022_AGAIN = records.with_value(
+    records.clean_v2021("gw-zhou-2022-base", "周镇", 2022),
+    "gw-zhou-2022-again",
+    "s3/new_received/natural_person",
+    71,
+)
 # Completeness (DQ:cells_complete): a report without section 四 balances everything it has, but
 # is not complete; a report without the 规章 row (a township has no rule-making power) is.
 _BASE = records.clean_v2021("gw-qian-base", "钱镇", 2022)
@@ -79,6 +94,9 @@ ALL = (
     ZHAO_2022,
     NO_SECTION_4,
     NO_REGULATIONS,
+    ZHOU_2021,
+    ZHOU_2022,
+    ZHOU_2022_AGAIN,
 )
 
 
@@ -122,6 +140,9 @@ EXPECTED = {
     doc_id(YUN_2023): {"S1:natural_person@2022", "S1:total@2022"},
     doc_id(ZHAO_2021): {"S1:natural_person@2021", "S1:total@2021", "S2:normative_documents@2022"},
     doc_id(ZHAO_2022): {"S1:natural_person@2021", "S1:total@2021", "S2:normative_documents@2022"},
+    doc_id(ZHOU_2021): {"S1:natural_person@2021", "S1:total@2021", "S2:normative_documents@2022"},
+    doc_id(ZHOU_2022): {"S1:natural_person@2021", "S1:total@2021"},
+    doc_id(ZHOU_2022_AGAIN): {"S2:normative_documents@2022"},
 }
 
 
@@ -144,8 +165,13 @@ def test_soft_suites_are_generated_from_the_template() -> None:
 
 
 def test_only_the_hard_failures_are_held_back(built: Built) -> None:
-    assert (built.gate.n_checked, built.gate.n_passed) == (10, 7)
-    assert built.gate.failed_documents == {doc_id(ZHAO_2022), doc_id(NO_SECTION_4), doc_id(YUN_2023)}
+    assert (built.gate.n_checked, built.gate.n_passed) == (13, 9)
+    assert built.gate.failed_documents == {
+        doc_id(ZHAO_2022),
+        doc_id(NO_SECTION_4),
+        doc_id(YUN_2023),
+        doc_id(ZHOU_2022_AGAIN),
+    }
     assert built.gate.verdicts(doc_id(ZHAO_2022)) == {"s2": "published", "s3": "published", "s4": "held_back"}
     assert built.gate.verdicts(doc_id(YUN_2023)) == {"s2": "held_back", "s3": "published", "s4": "published"}
 
@@ -212,10 +238,16 @@ def test_warned_reports_are_published_with_their_count(built: Built) -> None:
     )
     for record in ALL:
         expected = len(EXPECTED.get(doc_id(record), ())) + office.get(doc_id(record), 0)
-        passed = record not in (ZHAO_2022, NO_SECTION_4, YUN_2023)
+        passed = record not in (ZHAO_2022, NO_SECTION_4, YUN_2023, ZHOU_2022_AGAIN)
         assert rows[doc_id(record)] == (passed, expected), record["source"]["path"]
     facts = {d for (d,) in query(built.db, "select distinct document_id from marts.fct_applications")}
-    assert set(EXPECTED) <= facts
+    # 周镇's re-publication is published without its section 三 (its section 二 is a fact).
+    assert set(EXPECTED) - {doc_id(ZHOU_2022_AGAIN)} <= facts
+    assert doc_id(ZHOU_2022_AGAIN) not in facts
+    assert query(
+        built.db,
+        f"select count(*) > 0 from marts.fct_active_disclosure where document_id = '{doc_id(ZHOU_2022_AGAIN)}'",
+    ) == [(True,)]
 
 
 def test_s1_and_s2_values(built: Built) -> None:
@@ -291,6 +323,27 @@ def test_s3_and_a_blank_term(built: Built) -> None:
     ) == [("S2:normative_documents@2023", 3), ("S3:normative_documents@2023", 3)]
 
 
+def test_soft_identities_compare_the_current_version_of_their_section(built: Built) -> None:
+    def compared(anchor: str) -> list[tuple]:
+        return query(
+            built.db,
+            f"""
+            select distinct identity_id, document_ids from intermediate.int_soft_identity_residuals
+            where anchor_document_id = '{anchor}' order by 1""",
+        )
+
+    first, again = doc_id(ZHOU_2022), doc_id(ZHOU_2022_AGAIN)
+    # 2021's S1 reads 2022's section 三 from the first version (the re-publication's is held back).
+    assert compared(doc_id(ZHOU_2021)) == [
+        ("S1", f"{doc_id(ZHOU_2021)},{first}"),
+        ("S3", doc_id(ZHOU_2021)),
+    ]
+    # 2022's S2 and S3 read the re-publication's section 二, which replaced the first version's.
+    assert compared(again) == [("S2", f"{doc_id(ZHOU_2021)},{again}"), ("S3", again)]
+    # The first version anchors nothing: its section 二 is superseded, and there is no 2023.
+    assert compared(first) == []
+
+
 def test_no_warning_against_a_held_back_section(built: Built) -> None:
     # 赵镇 2022's held-back section 四 is in no soft identity; 云镇 2023's held-back section 二 is
     # not compared with 2022 (S2) nor checked on its own (S3).
@@ -318,7 +371,7 @@ def test_data_docs_keep_the_last_runs(built: Built, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("XXGK_DATA_DOCS_KEEP_RUNS", "2")
     for _ in range(2):
         again = run_gate()
-    assert (again.n_checked, again.n_passed, len(again.warnings)) == (10, 7, len(built.gate.warnings))
+    assert (again.n_checked, again.n_passed, len(again.warnings)) == (13, 9, len(built.gate.warnings))
     store = built.warehouse / "gx" / "validations" / "xxgk_identity_H1"
     site = built.warehouse / "data_docs" / "validations" / "xxgk_identity_H1"
     assert len(list(store.iterdir())) == 2

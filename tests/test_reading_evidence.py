@@ -301,10 +301,11 @@ def test_pingtan_bases(tmp_path):
         row(r, "s2.art20_5", "administrative_licensing"),
         bases(r, "s2.art20_5", "administrative_licensing"),
     ) == ([2629], ["printed"])
-    # 规章000: three cells run together; 0/0/0 is one reading, 0 and two blanks others.
-    assert row(r, "s2.art20_1", "regulations") == [None] * 3
-    p = next(p for p in r.problems if p.code == "ambiguous_values" and "regulations" in p.cells[0])
-    assert p.candidates == [[0, 0, 0], [0, None, None], [None, 0, None], [None, None, 0]]
+    # 规章000: three cells run together; a number has no leading zero and every digit is a
+    # number's, so 0/0/0 is the one reading of the run: decided.  An earlier reader also listed
+    # 0 with two blanks and left the row unread.
+    assert row(r, "s2.art20_1", "regulations") == [0, 0, 0]
+    assert bases(r, "s2.art20_1", "regulations") == ["decided"] * 3
     # Section-三 runs cut by the identities: decided.
     assert bases(r, "s3", "partially_granted") == ["decided"] * 7
 
@@ -473,18 +474,68 @@ def test_the_reader_takes_its_thresholds_from_the_settings(monkeypatch):
 
 
 def test_a_reading_only_its_row_admits_is_not_decided_when_the_other_rows_break_it(tmp_path):
-    # `2 0 0 0 0 0 2` printed as `20 0 0 0 0 2` in one cell (irregular padding, generator R6):
-    # read with its spaces as cuts, only 20/0/0/0/0/2 and a blank total fits the row (H2), but
-    # H3 and H1 with the other rows break on it.  The old reader published 20 as decided.
+    # `2 0 0 0 0 0 2` printed as `20 0 0 0 0 22` in one cell: no cut of the run fills the seven
+    # cells so that the row balances; kept whole with a blank, only 20/0/0/0/0/(2)/22 fits the
+    # row (H2), but H3 and H1 with the other rows break on it.  An earlier reader published
+    # such a reading as decided.
+    doc = replace(
+        lines("tabs-v2021.txt"),
+        "(二)部分公开",
+        "(二)部分公开(区分处理的,只计这一情形,不计其他情形)\t20 0 0 0 0 22",
+    )
+    r = extract(tmp_path, doc)
+    assert row(r, "s3", "partially_granted") == [None] * 7
+    assert bases(r, "s3", "partially_granted") == ["unread"] * 7
+    p = problem(r, "ambiguous_values")
+    assert p.raw.endswith("20 0 0 0 0 22")
+    assert not any(c.basis == "decided" for c in r.cells if c.row == "partially_granted")
+    assert r.status == "needs_review"
+
+
+def test_padding_inside_a_cell_that_spans_the_row_is_no_cell_boundary(tmp_path):
+    # `2 0 0 0 0 0 2` printed as `20 0 0 0 0 2` in one cell spanning the seven value cells
+    # (irregular padding, generator R6): its spaces are padding, not the tab fields of cells,
+    # so the row is a run; 2/0/0/0/0/0/2 is the one reading the identities admit (H2 on the
+    # row, H1 and H3 with the others).  An earlier reader took the spaces for cell boundaries,
+    # put a blank in and left the row unread (a false alarm).
     doc = replace(
         lines("tabs-v2021.txt"),
         "(二)部分公开",
         "(二)部分公开(区分处理的,只计这一情形,不计其他情形)\t20 0 0 0 0 2",
     )
     r = extract(tmp_path, doc)
-    assert row(r, "s3", "partially_granted") == [None] * 7
-    assert bases(r, "s3", "partially_granted") == ["unread"] * 7
+    assert row(r, "s3", "partially_granted") == [2, 0, 0, 0, 0, 0, 2]
+    assert bases(r, "s3", "partially_granted") == ["decided"] * 7
+    assert r.status == "ok"
+
+
+def test_a_minus_inside_a_run_ends_a_number_every_reading_agrees_on(tmp_path):
+    # `88-720` in the one cell of a v2019 section-二 row spanning its three cells (generator R3):
+    # a sign starts a number and stands only in 本年增/减, so the readings are 88 | -7 | 20,
+    # 88 | -72 | 0 and 88 | -720 | blank: 上年项目数 is 88 in all of them (decided), the two
+    # others unread.  An earlier reader left all three unread.
+    doc = lines("../../../samples/inbox/001_tangjiahui_2019.txt")
+    at = doc.index("\t行政许可")
+    doc[at + 1 : at + 4] = ["\t88-720"]
+    r = extract(tmp_path, doc)
+    assert row(r, "s2.art20_5", "administrative_licensing") == [88, None, None]
+    assert bases(r, "s2.art20_5", "administrative_licensing") == ["decided", "unread", "unread"]
     p = problem(r, "ambiguous_values")
-    assert p.raw.endswith("20 0 0 0 0 2") and p.candidates == [[20, 0, 0, 0, 0, 2, None]]
-    assert not any(c.basis == "decided" for c in r.cells if c.row == "partially_granted")
+    assert p.raw == "88-720"
+    assert p.candidates == [[88, -72, 0], [88, -7, 20], [88, -720, None]]
     assert r.status == "needs_review"
+
+
+def test_a_run_with_one_reading_in_section_2_is_decided_without_a_problem(tmp_path):
+    # `规章 000`: a number has no leading zero and every digit is a number's, so 0 | 0 | 0 is
+    # the run's one reading: decided, no problem, and the report stays ok.  (An earlier reader
+    # left the row unread with ambiguous_values.)
+    r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "规章", "规章 000"))
+    assert row(r, "s2.art20_1", "regulations") == [0, 0, 0]
+    assert bases(r, "s2.art20_1", "regulations") == ["decided"] * 3
+    assert not [p for p in r.problems if p.severity == "error"]
+    assert r.status == "ok"
+    # `105` is 1 | 0 | 5, or 10 | 5 with a blank anywhere: no cell agreed, all unread.
+    r = extract(tmp_path, replace(lines("tabs-v2021.txt"), "规章", "规章 105"))
+    assert bases(r, "s2.art20_1", "regulations") == ["unread"] * 3
+    assert [1, 0, 5] in problem(r, "ambiguous_values").candidates

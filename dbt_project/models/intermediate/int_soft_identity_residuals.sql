@@ -6,6 +6,13 @@
 -- involved exists and has one of the equation's template versions (S2 and S3: v2021 only; S1
 -- across the v2019 → v2021 boundary). Soft checks never decide whether a report is published.
 --
+-- "Current" is decided per section, as the facts show it (int_published_sections): an equation
+-- of section 三 (S1) reads the version whose section 三 is current, one of section 二 (S2, S3)
+-- the version whose section 二 is. A re-publication whose section 三 is held back leaves the
+-- earlier version's section 三 published, and S1 compares that one. A body-year with no
+-- published version of the section keeps its current report, whose held-back section gives no
+-- terms (the check is not made).
+--
 -- A view on purpose: the current versions depend on the gate's verdicts (int_report_versions).
 
 with
@@ -40,24 +47,47 @@ cells as (
 
 ),
 
+current_sections as (
+
+    select body_id, report_year, section, document_id
+    from {{ ref('int_published_sections') }}
+    where is_current
+
+),
+
 current_reports as (
 
+    -- per body, year and section: the version whose section is current, else the current report
     select
-        versions.document_id,
+        coalesce(current_sections.document_id, versions.document_id) as document_id,
         versions.body_id,
         versions.report_year,
+        sections.section,
         documents.template_version
 
     from versions
+    cross join (values ('s2'), ('s3')) as sections (section)
+    left join current_sections
+        on versions.body_id = current_sections.body_id
+            and versions.report_year = current_sections.report_year
+            and sections.section = current_sections.section
     inner join documents
-        on versions.document_id = documents.document_id
+        on coalesce(current_sections.document_id, versions.document_id) = documents.document_id
 
 ),
 
 equations as (
 
-    select distinct identity_id, equation_id, description, relation, template_versions
+    select
+        identity_id,
+        equation_id,
+        description,
+        relation,
+        template_versions,
+        -- every term of an equation is in one section
+        case when min(table_code) like 's2.%' then 's2' else min(table_code) end as section
     from terms
+    group by identity_id, equation_id, description, relation, template_versions
 
 ),
 
@@ -71,11 +101,13 @@ anchored as (
         equations.equation_id,
         equations.description,
         equations.relation,
-        equations.template_versions
+        equations.template_versions,
+        equations.section
 
     from current_reports
     inner join equations
-        on list_contains(equations.template_versions, current_reports.template_version)
+        on current_reports.section = equations.section
+            and list_contains(equations.template_versions, current_reports.template_version)
 
 ),
 
@@ -100,6 +132,7 @@ term_reports as (
     left join current_reports as other_reports
         on anchored.body_id = other_reports.body_id
             and anchored.anchor_year + terms.year_offset = other_reports.report_year
+            and anchored.section = other_reports.section
 
 ),
 
