@@ -150,15 +150,15 @@ _MARTS_READS: Mapping[Frame, str] = {
         ),
         facts as (
             select 'fct_applications' as fact_table, document_id, body_id, report_year,
-                   's3/' || row_code || '/' || applicant_code as cell_id
+                   table_code || '/' || row_code || '/' || col_code as cell_id
             from marts.fct_applications
             union all
             select 'fct_active_disclosure', document_id, body_id, report_year,
-                   table_code || '/' || row_code || '/' || measure_code
+                   table_code || '/' || row_code || '/' || col_code
             from marts.fct_active_disclosure
             union all
             select 'fct_review_litigation', document_id, body_id, report_year,
-                   's4/' || proceeding || '/' || outcome
+                   table_code || '/' || row_code || '/' || col_code
             from marts.fct_review_litigation
         )
         select facts.*, current_sections.document_id is not null as is_current_report

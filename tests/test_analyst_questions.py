@@ -86,10 +86,11 @@ def test_known_values_of_the_samples(published: Path) -> None:
         published,
         """
         select report_year, value from marts.fct_applications a join marts.dim_body b using (body_id)
-        where b.canonical_name = '平潭综合实验区' and a.row_code = 'new_received' and a.applicant_code = 'total'
+        where b.body_name = '平潭综合实验区' and a.row_code = 'new_received' and a.col_code = 'total'
         order by report_year""",
     )
-    assert new_received == [(2019, D(23)), (2021, D(70)), (2022, D(74)), (2023, D(81))]
+    assert new_received == [(2019, 23), (2021, 70), (2022, 74), (2023, 81)]
+    assert all(type(value) is int for _, value in new_received)  # BIGINT, not DECIMAL(38,6)
     assert ask(
         published,
         """
@@ -99,7 +100,7 @@ def test_known_values_of_the_samples(published: Path) -> None:
     assert ask(
         published,
         """
-        select applicant_code, value from marts.fct_applications
+        select col_code, value from marts.fct_applications
         where body_id = md5('中山市大涌镇') and row_code = 'new_received' and value > 0
         order by applicant_order""",
     ) == [("natural_person", D(4)), ("total", D(4))]
@@ -135,5 +136,65 @@ def test_every_sample_body_year_is_in_the_mart(published: Path) -> None:
     assert ask(
         published,
         """
-        select org_name, canonical_name from marts.dim_body where org_name <> canonical_name order by 1""",
+        select printed_body_name, body_name from marts.dim_body where printed_body_name <> body_name order by 1""",
     ) == [("蓬莱区北沟镇人民政府", "蓬莱区北沟镇"), ("邢庄镇人民政府", "邢庄镇")]
+
+
+def test_counts_are_bigint_and_money_decimal_by_unit(published: Path) -> None:
+    types = dict(
+        ((t, c), d)
+        for t, c, d in ask(
+            published,
+            "select table_name, column_name, data_type from information_schema.columns where table_schema = 'marts'",
+        )
+    )
+    for table in ("fct_applications", "fct_review_litigation", "fct_active_disclosure", "mart_carry_over"):
+        assert types[(table, "value" if table != "mart_carry_over" else "carried_to_next_year")] == "BIGINT"
+    assert types[("fct_active_disclosure", "amount_wan_cny")] == "DECIMAL(18,4)"
+    assert types[("mart_body_year", "new_received")] == "BIGINT"
+    assert types[("mart_body_year", "licensing_decisions")] == "BIGINT"
+    assert types[("mart_body_year", "fee_amount_wan_cny")] == "DECIMAL(18,4)"
+    # no count column of a fact or analyst mart is DECIMAL any more
+    assert sorted(
+        (t, c)
+        for (t, c), d in types.items()
+        if d.startswith("DECIMAL") and (t.startswith("fct_") or t.startswith("mart_"))
+    ) == sorted(
+        [(t, c) for t in ("fct_active_disclosure", "fct_active_disclosure_history")
+         for c in ("amount_wan_cny", "amount_cny", "amount_unit_unknown", "printed_amount")]
+        + [("mart_body_year", c) for c in ("fee_amount_wan_cny", "procurement_amount_wan_cny_v2019",
+                                           "procurement_amount_cny_v2019", "procurement_amount_unit_unknown_v2019")]
+    )
+    assert ask(
+        published,
+        "select body_name, province, city, county, township from marts.dim_body order by body_name",
+    ) == [
+        ("中山市大涌镇", None, "中山市", None, "大涌镇"),
+        ("平潭综合实验区", None, None, None, None),
+        ("王助镇", None, None, None, "王助镇"),
+        ("蓬莱区北沟镇", None, None, "蓬莱区", "北沟镇"),
+        ("邢庄镇", None, None, None, "邢庄镇"),
+        ("金寨县汤家汇镇", None, None, "金寨县", "汤家汇镇"),
+    ]
+
+
+def test_tables_and_columns_carry_their_descriptions(published: Path) -> None:
+    uncommented = ask(
+        published,
+        """
+        select table_name, column_name from duckdb_columns()
+        where schema_name = 'marts' and comment is null order by all""",
+    )
+    assert uncommented == []
+    assert ask(
+        published,
+        "select comment from duckdb_tables() where schema_name = 'marts' and table_name = 'mart_body_year'",
+    )[0][0].startswith("One row per reporting body")
+    assert ask(
+        published,
+        """
+        select data_type, label_zh, description like 'Number of applications%'
+        from marts.data_dictionary where table_name = 'fct_applications' and column_name = 'value'""",
+    ) == [("BIGINT", "数值", True)]
+    n_columns = ask(published, "select count(*) from duckdb_columns() where schema_name = 'marts'")[0][0]
+    assert ask(published, "select count(*) from marts.data_dictionary")[0][0] == n_columns
