@@ -436,8 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
         "marts.data_dictionary.",
     )
     what = p.add_mutually_exclusive_group(required=True)
-    what.add_argument("table", nargs="?", metavar="TABLE", help="a table of schema marts, e.g. mart_body_year")
-    what.add_argument("--query", metavar="SQL", help="a SELECT on the published database instead of a table")
+    what.add_argument("table", nargs="?", metavar="TABLE", help="a table of schema marts (mart_body_year, …)")
+    what.add_argument("--query", metavar="SQL", help="a SELECT on the published database, not a table")
     p.add_argument(
         "--format", choices=("csv", "xlsx", "parquet"), help="default: from the --out suffix, else csv"
     )
@@ -463,7 +463,11 @@ def build_parser() -> argparse.ArgumentParser:
         "report is.",
     )
     p.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="folder to write into (default <warehouse>/docs)"
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder to write into (default <warehouse>/docs)",
     )
     p.set_defaults(func=cmd_docs)
     p = sub.add_parser(

@@ -7,7 +7,12 @@ dbt, publish) for the module; the queries run on the published database, as an a
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import venv
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +21,7 @@ import duckdb
 import pytest
 
 from pipeline import steps as pipeline
-from warehouse import paths
+from warehouse import paths, publish
 
 pytestmark = pytest.mark.slow
 
@@ -160,10 +165,20 @@ def test_counts_are_bigint_and_money_decimal_by_unit(published: Path) -> None:
         for (t, c), d in types.items()
         if d.startswith("DECIMAL") and (t.startswith("fct_") or t.startswith("mart_"))
     ) == sorted(
-        [(t, c) for t in ("fct_active_disclosure", "fct_active_disclosure_history")
-         for c in ("amount_wan_cny", "amount_cny", "amount_unit_unknown", "printed_amount")]
-        + [("mart_body_year", c) for c in ("fee_amount_wan_cny", "procurement_amount_wan_cny_v2019",
-                                           "procurement_amount_cny_v2019", "procurement_amount_unit_unknown_v2019")]
+        [
+            (t, c)
+            for t in ("fct_active_disclosure", "fct_active_disclosure_history")
+            for c in ("amount_wan_cny", "amount_cny", "amount_unit_unknown", "printed_amount")
+        ]
+        + [
+            ("mart_body_year", c)
+            for c in (
+                "fee_amount_wan_cny",
+                "procurement_amount_wan_cny_v2019",
+                "procurement_amount_cny_v2019",
+                "procurement_amount_unit_unknown_v2019",
+            )
+        ]
     )
     assert ask(
         published,
@@ -198,3 +213,113 @@ def test_tables_and_columns_carry_their_descriptions(published: Path) -> None:
     ) == [("BIGINT", "数值", True)]
     n_columns = ask(published, "select count(*) from duckdb_columns() where schema_name = 'marts'")[0][0]
     assert ask(published, "select count(*) from marts.data_dictionary")[0][0] == n_columns
+
+
+# The DuckDB 1.x stack BI tools run: Superset's duckdb-engine pins duckdb<2. Installed from PyPI
+# into a cached environment of its own once (set-up), then reused.
+DUCKDB1_PACKAGES = ("duckdb==1.4.4", "duckdb-engine==0.17.0", "SQLAlchemy==2.0.44")
+_CLIENT = """
+import json, sys
+import sqlalchemy
+queries = json.load(sys.stdin)
+engine = sqlalchemy.create_engine("duckdb:///" + sys.argv[1] + "?access_mode=read_only")
+with engine.connect() as con:
+    version = con.exec_driver_sql("select version()").scalar()
+    answers = [[[str(v) if v is not None else None for v in row] for row in con.exec_driver_sql(q)]
+               for q in queries]
+print(json.dumps({"version": version, "answers": answers}))
+"""
+
+
+def duckdb1_python() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "xxgk"
+    env = cache / ("duckdb1-" + "-".join(p.replace("==", "") for p in DUCKDB1_PACKAGES))
+    python = env / "bin" / "python"
+    if not (env / ".complete").exists():
+        venv.EnvBuilder(with_pip=True, clear=True).create(env)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                *DUCKDB1_PACKAGES,
+            ],
+            check=True,
+        )
+        (env / ".complete").touch()
+    return python
+
+
+def _as_text(rows: list[tuple]) -> list[list[str | None]]:
+    return [[str(v) if v is not None else None for v in row] for row in rows]
+
+
+def test_the_bi_copy_answers_the_same_in_duckdb_1x_through_sqlalchemy(published: Path) -> None:
+    """Superset's way in: duckdb-engine on duckdb 1.4, ``duckdb:///…?access_mode=read_only``."""
+    bi = published.parent / publish.BI_DATABASE
+    queries = [
+        *readme_queries(),
+        "select count(*) from marts.data_dictionary",
+        "select comment from duckdb_tables() where table_name = 'fct_applications'",
+    ]
+    result = subprocess.run(
+        [str(duckdb1_python()), "-c", _CLIENT, str(bi)],
+        input=json.dumps(queries),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    answered = json.loads(result.stdout)
+    assert answered["version"].startswith("v1.4.")
+    with duckdb.connect(str(published), read_only=True) as con:
+        native = [_as_text(con.execute(q).fetchall()) for q in queries]
+    assert answered["answers"] == native
+    assert answered["answers"][4][3][:2] == ["2023", "81"]  # 平潭综合实验区 2023: 81 new applications
+
+
+def test_export_csv_xlsx_parquet_and_sql(
+    published: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline import cli
+
+    question = (
+        "select body_name, report_year, new_received from marts.mart_body_year "
+        "where body_name = '平潭综合实验区' order by report_year"
+    )
+    assert cli.main(["export", "--query", question, "--out", str(tmp_path / "p.csv")]) == 0
+    data = (tmp_path / "p.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbfbody_name,report_year,new_received\r\n")
+    assert data.decode("utf-8-sig").splitlines()[-1] == "平潭综合实验区,2023,81"
+
+    assert cli.main(["export", "mart_body_year", "--out", str(tmp_path / "m.xlsx")]) == 0
+    with zipfile.ZipFile(tmp_path / "m.xlsx") as book:
+        shared = book.read("xl/sharedStrings.xml").decode("utf-8")
+    # the headers are the Chinese labels, in the table's column order (body_id, report_year, …)
+    assert (
+        shared.index("<t>机关编号</t>")
+        < shared.index("<t>报告年度</t>")
+        < shared.index("<t>本年新收政府信息公开申请数量</t>")
+    )
+
+    assert (
+        cli.main(["export", "fct_applications", "--format", "parquet", "--out", str(tmp_path / "f.parquet")])
+        == 0
+    )
+    with duckdb.connect() as con:
+        assert con.execute(
+            f"select value, typeof(value) from read_parquet('{tmp_path / 'f.parquet'}') "
+            "where body_id = md5('平潭综合实验区') and report_year = 2023 "
+            "and row_code = 'new_received' and col_code = 'total'"
+        ).fetchall() == [(81, "BIGINT")]
+
+    capsys.readouterr()
+    assert cli.main(["export", "no_such_table", "--out", str(tmp_path / "x.csv")]) == 1
+    assert "no table 'no_such_table' in schema marts" in capsys.readouterr().err
+    assert cli.main(["sql", question]) == 0
+    assert "平潭综合实验区" in capsys.readouterr().out
+    # read-only: a write fails with DuckDB's reason, in one line
+    assert cli.main(["sql", "drop table marts.dim_body"]) == 1
+    assert "read-only" in capsys.readouterr().err

@@ -6,9 +6,9 @@ DuckDB 1.x reads (``xxgk-bi.duckdb``, written with ``STORAGE_VERSION 'v1.4.0'``:
 Superset, Metabase, Evidence, Rill and DBeaver are DuckDB 1.x and cannot open a 2.0 file), every
 mart table as Parquet (``parquet/<table>.parquet``) and a ``manifest.json`` (tables and row
 counts).  Both databases carry the dbt descriptions as table and column comments and a table
-``marts.data_dictionary`` listing every column with its type, description and Chinese label.  It is written under a temporary name
-(``publications/.tmp-<id>``) and renamed into place only when complete, then made the published
-one:
+``marts.data_dictionary`` listing every column with its type, description and Chinese label.
+It is written under a temporary name (``publications/.tmp-<id>``) and renamed into place only
+when complete, then made the published one:
 
 * ``<warehouse>/xxgk.duckdb`` is replaced by a hard link to the publication's database (a copy
   where the file system has no hard links) with ``os.replace``, an atomic rename: a reader that
@@ -341,38 +341,19 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, names: list[str]
             con.execute(f"comment on table {SCHEMA}.{_identifier(table)} is {_literal(comment)}")
     for table, column, comment in columns:
         if table in wanted and comment:
-            con.execute(
-                f"comment on column {SCHEMA}.{_identifier(table)}.{_identifier(column)} is {_literal(comment)}"
-            )
+            target = f"{SCHEMA}.{_identifier(table)}.{_identifier(column)}"
+            con.execute(f"comment on column {target} is {_literal(comment)}")
 
 
 def _write_dictionary(con: duckdb.DuckDBPyConnection) -> int:
-    """``marts.data_dictionary``: every published column with its type, description (the
-    dbt docs) and Chinese label, for tools that do not read comments; its row count."""
-    rows = con.execute(
-        "select table_name, column_index, column_name, data_type, comment from duckdb_columns() "
-        "where database_name = current_database() and schema_name = ? order by table_name, column_index",
-        [SCHEMA],
-    ).fetchall()
-    table_comments = dict(
-        con.execute(
-            "select table_name, comment from duckdb_tables() "
-            "where database_name = current_database() and schema_name = ?",
-            [SCHEMA],
-        ).fetchall()
-    )
+    """``marts.data_dictionary``: every published column (its own too) with its type,
+    description (the dbt docs) and Chinese label, for tools that do not read comments; its
+    row count."""
     con.execute(f"""
         create table {SCHEMA}.{DICTIONARY} (
             table_name varchar not null, column_position integer not null,
             column_name varchar not null, data_type varchar not null,
             description varchar, label_zh varchar, table_description varchar)""")
-    con.executemany(
-        f"insert into {SCHEMA}.{DICTIONARY} values (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (table, position, column, data_type, comment, labels.column_label(column), table_comments.get(table))
-            for table, position, column, data_type, comment in rows
-        ],
-    )
     con.execute(
         f"comment on table {SCHEMA}.{DICTIONARY} is "
         + _literal(
@@ -382,6 +363,20 @@ def _write_dictionary(con: duckdb.DuckDBPyConnection) -> int:
     )
     for column, text in DICTIONARY_COLUMNS.items():
         con.execute(f"comment on column {SCHEMA}.{DICTIONARY}.{column} is {_literal(text)}")
+    rows = con.execute(
+        "select c.table_name, c.column_index, c.column_name, c.data_type, c.comment, t.comment "
+        "from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name) "
+        "where c.database_name = current_database() and c.schema_name = ? "
+        "order by c.table_name, c.column_index",
+        [SCHEMA],
+    ).fetchall()
+    con.executemany(
+        f"insert into {SCHEMA}.{DICTIONARY} values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (table, position, column, data_type, comment, labels.column_label(column), table_comment)
+            for table, position, column, data_type, comment, table_comment in rows
+        ],
+    )
     return len(rows)
 
 

@@ -122,8 +122,8 @@ def _history_predates_corrections(db: Path) -> bool:
     stale = [t for t, cols in columns.items() if not {*_CORRECTION_COLUMNS, *_NAMING_COLUMNS} <= cols]
     if stale:
         log.warning(
-            "%s predate the reviewers' corrections or the marts' naming rules: rebuilding the history facts from "
-            "staging (dbt --full-refresh)",
+            "%s predate the reviewers' corrections or the marts' naming rules: rebuilding the "
+            "history facts from staging (dbt --full-refresh)",
             ", ".join(sorted(stale)),
         )
     return bool(stale)
