@@ -53,6 +53,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
+from expectations import data_docs_offline
 from expectations.frames import document_values, identity_frames, sections_frame
 from expectations.suites import (
     FACT_TABLES,
@@ -836,6 +837,8 @@ def _build_data_docs(context: Any) -> Path | None:
     try:
         _prune_validations(warehouse, _env_number(DATA_DOCS_KEEP_ENV, DEFAULT_DATA_DOCS_KEEP, int))
         built = context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        # GX's pages load jQuery, Bootstrap, … from CDNs: served from local copies instead
+        data_docs_offline.make_offline(data_docs_dir(warehouse))
         index = data_docs_dir(warehouse) / "index.html"
         log.debug("data docs built: %s", built)
         return index if index.exists() else None

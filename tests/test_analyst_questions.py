@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
+import socket
 import subprocess
+import threading
 import venv
 import zipfile
 from collections.abc import Iterator
@@ -323,3 +326,64 @@ def test_export_csv_xlsx_parquet_and_sql(
     # read-only: a write fails with DuckDB's reason, in one line
     assert cli.main(["sql", "drop table marts.dim_body"]) == 1
     assert "read-only" in capsys.readouterr().err
+
+
+def test_docs_are_one_file_that_loads_nothing_from_another_host(published: Path, tmp_path: Path) -> None:
+    from pipeline import cli
+
+    assert cli.main(["docs", "--out", str(tmp_path)]) == 0
+    page = (tmp_path / "dbt-docs.html").read_text(encoding="utf-8")
+    # the manifest and catalog are inlined: every model is in the one file
+    assert "model.xxgk.mart_body_year" in page and "One row per reporting body" in page
+    loads = re.findall(r"<(?:script|link|img)\b[^>]*(?:src|href)=[\"'](https?:)?//", page)
+    assert loads == []
+
+
+# Chromium's own services (sign-in, component updates), which it calls whatever page it shows.
+BROWSER_HOSTS = ("google.com", "googleapis.com", "gvt1.com", "gstatic.com")
+
+
+def test_the_validation_report_renders_offline_in_chromium(published: Path) -> None:
+    """Headless Chromium behind a proxy that records every request: the Data Docs page's
+    scripts run (bootstrap-table builds its tables) and no request leaves the machine."""
+    chromium = shutil.which("chromium")
+    assert chromium, "Debian's chromium is needed (apt-get install chromium)"
+    index = published.parent / "data_docs" / "index.html"
+    requests: list[str] = []
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def record() -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:
+                return
+            with client:
+                requests.append(client.recv(4096).split(b"\r\n")[0].decode(errors="replace"))
+
+    threading.Thread(target=record, daemon=True).start()
+    try:
+        dom = subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--no-first-run",
+                f"--proxy-server=http://127.0.0.1:{server.getsockname()[1]}",
+                "--proxy-bypass-list=<-loopback>",
+                "--virtual-time-budget=5000",
+                "--dump-dom",
+                index.as_uri(),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        ).stdout
+    finally:
+        server.close()
+    assert 'class="bootstrap-table' in dom  # jQuery and bootstrap-table ran: the page is not blank
+    assert "xxgk_published_cells" in dom
+    assert [r for r in requests if not any(h in r for h in BROWSER_HOSTS)] == []
