@@ -45,27 +45,53 @@ application_totals as (
     select
         body_id,
         report_year,
-        cast(sum(value) filter (where row_code = 'new_received' and col_code = 'total') as bigint) as new_received,
-        cast(sum(value) filter (where row_code = 'new_received' and col_code = 'natural_person') as bigint)
-            as new_received_natural_person,
+        cast(
+            sum(value) filter (where row_code = 'new_received' and col_code = 'total')
+            as bigint
+        ) as new_received,
+        cast(
+            sum(value) filter (where row_code = 'new_received' and col_code = 'natural_person')
+            as bigint
+        ) as new_received_natural_person,
         cast(sum(value) filter (
             where row_code = 'new_received' and col_code not in ('natural_person', 'total')
         ) as bigint) as new_received_legal_or_other_org,
-        cast(sum(value) filter (where row_code = 'carried_over_from_last_year' and col_code = 'total') as bigint)
-            as carried_over_from_last_year,
-        cast(sum(value) filter (where row_group = 'granted' and is_leaf and col_code = 'total') as bigint) as granted,
-        cast(sum(value) filter (where row_group = 'partially_granted' and is_leaf and col_code = 'total') as bigint)
-            as partially_granted,
-        cast(sum(value) filter (where row_group = 'denied' and is_leaf and col_code = 'total') as bigint) as denied,
-        cast(sum(value) filter (where row_group = 'unable' and is_leaf and col_code = 'total') as bigint) as unable,
-        cast(sum(value) filter (where row_group = 'not_processed' and is_leaf and col_code = 'total') as bigint)
-            as not_processed,
-        cast(sum(value) filter (where row_group = 'other' and is_leaf and col_code = 'total') as bigint)
-            as other_handling,
-        cast(sum(value) filter (where row_code = 'total_processed' and col_code = 'total') as bigint)
-            as total_processed,
-        cast(sum(value) filter (where row_code = 'carried_to_next_year' and col_code = 'total') as bigint)
-            as carried_to_next_year,
+        cast(
+            sum(value) filter (where row_code = 'carried_over_from_last_year' and col_code = 'total')
+            as bigint
+        ) as carried_over_from_last_year,
+        cast(
+            sum(value) filter (where row_group = 'granted' and is_leaf and col_code = 'total')
+            as bigint
+        ) as granted,
+        cast(
+            sum(value) filter (where row_group = 'partially_granted' and is_leaf and col_code = 'total')
+            as bigint
+        ) as partially_granted,
+        cast(
+            sum(value) filter (where row_group = 'denied' and is_leaf and col_code = 'total')
+            as bigint
+        ) as denied,
+        cast(
+            sum(value) filter (where row_group = 'unable' and is_leaf and col_code = 'total')
+            as bigint
+        ) as unable,
+        cast(
+            sum(value) filter (where row_group = 'not_processed' and is_leaf and col_code = 'total')
+            as bigint
+        ) as not_processed,
+        cast(
+            sum(value) filter (where row_group = 'other' and is_leaf and col_code = 'total')
+            as bigint
+        ) as other_handling,
+        cast(
+            sum(value) filter (where row_code = 'total_processed' and col_code = 'total')
+            as bigint
+        ) as total_processed,
+        cast(
+            sum(value) filter (where row_code = 'carried_to_next_year' and col_code = 'total')
+            as bigint
+        ) as carried_to_next_year,
         count(*) filter (where is_imputed) as n_imputed_application_cells
 
     from applications
@@ -80,7 +106,10 @@ review_litigation_outcomes as (
         report_year,
         {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
             {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
-                cast(sum(value) filter (where row_code = '{{ proceeding }}' and col_code = '{{ outcome }}') as bigint)
+                cast(
+                    sum(value) filter (where row_code = '{{ proceeding }}' and col_code = '{{ outcome }}')
+                    as bigint
+                )
                     as {{ proceeding }}_{{ outcome }},
             {% endfor %}
         {% endfor %}
@@ -125,8 +154,9 @@ active_measures as (
             and col_code in ('decisions_this_year', 'decisions')
         ) as coercion_decisions,
         -- 第二十条第（八）项 fees: an amount in 万元 in v2021, a number of fee items in v2019
-        max(amount_wan_cny) filter (where row_code = 'administrative_fees' and col_code = 'fee_amount_wan_cny')
-            as fee_amount_wan_cny,
+        max(amount_wan_cny) filter (
+            where row_code = 'administrative_fees' and col_code = 'fee_amount_wan_cny'
+        ) as fee_amount_wan_cny,
         max(value) filter (where row_code = 'administrative_fees' and col_code = 'items_last_year')
             as fee_items_last_year_v2019,
         max(value) filter (
