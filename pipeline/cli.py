@@ -233,11 +233,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
             previous = publish.rollback()
             print(f"published again: publication {previous.id} ({previous.path})")
             print(f"published:   {paths.published_db()}")
+            print(f"for BI tools (DuckDB 1.x): {publish.bi_db()}")
             print(f"parquet:     {publish.parquet_dir()}")
             return 0
         from pipeline import steps
 
         print(f"published:   {steps.publish()}")
+        print(f"for BI tools (DuckDB 1.x): {publish.bi_db()}")
         print(f"parquet:     {publish.parquet_dir()}")
         return 0
     except (RuntimeError, FileNotFoundError) as err:  # PublicationError, MartsCheckError, no marts
