@@ -171,7 +171,13 @@ def test_counts_are_bigint_and_money_decimal_by_unit(published: Path) -> None:
         [
             (t, c)
             for t in ("fct_active_disclosure", "fct_active_disclosure_history")
-            for c in ("amount_wan_cny", "amount_cny", "amount_unit_unknown", "printed_amount")
+            for c in ("amount_wan_cny", "amount_cny", "amount_unit_unknown")
+        ]
+        # the evidence keeps the extracted value as it was (it may be what a reviewer corrected)
+        + [
+            (f"fct_{f}{h}", "printed_value")
+            for f in ("applications", "active_disclosure", "review_litigation")
+            for h in ("", "_history")
         ]
         + [
             ("mart_body_year", c)

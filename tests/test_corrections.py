@@ -301,7 +301,7 @@ def published(warehouse: Path) -> dict[str, list[tuple]]:
             select document_id, table_code || '/' || row_code || '/' || col_code, value, printed_value, correction_reason
             from marts.fct_review_litigation where is_corrected
             union all
-            select document_id, table_code || '/' || row_code || '/' || col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), coalesce(printed_value, printed_amount),
+            select document_id, table_code || '/' || row_code || '/' || col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), printed_value,
                    correction_reason
             from marts.fct_active_disclosure where is_corrected
             order by 1, 2""",

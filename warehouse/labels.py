@@ -74,7 +74,6 @@ COLUMN_LABELS: dict[str, str] = {
     "amount_wan_cny": "金额（万元）",
     "amount_cny": "金额（元）",
     "amount_unit_unknown": "金额（单位未注明）",
-    "printed_amount": "所印金额",
     "basis": "数值依据",
     "extracted_basis": "提取依据",
     "is_imputed": "是否推算",

@@ -155,7 +155,6 @@ current_facts as (
             history.amount_unit_unknown,
         {% endif %}
         history.printed_value,
-        {% if is_s2 %}history.printed_amount,{% endif %}
         history.basis,
         history.extracted_basis,
         history.is_corrected,
@@ -185,7 +184,9 @@ select * from current_facts
     (kind decimal, section 二 only) is DECIMAL(18, 4) in the column of its unit — the v2021 fee
     (header 万元) and amounts printed with 万元 in amount_wan_cny, with 元 in amount_cny, a bare
     amount (v2019 采购总金额 states no unit) in amount_unit_unknown — so 万元 and 元 are never
-    summed together.  printed_value / printed_amount: the value as extracted, same split.
+    summed together.  printed_value: the value as extracted, unchanged (DECIMAL): it is the
+    evidence, and where a reviewer corrected a cell it may be what made it wrong (1520.5 in a
+    count).
 #}
 {% macro fact_value_columns(cells, with_amounts) -%}
     {%- set is_count = cells ~ ".col_kind <> 'decimal'" -%}
@@ -205,10 +206,7 @@ select * from current_facts
         cast(case when not {{ is_count }} and {{ unit }} = 'unknown' then {{ cells }}.value end as decimal(18, 4))
             as amount_unit_unknown,
     {%- endif %}
-    cast(case when {{ is_count }} then {{ cells }}.printed_value end as bigint) as printed_value
-    {%- if with_amounts %},
-        cast(case when not {{ is_count }} then {{ cells }}.printed_value end as decimal(18, 4)) as printed_amount
-    {%- endif %}
+    {{ cells }}.printed_value
 {%- endmacro %}
 
 {# The one value a stored history row holds, whichever column it is in. #}

@@ -13,7 +13,7 @@ fact_cells as (
     select 'fct_review_litigation', document_id, table_code, row_code, col_code, value, printed_value, is_corrected, correction_reason
     from {{ ref('fct_review_litigation') }}
     union all
-    select 'fct_active_disclosure', document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), coalesce(printed_value, printed_amount), is_corrected, correction_reason
+    select 'fct_active_disclosure', document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), printed_value, is_corrected, correction_reason
     from {{ ref('fct_active_disclosure') }}
     union all
     select 'fct_applications_history', document_id, table_code, row_code, col_code, value, printed_value, is_corrected, correction_reason
@@ -22,7 +22,7 @@ fact_cells as (
     select 'fct_review_litigation_history', document_id, table_code, row_code, col_code, value, printed_value, is_corrected, correction_reason
     from {{ ref('fct_review_litigation_history') }}
     union all
-    select 'fct_active_disclosure_history', document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), coalesce(printed_value, printed_amount), is_corrected, correction_reason
+    select 'fct_active_disclosure_history', document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), printed_value, is_corrected, correction_reason
     from {{ ref('fct_active_disclosure_history') }}
 
 ),
