@@ -53,7 +53,7 @@ from great_expectations.data_context.types.base import (
     ProgressBarsConfig,
 )
 
-from expectations import narrative_checks
+from expectations import data_docs_offline, narrative_checks
 from expectations.frames import document_values, identity_frames, sections_frame
 from expectations.suites import (
     FACT_TABLES,
@@ -157,15 +157,15 @@ _MARTS_READS: Mapping[Frame, str] = {
         ),
         facts as (
             select 'fct_applications' as fact_table, document_id, body_id, report_year,
-                   's3/' || row_code || '/' || applicant_code as cell_id
+                   table_code || '/' || row_code || '/' || col_code as cell_id
             from marts.fct_applications
             union all
             select 'fct_active_disclosure', document_id, body_id, report_year,
-                   table_code || '/' || row_code || '/' || measure_code
+                   table_code || '/' || row_code || '/' || col_code
             from marts.fct_active_disclosure
             union all
             select 'fct_review_litigation', document_id, body_id, report_year,
-                   's4/' || proceeding || '/' || outcome
+                   table_code || '/' || row_code || '/' || col_code
             from marts.fct_review_litigation
         )
         select facts.*, current_sections.document_id is not null as is_current_report
@@ -854,6 +854,8 @@ def _build_data_docs(context: Any) -> Path | None:
     try:
         _prune_validations(warehouse, _env_number(DATA_DOCS_KEEP_ENV, DEFAULT_DATA_DOCS_KEEP, int))
         built = context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        # GX's pages load jQuery, Bootstrap, … from CDNs: served from local copies instead
+        data_docs_offline.make_offline(data_docs_dir(warehouse))
         index = data_docs_dir(warehouse) / "index.html"
         log.debug("data docs built: %s", built)
         return index if index.exists() else None

@@ -72,11 +72,11 @@ _VERDICT_LABELS = {
 def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Every report with a held-back section: its verdicts, causes (true cause first) and cells."""
     reports = con.execute("""
-        select document_id, org_name, report_year, source_path, template_version,
+        select document_id, printed_body_name, report_year, source_path, template_version,
                s2_verdict, s2_reason, s3_verdict, s3_reason, s4_verdict, s4_reason
         from marts.dim_report
         where document_id in (select document_id from marts.quarantine)
-        order by org_name, report_year, source_path""").fetchall()
+        order by printed_body_name, report_year, source_path""").fetchall()
     causes = con.execute("""
         select document_id, section, cause_rank, cause, identity_id, equation_id, message, cells,
                lhs_value, rhs_value, difference
@@ -92,8 +92,8 @@ def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         out.append(
             {
                 "document_id": document_id,
-                "org_name": org,
-                "year": year,
+                "printed_body_name": org,
+                "report_year": year,
                 "source_path": path,
                 "template_version": version,
                 "sections": {
@@ -109,8 +109,8 @@ def _quarantine_reports(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                         "equation": c[5],
                         "message": c[6],
                         "cells": c[7],
-                        "lhs": _float(c[8]),
-                        "rhs": _float(c[9]),
+                        "lhs_value": _float(c[8]),
+                        "rhs_value": _float(c[9]),
                         "difference": _float(c[10]),
                     }
                     for c in causes
@@ -188,8 +188,8 @@ def cmd_quarantine(args: argparse.Namespace) -> int:
 def _print_report(report: dict[str, Any]) -> None:
     """One readable block: who, which year, which file; per section its verdict and causes."""
     print(
-        f"\n{report['org_name'] or '（机关未识别 body unknown）'} "
-        f"{report['year'] or '（年度未识别 year unknown）'}"
+        f"\n{report['printed_body_name'] or '（机关未识别 body unknown）'} "
+        f"{report['report_year'] or '（年度未识别 year unknown）'}"
         f"  {report['template_version'] or ''}  {report['source_path']}"
     )
     print(f"  document {report['document_id']}")
@@ -288,11 +288,13 @@ def _publish(args: argparse.Namespace) -> int:
             previous = publish.rollback()
             print(f"published again: publication {previous.id} ({previous.path})")
             print(f"published:   {paths.published_db()}")
+            print(f"for BI tools (DuckDB 1.x): {publish.bi_db()}")
             print(f"parquet:     {publish.parquet_dir()}")
             return 0
         from pipeline import steps
 
         print(f"published:   {steps.publish()}")
+        print(f"for BI tools (DuckDB 1.x): {publish.bi_db()}")
         print(f"parquet:     {publish.parquet_dir()}")
         return 0
     except (
@@ -302,6 +304,85 @@ def _publish(args: argparse.Namespace) -> int:
     ) as err:  # PublicationError, MartsCheckError, no marts
         print(f"xxgk publish: {err}", file=sys.stderr)
         return 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from warehouse import export
+
+    fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out.suffix else "csv")
+    try:
+        with export.connect() as con:
+            sql = args.query if args.query is not None else export.table_query(con, args.table)
+        n = export.export(sql, fmt, args.out)
+    except export.ExportError as err:
+        print(f"xxgk export: {err}", file=sys.stderr)
+        return 1
+    print(f"{n} rows written to {args.out} ({fmt})")
+    return 0
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    from warehouse import export
+
+    try:
+        con = export.connect()
+    except export.ExportError as err:
+        print(f"xxgk sql: {err}", file=sys.stderr)
+        return 1
+    with con:
+        if args.query is not None:
+            return _run_sql(con, args.query, args.max_rows)
+        return _sql_shell(con, args.max_rows)
+
+
+def _run_sql(con: duckdb.DuckDBPyConnection, sql: str, max_rows: int) -> int:
+    try:
+        relation = con.sql(sql)
+        if relation is not None:
+            relation.show(max_rows=max_rows, max_width=10_000)
+    except duckdb.Error as err:
+        # Read-only: a write says so, as any other error, in one line.
+        print(f"xxgk sql: {str(err).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _sql_shell(con: duckdb.DuckDBPyConnection, max_rows: int) -> int:
+    """A read-only SQL prompt on the published database; a statement ends with ';'."""
+    print(
+        f"xxgk sql: {paths.published_db()} (read-only). End a statement with ';'. "
+        "Tables: select * from marts.data_dictionary; quit with .quit or Ctrl-D."
+    )
+    buffer: list[str] = []
+    while True:
+        try:
+            line = input("xxgk> " if not buffer else "  ...> ")
+        except EOFError:
+            print()
+            return 0
+        except KeyboardInterrupt:
+            print()
+            buffer.clear()
+            continue
+        if not buffer and line.strip() in (".quit", ".exit", "quit", "exit"):
+            return 0
+        buffer.append(line)
+        if line.rstrip().endswith(";"):
+            _run_sql(con, "\n".join(buffer), max_rows)
+            buffer.clear()
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from warehouse import docs
+
+    try:
+        written = docs.build(args.out)
+    except docs.DocsError as err:
+        print(f"xxgk docs: {err}", file=sys.stderr)
+        return 1
+    for label, path in written.items():
+        print(f"{label}: {path}")
+    return 0
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -426,6 +507,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _wait_option(p)
     p.set_defaults(func=cmd_publish)
+    p = sub.add_parser(
+        "export",
+        help="write a published table or a query's result as CSV, XLSX or Parquet",
+        description="Export from the published database (read-only): a table of schema marts "
+        "(e.g. mart_body_year) or the result of --query. CSV is UTF-8 with a byte-order mark "
+        "(Excel shows the Chinese); XLSX has the Chinese labels as headers (the column names "
+        "in the header cells' notes); Parquet keeps the types. Column meanings: "
+        "marts.data_dictionary.",
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("table", nargs="?", metavar="TABLE", help="a table of schema marts (mart_body_year, …)")
+    what.add_argument("--query", metavar="SQL", help="a SELECT on the published database, not a table")
+    p.add_argument(
+        "--format", choices=("csv", "xlsx", "parquet"), help="default: from the --out suffix, else csv"
+    )
+    p.add_argument("--out", type=Path, required=True, metavar="FILE", help="the file to write (replaced)")
+    p.set_defaults(func=cmd_export)
+    p = sub.add_parser(
+        "sql",
+        help="run SQL on the published database (read-only), or open a SQL prompt",
+        description="Run one SQL statement on the published database <warehouse>/xxgk.duckdb, "
+        "opened read-only, and print the result; without SQL, an interactive prompt "
+        "(statements end with ';', .quit leaves). Every table and column is described in "
+        "marts.data_dictionary.",
+    )
+    p.add_argument("query", nargs="?", metavar="SQL", help="the statement; none: an interactive prompt")
+    p.add_argument("--max-rows", type=int, default=1000, help="rows printed at most (default 1000)")
+    p.set_defaults(func=cmd_sql)
+    p = sub.add_parser(
+        "docs",
+        help="write the dbt docs as one HTML file that opens from disk",
+        description="Build the dbt documentation of the build database (every model, column "
+        "and test) as one self-contained HTML file (dbt docs generate --static): open it "
+        "from disk, no server needed. Also prints where the Great Expectations validation "
+        "report is.",
+    )
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder to write into (default <warehouse>/docs)",
+    )
+    p.set_defaults(func=cmd_docs)
     p = sub.add_parser(
         "generate",
         help="write synthetic reports with answer keys (benchmarks, tests)",

@@ -7,9 +7,9 @@ import duckdb
 from warehouse import paths
 
 EXAMPLE = (
-    "select r.org_name, r.report_year, a.value from marts.fct_applications a "
+    "select r.body_name, r.report_year, a.value from marts.fct_applications a "
     "join marts.dim_report r using (document_id) "
-    "where a.row_code = 'new_received' and a.applicant_code = 'total' order by all"
+    "where a.row_code = 'new_received' and a.col_code = 'total' order by all"
 )
 
 

@@ -22,6 +22,9 @@ def xxgk(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
         ((), "extract"),
         (("extract",), "JSON"),
         (("run",), "--inbox"),
+        (("export",), "byte-order mark"),
+        (("sql",), "read-only"),
+        (("docs",), "--static"),
     ],
 )
 def test_help(args: tuple[str, ...], expect: str) -> None:
@@ -70,3 +73,28 @@ def test_run_fails_on_an_empty_inbox(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "no documents" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "mart_body_year", "--out", "x.csv"),
+        ("sql", "select 1"),
+    ],
+)
+def test_query_commands_name_a_missing_publication(tmp_path: Path, args: tuple[str, ...]) -> None:
+    import os
+
+    env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")}
+    result = xxgk(*args, env=env)
+    assert result.returncode == 1
+    assert f"{tmp_path / 'wh' / 'xxgk.duckdb'} does not exist: run `xxgk run` first" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_docs_names_a_missing_build_database(tmp_path: Path) -> None:
+    import os
+
+    result = xxgk("docs", env={**os.environ, "XXGK_WAREHOUSE_DIR": str(tmp_path / "wh")})
+    assert result.returncode == 1
+    assert "xxgk_build.duckdb does not exist: run `xxgk run` first" in result.stderr

@@ -218,8 +218,8 @@ def test_dag_run_survives_a_crashed_batch_and_a_second_run_changes_nothing(loade
             rows = con.execute(
                 "select a.value from marts.fct_applications a "
                 "join marts.dim_report r using (document_id) "
-                "where r.org_name = ? and r.report_year = ? "
-                "and a.row_code = ? and a.applicant_code = ?",
+                "where r.printed_body_name = ? and r.report_year = ? "
+                "and a.row_code = ? and a.col_code = ?",
                 [org, year, row, applicant],
             ).fetchall()
             assert len(rows) == 1, (org, year, row, applicant, rows)

@@ -185,9 +185,9 @@ def test_gate_verdicts(built: Built) -> None:
 @pytest.mark.parametrize(
     ("table", "grain"),
     [
-        ("fct_applications", "document_id, row_code, applicant_code"),
-        ("fct_active_disclosure", "document_id, table_code, row_code, measure_code"),
-        ("fct_review_litigation", "document_id, proceeding, outcome"),
+        ("fct_applications", "document_id, row_code, col_code"),
+        ("fct_active_disclosure", "document_id, table_code, row_code, col_code"),
+        ("fct_review_litigation", "document_id, row_code, col_code"),
         ("dim_body", "body_id"),
         ("dim_report", "document_id"),
         ("quarantine", "document_id, equation_id"),
@@ -238,10 +238,10 @@ def test_applications_values(built: Built) -> None:
     rows = query(
         built.db,
         f"""
-        select row_code, applicant_code, value, row_label, row_group, row_level, page, raw_text
+        select row_code, col_code, value, row_label, row_group, row_level, page, raw_text
         from marts.fct_applications
         where document_id = '{doc_id(WANGZHU_2021)}'
-          and (row_code, applicant_code) in (('new_received', 'total'), ('new_received', 'natural_person'),
+          and (row_code, col_code) in (('new_received', 'total'), ('new_received', 'natural_person'),
                                              ('total_processed', 'total'), ('carried_to_next_year', 'total'))
         order by row_order, applicant_order""",
     )
@@ -266,9 +266,9 @@ def test_v2021_report_with_aggregated_other_handling(built: Built) -> None:
     assert query(
         built.db,
         f"""
-        select applicant_code, value, row_label, row_group, is_leaf from marts.fct_applications
+        select col_code, value, row_label, row_group, is_leaf from marts.fct_applications
         where document_id = '{doc_id(WANGZHU_2022)}' and row_code = 'other_handling'
-          and applicant_code in ('natural_person', 'total')
+          and col_code in ('natural_person', 'total')
         order by applicant_order""",
     ) == [
         ("natural_person", Decimal(2), "（六）其他处理", "other", True),
@@ -280,7 +280,7 @@ def test_active_disclosure_keeps_versions_apart(built: Built) -> None:
     assert query(
         built.db,
         """
-        select distinct template_version, measure_code, measure_kind from marts.fct_active_disclosure
+        select distinct template_version, col_code, measure_kind from marts.fct_active_disclosure
         where table_code = 's2.art20_8' order by all""",
     ) == [
         ("v2019", "items_change_this_year", "signed"),
@@ -290,14 +290,14 @@ def test_active_disclosure_keeps_versions_apart(built: Built) -> None:
     assert query(
         built.db,
         f"""
-        select measure_code, value from marts.fct_active_disclosure
+        select col_code, value, amount_wan_cny, amount_cny, typeof(amount_wan_cny) from marts.fct_active_disclosure
         where document_id = '{doc_id(WANGZHU_2021)}' and table_code = 's2.art20_8'""",
-    ) == [("fee_amount_wan_cny", Decimal("12.3456"))]
+    ) == [("fee_amount_wan_cny", None, Decimal("12.3456"), None, "DECIMAL(18,4)")]
     assert query(
         built.db,
         f"""
         select value, measure_label from marts.fct_active_disclosure
-        where document_id = '{doc_id(TANGJIAHUI_2019)}' and measure_code = 'items_change_this_year'
+        where document_id = '{doc_id(TANGJIAHUI_2019)}' and col_code = 'items_change_this_year'
           and table_code = 's2.art20_5'""",
     ) == [(Decimal(-1), "本年增/减")]
 
@@ -306,9 +306,9 @@ def test_review_litigation_values(built: Built) -> None:
     assert query(
         built.db,
         f"""
-        select proceeding, outcome, value from marts.fct_review_litigation
-        where document_id = '{doc_id(WANGZHU_2021)}' and outcome in ('upheld', 'total')
-        order by proceeding, outcome""",
+        select row_code, col_code, value from marts.fct_review_litigation
+        where document_id = '{doc_id(WANGZHU_2021)}' and col_code in ('upheld', 'total')
+        order by row_code, col_code""",
     ) == [
         ("litigation_after_review", "total", Decimal(0)),
         ("litigation_after_review", "upheld", Decimal(0)),
@@ -324,7 +324,7 @@ def test_body_key_is_stable_across_spacing(built: Built) -> None:
     assert query(
         built.db,
         f"""
-        select org_name, region_path, first_report_year, last_report_year, n_documents
+        select printed_body_name, region_path, first_report_year, last_report_year, n_documents
         from marts.dim_body where body_id = '{wangzhu}'""",
     ) == [("王助镇", "安徽省 / 六安市 / 金寨县", 2020, 2022, 3)]
     assert query(built.db, "select count(*) from marts.dim_body") == [(6,)]
@@ -341,7 +341,7 @@ def test_dim_report(built: Built) -> None:
     assert query(
         built.db,
         f"""
-        select org_name, report_year, template_version, source_path, source_format, status,
+        select printed_body_name, report_year, template_version, source_path, source_format, status,
                passed_gate, n_gate_failures, n_problems
         from marts.dim_report where document_id = '{doc_id(REJECTED)}'""",
     ) == [(None, None, None, "inbox/dbt-rejected.pdf", "pdf", "rejected", None, None, 1)]

@@ -457,8 +457,8 @@ def test_services_load_a_year_through_the_rest_api_and_survive_a_crash(deploymen
         assert con.execute("select count(*) from marts.dim_report").fetchone() == (9,)
         assert con.execute(
             "select a.value from marts.fct_applications a join marts.dim_report r "
-            "using (document_id) where r.org_name = '平潭综合实验区' and r.report_year = 2023 "
-            "and a.row_code = 'new_received' and a.applicant_code = 'total'"
+            "using (document_id) where r.printed_body_name = '平潭综合实验区' and r.report_year = 2023 "
+            "and a.row_code = 'new_received' and a.col_code = 'total'"
         ).fetchall() == [(81,)]
         # The documents came from <inbox_root>/<year>.
         sources = {

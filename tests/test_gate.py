@@ -248,7 +248,7 @@ def test_quarantine_lists_the_failures(built: Built) -> None:
     rows = query(
         built.db,
         """
-        select document_id, org_name, report_year, section, cause_rank, identity_id, equation_id,
+        select document_id, printed_body_name, report_year, section, cause_rank, identity_id, equation_id,
                lhs_value, rhs_value, difference, n_missing_terms
         from marts.quarantine order by document_id, equation_id""",
     )

@@ -88,8 +88,8 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loads]:
         verdicts = query(
             db,
             """
-            select org_name, s2_verdict, s3_verdict, s4_verdict, s3_reason, s4_reason
-            from marts.dim_report order by org_name""",
+            select printed_body_name, s2_verdict, s3_verdict, s4_verdict, s3_reason, s4_reason
+            from marts.dim_report order by printed_body_name""",
         )
         facts_before = facts(db)
         corrections_file.write_text(
@@ -102,11 +102,11 @@ def loads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loads]:
         corrected = query(
             db,
             """
-            select document_id, 's3/' || row_code || '/' || applicant_code, value, basis, extracted_basis,
+            select document_id, table_code || '/' || row_code || '/' || col_code, value, basis, extracted_basis,
                    printed_value
             from marts.fct_applications where is_corrected
             union all
-            select document_id, 's4/' || proceeding || '/' || outcome, value, basis, extracted_basis,
+            select document_id, table_code || '/' || row_code || '/' || col_code, value, basis, extracted_basis,
                    printed_value
             from marts.fct_review_litigation where is_corrected
             order by 1, 2""",

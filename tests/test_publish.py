@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from warehouse import paths
+from warehouse import publish as publish_module
 from warehouse.publish import publish
 
 
@@ -73,6 +74,7 @@ def test_publish_copies_only_the_marts(warehouse: Path) -> None:
 
     assert published == warehouse / "xxgk.duckdb"
     assert tables(published) == [
+        ("marts", "data_dictionary", "BASE TABLE"),
         ("marts", "dim_report", "BASE TABLE"),
         ("marts", "fct_cells", "BASE TABLE"),
         ("marts", "v_report_names", "BASE TABLE"),
@@ -84,7 +86,13 @@ def test_publish_copies_only_the_marts(warehouse: Path) -> None:
     assert query(published, "select sum(value) from marts.fct_cells") == [(30,)]
     # Nothing left beside it: no temporary file, no write-ahead log; the publication is kept,
     # with the marts as Parquet.
-    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "parquet", "publications", "xxgk.duckdb"]
+    assert sorted(p.name for p in warehouse.iterdir()) == [
+        "build",
+        "parquet",
+        "publications",
+        "xxgk-bi.duckdb",
+        "xxgk.duckdb",
+    ]
 
 
 def test_publishing_again_changes_nothing_and_duplicates_nothing(warehouse: Path) -> None:
@@ -113,8 +121,41 @@ def test_a_failed_publish_keeps_the_old_database(warehouse: Path) -> None:
         publish()
 
     assert query(published, "select org_name from marts.dim_report") == [("a",)]
-    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "parquet", "publications", "xxgk.duckdb"]
+    assert sorted(p.name for p in warehouse.iterdir()) == [
+        "build",
+        "parquet",
+        "publications",
+        "xxgk-bi.duckdb",
+        "xxgk.duckdb",
+    ]
     assert len([p for p in (warehouse / "publications").iterdir() if not p.name.startswith(".")]) == 1
+
+
+def test_the_bi_copy_has_the_tables_and_comments_and_follows_a_rollback(warehouse: Path) -> None:
+    build = paths.build_db()
+    make_build_db(build, ["old"])
+    with duckdb.connect(str(build)) as con:
+        con.execute("comment on table marts.dim_report is 'One row per report.'")
+        con.execute("comment on column marts.dim_report.org_name is 'The name as printed.'")
+    publish()
+    make_build_db(build, ["new1", "new2"])
+    publish()
+    bi = publish_module.bi_db()
+    assert bi == warehouse / "xxgk-bi.duckdb"
+    assert query(bi, "select org_name from marts.dim_report order by 1") == [("new1",), ("new2",)]
+
+    publish_module.rollback()
+    assert query(bi, "select org_name from marts.dim_report") == [("old",)]
+    for db in (warehouse / "xxgk.duckdb", bi):
+        assert query(db, "select comment from duckdb_tables() where table_name = 'dim_report'") == [
+            ("One row per report.",)
+        ]
+        assert query(
+            db,
+            "select data_type, description, label_zh from marts.data_dictionary "
+            "where table_name = 'dim_report' and column_name = 'org_name'",
+        ) == [("VARCHAR", "The name as printed.", None)]
+    # DuckDB 1.4 opening it through duckdb-engine: tests/test_analyst_questions.py
 
 
 def test_missing_build_database_is_named(warehouse: Path) -> None:
@@ -209,6 +250,7 @@ def test_the_marts_are_also_published_as_parquet(warehouse: Path) -> None:
     parquet = warehouse / "parquet"
     assert parquet.is_symlink()
     assert sorted(p.name for p in parquet.iterdir()) == [
+        "data_dictionary.parquet",
         "dim_report.parquet",
         "fct_cells.parquet",
         "v_report_names.parquet",
@@ -218,7 +260,12 @@ def test_the_marts_are_also_published_as_parquet(warehouse: Path) -> None:
     current = publication.current()
     assert current is not None and (warehouse / "parquet").resolve() == current.parquet.resolve()
     assert os.path.samefile(current.database, warehouse / "xxgk.duckdb")
-    assert current.manifest()["tables"] == {"dim_report": 2, "fct_cells": 2, "v_report_names": 2}
+    assert current.manifest()["tables"] == {
+        "data_dictionary": 13,
+        "dim_report": 2,
+        "fct_cells": 2,
+        "v_report_names": 2,
+    }
 
 
 def test_the_last_publications_are_kept(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -372,4 +419,10 @@ def test_a_publication_killed_midway_leaves_the_old_one_intact(warehouse: Path, 
     assert published_state(warehouse)[1] == [("new1",), ("new2",), ("new3",)]
     assert parquet_names(warehouse) == [("new1",), ("new2",), ("new3",)]
     assert not [p for p in (warehouse / "publications").iterdir() if p.name.startswith(".tmp-")]
-    assert sorted(p.name for p in warehouse.iterdir()) == ["build", "parquet", "publications", "xxgk.duckdb"]
+    assert sorted(p.name for p in warehouse.iterdir()) == [
+        "build",
+        "parquet",
+        "publications",
+        "xxgk-bi.duckdb",
+        "xxgk.duckdb",
+    ]

@@ -350,8 +350,8 @@ def licensing_facts(db: Path, table: str) -> list[tuple]:
         db,
         f"""
         select f.value from marts.{table} f join marts.dim_report r using (document_id)
-        where r.org_name = '中山市大涌镇' and f.table_code = ? and f.row_code = ?
-          and f.measure_code = ?""",
+        where r.printed_body_name = '中山市大涌镇' and f.table_code = ? and f.row_code = ?
+          and f.col_code = ?""",
         list(LICENSING),
     )
 
@@ -453,7 +453,7 @@ def test_two_documents_for_one_body_and_year_are_both_kept_and_the_later_is_curr
         """
         select document_id, version_seq, is_current, superseded_by, current_reason,
                current_reason_label
-        from marts.dim_report where org_name = '邢庄镇人民政府' order by version_seq""",
+        from marts.dim_report where printed_body_name = '邢庄镇人民政府' order by version_seq""",
     ) == [
         (first, 1, False, later, "superseded_by_later_publication", "已被较晚发布的报告取代"),
         (later, 2, True, None, "latest_publication", "该机构该年度最晚发布的报告，取代较早的 1 份"),

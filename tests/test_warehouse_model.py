@@ -294,7 +294,7 @@ def test_marts_show_the_current_version_only(warehouse: Warehouse) -> None:
         warehouse.db,
         f"""
         select value from marts.fct_applications
-        where body_id = '{DAYONG}' and report_year = 2022 and row_code = 'new_received' and applicant_code = 'total'
+        where body_id = '{DAYONG}' and report_year = 2022 and row_code = 'new_received' and col_code = 'total'
         """,
     ) == [(Decimal(82),)]
     assert query(
@@ -313,7 +313,7 @@ def test_history_keeps_every_published_version(warehouse: Warehouse) -> None:
         from marts.fct_applications_history as history
         inner join marts.dim_report as report on history.document_id = report.document_id
         where report.body_id = '{DAYONG}' and report.report_year = 2022
-          and history.row_code = 'new_received' and history.applicant_code = 'total'
+          and history.row_code = 'new_received' and history.col_code = 'total'
         order by report.version_seq""",
     )
     assert rows == [(1, False, Decimal(80)), (2, True, Decimal(82))]
@@ -388,7 +388,7 @@ def test_carry_over_pairs_consecutive_current_reports(warehouse: Warehouse) -> N
         f"""
         select report_year, carried_to_next_year, next_year_carried_over, is_next_year_loaded, is_consistent,
                next_document_id
-        from marts.mart_carry_over where body_id = '{DAYONG}' and applicant_code = 'total'
+        from marts.mart_carry_over where body_id = '{DAYONG}' and col_code = 'total'
         order by report_year""",
     ) == [
         (2021, Decimal(3), Decimal(1), True, False, doc_id(DAYONG_2022_CORRECTED)),
@@ -406,7 +406,7 @@ def test_name_variants_resolve_to_one_body(warehouse: Warehouse) -> None:
         for row in query(
             warehouse.db,
             """
-        select canonical_name, body_id, name_variants, body_kind, city, county, first_report_year,
+        select body_name, body_id, name_variants, body_kind, city, county, first_report_year,
                last_report_year, n_documents, n_current_reports
         from marts.dim_body""",
         )
@@ -454,7 +454,7 @@ def test_name_variants_resolve_to_one_body(warehouse: Warehouse) -> None:
         "金寨县汤家汇镇",
         "霍邱县城关镇",
     ]
-    by_name = dict(query(warehouse.db, "select org_name, body_id from marts.dim_report"))
+    by_name = dict(query(warehouse.db, "select printed_body_name, body_id from marts.dim_report"))
     assert by_name["大 涌 镇"] == by_name["中山市大涌镇"] == by_name["中山市大涌镇人民政府"] == DAYONG
 
 
@@ -462,7 +462,7 @@ def test_how_each_printed_name_was_resolved(warehouse: Warehouse) -> None:
     assert query(
         warehouse.db,
         """
-        select org_name_normalised, canonical_name, resolved_by from marts.dim_body_name order by 1""",
+        select printed_body_name_normalised, body_name, resolved_by from marts.dim_body_name order by 1""",
     ) == sorted(
         [
             ("中山市大涌镇", "中山市大涌镇", "as_printed"),
@@ -480,7 +480,7 @@ def test_how_each_printed_name_was_resolved(warehouse: Warehouse) -> None:
         ]
     )
     assert query(
-        warehouse.db, "select has_ambiguous_name from marts.dim_body where canonical_name = '城关镇'"
+        warehouse.db, "select has_ambiguous_name from marts.dim_body where body_name = '城关镇'"
     ) == [(True,)]
 
 
@@ -490,7 +490,7 @@ def test_a_seed_alias_overrides_the_name_rules(warehouse: Warehouse) -> None:
         for row in query(
             warehouse.seeded,
             """
-        select org_name_normalised, canonical_name, body_id, resolved_by, seed_note from marts.dim_body_name""",
+        select printed_body_name_normalised, body_name, body_id, resolved_by, seed_note from marts.dim_body_name""",
         )
     }
     # merged where the rules would not guess …
@@ -579,7 +579,7 @@ def test_dim_applicant_comes_from_the_template(warehouse: Warehouse) -> None:
     assert query(
         warehouse.db,
         """
-        select applicant_code, applicant_label, applicant_label_en, is_total, applicant_group
+        select col_code, applicant_label, applicant_label_en, is_total, applicant_group
         from marts.dim_applicant order by applicant_order""",
     ) == [
         (
@@ -602,7 +602,7 @@ def test_facts_carry_the_row_group_and_level(warehouse: Warehouse) -> None:
         warehouse.db,
         f"""
         select row_group, sum(value) from marts.fct_applications
-        where document_id = '{doc_id(DAYONG_2021)}' and applicant_code = 'total' and is_leaf
+        where document_id = '{doc_id(DAYONG_2021)}' and col_code = 'total' and is_leaf
         group by row_group order by min(row_order)""",
     ) == [
         ("granted", Decimal(46)),

@@ -1,16 +1,21 @@
 """Publish the marts: the only database analysts open, and never a half-written one.
 
 A publication is a folder ``<warehouse>/publications/<id>/`` holding a brand-new DuckDB file
-with the schema ``marts`` of the build database (``xxgk.duckdb``), every mart table as Parquet
-(``parquet/<table>.parquet``, for BI tools whose DuckDB driver cannot open DuckDB 2.0 files) and
-a ``manifest.json`` (tables and row counts).  It is written under a temporary name
-(``publications/.tmp-<id>``) and renamed into place only when complete, then made the published
-one:
+with the schema ``marts`` of the build database (``xxgk.duckdb``), the same tables in a file
+DuckDB 1.x reads (``xxgk-bi.duckdb``, written with ``STORAGE_VERSION 'v1.4.0'``: the drivers of
+Superset, Metabase, Evidence, Rill and DBeaver are DuckDB 1.x and cannot open a 2.0 file), every
+mart table as Parquet (``parquet/<table>.parquet``) and a ``manifest.json`` (tables and row
+counts).  Both databases carry the dbt descriptions as table and column comments and a table
+``marts.data_dictionary`` listing every column with its type, description and Chinese label.
+It is written under a temporary name (``publications/.tmp-<id>``) and renamed into place only
+when complete, then made the published one:
 
 * ``<warehouse>/xxgk.duckdb`` is replaced by a hard link to the publication's database (a copy
   where the file system has no hard links) with ``os.replace``, an atomic rename: a reader that
   has the old file open keeps reading the old file (its inode lives on until it closes) and
   never sees a mix, and it holds no lock the loader needs;
+* ``<warehouse>/xxgk-bi.duckdb`` is replaced the same way by a link to the publication's
+  DuckDB 1.x copy;
 * ``<warehouse>/parquet`` is a symbolic link to the publication's ``parquet`` folder, replaced
   the same way, so a BI tool sees one publication's tables, never half of two.
 
@@ -43,7 +48,7 @@ from typing import Any
 
 import duckdb
 
-from warehouse import paths
+from warehouse import labels, paths
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +56,12 @@ SCHEMA = "marts"
 KEEP_ENV = "XXGK_PUBLICATIONS_KEEP"
 DEFAULT_KEEP = 3
 DATABASE = "xxgk.duckdb"
+# The copy DuckDB 1.x clients open.  v1.4.0 is the oldest storage DuckDB 2.0 writes that 1.4.x
+# (duckdb-engine pins duckdb<2; Superset) as well as 1.5.x (Metabase, Evidence) read; v1.5.0
+# is not enough for 1.4.4.
+BI_DATABASE = "xxgk-bi.duckdb"
+BI_STORAGE_VERSION = "v1.4.0"
+DICTIONARY = "data_dictionary"
 PARQUET = "parquet"
 MANIFEST = "manifest.json"
 _TMP = ".tmp-"
@@ -66,6 +77,10 @@ class Publication:
     @property
     def database(self) -> Path:
         return self.path / DATABASE
+
+    @property
+    def bi_database(self) -> Path:
+        return self.path / BI_DATABASE
 
     @property
     def parquet(self) -> Path:
@@ -93,6 +108,11 @@ def publications_dir() -> Path:
 def parquet_dir() -> Path:
     """``<warehouse>/parquet``: the published marts as Parquet files (a link to the publication's)."""
     return paths.warehouse_dir() / PARQUET
+
+
+def bi_db() -> Path:
+    """``<warehouse>/xxgk-bi.duckdb``: the published marts in a file DuckDB 1.x clients open."""
+    return paths.warehouse_dir() / BI_DATABASE
 
 
 def keep_count(keep: int | None = None) -> int:
@@ -123,6 +143,7 @@ def publish(build_db: Path | None = None, keep: int | None = None) -> Path:
         tmp.mkdir()
         try:
             counts = _copy_marts(source, tmp / DATABASE)
+            _write_bi_copy(tmp / DATABASE, tmp / BI_DATABASE)
             _write_parquet(tmp / DATABASE, tmp / PARQUET, list(counts))
             _write_manifest(tmp, publication_id, source, counts)
             _fsync_tree(tmp)
@@ -220,6 +241,7 @@ def _activate(publication: Publication) -> None:
     except BaseException:
         _remove(tmp)
         raise
+    _activate_bi(publication, warehouse)
     link = parquet_dir()
     if link.exists() and not link.is_symlink():
         raise PublicationError(
@@ -234,6 +256,27 @@ def _activate(publication: Publication) -> None:
         _remove(tmp_link)
         raise
     _fsync_dir(warehouse)
+
+
+def _activate_bi(publication: Publication, warehouse: Path) -> None:
+    """``<warehouse>/xxgk-bi.duckdb`` → the publication's DuckDB 1.x copy (gone for a
+    publication made before there were copies, so it never shows another publication)."""
+    target = bi_db()
+    if not publication.bi_database.exists():
+        _remove(target)
+        return
+    tmp = warehouse / f".{BI_DATABASE}{_TMP}{os.getpid()}"
+    _remove(tmp)
+    try:
+        try:
+            os.link(publication.bi_database, tmp)
+        except OSError:
+            shutil.copyfile(publication.bi_database, tmp)
+            _fsync(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        _remove(tmp)
+        raise
 
 
 def _copy_marts(source: Path, dest: Path) -> dict[str, int]:
@@ -256,6 +299,8 @@ def _copy_marts(source: Path, dest: Path) -> dict[str, int]:
             )
         con.execute(f"create schema {SCHEMA}")
         counts = {name: _copy_table(con, name) for name in names}
+        _copy_comments(con, "build", names)
+        counts[DICTIONARY] = _write_dictionary(con)
         con.execute("detach build")
         # Everything into the main file now, so no .wal is left beside it.
         con.execute("checkpoint")
@@ -270,6 +315,107 @@ def _copy_table(con: duckdb.DuckDBPyConnection, name: str) -> int:
     ident = _identifier(name)
     con.execute(f"create table {SCHEMA}.{ident} as select * from build.{SCHEMA}.{ident}")
     return int(con.execute(f"select count(*) from {SCHEMA}.{ident}").fetchall()[0][0])
+
+
+def _copy_comments(con: duckdb.DuckDBPyConnection, source: str, names: list[str]) -> None:
+    """The table and column comments (dbt's descriptions, persist_docs) of catalog ``source``."""
+    tables = con.execute(
+        "select table_name, comment from duckdb_tables() "
+        "where database_name = ? and schema_name = ? and comment is not null",
+        [source, SCHEMA],
+    ).fetchall()
+    columns = con.execute(
+        "select table_name, column_name, comment from duckdb_columns() "
+        "where database_name = ? and schema_name = ? and comment is not null",
+        [source, SCHEMA],
+    ).fetchall()
+    # Views are published as tables (_copy_table), so their comments are too.
+    views = con.execute(
+        "select view_name, comment from duckdb_views() "
+        "where database_name = ? and schema_name = ? and comment is not null",
+        [source, SCHEMA],
+    ).fetchall()
+    wanted = set(names)
+    for table, comment in [*tables, *views]:
+        if table in wanted and comment:
+            con.execute(f"comment on table {SCHEMA}.{_identifier(table)} is {_literal(comment)}")
+    for table, column, comment in columns:
+        if table in wanted and comment:
+            target = f"{SCHEMA}.{_identifier(table)}.{_identifier(column)}"
+            con.execute(f"comment on column {target} is {_literal(comment)}")
+
+
+def _write_dictionary(con: duckdb.DuckDBPyConnection) -> int:
+    """``marts.data_dictionary``: every published column (its own too) with its type,
+    description (the dbt docs) and Chinese label, for tools that do not read comments; its
+    row count."""
+    con.execute(f"""
+        create table {SCHEMA}.{DICTIONARY} (
+            table_name varchar not null, column_position integer not null,
+            column_name varchar not null, data_type varchar not null,
+            description varchar, label_zh varchar, table_description varchar)""")
+    con.execute(
+        f"comment on table {SCHEMA}.{DICTIONARY} is "
+        + _literal(
+            "Every column of every published table: its type, its description (the dbt docs, also the "
+            "column's comment) and its Chinese label (the header of `xxgk export --format xlsx`)."
+        )
+    )
+    for column, text in DICTIONARY_COLUMNS.items():
+        con.execute(f"comment on column {SCHEMA}.{DICTIONARY}.{column} is {_literal(text)}")
+    rows = con.execute(
+        "select c.table_name, c.column_index, c.column_name, c.data_type, c.comment, t.comment "
+        "from duckdb_columns() c join duckdb_tables() t using (database_name, schema_name, table_name) "
+        "where c.database_name = current_database() and c.schema_name = ? "
+        "order by c.table_name, c.column_index",
+        [SCHEMA],
+    ).fetchall()
+    con.executemany(
+        f"insert into {SCHEMA}.{DICTIONARY} values (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (table, position, column, data_type, comment, labels.column_label(column), table_comment)
+            for table, position, column, data_type, comment, table_comment in rows
+        ],
+    )
+    return len(rows)
+
+
+DICTIONARY_COLUMNS = {
+    "table_name": "The table, in schema marts.",
+    "column_position": "Position of the column in the table (1 = first).",
+    "column_name": "The column.",
+    "data_type": "Its DuckDB type: counts BIGINT, money DECIMAL(18,4) with the unit in the name.",
+    "description": "What it holds (the dbt docs; also the column's comment).",
+    "label_zh": "Chinese label (中文名称), used as the header of XLSX exports; null when none is defined.",
+    "table_description": "What the table holds, one row per what (the dbt docs).",
+}
+
+
+def _write_bi_copy(database: Path, dest: Path) -> None:
+    """The published tables, comments included, in a file DuckDB 1.x opens."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_literal(str(database))} as pub (read_only)")
+        con.execute(f"attach {_literal(str(dest))} as bi (storage_version {_literal(BI_STORAGE_VERSION)})")
+        names = [
+            r[0]
+            for r in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'pub' "
+                "and schema_name = ? order by table_name",
+                [SCHEMA],
+            ).fetchall()
+        ]
+        con.execute(f"create schema bi.{SCHEMA}")
+        for name in names:
+            ident = _identifier(name)
+            con.execute(f"create table bi.{SCHEMA}.{ident} as select * from pub.{SCHEMA}.{ident}")
+        con.execute("use bi")
+        _copy_comments(con, "pub", names)
+        con.execute("use memory")
+        con.execute("detach pub")
+        con.execute("detach bi")
+    finally:
+        con.close()
 
 
 def _write_parquet(database: Path, folder: Path, names: list[str]) -> None:

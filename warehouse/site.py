@@ -209,15 +209,17 @@ def _read(con: duckdb.DuckDBPyConnection) -> SiteData:
         con,
         """
         select document_id, body_id, report_year, template_version, 's3' as table_code, row_code,
-               applicant_code as col_code, value, basis, page, line, raw_text
+               col_code, value, basis, page, line, raw_text
         from marts.fct_applications
         union all
-        select document_id, body_id, report_year, template_version, 's4', proceeding, outcome,
+        select document_id, body_id, report_year, template_version, 's4', row_code, col_code,
                value, basis, page, line, raw_text
         from marts.fct_review_litigation
         union all
+        -- A count is in value, an amount in the column of its unit (never summed together).
         select document_id, body_id, report_year, template_version, table_code, row_code,
-               measure_code, value, basis, page, line, raw_text
+               col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown),
+               basis, page, line, raw_text
         from marts.fct_active_disclosure
         """,
     )

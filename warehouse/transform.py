@@ -84,6 +84,9 @@ def build(
 # Columns the history facts gained with the reviewers' corrections (warehouse/corrections.py)
 # and with the cells' basis.
 _CORRECTION_COLUMNS = ("printed_value", "is_corrected", "correction_reason", "basis", "extracted_basis")
+# ... and with one name per concept (dbt_project/README.md, "Names and types"): every fact names
+# its cell table_code / row_code / col_code.
+_NAMING_COLUMNS = ("table_code", "row_code", "col_code")
 _HISTORY_TABLES = (
     "fct_applications_history",
     "fct_active_disclosure_history",
@@ -116,11 +119,11 @@ def _history_predates_corrections(db: Path) -> bool:
             columns.setdefault(table, set()).add(column)
     finally:
         con.close()
-    stale = [t for t, cols in columns.items() if not set(_CORRECTION_COLUMNS) <= cols]
+    stale = [t for t, cols in columns.items() if not {*_CORRECTION_COLUMNS, *_NAMING_COLUMNS} <= cols]
     if stale:
         log.warning(
-            "%s predate the reviewers' corrections: rebuilding the history facts from "
-            "staging (dbt --full-refresh)",
+            "%s predate the reviewers' corrections or the marts' naming rules: rebuilding the "
+            "history facts from staging (dbt --full-refresh)",
             ", ".join(sorted(stale)),
         )
     return bool(stale)
@@ -129,6 +132,12 @@ def _history_predates_corrections(db: Path) -> bool:
 def docs(build_db: Path | None = None, project_dir: Path | None = None) -> Path:
     """``dbt docs generate``; returns the folder holding index.html, manifest and catalog."""
     _invoke(["docs", "generate"], build_db, project_dir)
+    return _dbt_dir() / "target"
+
+
+def docs_static(build_db: Path | None = None, project_dir: Path | None = None) -> Path:
+    """``dbt docs generate --static``: the target folder, with ``static_index.html`` (one file)."""
+    _invoke(["docs", "generate", "--static"], build_db, project_dir)
     return _dbt_dir() / "target"
 
 

@@ -11,10 +11,11 @@
     stored: its body, whether it is current, and the labels come from dim_report, dim_row and
     dim_applicant, which are rebuilt on every load.  A full refresh rebuilds the same rows.
 
-    row_as / col_as name the row and column codes in the fact; section 二 also keeps the table
-    code and the measure's kind, because its measures live in several tables.
+    Every fact names its cell by table_code, row_code, col_code (dbt_project/README.md, "Names
+    and types").  Counts are BIGINT in `value`; section 二 also keeps the measure's kind, and
+    its money measures go to a column named for their unit (fact_value_columns).
 #}
-{% macro section_history(section, row_as, col_as) %}
+{% macro section_history(section) %}
 {%- set is_s2 = section == 's2' -%}
 
 with
@@ -45,12 +46,12 @@ new_published_versions as (
                 ) as cells
                 full outer join {{ this }} as stored
                     on cells.document_id = stored.document_id
-                    {% if is_s2 %}and cells.table_code = stored.table_code{% endif %}
-                    and cells.row_code = stored.{{ row_as }}
-                    and cells.col_code = stored.{{ col_as }}
+                    and cells.table_code = stored.table_code
+                    and cells.row_code = stored.row_code
+                    and cells.col_code = stored.col_code
                 where cells.document_id is null
                     or stored.document_id is null
-                    or cells.value is distinct from stored.value
+                    or cells.value is distinct from {{ stored_fact_value('stored', is_s2) }}
                     or cells.basis is distinct from stored.basis
                     or cells.is_corrected is distinct from stored.is_corrected
                     or cells.correction_reason is distinct from stored.correction_reason
@@ -70,14 +71,13 @@ section_history as (
         cells.document_id,
         cells.report_year,
         cells.template_version,
-        {% if is_s2 %}cells.table_code,{% endif %}
-        cells.row_code as {{ row_as }},
-        cells.col_code as {{ col_as }},
+        cells.table_code,
+        cells.row_code,
+        cells.col_code,
         {% if is_s2 %}cells.col_kind as measure_kind,{% endif %}
-        cells.value,
+        {{ fact_value_columns('cells', is_s2) }},
         cells.basis,
         cells.extracted_basis,
-        cells.printed_value,
         cells.is_corrected,
         cells.correction_reason,
         cells.is_imputed,
@@ -109,7 +109,7 @@ select * from section_history
     current facts are a filter of the history, so the two never disagree.
     label_columns: the labels to add, as "source_column as fact_column" items of int_cells_labelled.
 #}
-{% macro current_section_facts(section, history_model, row_as, col_as, label_columns) %}
+{% macro current_section_facts(section, history_model, label_columns) %}
 {%- set is_s2 = section == 's2' -%}
 
 with
@@ -142,16 +142,21 @@ current_facts as (
         labels.body_id,
         history.report_year,
         history.template_version,
-        {% if is_s2 %}history.table_code,{% endif %}
-        history.{{ row_as }},
+        history.table_code,
+        history.row_code,
         {% for column in label_columns %}labels.{{ column }},
         {% endfor %}
-        history.{{ col_as }},
+        history.col_code,
         {% if is_s2 %}history.measure_kind,{% endif %}
         history.value,
+        {% if is_s2 %}
+            history.amount_wan_cny,
+            history.amount_cny,
+            history.amount_unit_unknown,
+        {% endif %}
+        history.printed_value,
         history.basis,
         history.extracted_basis,
-        history.printed_value,
         history.is_corrected,
         history.correction_reason,
         history.is_imputed,
@@ -164,11 +169,51 @@ current_facts as (
         on history.document_id = current_sections.document_id
     inner join labels
         on history.document_id = labels.document_id
-        {% if is_s2 %}and history.table_code = labels.table_code{% endif %}
-        and history.{{ row_as }} = labels.row_code
-        and history.{{ col_as }} = labels.col_code
+        and history.table_code = labels.table_code
+        and history.row_code = labels.row_code
+        and history.col_code = labels.col_code
 
 )
 
 select * from current_facts
 {% endmacro %}
+
+{#
+    The value columns of a fact, from a labelled cell (int_cells_labelled): a count (template
+    kind count or signed; the gate publishes whole numbers only, H7) is BIGINT in `value`; money
+    (kind decimal, section 二 only) is DECIMAL(18, 4) in the column of its unit — the v2021 fee
+    (header 万元) and amounts printed with 万元 in amount_wan_cny, with 元 in amount_cny, a bare
+    amount (v2019 采购总金额 states no unit) in amount_unit_unknown — so 万元 and 元 are never
+    summed together.  printed_value: the value as extracted, unchanged (DECIMAL): it is the
+    evidence, and where a reviewer corrected a cell it may be what made it wrong (1520.5 in a
+    count).
+#}
+{% macro fact_value_columns(cells, with_amounts) -%}
+    {%- set is_count = cells ~ ".col_kind <> 'decimal'" -%}
+    {%- set unit -%}
+        case
+            when {{ cells }}.col_code = 'fee_amount_wan_cny' or {{ cells }}.printed_unit = '万元' then 'wan_cny'
+            when {{ cells }}.printed_unit = '元' then 'cny'
+            else 'unknown'
+        end
+    {%- endset -%}
+    cast(case when {{ is_count }} then {{ cells }}.value end as bigint) as value,
+    {%- if with_amounts %}
+        cast(case when not {{ is_count }} and {{ unit }} = 'wan_cny' then {{ cells }}.value end as decimal(18, 4))
+            as amount_wan_cny,
+        cast(case when not {{ is_count }} and {{ unit }} = 'cny' then {{ cells }}.value end as decimal(18, 4))
+            as amount_cny,
+        cast(case when not {{ is_count }} and {{ unit }} = 'unknown' then {{ cells }}.value end as decimal(18, 4))
+            as amount_unit_unknown,
+    {%- endif %}
+    {{ cells }}.printed_value
+{%- endmacro %}
+
+{# The one value a stored history row holds, whichever column it is in. #}
+{% macro stored_fact_value(stored, with_amounts) -%}
+    {%- if with_amounts -%}
+        coalesce({{ stored }}.value, {{ stored }}.amount_wan_cny, {{ stored }}.amount_cny, {{ stored }}.amount_unit_unknown)
+    {%- else -%}
+        {{ stored }}.value
+    {%- endif -%}
+{%- endmacro %}

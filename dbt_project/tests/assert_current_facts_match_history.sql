@@ -13,26 +13,26 @@ current_sections as (
 
 current_facts as (
 
-    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value
+    select document_id, table_code, row_code, col_code, value
     from {{ ref('fct_applications') }}
     union all
-    select document_id, 's4', proceeding, outcome, value
+    select document_id, table_code, row_code, col_code, value
     from {{ ref('fct_review_litigation') }}
     union all
-    select document_id, table_code, row_code, measure_code, value
+    select document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown)
     from {{ ref('fct_active_disclosure') }}
 
 ),
 
 current_history as (
 
-    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value
+    select document_id, table_code, row_code, col_code, value
     from {{ ref('fct_applications_history') }}
     union all
-    select document_id, 's4', proceeding, outcome, value
+    select document_id, table_code, row_code, col_code, value
     from {{ ref('fct_review_litigation_history') }}
     union all
-    select document_id, table_code, row_code, measure_code, value
+    select document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown)
     from {{ ref('fct_active_disclosure_history') }}
 
 ),

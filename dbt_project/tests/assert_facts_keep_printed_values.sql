@@ -6,23 +6,23 @@ with
 
 fact_cells as (
 
-    select 'fct_applications' as fact_table, document_id, 's3' as table_code, row_code, applicant_code as col_code,
+    select 'fct_applications' as fact_table, document_id, table_code, row_code, col_code,
         value, printed_value, is_corrected, correction_reason
     from {{ ref('fct_applications') }}
     union all
-    select 'fct_review_litigation', document_id, 's4', proceeding, outcome, value, printed_value, is_corrected, correction_reason
+    select 'fct_review_litigation', document_id, table_code, row_code, col_code, value, printed_value, is_corrected, correction_reason
     from {{ ref('fct_review_litigation') }}
     union all
-    select 'fct_active_disclosure', document_id, table_code, row_code, measure_code, value, printed_value, is_corrected, correction_reason
+    select 'fct_active_disclosure', document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), printed_value, is_corrected, correction_reason
     from {{ ref('fct_active_disclosure') }}
     union all
-    select 'fct_applications_history', document_id, 's3', row_code, applicant_code, value, printed_value, is_corrected, correction_reason
+    select 'fct_applications_history', document_id, table_code, row_code, col_code, value, printed_value, is_corrected, correction_reason
     from {{ ref('fct_applications_history') }}
     union all
-    select 'fct_review_litigation_history', document_id, 's4', proceeding, outcome, value, printed_value, is_corrected, correction_reason
+    select 'fct_review_litigation_history', document_id, table_code, row_code, col_code, value, printed_value, is_corrected, correction_reason
     from {{ ref('fct_review_litigation_history') }}
     union all
-    select 'fct_active_disclosure_history', document_id, table_code, row_code, measure_code, value, printed_value, is_corrected, correction_reason
+    select 'fct_active_disclosure_history', document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), printed_value, is_corrected, correction_reason
     from {{ ref('fct_active_disclosure_history') }}
 
 ),

@@ -26,13 +26,13 @@ published_cells as (
 
 history_cells as (
 
-    select document_id, 's3' as table_code, row_code, applicant_code as col_code, value, printed_value, is_corrected, is_imputed
+    select document_id, table_code, row_code, col_code, value, printed_value, is_corrected, is_imputed
     from {{ ref('fct_applications_history') }}
     union all
-    select document_id, 's4', proceeding, outcome, value, printed_value, is_corrected, is_imputed
+    select document_id, table_code, row_code, col_code, value, printed_value, is_corrected, is_imputed
     from {{ ref('fct_review_litigation_history') }}
     union all
-    select document_id, table_code, row_code, measure_code, value, printed_value, is_corrected, is_imputed
+    select document_id, table_code, row_code, col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown), printed_value, is_corrected, is_imputed
     from {{ ref('fct_active_disclosure_history') }}
 
 ),

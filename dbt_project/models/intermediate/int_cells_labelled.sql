@@ -111,7 +111,9 @@ labelled as (
         cells.is_imputed,
         cells.page,
         cells.line,
-        cells.raw_text
+        cells.raw_text,
+        -- the unit printed with the number (万元, 元, …; null when none), extractors/values.py
+        json_extract_string(cells.where_json, '$.unit') as printed_unit
 
     from cells
     inner join documents

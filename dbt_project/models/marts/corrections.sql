@@ -29,7 +29,7 @@ listed as (
         corrections.document_ref,
         corrections.document_id,
         documents.body_id,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.source_path,
         corrections.cell_id,

@@ -27,7 +27,7 @@ total_columns as (
 columns_by_code as (
 
     select
-        col_code as applicant_code,
+        col_code,
         arg_max(col_label, template_version) as applicant_label,
         arg_max(col_label_en, template_version) as applicant_label_en,
         arg_max(col_order, template_version) as applicant_order,
@@ -41,26 +41,26 @@ columns_by_code as (
 dimension as (
 
     select
-        columns_by_code.applicant_code,
+        columns_by_code.col_code,
         columns_by_code.applicant_label,
         columns_by_code.applicant_label_en,
         columns_by_code.applicant_order,
         total_columns.col_code is not null as is_total,
         case
             when total_columns.col_code is not null then 'total'
-            when columns_by_code.applicant_code = 'natural_person' then 'natural_person'
+            when columns_by_code.col_code = 'natural_person' then 'natural_person'
             else 'legal_or_other_org'
         end as applicant_group,
         case
             when total_columns.col_code is not null then '总计'
-            when columns_by_code.applicant_code = 'natural_person' then '自然人'
+            when columns_by_code.col_code = 'natural_person' then '自然人'
             else '法人或其他组织'
         end as applicant_group_label,
         columns_by_code.n_labels
 
     from columns_by_code
     left join total_columns
-        on columns_by_code.applicant_code = total_columns.col_code
+        on columns_by_code.col_code = total_columns.col_code
 
 )
 

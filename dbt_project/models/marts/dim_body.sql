@@ -73,14 +73,17 @@ bodies as (
 
     select
         document_attributes.body_id,
-        name_attributes.canonical_name,
-        document_attributes.org_name,
+        name_attributes.canonical_name as body_name,
+        document_attributes.org_name as printed_body_name,
         document_attributes.name_variants,
         len(document_attributes.name_variants) as n_name_variants,
         name_attributes.body_kind,
         coalesce(document_attributes.region[1], name_attributes.name_province) as province,
         coalesce(document_attributes.region[2], name_attributes.name_city) as city,
         coalesce(document_attributes.region[3], name_attributes.name_county) as county,
+        -- the body itself when it is a township or subdistrict: the fourth level, for grouping
+        case when name_attributes.body_kind in ('township', 'subdistrict') then name_attributes.name_core end
+            as township,
         document_attributes.region,
         coalesce(
             nullif(array_to_string(document_attributes.region, ' / '), ''),

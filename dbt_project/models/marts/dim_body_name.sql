@@ -27,10 +27,10 @@ documents as (
 names as (
 
     select
-        body_names.org_name_normalised,
-        documents.printed_as,
+        body_names.org_name_normalised as printed_body_name_normalised,
+        documents.printed_as as printed_body_names,
         body_names.body_id,
-        body_names.canonical_name,
+        body_names.canonical_name as body_name,
         body_names.resolved_by,
         body_names.seed_note,
         documents.n_documents,

@@ -34,7 +34,7 @@ document_paths as (
 
         ---------- the report
         documents.body_id,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.source_format
 

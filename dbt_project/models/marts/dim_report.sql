@@ -102,7 +102,7 @@ reports as (
         documents.body_id,
 
         ---------- what the report is
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.body_name,
         documents.region,
         documents.report_year,

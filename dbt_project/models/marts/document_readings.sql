@@ -36,7 +36,7 @@ document_readings as (
         readings.record_schema,
         readings.is_current_reading,
         readings.status,
-        readings.org_name,
+        readings.org_name as printed_body_name,
         readings.report_year,
         readings.template_version,
         readings.source_path,

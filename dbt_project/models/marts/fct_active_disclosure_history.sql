@@ -12,4 +12,4 @@
 -- A published version is one that passed the gate, current or superseded (dim_report);
 -- how the model stays incremental: macros/section_history.sql.
 
-{{ section_history('s2', 'row_code', 'measure_code') }}
+{{ section_history('s2') }}

@@ -45,27 +45,53 @@ application_totals as (
     select
         body_id,
         report_year,
-        sum(value) filter (where row_code = 'new_received' and applicant_code = 'total') as new_received,
-        sum(value) filter (where row_code = 'new_received' and applicant_code = 'natural_person')
-            as new_received_natural_person,
-        sum(value) filter (
-            where row_code = 'new_received' and applicant_code not in ('natural_person', 'total')
-        ) as new_received_legal_or_other_org,
-        sum(value) filter (where row_code = 'carried_over_from_last_year' and applicant_code = 'total')
-            as carried_over_from_last_year,
-        sum(value) filter (where row_group = 'granted' and is_leaf and applicant_code = 'total') as granted,
-        sum(value) filter (where row_group = 'partially_granted' and is_leaf and applicant_code = 'total')
-            as partially_granted,
-        sum(value) filter (where row_group = 'denied' and is_leaf and applicant_code = 'total') as denied,
-        sum(value) filter (where row_group = 'unable' and is_leaf and applicant_code = 'total') as unable,
-        sum(value) filter (where row_group = 'not_processed' and is_leaf and applicant_code = 'total')
-            as not_processed,
-        sum(value) filter (where row_group = 'other' and is_leaf and applicant_code = 'total')
-            as other_handling,
-        sum(value) filter (where row_code = 'total_processed' and applicant_code = 'total')
-            as total_processed,
-        sum(value) filter (where row_code = 'carried_to_next_year' and applicant_code = 'total')
-            as carried_to_next_year,
+        cast(
+            sum(value) filter (where row_code = 'new_received' and col_code = 'total')
+            as bigint
+        ) as new_received,
+        cast(
+            sum(value) filter (where row_code = 'new_received' and col_code = 'natural_person')
+            as bigint
+        ) as new_received_natural_person,
+        cast(sum(value) filter (
+            where row_code = 'new_received' and col_code not in ('natural_person', 'total')
+        ) as bigint) as new_received_legal_or_other_org,
+        cast(
+            sum(value) filter (where row_code = 'carried_over_from_last_year' and col_code = 'total')
+            as bigint
+        ) as carried_over_from_last_year,
+        cast(
+            sum(value) filter (where row_group = 'granted' and is_leaf and col_code = 'total')
+            as bigint
+        ) as granted,
+        cast(
+            sum(value) filter (where row_group = 'partially_granted' and is_leaf and col_code = 'total')
+            as bigint
+        ) as partially_granted,
+        cast(
+            sum(value) filter (where row_group = 'denied' and is_leaf and col_code = 'total')
+            as bigint
+        ) as denied,
+        cast(
+            sum(value) filter (where row_group = 'unable' and is_leaf and col_code = 'total')
+            as bigint
+        ) as unable,
+        cast(
+            sum(value) filter (where row_group = 'not_processed' and is_leaf and col_code = 'total')
+            as bigint
+        ) as not_processed,
+        cast(
+            sum(value) filter (where row_group = 'other' and is_leaf and col_code = 'total')
+            as bigint
+        ) as other_handling,
+        cast(
+            sum(value) filter (where row_code = 'total_processed' and col_code = 'total')
+            as bigint
+        ) as total_processed,
+        cast(
+            sum(value) filter (where row_code = 'carried_to_next_year' and col_code = 'total')
+            as bigint
+        ) as carried_to_next_year,
         count(*) filter (where is_imputed) as n_imputed_application_cells
 
     from applications
@@ -80,13 +106,16 @@ review_litigation_outcomes as (
         report_year,
         {% for proceeding in ['review', 'litigation_direct', 'litigation_after_review'] %}
             {% for outcome in ['upheld', 'corrected', 'other', 'pending', 'total'] %}
-                sum(value) filter (where proceeding = '{{ proceeding }}' and outcome = '{{ outcome }}')
+                cast(
+                    sum(value) filter (where row_code = '{{ proceeding }}' and col_code = '{{ outcome }}')
+                    as bigint
+                )
                     as {{ proceeding }}_{{ outcome }},
             {% endfor %}
         {% endfor %}
-        sum(value) filter (
-            where proceeding in ('litigation_direct', 'litigation_after_review') and outcome = 'total'
-        ) as litigation_total
+        cast(sum(value) filter (
+            where row_code in ('litigation_direct', 'litigation_after_review') and col_code = 'total'
+        ) as bigint) as litigation_total
 
     from review_litigation
     group by body_id, report_year
@@ -99,46 +128,54 @@ active_measures as (
         body_id,
         report_year,
         -- 第二十条第（一）项 normative documents: v2021 and v2019 measure different things
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'issued_this_year')
+        max(value) filter (where row_code = 'normative_documents' and col_code = 'issued_this_year')
             as normative_docs_issued,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'repealed_this_year')
+        max(value) filter (where row_code = 'normative_documents' and col_code = 'repealed_this_year')
             as normative_docs_repealed,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'currently_valid')
+        max(value) filter (where row_code = 'normative_documents' and col_code = 'currently_valid')
             as normative_docs_currently_valid,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'newly_made_this_year')
+        max(value) filter (where row_code = 'normative_documents' and col_code = 'newly_made_this_year')
             as normative_docs_newly_made_v2019,
         max(value) filter (
-            where row_code = 'normative_documents' and measure_code = 'newly_published_this_year'
+            where row_code = 'normative_documents' and col_code = 'newly_published_this_year'
         ) as normative_docs_newly_published_v2019,
-        max(value) filter (where row_code = 'normative_documents' and measure_code = 'total_published')
+        max(value) filter (where row_code = 'normative_documents' and col_code = 'total_published')
             as normative_docs_total_published_v2019,
         -- 第二十条第（五）（六）项 decisions: the same measure in both versions
         max(value) filter (
             where row_code = 'administrative_licensing'
-            and measure_code in ('decisions_this_year', 'decisions')
+            and col_code in ('decisions_this_year', 'decisions')
         ) as licensing_decisions,
         max(value) filter (
-            where row_code = 'administrative_penalty' and measure_code in ('decisions_this_year', 'decisions')
+            where row_code = 'administrative_penalty' and col_code in ('decisions_this_year', 'decisions')
         ) as penalty_decisions,
         max(value) filter (
             where row_code = 'administrative_coercion'
-            and measure_code in ('decisions_this_year', 'decisions')
+            and col_code in ('decisions_this_year', 'decisions')
         ) as coercion_decisions,
         -- 第二十条第（八）项 fees: an amount in 万元 in v2021, a number of fee items in v2019
-        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'fee_amount_wan_cny')
-            as fee_amount_wan_cny,
-        max(value) filter (where row_code = 'administrative_fees' and measure_code = 'items_last_year')
+        max(amount_wan_cny) filter (
+            where row_code = 'administrative_fees' and col_code = 'fee_amount_wan_cny'
+        ) as fee_amount_wan_cny,
+        max(value) filter (where row_code = 'administrative_fees' and col_code = 'items_last_year')
             as fee_items_last_year_v2019,
         max(value) filter (
-            where row_code = 'administrative_fees' and measure_code = 'items_change_this_year'
+            where row_code = 'administrative_fees' and col_code = 'items_change_this_year'
         ) as fee_items_change_v2019,
         -- 第二十条第（九）项 procurement: v2019 only
         max(value) filter (
-            where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_projects'
+            where row_code = 'govt_centralized_procurement' and col_code = 'procurement_projects'
         ) as procurement_projects_v2019,
-        max(value) filter (
-            where row_code = 'govt_centralized_procurement' and measure_code = 'procurement_total_amount'
-        ) as procurement_total_amount_v2019
+        -- 采购总金额 states no unit: each unit in its own column (万元 and 元 never added up)
+        max(amount_wan_cny) filter (
+            where row_code = 'govt_centralized_procurement' and col_code = 'procurement_total_amount'
+        ) as procurement_amount_wan_cny_v2019,
+        max(amount_cny) filter (
+            where row_code = 'govt_centralized_procurement' and col_code = 'procurement_total_amount'
+        ) as procurement_amount_cny_v2019,
+        max(amount_unit_unknown) filter (
+            where row_code = 'govt_centralized_procurement' and col_code = 'procurement_total_amount'
+        ) as procurement_amount_unit_unknown_v2019
 
     from active_disclosure
     group by body_id, report_year
@@ -154,12 +191,13 @@ body_years as (
         reports.document_id,
 
         ---------- the body
-        bodies.canonical_name as body_name,
-        reports.org_name,
+        bodies.body_name,
+        reports.printed_body_name,
         bodies.body_kind,
         bodies.province,
         bodies.city,
         bodies.county,
+        bodies.township,
 
         ---------- the report
         reports.template_version,
@@ -205,7 +243,9 @@ body_years as (
         active_measures.fee_items_last_year_v2019,
         active_measures.fee_items_change_v2019,
         active_measures.procurement_projects_v2019,
-        active_measures.procurement_total_amount_v2019
+        active_measures.procurement_amount_wan_cny_v2019,
+        active_measures.procurement_amount_cny_v2019,
+        active_measures.procurement_amount_unit_unknown_v2019
 
     from reports
     inner join bodies

@@ -15,19 +15,19 @@ applications as (
 
 bodies as (
 
-    select body_id, canonical_name from {{ ref('dim_body') }}
+    select body_id, body_name from {{ ref('dim_body') }}
 
 ),
 
 applicants as (
 
-    select applicant_code, applicant_order from {{ ref('dim_applicant') }}
+    select col_code, applicant_order from {{ ref('dim_applicant') }}
 
 ),
 
 carried_forward as (
 
-    select body_id, report_year, document_id, applicant_code, value as carried_to_next_year
+    select body_id, report_year, document_id, col_code, value as carried_to_next_year
     from applications
     where row_code = 'carried_to_next_year'
 
@@ -35,7 +35,7 @@ carried_forward as (
 
 carried_over as (
 
-    select body_id, report_year, document_id, applicant_code, value as carried_over_from_last_year
+    select body_id, report_year, document_id, col_code, value as carried_over_from_last_year
     from applications
     where row_code = 'carried_over_from_last_year'
 
@@ -45,10 +45,10 @@ pairs as (
 
     select
         carried_forward.body_id,
-        bodies.canonical_name as body_name,
+        bodies.body_name,
         carried_forward.report_year,
         carried_forward.report_year + 1 as next_report_year,
-        carried_forward.applicant_code,
+        carried_forward.col_code,
         applicants.applicant_order,
         carried_forward.document_id,
         carried_over.document_id as next_document_id,
@@ -65,11 +65,11 @@ pairs as (
     inner join bodies
         on carried_forward.body_id = bodies.body_id
     left join applicants
-        on carried_forward.applicant_code = applicants.applicant_code
+        on carried_forward.col_code = applicants.col_code
     left join carried_over
         on carried_forward.body_id = carried_over.body_id
             and carried_forward.report_year + 1 = carried_over.report_year
-            and carried_forward.applicant_code = carried_over.applicant_code
+            and carried_forward.col_code = carried_over.col_code
 
 )
 

@@ -22,7 +22,7 @@ listed as (
         problems.document_id,
         problems.problem_seq,
         documents.body_id,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.template_version,
         documents.status,

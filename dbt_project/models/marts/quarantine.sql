@@ -45,7 +45,7 @@ quarantined as (
     select
         failures.document_id,
         documents.body_id,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.template_version,
         documents.status,
@@ -83,7 +83,7 @@ rejected as (
     select
         documents.document_id,
         documents.body_id,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.template_version,
         documents.status,

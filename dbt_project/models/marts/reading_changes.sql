@@ -73,7 +73,7 @@ reading_changes as (
 
         ---------- the report
         documents.body_id,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.source_path,
 

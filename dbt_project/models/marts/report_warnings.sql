@@ -23,7 +23,7 @@ report_warnings as (
         warnings.document_id,
         documents.body_id,
         documents.body_name,
-        documents.org_name,
+        documents.org_name as printed_body_name,
         documents.report_year,
         documents.template_version,
         documents.source_path,

@@ -1,0 +1,168 @@
+"""Chinese labels of the published columns: the headers of XLSX exports and ``label_zh`` of
+``marts.data_dictionary``.
+
+One name per concept across the marts (dbt_project/README.md, "Names and types"), so one label
+per column name serves every table.  The numbers' labels follow the template's printed wording
+(docs/template.md); a column without a label here is shown by its name.
+"""
+
+from __future__ import annotations
+
+_PROCEEDINGS = {
+    "review": "行政复议",
+    "litigation_direct": "行政诉讼（未经复议直接起诉）",
+    "litigation_after_review": "行政诉讼（复议后起诉）",
+}
+_OUTCOMES = {
+    "upheld": "结果维持",
+    "corrected": "结果纠正",
+    "other": "其他结果",
+    "pending": "尚未审结",
+    "total": "总计",
+}
+
+COLUMN_LABELS: dict[str, str] = {
+    # keys and names
+    "document_id": "文档编号（SHA-256）",
+    "source_sha256": "源文件SHA-256",
+    "body_id": "机关编号",
+    "body_name": "机关名称",
+    "printed_body_name": "报告所印机关名称",
+    "printed_body_names": "报告所印机关名称（全部）",
+    "printed_body_name_normalised": "机关名称（规范化）",
+    "name_variants": "名称变体",
+    "n_name_variants": "名称变体数",
+    "body_kind": "机关类型",
+    "province": "省",
+    "city": "市",
+    "county": "县（区）",
+    "township": "乡镇（街道）",
+    "region": "行政区划",
+    "region_path": "行政区划路径",
+    "report_year": "报告年度",
+    "next_report_year": "下一报告年度",
+    "report_years": "报告年度（全部）",
+    "template_version": "模板版本",
+    "section": "部分",
+    "table_code": "表格代码",
+    "row_code": "行代码",
+    "col_code": "列代码",
+    "cell_id": "单元格",
+    "row_label": "行名称",
+    "row_label_en": "行名称（英文）",
+    "col_label": "列名称",
+    "applicant_label": "申请人类型",
+    "applicant_label_en": "申请人类型（英文）",
+    "applicant_order": "申请人类型顺序",
+    "applicant_group": "申请人大类代码",
+    "applicant_group_label": "申请人大类",
+    "measure_label": "指标名称",
+    "measure_label_en": "指标名称（英文）",
+    "measure_kind": "指标类型",
+    "proceeding_label": "复议诉讼类别",
+    "proceeding_label_en": "复议诉讼类别（英文）",
+    "outcome_label": "结果",
+    "outcome_label_en": "结果（英文）",
+    "row_group": "行分组",
+    "row_level": "行层级",
+    "row_order": "行顺序",
+    "is_leaf": "是否末级行",
+    "is_total": "是否总计",
+    # values and their evidence
+    "value": "数值",
+    "printed_value": "所印数值",
+    "amount_wan_cny": "金额（万元）",
+    "amount_cny": "金额（元）",
+    "amount_unit_unknown": "金额（单位未注明）",
+    "basis": "数值依据",
+    "extracted_basis": "提取依据",
+    "is_imputed": "是否推算",
+    "is_corrected": "是否已更正",
+    "correction_reason": "更正理由",
+    "page": "页码",
+    "line": "行号",
+    "raw_text": "原文",
+    # reports
+    "source_path": "源文件路径",
+    "source_paths": "源文件路径（全部）",
+    "source_format": "源文件格式",
+    "file_name": "文件名",
+    "status": "提取状态",
+    "passed_gate": "是否通过校验",
+    "is_current": "是否当前版本",
+    "superseded_by": "被替代文档",
+    "loaded_at": "载入时间",
+    "s2_verdict": "第二部分校验结论",
+    "s3_verdict": "第三部分校验结论",
+    "s4_verdict": "第四部分校验结论",
+    "current_reason_label": "当前版本说明",
+    "n_problems": "问题数",
+    "n_warnings": "警示数",
+    "n_corrections": "更正数",
+    "n_documents": "文档数",
+    "first_report_year": "首个报告年度",
+    "last_report_year": "最近报告年度",
+    "n_published_versions": "已发布版本数",
+    # identities and problems
+    "identity_id": "勾稽关系",
+    "equation_id": "等式",
+    "lhs_value": "左边合计",
+    "rhs_value": "右边合计",
+    "difference": "差额",
+    "cause": "原因",
+    "cause_rank": "原因排序",
+    "message": "说明",
+    "problem_code": "问题代码",
+    "severity": "严重程度",
+    # 三 applications (mart_body_year, mart_carry_over)
+    "new_received": "本年新收政府信息公开申请数量",
+    "new_received_natural_person": "本年新收申请数量（自然人）",
+    "new_received_legal_or_other_org": "本年新收申请数量（法人或其他组织）",
+    "carried_over_from_last_year": "上年结转政府信息公开申请数量",
+    "granted": "予以公开",
+    "partially_granted": "部分公开",
+    "denied": "不予公开",
+    "unable": "无法提供",
+    "not_processed": "不予处理",
+    "other_handling": "其他处理",
+    "total_processed": "总计（本年度办理结果）",
+    "carried_to_next_year": "结转下年度继续办理",
+    "next_year_carried_over": "下一年度上年结转",
+    "is_next_year_loaded": "下一年度报告是否已载入",
+    "is_consistent": "是否一致",
+    "n_imputed_application_cells": "推算单元格数（第三部分）",
+    # 二 active disclosure
+    "normative_docs_issued": "规范性文件本年制发件数",
+    "normative_docs_repealed": "规范性文件本年废止件数",
+    "normative_docs_currently_valid": "规范性文件现行有效件数",
+    "normative_docs_newly_made_v2019": "规范性文件本年新制作数量（2019版）",
+    "normative_docs_newly_published_v2019": "规范性文件本年新公开数量（2019版）",
+    "normative_docs_total_published_v2019": "规范性文件对外公开总数量（2019版）",
+    "licensing_decisions": "行政许可处理决定数量",
+    "penalty_decisions": "行政处罚处理决定数量",
+    "coercion_decisions": "行政强制处理决定数量",
+    "fee_amount_wan_cny": "行政事业性收费本年收费金额（万元）",
+    "fee_items_last_year_v2019": "行政事业性收费上一年项目数量（2019版）",
+    "fee_items_change_v2019": "行政事业性收费本年增/减（2019版）",
+    "procurement_projects_v2019": "政府集中采购项目数量（2019版）",
+    "procurement_amount_wan_cny_v2019": "政府集中采购总金额（万元，2019版）",
+    "procurement_amount_cny_v2019": "政府集中采购总金额（元，2019版）",
+    "procurement_amount_unit_unknown_v2019": "政府集中采购总金额（单位未注明，2019版）",
+    "litigation_total": "行政诉讼总计",
+    # data dictionary
+    "table_name": "表名",
+    "column_position": "列序号",
+    "column_name": "列名",
+    "data_type": "数据类型",
+    "description": "说明",
+    "label_zh": "中文名称",
+    "table_description": "表说明",
+}
+for _p, _p_label in _PROCEEDINGS.items():
+    for _o, _o_label in _OUTCOMES.items():
+        COLUMN_LABELS[f"{_p}_{_o}"] = f"{_p_label}{_o_label}"
+
+
+def column_label(column: str) -> str | None:
+    """The Chinese label of a published column, or None when it has none."""
+    return COLUMN_LABELS.get(column)
