@@ -265,17 +265,26 @@ def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = Non
         found = seen_at.setdefault(record_path, [])
         if document_paths is not None and document_paths[i] not in found:
             found.append(document_paths[i])
-    records = []
+    # A record file is named by its document's sha256 (_write_record), so the paths seen are known
+    # without reading it, and the records are read one at a time as staging takes them: memory
+    # holds the rows being staged, not every record of the chunk as well.
     seen_as: dict[str, list[str]] = {}
     for record_path, found in seen_at.items():
-        record = json.loads(Path(record_path).read_text(encoding="utf-8"))
-        records.append(record)
-        seen_as.setdefault(record["source"]["sha256"], []).extend(found)
+        if found:
+            seen_as.setdefault(_document_id_of(record_path), []).extend(found)
+    records = (json.loads(Path(p).read_text(encoding="utf-8")) for p in seen_at)
     con = staging.connect(paths.build_db())
     try:
         return staging.load_records(con, records, seen_as)
     finally:
         con.close()
+
+
+def _document_id_of(record_path: str) -> str:
+    stem = Path(record_path).stem
+    if _is_sha256(stem):
+        return stem
+    return str(json.loads(Path(record_path).read_text(encoding="utf-8"))["source"]["sha256"])
 
 
 # ------------------------------------------------------- at scale: batches of documents

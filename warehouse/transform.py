@@ -160,6 +160,8 @@ def _invoke(args: list[str], build_db: Path | None, project_dir: Path | None = N
         # failure is raised as TransformError with the failed nodes and the log's path.
         "--log-level",
         "none",
+        "--log-level-file",
+        "info",
         "--no-send-anonymous-usage-stats",
         "--no-version-check",
         "--no-use-colors",
