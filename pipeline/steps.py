@@ -863,13 +863,13 @@ def format_summary(summary: RunSummary) -> str:
         lines.append(f"parquet:     {summary.parquet_dir}")
     lines.append(f"data docs:   {summary.data_docs or 'not built (see the log)'}")
     lines.append(f"quarantined: {len(summary.quarantined)} document(s)")
-    lines += _cause_lines(summary.quarantined)
+    lines += cause_lines(summary.quarantined)
     if summary.quarantined:
         lines.append("next:        xxgk quarantine  (every report held back: its causes, cells and pages)")
     return "\n".join(lines)
 
 
-def _cause_lines(quarantined: Sequence[Quarantined]) -> list[str]:
+def cause_lines(quarantined: Sequence[Quarantined]) -> list[str]:
     """The commonest causes, each with how many documents and the first one's file."""
     counts: Counter[str] = Counter()
     example: dict[str, str] = {}
