@@ -38,8 +38,9 @@ ensure_python() {
 # Debian packages the tests need besides Python 3.11; scripts/test installs the missing ones with
 # apt-get.  postgresql: tests/test_deploy_native.py runs Airflow's services on a PostgreSQL
 # metadata DB; docker-compose: tests/test_deploy.py validates docker-compose.yml (no engine needed);
-# fonts-wqy-microhei: the generated test PDFs; libreoffice-writer-nogui: reading old Word (.doc).
-TEST_DEBIAN_PACKAGES=(postgresql docker-compose fonts-wqy-microhei libreoffice-writer-nogui)
+# fonts-wqy-microhei: the generated test PDFs; libreoffice-writer-nogui: reading old Word (.doc);
+# redis-server: the Celery broker of tests/test_deploy_native.py.
+TEST_DEBIAN_PACKAGES=(postgresql docker-compose fonts-wqy-microhei libreoffice-writer-nogui redis-server)
 
 ensure_debian_packages() {
     local missing=() p
