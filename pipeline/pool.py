@@ -24,12 +24,14 @@ import signal
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from warehouse import paths
 from xxgk.settings import WORKER, WorkerLimits
 
 log = logging.getLogger(__name__)
@@ -97,8 +99,14 @@ def extract_all(
     limit = limit or limits()
     records: list[str | None] = [None] * len(documents)
     todo: deque[int] = deque()
-    for i, document in enumerate(documents):
-        known = None if force else steps.current_record(Path(document))
+    folder = paths.records_dir()
+    if force:
+        found: list[Path | None] = [None] * len(documents)
+    else:
+        # Hashing the bytes is most of a reload; hashlib releases the GIL, so threads share it.
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+            found = list(threads.map(lambda d: steps.current_record(Path(d), folder), documents))
+    for i, (document, known) in enumerate(zip(documents, found, strict=True)):
         if known is None:
             todo.append(i)
             continue

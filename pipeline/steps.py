@@ -158,14 +158,16 @@ def extract_to_file(path: str, force: bool = False, *, raise_memory_error: bool 
     return target
 
 
-def current_record(document: Path) -> Path | None:
+def current_record(document: Path, records: Path | None = None) -> Path | None:
     """The record of these bytes, when this extractor (or a newer one) made it.
 
     A document is its bytes: one already extracted (an unchanged reload, a retried task, the
     same file under another name) keeps its record, so a reload costs a hash, not a parse.
+    ``records`` is the records folder (default ``paths.records_dir()``).
     """
     try:
-        known = paths.records_dir() / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
+        folder = records or paths.records_dir()
+        known = folder / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
         if not known.exists():
             return None
         version = _record_version(known)
