@@ -211,3 +211,30 @@ def test_run_quarantines_a_document_that_is_not_a_report(tmp_path: Path) -> None
     # pingtan-2023's section 二 is held back (unread cells): it is listed beside the rejected notes.
     assert "quarantined: 2" in result.stdout
     assert "notes.txt" in result.stdout and "rejected by the extractor" in result.stdout
+
+
+def test_the_summary_counts_the_commonest_causes_not_every_report(tmp_path: Path) -> None:
+    def held(n: int, cause: str) -> pipeline.Quarantined:
+        return pipeline.Quarantined(f"d{n}", f"in/{n:02d}.pdf", "甲镇", 2023, "needs_review", cause, (cause,))
+
+    # 12 causes over 30 documents: 10 lines, the rest summed.
+    quarantined = [held(n, f"section 三 held back: H{n % 12:02d}") for n in range(30)]
+    summary = pipeline.RunSummary(
+        n_documents=40,
+        statuses={"ok": 10, "needs_review": 30},
+        loaded={"new_documents": 40},
+        n_checked=40,
+        n_passed=10,
+        published_db=tmp_path / "xxgk.duckdb",
+        quarantined=quarantined,
+        extracted=40,
+    )
+    lines = pipeline.format_summary(summary).splitlines()
+    start = lines.index("quarantined: 30 document(s)")
+    assert lines[start + 1 :] == [
+        *(f"       3 × section 三 held back: H{k:02d}  (e.g. {k:02d}.pdf)" for k in range(6)),
+        *(f"       2 × section 三 held back: H{k:02d}  (e.g. {k:02d}.pdf)" for k in range(6, 10)),
+        "  … and 2 other cause(s) of 4 document(s)",
+        "next:        xxgk quarantine  (every report held back: its causes, cells and pages)",
+    ]
+    assert lines[0] == "documents:   40 (10 ok, 30 needs_review, 0 rejected); 40 extracted by this run"
