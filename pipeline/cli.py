@@ -47,13 +47,43 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.main(inbox=args.inbox, wait=args.wait)
+    return steps.main(inbox=args.inbox, jobs=args.jobs, quiet=args.quiet, wait=args.wait)
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.reextract_main(args.paths, args.all, wait=args.wait)
+    return steps.reextract_main(args.paths, args.all, jobs=args.jobs, quiet=args.quiet, wait=args.wait)
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value}: at least 1 worker")
+    return value
+
+
+def _add_load_options(p: argparse.ArgumentParser) -> None:
+    """The options of the commands that run the load (run, reextract)."""
+    p.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="extract in N worker processes (default: the machine's cores); each worker has a "
+        "memory ceiling and each document a time limit (xxgk/settings.py WORKER, "
+        "XXGK_WORKER_MEMORY_MB, XXGK_WORKER_TIME_LIMIT_S): a document that breaks one is "
+        "recorded as rejected and the load goes on",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no log lines, only warnings and the summary",
+    )
 
 
 _SECTION_LABELS = {
@@ -427,6 +457,14 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log debug details to stderr, with the traceback of a failure",
     )
+    parser.add_argument(
+        "--warehouse",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the warehouse folder (records, build database, publications; default: "
+        "XXGK_WAREHOUSE_DIR, else data/ in the project)",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
@@ -453,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--inbox", type=Path, default=None, help="folder of documents (default: the bundled sample reports)"
     )
+    _add_load_options(p)
     _wait_option(p)
     p.set_defaults(func=cmd_run)
     p = sub.add_parser(
@@ -471,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--all", action="store_true", help="every document already loaded (found at one of its known paths)"
     )
+    _add_load_options(p)
     _wait_option(p)
     p.set_defaults(func=cmd_reextract)
     p = sub.add_parser(
@@ -593,8 +633,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.warehouse is not None:
+        # Every module finds the warehouse through warehouse.paths, which reads this.
+        os.environ["XXGK_WAREHOUSE_DIR"] = str(args.warehouse.resolve())
+    quiet = getattr(args, "quiet", False) and args.command in ("run", "reextract")
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if args.verbose else logging.WARNING if quiet else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )

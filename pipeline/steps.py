@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import duckdb
 
-from expectations.gate import GateResult, check_systemic, require_marts, run_gate
 from extractors import extract_path
 from extractors.dispatch import sniff_format, unreadable_sha256
 from extractors.version import EXTRACTOR_VERSION
@@ -40,6 +40,9 @@ from warehouse.publish import publish as publish_marts
 from warehouse.transform import build
 from xxgk.names import display_path, fs_path
 from xxgk.record import Report, Source, rejected
+
+if TYPE_CHECKING:
+    from expectations.gate import GateResult
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +62,9 @@ class Quarantined:
     year: int | None
     status: str
     reason: str
+    # Its causes as the summary counts them, e.g. "rejected by the extractor: not_a_report",
+    # "section 二 held back: ambiguous_values" (one per held-back section).
+    causes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -82,6 +88,9 @@ class RunSummary:
     n_reextracted: int = 0  # documents this run was told to extract again
     several_paths: int = 0  # of this run's documents, those known under 2+ paths
     skipped: list[Skipped] = field(default_factory=list)  # inbox entries not read, with why
+    extracted: int = 0  # documents extracted by this run (the others' records were current)
+    # The id of the published publication when nothing was new (nothing loaded or published).
+    nothing_new: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +112,7 @@ class CellChange:
 # ---------------------------------------------------------------------- extract
 
 
-def extract_to_file(path: str, force: bool = False) -> str:
+def extract_to_file(path: str, force: bool = False, *, raise_memory_error: bool = False) -> str:
     """Extract one document into ``<warehouse>/records/<sha256>.json``; return that path.
 
     A document already extracted by this version of the extractor (or a newer one) keeps its
@@ -112,18 +121,31 @@ def extract_to_file(path: str, force: bool = False) -> str:
 
     Never raises for a bad document: the extractor returns a rejected record for
     what it cannot read, and if it crashes anyway the crash itself becomes a
-    rejected record, so one bad file never stops the batch and nothing is lost.
+    rejected record, so one bad file never stops the batch and nothing is lost.  Running out of
+    memory is recorded as ``worker_died``; a worker of the extraction pool passes
+    ``raise_memory_error`` to die instead, so the pool replaces it (``pipeline.pool``).
     """
 
     document = Path(path)
     if not force:
-        known = _current_record(document)
+        known = current_record(document)
         if known is not None:
             return str(known)
     try:
         record = extract_path(document)
         if not _is_sha256(record.source.sha256):
             raise ValueError(f"extractor returned sha256 {record.source.sha256!r}")
+    except MemoryError:
+        if raise_memory_error:
+            raise
+        log.error("out of memory extracting %s", path)
+        record = _made_here(
+            rejected(
+                _source_of(document),
+                "worker_died",
+                "the extractor ran out of memory reading this document before it finished",
+            )
+        )
     except Exception as exc:  # noqa: BLE001 - any extractor bug must become a record
         log.error("extractor crashed on %s: %s", path, exc, exc_info=True)
         record = _crash_record(document, exc)
@@ -139,17 +161,19 @@ def extract_to_file(path: str, force: bool = False) -> str:
     return target
 
 
-def _current_record(document: Path) -> Path | None:
+def current_record(document: Path, records: Path | None = None) -> Path | None:
     """The record of these bytes, when this extractor (or a newer one) made it.
 
     A document is its bytes: one already extracted (an unchanged reload, a retried task, the
     same file under another name) keeps its record, so a reload costs a hash, not a parse.
+    ``records`` is the records folder (default ``paths.records_dir()``).
     """
     try:
-        known = paths.records_dir() / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
+        folder = records or paths.records_dir()
+        known = folder / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
         if not known.exists():
             return None
-        version = json.loads(known.read_text(encoding="utf-8")).get("extractor_version")
+        version = _record_version(known)
     except (OSError, ValueError):
         return None  # unreadable bytes or a damaged record: extract (again)
     if readings.is_older(version, EXTRACTOR_VERSION):
@@ -160,8 +184,28 @@ def _current_record(document: Path) -> Path | None:
             EXTRACTOR_VERSION,
         )
         return None
-    log.info("already extracted %s -> %s", document, known.name)
+    log.debug("already extracted %s -> %s", document, known.name)
     return known
+
+
+# A record's JSON opens with its schema and extractor version (xxgk.record.Report.to_dict), so
+# a reload of 10 000 documents reads their first bytes, not 10 000 whole records.
+_VERSION_AT_HEAD = re.compile(r'^\{\s*"schema":\s*"[^"]*",\s*"extractor_version":\s*(null|"([^"]*)")')
+
+
+def _record_version(record: Path) -> str | None:
+    with record.open("rb") as f:
+        head = f.read(512).decode("utf-8", errors="replace")
+    found = _VERSION_AT_HEAD.match(head)
+    if found:
+        return found.group(2)
+    version = json.loads(record.read_text(encoding="utf-8")).get("extractor_version")
+    return version if isinstance(version, str) else None
+
+
+def record_failure(document: str, code: str, message: str) -> str:
+    """Write the rejected record of a document the extraction could not finish; return its path."""
+    return _write_record(_made_here(rejected(_source_of(Path(document)), code, message)))
 
 
 def _is_sha256(value: str) -> bool:
@@ -229,17 +273,26 @@ def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = Non
         found = seen_at.setdefault(record_path, [])
         if document_paths is not None and document_paths[i] not in found:
             found.append(document_paths[i])
-    records = []
+    # A record file is named by its document's sha256 (_write_record), so the paths seen are known
+    # without reading it, and the records are read one at a time as staging takes them: memory
+    # holds the rows being staged, not every record of the chunk as well.
     seen_as: dict[str, list[str]] = {}
     for record_path, found in seen_at.items():
-        record = json.loads(Path(record_path).read_text(encoding="utf-8"))
-        records.append(record)
-        seen_as.setdefault(record["source"]["sha256"], []).extend(found)
+        if found:
+            seen_as.setdefault(_document_id_of(record_path), []).extend(found)
+    records = (json.loads(Path(p).read_text(encoding="utf-8")) for p in seen_at)
     con = staging.connect(paths.build_db())
     try:
         return staging.load_records(con, records, seen_as)
     finally:
         con.close()
+
+
+def _document_id_of(record_path: str) -> str:
+    stem = Path(record_path).stem
+    if _is_sha256(stem):
+        return stem
+    return str(json.loads(Path(record_path).read_text(encoding="utf-8"))["source"]["sha256"])
 
 
 # ------------------------------------------------------- at scale: batches of documents
@@ -505,6 +558,8 @@ def gate() -> GateResult:
     documents), which fails the run and the Airflow task.
     """
 
+    from expectations.gate import check_systemic, run_gate
+
     result = run_gate()
     log.info(
         "gate: %d of %d reports passed, %d published with warnings",
@@ -520,8 +575,11 @@ def gate() -> GateResult:
     return result
 
 
-def publish() -> Path:
+def publish(fingerprint: dict[str, object] | None = None) -> Path:
     """Check the built marts, then publish them as a new publication (database and Parquet).
+
+    ``fingerprint`` (``pipeline.fingerprint``) is stored in the publication's manifest: what
+    it was built from, so that a run with nothing new can tell.
 
     Raises ``MartsCheckError`` (nothing is published) when the marts break what the gate
     guarantees, e.g. a fact table empty although reports passed.
@@ -532,8 +590,10 @@ def publish() -> Path:
             f"nothing to publish: no load has run on this warehouse yet ({paths.warehouse_dir()}): "
             "run `xxgk run` first"
         )
+    from expectations.gate import require_marts
+
     check = require_marts()
-    published = publish_marts()
+    published = publish_marts(fingerprint=fingerprint)
     log.info("published %s (Parquet: %s; validation report: %s)", published, parquet_dir(), check.data_docs)
     return published
 
@@ -552,37 +612,63 @@ def build_site(out: Path | None = None) -> Path:
 
 
 def run(
-    inbox: Path | None = None, *, documents: Sequence[str] | None = None, force: bool = False
+    inbox: Path | None = None,
+    *,
+    documents: Sequence[str] | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    quiet: bool = False,
 ) -> RunSummary:
     """The whole yearly load, in the same order as the DAG.
 
     ``documents`` loads these files instead of an inbox; ``force`` extracts every one again
-    (``xxgk reextract``) even when its record is current.
+    (``xxgk reextract``) even when its record is current.  Extraction runs in ``jobs`` worker
+    processes (default: the machine's cores, ``pipeline.pool``).  When nothing is new (the
+    fingerprint of the marts' inputs equals the published publication's, ``pipeline.fingerprint``)
+    nothing is loaded or published and the summary says so.
     """
+    from pipeline import fingerprint, pool
+    from pipeline.progress import ExtractionProgress
+
     skipped: list[Skipped] = []
     if documents is None:
         found = discover_walk(inbox or paths.sample_inbox())
         documents, skipped = found.documents, found.skipped
     started = datetime.now(UTC).replace(tzinfo=None)
-    record_paths = []
-    for i, document in enumerate(documents, 1):
-        log.info("extract [%d/%d] %s", i, len(documents), document)
-        record_paths.append(extract_to_file(document, force=force))
-    loaded = load(record_paths, list(documents))
+    with ExtractionProgress(len(documents), quiet=quiet) as progress:
+        record_paths = pool.extract_all(documents, jobs or pool.default_jobs(), force=force, on_done=progress)
+    document_ids = [Path(p).stem for p in record_paths]  # a record is named by its document's sha256
+    before = fingerprint.compute(record_paths, documents)
+    published = current_publication()
+    if not force and published is not None and published[1] == before.value:
+        log.info("nothing new since publication %s (fingerprint %s)", published[0], before.value[:12])
+        return RunSummary(
+            n_documents=len(documents),
+            statuses=staged_statuses(document_ids),
+            loaded={},
+            n_checked=0,
+            n_passed=0,
+            published_db=paths.published_db(),
+            parquet_dir=parquet_dir(),
+            nothing_new=published[0],
+            extracted=progress.counts["extracted"],
+            skipped=skipped,
+        )
+    loaded = load_in_chunks(record_paths, documents)
     transform(BEFORE_GATE)
     result = gate()
     transform(AFTER_GATE)
-    published = publish()
+    # Stored with the publication: the fingerprint of what it was built from, after the load.
+    published_db = publish(fingerprint.compute(record_paths, documents).describe())
 
-    records = [json.loads(Path(p).read_text(encoding="utf-8")) for p in record_paths]
     return RunSummary(
         n_documents=len(documents),
-        statuses=dict(Counter(r["status"] for r in records)),
+        statuses=staged_statuses(document_ids),
         loaded=loaded,
         n_checked=result.n_checked,
         n_passed=result.n_passed,
-        published_db=published,
-        quarantined=quarantined([r["source"]["sha256"] for r in records]),
+        published_db=published_db,
+        quarantined=quarantined(document_ids),
         n_warned=len(result.warned_documents),
         n_warnings=len(result.warnings),
         data_docs=result.data_docs,
@@ -590,9 +676,60 @@ def run(
         corrections=_correction_counts(),
         changes=reading_changes(started),
         n_reextracted=len(documents) if force else 0,
-        several_paths=documents_with_several_paths([r["source"]["sha256"] for r in records]),
+        several_paths=documents_with_several_paths(document_ids),
+        extracted=progress.counts["extracted"],
         skipped=skipped,
     )
+
+
+def current_publication() -> tuple[str, str | None] | None:
+    """The published publication's id and the fingerprint it was built from (None: no such)."""
+    from warehouse import publish as publications
+
+    found = publications.current()
+    if found is None:
+        return None
+    stored = found.manifest().get("fingerprint")
+    return found.id, stored.get("value") if isinstance(stored, dict) else None
+
+
+def load_in_chunks(
+    record_paths: Sequence[str], documents: Sequence[str], chunk: int | None = None
+) -> dict[str, int]:
+    """``load`` the records ``XXGK_LOAD_CHUNK`` (1000) at a time, in document order.
+
+    Memory stays that of one chunk, whatever the number of documents.  The same record for
+    two documents (the same bytes under two names) is loaded once, with both paths.
+    """
+    chunk = chunk or _env_int("XXGK_LOAD_CHUNK", DEFAULT_LOAD_CHUNK)
+    found: dict[str, list[str]] = {}
+    for record, document in zip(record_paths, documents, strict=True):
+        found.setdefault(record, []).append(document)
+    unique = list(found)
+    totals: Counter[str] = Counter()
+    for start in range(0, len(unique), chunk):
+        pairs = [(r, d) for r in unique[start : start + chunk] for d in found[r]]
+        totals.update(load([r for r, _ in pairs], [d for _, d in pairs]))
+    return dict(totals)
+
+
+def staged_statuses(document_ids: Sequence[str], build_db: Path | None = None) -> dict[str, int]:
+    """How many of these documents are ok / needs_review / rejected, as staged."""
+    ids = sorted(set(document_ids))
+    db = build_db or paths.build_db()
+    if not ids or not db.exists():
+        return {}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(
+            con.execute(
+                "select status, count(*) from staging.documents "
+                "where document_id in (select unnest(?)) group by status order by status",
+                [ids],
+            ).fetchall()
+        )
+    finally:
+        con.close()
 
 
 def _correction_counts() -> dict[str, int]:
@@ -672,7 +809,13 @@ def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> li
                       from staging.gate_failures f where f.document_id = d.document_id),
                    (select string_agg(p.code, ', ' order by p.problem_seq)
                       from staging.problems p
-                     where p.document_id = d.document_id and p.severity = 'error')
+                     where p.document_id = d.document_id and p.severity = 'error'),
+                   (select list('section '
+                                || case s.section when 's2' then '二' when 's3' then '三' else '四' end
+                                || ' held back: ' || coalesce(split_part(s.reason, ': ', 1), s.cause)
+                                order by s.section)
+                      from staging.gate_sections s
+                     where s.document_id = d.document_id and s.verdict = 'held_back')
               from staging.documents d
               left join staging.gate_results g using (document_id)
              where d.document_id in (select unnest(?))
@@ -684,15 +827,19 @@ def quarantined(document_ids: Sequence[str], build_db: Path | None = None) -> li
     finally:
         con.close()
     out = []
-    for doc_id, source_path, org, year, status, passed, held_back, failed_ids, error_codes in rows:
+    for row in rows:
+        doc_id, source_path, org, year, status, passed, held_back, failed_ids, error_codes, keys = row
         if status == "rejected":
             reason = f"rejected by the extractor ({error_codes or 'no problem given'})"
+            causes = [f"rejected by the extractor: {(error_codes or 'no problem given').split(', ')[0]}"]
         elif passed is None:
-            reason = "not checked by the gate"
+            reason = causes_text = "not checked by the gate"
+            causes = [causes_text]
         else:
             # The sections held back and the first cause of each (xxgk quarantine has the rest).
             reason = held_back or f"gate failed: {failed_ids or 'see staging.gate_failures'}"
-        out.append(Quarantined(doc_id, source_path, org, year, status, _shortened(reason)))
+            causes = list(keys or []) or [f"gate failed: {(failed_ids or '?').split(', ')[0]}"]
+        out.append(Quarantined(doc_id, source_path, org, year, status, _shortened(reason), tuple(causes)))
     return out
 
 
@@ -700,10 +847,24 @@ def _shortened(text: str, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# The causes the summary counts; `xxgk quarantine` lists every report with all of its causes.
+SHOWN_CAUSES = 10
+
+
 def format_summary(summary: RunSummary) -> str:
+    """The run's output: counts, the commonest causes of quarantine, where to look next."""
     statuses = ", ".join(f"{summary.statuses.get(s, 0)} {s}" for s in ("ok", "needs_review", "rejected"))
-    lines = [
-        f"documents:   {summary.n_documents} ({statuses})",
+    lines = [f"documents:   {summary.n_documents} ({statuses}); {summary.extracted} extracted by this run"]
+    if summary.nothing_new is not None:
+        return "\n".join(
+            [
+                *lines,
+                f"nothing new: the same documents, extractor, corrections and code as publication "
+                f"{summary.nothing_new}; nothing was loaded or published",
+                f"published:   {summary.published_db} (unchanged)",
+            ]
+        )
+    lines += [
         f"staged:      {summary.loaded.get('new_documents', 0)} new, "
         f"{summary.loaded.get('already_staged', 0)} already staged, "
         f"{summary.loaded.get('reread_documents', 0)} re-read",
@@ -731,15 +892,27 @@ def format_summary(summary: RunSummary) -> str:
     if summary.skipped:
         lines.append(f"skipped:     {len(summary.skipped)} inbox entries that are not files (not loaded)")
         lines += [f"  - {s.path}: {s.reason}" for s in summary.skipped]
-    lines.append(
-        f"quarantined: {len(summary.quarantined)}"
-        + ("  (every cause, cell and page: xxgk quarantine)" if summary.quarantined else "")
-    )
-    for q in summary.quarantined:
-        lines.append(
-            f"  - {Path(q.source_path).name} ({q.org_name or '?'} {q.year or '?'}, {q.status}): {q.reason}"
-        )
+    lines.append(f"quarantined: {len(summary.quarantined)} document(s)")
+    lines += cause_lines(summary.quarantined)
+    if summary.quarantined:
+        lines.append("next:        xxgk quarantine  (every report held back: its causes, cells and pages)")
     return "\n".join(lines)
+
+
+def cause_lines(quarantined: Sequence[Quarantined]) -> list[str]:
+    """The commonest causes, each with how many documents and the first one's file."""
+    counts: Counter[str] = Counter()
+    example: dict[str, str] = {}
+    for q in quarantined:
+        for cause in dict.fromkeys(q.causes or (q.reason,)):
+            counts[cause] += 1
+            example.setdefault(cause, Path(q.source_path).name)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    lines = [f"  {n:>6} × {cause}  (e.g. {example[cause]})" for cause, n in ranked[:SHOWN_CAUSES]]
+    if len(ranked) > SHOWN_CAUSES:
+        rest = sum(n for _, n in ranked[SHOWN_CAUSES:])
+        lines.append(f"  … and {len(ranked) - SHOWN_CAUSES} other cause(s) of {rest} document(s)")
+    return lines
 
 
 # The changed cells the summary shows; marts.reading_changes has all of them.
@@ -781,7 +954,9 @@ def _reading(value: Decimal | None, basis: str | None, absent: bool) -> str:
 EXIT_LOCKED = 75
 
 
-def main(inbox: Path | None = None, *, wait: bool = True) -> int:
+def main(
+    inbox: Path | None = None, jobs: int | None = None, quiet: bool = False, *, wait: bool = True
+) -> int:
     """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
     failed as a whole (a systemic gate failure, marts that must not be published, a crash, an
     inbox with no documents), ``EXIT_LOCKED`` when another load runs and ``wait`` is off."""
@@ -789,7 +964,7 @@ def main(inbox: Path | None = None, *, wait: bool = True) -> int:
         print(f"xxgk run: {display_path(inbox)}: no such file or folder", file=sys.stderr)
         return 2
     command = "xxgk run" + (f" --inbox {display_path(inbox)}" if inbox is not None else "")
-    return _locked(command, wait, lambda: run(inbox))
+    return _locked(command, wait, lambda: run(inbox, jobs=jobs, quiet=quiet))
 
 
 def _locked(command: str, wait: bool, load: Callable[[], RunSummary]) -> int:
@@ -848,7 +1023,14 @@ def known_documents(build_db: Path | None = None) -> tuple[list[str], list[str]]
     return found, missing
 
 
-def reextract_main(paths_given: Sequence[Path], all_documents: bool, *, wait: bool = True) -> int:
+def reextract_main(
+    paths_given: Sequence[Path],
+    all_documents: bool,
+    jobs: int | None = None,
+    quiet: bool = False,
+    *,
+    wait: bool = True,
+) -> int:
     """``xxgk reextract``: extract the documents again, then load, check and publish as ``run``."""
     missing = [p for p in paths_given if not p.exists()]
     for p in missing:
@@ -873,4 +1055,6 @@ def reextract_main(paths_given: Sequence[Path], all_documents: bool, *, wait: bo
     if not documents:
         print("xxgk reextract: no documents: give PATH… or --all", file=sys.stderr)
         return 2
-    return _locked("xxgk reextract", wait, lambda: run(documents=documents, force=True))
+    return _locked(
+        "xxgk reextract", wait, lambda: run(documents=documents, force=True, jobs=jobs, quiet=quiet)
+    )

@@ -39,8 +39,9 @@ ensure_python() {
 # apt-get.  postgresql: tests/test_deploy_native.py runs Airflow's services on a PostgreSQL
 # metadata DB; docker-compose: tests/test_deploy.py validates docker-compose.yml (no engine needed);
 # fonts-wqy-microhei: the generated test PDFs; libreoffice-writer-nogui: reading old Word (.doc);
-# chromium: tests/test_offices.py renders the offline site headless (nothing fetched from outside).
-TEST_DEBIAN_PACKAGES=(postgresql docker-compose fonts-wqy-microhei libreoffice-writer-nogui chromium)
+# chromium: tests/test_offices.py and tests/test_analyst_questions.py render pages headless (nothing
+# fetched from outside); redis-server: the Celery broker of tests/test_deploy_native.py.
+TEST_DEBIAN_PACKAGES=(postgresql docker-compose fonts-wqy-microhei libreoffice-writer-nogui chromium redis-server)
 
 ensure_debian_packages() {
     local missing=() p

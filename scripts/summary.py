@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
+from pipeline import steps
 from warehouse import paths
 
 EXAMPLE = (
@@ -25,6 +26,7 @@ def main() -> None:
         if counts is None:  # an aggregate always returns a row; DuckDB's type says it may not
             raise SystemExit(f"{db}: marts.dim_report returned no row of counts; run the pipeline again")
         n_reports, n_passed, n_in_part = counts
+        document_ids = [r[0] for r in con.execute("select document_id from marts.dim_report").fetchall()]
         tables = [
             r[0]
             for r in con.execute(
@@ -39,6 +41,13 @@ def main() -> None:
         f"reports: {n_reports} loaded, {n_passed} passed the gate whole, {n_in_part} published in part "
         f"(sections held back: xxgk quarantine; the others were rejected)"
     )
+    # The same count of causes as `xxgk run`'s summary (pipeline.steps.cause_lines).
+    held = steps.quarantined(document_ids)
+    print(f"quarantined: {len(held)} document(s)")
+    for line in steps.cause_lines(held):
+        print(line)
+    if held:
+        print("next:        xxgk quarantine  (every report held back: its causes, cells and pages)")
     print(f"tables: {', '.join('marts.' + t for t in tables)}")
     print(f"example query: {EXAMPLE}")
     run = f"import duckdb; duckdb.connect('{db}', read_only=True).sql(\\\"{EXAMPLE}\\\").show()"

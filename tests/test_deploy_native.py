@@ -1,10 +1,12 @@
 """The production deployment's services, run natively: what docker-compose.yml starts, minus Docker.
 
 PostgreSQL (a private server in a temporary folder, on a free port of 127.0.0.1) holds Airflow's
-metadata; ``deploy/init.sh`` migrates it and creates the ``xxgk_duckdb_writer`` pool; the
-api-server (through ``deploy/api-server.sh``, which sets the admin password), the scheduler
-(LocalExecutor, parallelism 4) and the dag-processor run as separate processes, as the compose
-services do.  The test drives them only through the REST API, as an operator would: a JWT from
+metadata and redis-server (the same, without persistence) is the Celery broker; ``deploy/init.sh``
+migrates the database and creates the ``xxgk_duckdb_writer`` pool; the api-server (through
+``deploy/api-server.sh``, which sets the admin password), the scheduler (CeleryExecutor, as in
+docker-compose.yml), the dag-processor and two Celery workers (``airflow celery worker``, one
+task at a time each) run as separate processes, as the compose services do.  The extraction
+batches run on both workers (each names itself through ``tests/faults/worker_name.py``).  The test drives them only through the REST API, as an operator would: a JWT from
 ``/auth/token``, unpause, trigger one year over the sample reports, poll.
 
 One extraction batch is killed once (``XXGK_TEST_CRASH_ONCE=<flag>:exit`` ends the task's process
@@ -12,8 +14,8 @@ like a dead worker): the scheduler retries it and the run publishes every report
 completed run is cleared and runs again: the marts do not change and nothing is staged twice.
 
 Every process the test started is stopped by PID, its children too, and PostgreSQL is shut down.
-Skipped only when PostgreSQL's server binaries are missing (scripts/test installs them; under
-CI=true their absence fails the test instead).
+Skipped only when PostgreSQL's server binaries or redis-server are missing (scripts/test installs
+them; under CI=true their absence fails the test instead).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ BIN = Path(sys.executable).parent
 SAMPLES = PROJECT / "samples" / "inbox"
 DAG_ID = "xxgk_yearly_load"
 RUN_TIMEOUT = 360  # seconds for one DAG run
+WORKERS = ("xxgk-worker-1", "xxgk-worker-2")  # the Celery workers
 
 
 # ------------------------------------------------------------------ processes
@@ -209,6 +212,39 @@ class Postgres:
         return f"postgresql+psycopg2://{self.user}:{self.password}@127.0.0.1:{self.port}/airflow"
 
 
+# ------------------------------------------------------------------ Redis (the Celery broker)
+
+
+def start_redis(services: Services, root: Path, port: int, env: dict[str, str]) -> str:
+    """A private redis-server on 127.0.0.1:``port``, nothing saved to disk; its broker URL."""
+    root.mkdir()
+    services.start(
+        "redis",
+        [
+            "redis-server",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(root),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        env,
+    )
+    wait_for("redis-server", lambda: _redis_pong(port), 30, services, step=0.2)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+def _redis_pong(port: int) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(b"PING\r\n")
+        return s.recv(64).startswith(b"+PONG")
+
+
 # ------------------------------------------------------------------ REST API
 
 
@@ -284,6 +320,11 @@ def deployment() -> Iterator[Deployment]:
         if os.environ.get("CI"):
             pytest.fail(missing)  # CI installs them: there the test must run
         pytest.skip(missing)
+    if shutil.which("redis-server") is None:
+        missing = "redis-server is not installed: apt-get install redis-server (scripts/test installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     if os.geteuid() == 0 and not shutil.which("runuser"):
         pytest.skip("running as root needs runuser to start PostgreSQL as the postgres user")
 
@@ -306,12 +347,16 @@ def deployment() -> Iterator[Deployment]:
         for document in SAMPLES.iterdir():
             shutil.copy2(document, inbox_root / "2023" / document.name)
         admin_password = secrets.token_hex(12)
+        broker = start_redis(services, root / "redis", free_port(), clean_environ())
         env = {
             **clean_environ(),
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "AIRFLOW_HOME": str(home),
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": postgres.url,
-            "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+            "AIRFLOW__CORE__EXECUTOR": "CeleryExecutor",
+            "AIRFLOW__CELERY__BROKER_URL": broker,
+            "AIRFLOW__CELERY__RESULT_BACKEND": "db+" + postgres.url.replace("+psycopg2", ""),
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "1",
             "AIRFLOW__CORE__PARALLELISM": "4",
             "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -353,12 +398,28 @@ def deployment() -> Iterator[Deployment]:
         )
         services.start("scheduler", ["airflow", "scheduler", "--skip-serve-logs"], env)
         services.start("dag-processor", ["airflow", "dag-processor"], env)
+        for name in WORKERS:
+            services.start(
+                name,
+                ["airflow", "celery", "worker", "--celery-hostname", f"{name}@%h", "--concurrency", "1"]
+                + ["--skip-serve-logs"],
+                {
+                    **env,
+                    "XXGK_TEST_WORKER_NAME": name,
+                    "AIRFLOW__CORE__HOSTNAME_CALLABLE": "worker_name.hostname",
+                },
+            )
 
         api = Api(f"http://127.0.0.1:{port}")
         wait_for(
             "the api-server", lambda: api.call("GET", "/api/v2/monitor/health", auth=False), 120, services
         )
         api.login("xxgk", admin_password)
+        for name in WORKERS:
+            # Both workers take tasks before the run is triggered, so the batches spread.
+            wait_for(
+                f"Celery worker {name}", lambda n=name: " ready." in services.tail(n, 20000), 180, services
+            )
         yield Deployment(
             api=api,
             services=services,
@@ -444,6 +505,8 @@ def test_services_load_a_year_through_the_rest_api_and_survive_a_crash(deploymen
     extracts = sorted((t["map_index"], t["try_number"]) for t in tis if t["task_id"] == "extract")
     assert [i for i, _ in extracts] == [0, 1, 2]  # 9 documents in batches of 3
     assert sorted(n for _, n in extracts) == [1, 1, 2]  # the killed batch ran again
+    # The Celery workers shared the extraction batches.
+    assert {t["hostname"] for t in tis if t["task_id"] == "extract"} == set(WORKERS)
     assert deployment.crash_flag.exists()
     assert {
         t["pool"]

@@ -102,25 +102,59 @@ def snapshot(warehouse: Path) -> dict[str, object]:
     return out
 
 
+def publications(warehouse: Path) -> list[Path]:
+    return sorted(p for p in (warehouse / "publications").iterdir() if not p.name.startswith("."))
+
+
 @pytest.mark.slow
 def test_run_twice_over_the_samples_changes_nothing(tmp_path: Path) -> None:
     warehouse = tmp_path / "wh"
     env = {**os.environ, "XXGK_WAREHOUSE_DIR": str(warehouse)}
+    env.pop("XXGK_CORRECTIONS", None)
 
-    first = subprocess.run([XXGK, "run"], env=env, capture_output=True, text=True, timeout=900)
+    first = subprocess.run([XXGK, "run", "--jobs", "2"], env=env, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-5000:]
-    assert "documents:   9 (" in first.stdout
+    assert "documents:   9 (3 ok, 6 needs_review, 0 rejected); 9 extracted by this run" in first.stdout
     assert f"published:   {warehouse / 'xxgk.duckdb'}" in first.stdout
     assert "staged:      9 new, 0 already staged" in first.stdout
     assert len(list((warehouse / "records").glob("*.json"))) == 9
+    # dbt's log is in the warehouse, not on stderr.
+    assert (warehouse / "dbt" / "logs" / "dbt.log").stat().st_size > 0
+    assert "Running with dbt" not in first.stderr and "START sql" not in first.stderr
     before = snapshot(warehouse)
     assert before["xxgk.duckdb:marts.dim_report"] == 9
+    [publication] = publications(warehouse)
+    assert publication.name.startswith("2")
 
+    # Nothing new: no load, no dbt, no new publication pushing a kept one out.
     second = subprocess.run([XXGK, "run"], env=env, capture_output=True, text=True, timeout=900)
     assert second.returncode == 0, second.stderr[-5000:]
-    assert "staged:      0 new, 9 already staged" in second.stdout
+    assert second.stdout.splitlines() == [
+        "documents:   9 (3 ok, 6 needs_review, 0 rejected); 0 extracted by this run",
+        "nothing new: the same documents, extractor, corrections and code as publication "
+        f"{publication.name}; nothing was loaded or published",
+        f"published:   {warehouse / 'xxgk.duckdb'} (unchanged)",
+    ]
+    assert publications(warehouse) == [publication]
     assert snapshot(warehouse) == before
     assert len(list((warehouse / "records").glob("*.json"))) == 9
+
+    # An edited corrections file is new (here a blank line: the same corrections), so the
+    # load runs again and publishes the same marts.
+    edited = tmp_path / "corrections.csv"
+    edited.write_bytes((paths.PROJECT_DIR / "corrections" / "corrections.csv").read_bytes() + b"\n")
+    third = subprocess.run(
+        [XXGK, "run", "--quiet"],
+        env={**env, "XXGK_CORRECTIONS": str(edited)},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert third.returncode == 0, third.stderr[-5000:]
+    assert "staged:      0 new, 9 already staged" in third.stdout
+    assert third.stderr == ""  # --quiet: no progress, no log lines
+    assert len(publications(warehouse)) == 2
+    assert snapshot(warehouse) == before
 
 
 def test_quarantined_names_rejected_and_failed_reports(warehouse: Path) -> None:
@@ -177,3 +211,30 @@ def test_run_quarantines_a_document_that_is_not_a_report(tmp_path: Path) -> None
     # pingtan-2023's section 二 is held back (unread cells): it is listed beside the rejected notes.
     assert "quarantined: 2" in result.stdout
     assert "notes.txt" in result.stdout and "rejected by the extractor" in result.stdout
+
+
+def test_the_summary_counts_the_commonest_causes_not_every_report(tmp_path: Path) -> None:
+    def held(n: int, cause: str) -> pipeline.Quarantined:
+        return pipeline.Quarantined(f"d{n}", f"in/{n:02d}.pdf", "甲镇", 2023, "needs_review", cause, (cause,))
+
+    # 12 causes over 30 documents: 10 lines, the rest summed.
+    quarantined = [held(n, f"section 三 held back: H{n % 12:02d}") for n in range(30)]
+    summary = pipeline.RunSummary(
+        n_documents=40,
+        statuses={"ok": 10, "needs_review": 30},
+        loaded={"new_documents": 40},
+        n_checked=40,
+        n_passed=10,
+        published_db=tmp_path / "xxgk.duckdb",
+        quarantined=quarantined,
+        extracted=40,
+    )
+    lines = pipeline.format_summary(summary).splitlines()
+    start = lines.index("quarantined: 30 document(s)")
+    assert lines[start + 1 :] == [
+        *(f"       3 × section 三 held back: H{k:02d}  (e.g. {k:02d}.pdf)" for k in range(6)),
+        *(f"       2 × section 三 held back: H{k:02d}  (e.g. {k:02d}.pdf)" for k in range(6, 10)),
+        "  … and 2 other cause(s) of 4 document(s)",
+        "next:        xxgk quarantine  (every report held back: its causes, cells and pages)",
+    ]
+    assert lines[0] == "documents:   40 (10 ok, 30 needs_review, 0 rejected); 40 extracted by this run"

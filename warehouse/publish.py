@@ -127,9 +127,12 @@ def keep_count(keep: int | None = None) -> int:
     return keep
 
 
-def publish(build_db: Path | None = None, keep: int | None = None) -> Path:
+def publish(
+    build_db: Path | None = None, keep: int | None = None, fingerprint: dict[str, Any] | None = None
+) -> Path:
     """Copy schema ``marts`` of the build DB into a new publication and publish it; return
-    ``<warehouse>/xxgk.duckdb``."""
+    ``<warehouse>/xxgk.duckdb``.  ``fingerprint`` (what the marts were built from,
+    ``pipeline.fingerprint``) is kept in the manifest."""
     source = build_db or paths.build_db()
     if not source.exists():
         raise FileNotFoundError(f"build database {source} does not exist: run the load first")
@@ -145,7 +148,7 @@ def publish(build_db: Path | None = None, keep: int | None = None) -> Path:
             counts = _copy_marts(source, tmp / DATABASE)
             _write_bi_copy(tmp / DATABASE, tmp / BI_DATABASE)
             _write_parquet(tmp / DATABASE, tmp / PARQUET, list(counts))
-            _write_manifest(tmp, publication_id, source, counts)
+            _write_manifest(tmp, publication_id, source, counts, fingerprint)
             _fsync_tree(tmp)
             final = folder / publication_id
             os.rename(tmp, final)
@@ -434,14 +437,22 @@ def _write_parquet_table(con: duckdb.DuckDBPyConnection, name: str, path: Path) 
     )
 
 
-def _write_manifest(folder: Path, publication_id: str, source: Path, counts: dict[str, int]) -> None:
-    manifest = {
+def _write_manifest(
+    folder: Path,
+    publication_id: str,
+    source: Path,
+    counts: dict[str, int],
+    fingerprint: dict[str, Any] | None = None,
+) -> None:
+    manifest: dict[str, Any] = {
         "publication": publication_id,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "build_db": str(source),
         "schema": SCHEMA,
         "tables": counts,
     }
+    if fingerprint is not None:
+        manifest["fingerprint"] = fingerprint
     (folder / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )

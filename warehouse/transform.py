@@ -165,11 +165,17 @@ def _invoke(args: list[str], build_db: Path | None, project_dir: Path | None = N
         str(dbt_dir / "target"),
         "--log-path",
         str(dbt_dir / "logs"),
+        # dbt's ~700 lines per build go to <warehouse>/dbt/logs/dbt.log, not the console; a
+        # failure is raised as TransformError with the failed nodes and the log's path.
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "info",
         "--no-send-anonymous-usage-stats",
         "--no-version-check",
         "--no-use-colors",
     ]
-    log.info("dbt %s (build db %s)", command, db)
+    log.info("dbt %s (build db %s; log: %s)", command, db, dbt_dir / "logs" / "dbt.log")
     with _env(BUILD_DB_ENV, str(db)):
         try:
             result = dbtRunner().invoke(cli)

@@ -155,3 +155,27 @@ class OfficeSettings:
 
 
 OFFICE = OfficeSettings()
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """The limits of one extraction worker (``xxgk run --jobs N``, ``pipeline.pool``).
+
+    A worker is a child process that reads one document at a time; a document that breaks a
+    limit kills only its worker (the pool starts another) and is recorded as rejected with the
+    reason, so no document can stop the load.  ``XXGK_WORKER_MEMORY_MB`` and
+    ``XXGK_WORKER_TIME_LIMIT_S`` override them (``pipeline.pool.limits``).
+    """
+
+    # Address space (RLIMIT_AS) of a worker: a worker starts at ~0.5 GB of address space
+    # (Python, pypdfium2, numpy, their thread arenas) and real reports add < 100 MB; a document
+    # that needs more than 2 GB is a zip bomb or a malformed file, and two workers stay far
+    # below the memory of a 4 GB machine.
+    memory_mb: int = 2048
+    # Wall-clock seconds for one document: the reader's own limit (``time_limit_s``, 60 s) is
+    # checked between steps and a native library can overrun it; three times that means the
+    # worker is stuck.
+    time_limit_s: float = 180.0
+
+
+WORKER = WorkerLimits()

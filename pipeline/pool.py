@@ -1,0 +1,291 @@
+"""Extraction in worker processes: what ``xxgk run --jobs N`` and ``xxgk reextract`` use.
+
+N child processes read one document at a time each and write its record
+(``steps.extract_to_file``).  Every worker has a memory ceiling (``RLIMIT_AS``) and every
+document a hard time limit (``xxgk.settings.WORKER``), so a document that blows up kills only
+its worker: the pool records it as rejected with the reason (``worker_died`` when the worker
+died or ran out of memory, ``timeout`` when it overran the limit), starts a new worker and goes
+on.  The Airflow DAG gets the same guarantee from its own workers and the batch journals
+(``steps.extract_batch``).
+
+Workers are forked from a fork server that has imported the extractors once, so a worker
+starts in milliseconds and its address space is the extractors', not that of a parent which
+has loaded dbt.  A document already extracted by this extractor version is not sent to a
+worker at all: its record is found by the hash of its bytes.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import resource
+import signal
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from warehouse import paths
+from xxgk.settings import WORKER, WorkerLimits
+
+log = logging.getLogger(__name__)
+
+MEMORY_ENV = "XXGK_WORKER_MEMORY_MB"
+TIME_LIMIT_ENV = "XXGK_WORKER_TIME_LIMIT_S"
+
+
+@dataclass(frozen=True)
+class Done:
+    """A document of the run whose record is written."""
+
+    index: int  # its position in the run's documents
+    document: str
+    record: str
+    extracted: bool  # False: an earlier run's record of the same bytes was current
+
+
+# Called once per document, in the order they finish (progress display).
+OnDone = Callable[[Done], None]
+
+
+def default_jobs() -> int:
+    """The cores this process may run on."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def limits() -> WorkerLimits:
+    """``xxgk.settings.WORKER`` with the ``XXGK_WORKER_*`` environment overrides."""
+    out = WORKER
+    memory = os.environ.get(MEMORY_ENV, "").strip()
+    if memory:
+        out = replace(out, memory_mb=_positive(MEMORY_ENV, memory, int))
+    seconds = os.environ.get(TIME_LIMIT_ENV, "").strip()
+    if seconds:
+        out = replace(out, time_limit_s=_positive(TIME_LIMIT_ENV, seconds, float))
+    return out
+
+
+def _positive(name: str, text: str, kind: type[int] | type[float]) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{name}={text!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{name}={text}: must be more than 0")
+    return value
+
+
+def extract_all(
+    documents: Sequence[str],
+    jobs: int,
+    *,
+    force: bool = False,
+    on_done: OnDone | None = None,
+    limit: WorkerLimits | None = None,
+) -> list[str]:
+    """Write the record of every document; return the record paths, in the documents' order.
+
+    ``force`` extracts every document again even when its record is current.  Never raises for
+    a document: what a worker cannot finish becomes a rejected record.
+    """
+    from pipeline import steps
+
+    limit = limit or limits()
+    records: list[str | None] = [None] * len(documents)
+    todo: deque[int] = deque()
+    folder = paths.records_dir()
+    if force:
+        found: list[Path | None] = [None] * len(documents)
+    else:
+        # Hashing the bytes is most of a reload; hashlib releases the GIL, so threads share it.
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+            found = list(threads.map(lambda d: steps.current_record(Path(d), folder), documents))
+    for i, (document, known) in enumerate(zip(documents, found, strict=True)):
+        if known is None:
+            todo.append(i)
+            continue
+        records[i] = str(known)
+        if on_done is not None:
+            on_done(Done(i, document, str(known), extracted=False))
+    if todo:
+        log.info("extracting %d of %d documents with %d worker(s)", len(todo), len(documents), jobs)
+        _Pool(max(1, min(jobs, len(todo))), limit, force).run(documents, todo, records, on_done)
+    missing = [documents[i] for i, r in enumerate(records) if r is None]
+    if missing:  # the pool gives every document a record; this is a bug, not a bad document
+        raise RuntimeError(f"no record was written for {len(missing)} document(s), e.g. {missing[0]}")
+    return [r for r in records if r is not None]
+
+
+class _Worker:
+    def __init__(self, ctx: Any, limit: WorkerLimits) -> None:
+        self.conn, child = ctx.Pipe()
+        env = {k: v for k, v in os.environ.items() if k.startswith("XXGK_")}
+        self.process: BaseProcess = ctx.Process(
+            target=_serve, args=(child, limit.memory_mb, env), name="xxgk-extract", daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.task: int | None = None
+        self.started = 0.0
+
+    def give(self, index: int, document: str, force: bool) -> None:
+        self.task, self.started = index, time.monotonic()
+        self.conn.send((index, document, force))
+
+    def stop(self, kill: bool = False) -> None:
+        if kill or self.task is not None:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                self.process.kill()
+        self.process.join(timeout=10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+class _Pool:
+    def __init__(self, jobs: int, limit: WorkerLimits, force: bool) -> None:
+        self.jobs, self.limit, self.force = jobs, limit, force
+        self.ctx = multiprocessing.get_context("forkserver")
+        # The fork server imports the extractors once; each worker is a fork of it.
+        self.ctx.set_forkserver_preload(["pipeline.steps"])
+
+    def run(
+        self,
+        documents: Sequence[str],
+        todo: deque[int],
+        records: list[str | None],
+        on_done: OnDone | None,
+    ) -> None:
+        from pipeline import steps
+
+        workers = [_Worker(self.ctx, self.limit) for _ in range(self.jobs)]
+
+        def finish(worker: _Worker, record: str, extracted: bool = True) -> None:
+            index = worker.task
+            assert index is not None
+            worker.task = None
+            records[index] = record
+            if on_done is not None:
+                on_done(Done(index, documents[index], record, extracted))
+
+        def replace_worker(worker: _Worker) -> _Worker:
+            worker.task = None
+            worker.stop(kill=True)
+            fresh = _Worker(self.ctx, self.limit)
+            workers[workers.index(worker)] = fresh
+            return fresh
+
+        try:
+            while todo or any(w.task is not None for w in workers):
+                for worker in workers:
+                    if worker.task is None and todo:
+                        i = todo.popleft()
+                        try:
+                            worker.give(i, documents[i], self.force)
+                        except OSError:  # the idle worker died: start another and give it there
+                            worker = replace_worker(worker)
+                            worker.give(i, documents[i], self.force)
+                busy = [w for w in workers if w.task is not None]
+                deadline = min(w.started for w in busy) + self.limit.time_limit_s
+                ready = wait(
+                    [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                    timeout=max(0.0, deadline - time.monotonic()),
+                )
+                for worker in busy:
+                    index = worker.task
+                    assert index is not None
+                    if worker.conn in ready:
+                        try:
+                            done_index, record = worker.conn.recv()
+                        except (EOFError, OSError):
+                            pass  # it died while answering: its sentinel says how, below
+                        else:
+                            if done_index == index:
+                                finish(worker, record)
+                                continue
+                    if worker.process.sentinel in ready or not worker.process.is_alive():
+                        worker.process.join(timeout=5)
+                        reason = _death(worker.process.exitcode, self.limit)
+                        log.error("%s killed its worker (%s): recorded as rejected", documents[index], reason)
+                        record = steps.record_failure(
+                            documents[index],
+                            "worker_died",
+                            f"the worker extracting this document died ({reason}) before it finished",
+                        )
+                        finish(worker, record)
+                        replace_worker(worker)
+                    elif time.monotonic() - worker.started >= self.limit.time_limit_s:
+                        log.error(
+                            "%s took more than %.0f s: worker stopped, recorded as rejected",
+                            documents[index],
+                            self.limit.time_limit_s,
+                        )
+                        record = steps.record_failure(
+                            documents[index],
+                            "timeout",
+                            f"reading took more than {self.limit.time_limit_s:g} s (the hard limit per "
+                            f"document, {TIME_LIMIT_ENV}); the worker reading it was stopped",
+                        )
+                        finish(worker, record)
+                        replace_worker(worker)
+        finally:
+            for worker in workers:
+                worker.stop()
+
+
+def _death(exitcode: int | None, limit: WorkerLimits) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        if -exitcode == signal.SIGKILL:
+            return f"killed by {name}: out of memory, or killed from outside"
+        return f"killed by {name}"
+    if exitcode == MEMORY_EXIT:
+        return (
+            f"out of memory: the document needed more than the ceiling of {limit.memory_mb} MB ({MEMORY_ENV})"
+        )
+    return f"exit status {exitcode}"
+
+
+# A worker that ran out of memory exits with this status: its heap may be in pieces, so the
+# pool starts a fresh one rather than trust it with the next document.
+MEMORY_EXIT = 75
+
+
+def _serve(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:
+    """A worker: extract the documents the pool sends until it sends None."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    for name in [k for k in os.environ if k.startswith("XXGK_")]:
+        os.environ.pop(name)
+    os.environ.update(env)  # the fork server's environment is that of the run that started it
+    ceiling = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
+    from pipeline import steps
+
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        index, document, force = task
+        try:
+            record = steps.extract_to_file(document, force=force, raise_memory_error=True)
+        except MemoryError:
+            os._exit(MEMORY_EXIT)
+        conn.send((index, record))
