@@ -329,7 +329,7 @@ def test_a_full_disk_during_publish_keeps_the_previous_publication(
         publish.publish()
     con = duckdb.connect(str(published), read_only=True)
     try:
-        assert con.execute("select printed_body_name from marts.dim_report").fetchall() == [("old",)]
+        assert con.execute("select org_name from marts.dim_report").fetchall() == [("old",)]
     finally:
         con.close()
     kept = [p.name for p in (warehouse / "publications").iterdir()]
