@@ -167,11 +167,12 @@ class WorkerLimits:
     ``XXGK_WORKER_TIME_LIMIT_S`` override them (``pipeline.pool.limits``).
     """
 
-    # Address space (RLIMIT_AS) of a worker: a worker starts at ~0.5 GB of address space
-    # (Python, pypdfium2, numpy, their thread arenas) and real reports add < 100 MB; a document
-    # that needs more than 2 GB is a zip bomb or a malformed file, and two workers stay far
-    # below the memory of a 4 GB machine.
-    memory_mb: int = 2048
+    # Address space (RLIMIT_AS) of a worker, not its resident memory: a worker starts at ~0.5 GB
+    # of address space (Python, pypdfium2, numpy, their thread arenas) and a text-layer report
+    # adds < 100 MB, but OCR of a scan (onnxruntime, OpenCV) reaches 2.2 GB of address space for
+    # 1.25 GB resident (huaian-2024.pdf scanned at 200 dpi), and 2 GB made it fail with
+    # bad_alloc. A document that needs more than 4 GB is a zip bomb or a malformed file.
+    memory_mb: int = 4096
     # Wall-clock seconds for one document: the reader's own limit (``time_limit_s``, 60 s) is
     # checked between steps and a native library can overrun it; three times that means the
     # worker is stuck.
