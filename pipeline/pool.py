@@ -127,7 +127,10 @@ class _Worker:
         self.conn, child = ctx.Pipe()
         env = {k: v for k, v in os.environ.items() if k.startswith("XXGK_")}
         self.process: BaseProcess = ctx.Process(
-            target=_serve, args=(child, limit.memory_mb, env), name="xxgk-extract", daemon=True
+            target=_serve,
+            args=(child, limit.memory_mb, env, logging.getLogger().getEffectiveLevel()),
+            name="xxgk-extract",
+            daemon=True,
         )
         self.process.start()
         child.close()
@@ -265,7 +268,7 @@ def _death(exitcode: int | None, limit: WorkerLimits) -> str:
 MEMORY_EXIT = 75
 
 
-def _serve(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:
+def _serve(conn: Connection, memory_mb: int, env: dict[str, str], run_log_level: int) -> None:
     """A worker: extract the documents the pool sends until it sends None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     for name in [k for k in os.environ if k.startswith("XXGK_")]:
@@ -274,6 +277,9 @@ def _serve(conn: Connection, memory_mb: int, env: dict[str, str]) -> None:
     ceiling = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s", force=True)
+    # OCR takes seconds a page: its line per page is the run's progress within a scan (not --quiet).
+    if run_log_level <= logging.INFO:
+        logging.getLogger("extractors.scan").setLevel(logging.INFO)
     from pipeline import steps
 
     while True:
