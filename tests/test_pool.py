@@ -126,7 +126,7 @@ def test_a_document_over_the_time_limit_is_recorded_as_timeout(
 def test_worker_limits_come_from_settings_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("XXGK_WORKER_MEMORY_MB", raising=False)
     monkeypatch.delenv("XXGK_WORKER_TIME_LIMIT_S", raising=False)
-    assert (pool.limits().memory_mb, pool.limits().time_limit_s) == (2048, 180.0)
+    assert (pool.limits().memory_mb, pool.limits().time_limit_s) == (4096, 180.0)  # xxgk.settings.WORKER
     monkeypatch.setenv("XXGK_WORKER_MEMORY_MB", "512")
     monkeypatch.setenv("XXGK_WORKER_TIME_LIMIT_S", "30")
     assert (pool.limits().memory_mb, pool.limits().time_limit_s) == (512, 30.0)
