@@ -714,22 +714,23 @@ def load_in_chunks(
 
 
 def staged_statuses(document_ids: Sequence[str], build_db: Path | None = None) -> dict[str, int]:
-    """How many of these documents are ok / needs_review / rejected, as staged."""
+    """How many of these documents are ok / needs_review / rejected, as staged: one count per
+    file given, so the same bytes under two names count twice, as in ``n_documents``."""
     ids = sorted(set(document_ids))
     db = build_db or paths.build_db()
     if not ids or not db.exists():
         return {}
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return dict(
+        status_of = dict(
             con.execute(
-                "select status, count(*) from staging.documents "
-                "where document_id in (select unnest(?)) group by status order by status",
+                "select document_id, status from staging.documents where document_id in (select unnest(?))",
                 [ids],
             ).fetchall()
         )
     finally:
         con.close()
+    return dict(sorted(Counter(status_of[d] for d in document_ids if d in status_of).items()))
 
 
 def _correction_counts() -> dict[str, int]:
