@@ -378,6 +378,9 @@ def deployment() -> Iterator[Deployment]:
             "XXGK_BATCH_SIZE": "3",  # 9 samples -> 3 mapped extraction tasks
             "XXGK_RETRY_DELAY_SECONDS": "2",
             "XXGK_TEST_CRASH_ONCE": f"{root / 'crash.flag'}:exit",
+            # Each batch holds its worker for a while, so the three overlap and the second
+            # worker takes one whichever worker the broker hands the first to.
+            "XXGK_TEST_BATCH_DELAY_S": "15",
         }
         # The kill comes from the tests' own fault injection (tests/faults), not the product.
         env["PYTHONPATH"] = crash_once.pythonpath(env.get("PYTHONPATH"))

@@ -6,6 +6,9 @@ every later attempt goes on.  It does so by wrapping ``pipeline.steps.journal_ev
 batch journal's writer: the crash comes before the journal records the start of that
 document, as a crash between two documents would.
 
+``XXGK_TEST_BATCH_DELAY_S=<seconds>`` makes each batch wait that long before its first document,
+so that batches overlap in time and a test can see them spread over several workers.
+
 In-process, a test calls ``install(steps)``; in subprocesses (Airflow tasks), this folder on
 PYTHONPATH makes ``sitecustomize`` install it when ``pipeline.steps`` is imported.
 """
@@ -15,11 +18,13 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 ENV = "XXGK_TEST_CRASH_ONCE"
+DELAY_ENV = "XXGK_TEST_BATCH_DELAY_S"
 FOLDER = Path(__file__).resolve().parent
 
 log = logging.getLogger("pipeline.steps")
@@ -31,21 +36,26 @@ def pythonpath(existing: str | None) -> str:
 
 
 def install(steps: Any) -> None:  # the module pipeline.steps
-    """Wrap ``steps.journal_event`` when ``XXGK_TEST_CRASH_ONCE`` is set."""
-    spec = os.environ.get(ENV)
-    if spec and not getattr(steps.journal_event, "crashes_once", False):
-        steps.journal_event = crashing(steps.journal_event, spec)
+    """Wrap ``steps.journal_event`` when ``XXGK_TEST_CRASH_ONCE`` or ``XXGK_TEST_BATCH_DELAY_S`` is set."""
+    spec = os.environ.get(ENV, "")
+    delay = float(os.environ.get(DELAY_ENV) or 0)
+    if (spec or delay) and not getattr(steps.journal_event, "crashes_once", False):
+        steps.journal_event = crashing(steps.journal_event, spec, delay)
 
 
 def crashing(
-    journal_event: Callable[[Path, dict[str, Any]], None], spec: str
+    journal_event: Callable[[Path, dict[str, Any]], None], spec: str, delay: float = 0.0
 ) -> Callable[[Path, dict[str, Any]], None]:
     flag = spec.removesuffix(":exit")
     finished: set[Path] = set()  # journals this process has finished a document in
+    started: set[Path] = set()
 
     @functools.wraps(journal_event)
     def wrapped(journal: Path, event: dict[str, Any]) -> None:
-        if event.get("event") == "start" and Path(journal) in finished:
+        if event.get("event") == "start" and delay and Path(journal) not in started:
+            started.add(Path(journal))
+            time.sleep(delay)
+        if spec and event.get("event") == "start" and Path(journal) in finished:
             _crash_once(flag, Path(journal).with_suffix(".json"), spec.endswith(":exit"))
         journal_event(journal, event)
         if event.get("event") == "done":

@@ -1,7 +1,7 @@
 """Installs the tests' fault injection (``crash_once``) in every Python process started with
-this folder on PYTHONPATH, when ``XXGK_TEST_CRASH_ONCE`` is set: it wraps ``pipeline.steps``
-as soon as that module is imported.  Test-only: nothing of this is shipped or imported by the
-product.
+this folder on PYTHONPATH, when ``XXGK_TEST_CRASH_ONCE`` or ``XXGK_TEST_BATCH_DELAY_S`` is set: it
+wraps ``pipeline.steps`` as soon as that module is imported.  Test-only: nothing of this is
+shipped or imported by the product.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class _WrapOnImport(importlib.abc.MetaPathFinder):
         return spec
 
 
-if os.environ.get("XXGK_TEST_CRASH_ONCE"):
+if os.environ.get("XXGK_TEST_CRASH_ONCE") or os.environ.get("XXGK_TEST_BATCH_DELAY_S"):
     import crash_once  # beside this file, on PYTHONPATH
 
     sys.meta_path.insert(0, _WrapOnImport(crash_once.install))
