@@ -584,13 +584,12 @@ def publish(fingerprint: dict[str, object] | None = None) -> Path:
     Raises ``MartsCheckError`` (nothing is published) when the marts break what the gate
     guarantees, e.g. a fact table empty although reports passed.
     """
-
     if not paths.build_db().exists():
         raise FileNotFoundError(
             f"nothing to publish: no load has run on this warehouse yet ({paths.warehouse_dir()}): "
             "run `xxgk run` first"
         )
-    from expectations.gate import require_marts
+    from expectations.gate import require_marts  # GX loads in seconds: only where it is needed
 
     check = require_marts()
     published = publish_marts(fingerprint=fingerprint)

@@ -48,8 +48,6 @@ same cell, by ``corrected_at`` then by position in the file, applies instead).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 import os
@@ -65,6 +63,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import paths
+from warehouse.csv_input import read_csv
 from xxgk import template
 
 log = logging.getLogger(__name__)
@@ -126,13 +125,10 @@ def corrections_path() -> Path:
 
 def read_corrections(path: Path) -> list[Correction]:
     """The rows of a corrections file; a missing file has none."""
-    if not path.exists():
+    found = read_csv(path)
+    if found is None:
         return []
-    text = path.read_text(encoding="utf-8-sig")
-    if not text.strip():
-        return []
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    header, reader = found
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         raise CorrectionsError(

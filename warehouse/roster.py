@@ -16,8 +16,6 @@ The file is staged on every load, so an edited roster takes effect on the next l
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import duckdb
 import pandas as pd
 
 from warehouse import paths
+from warehouse.csv_input import read_csv
 from xxgk.settings import OFFICE
 
 ROSTER_ENV = "XXGK_ROSTER"
@@ -73,13 +72,10 @@ def roster_path() -> Path:
 
 def read_roster(path: Path) -> list[dict[str, object]]:
     """The rows of a roster file; a missing or empty file has none."""
-    if not path.exists():
+    found = read_csv(path)
+    if found is None:
         return []
-    text = path.read_text(encoding="utf-8-sig")
-    if not text.strip():
-        return []
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in reader.fieldnames or []]
+    header, reader = found
     if "body_name" not in header:
         raise RosterError(
             f"{path}: the roster has no body_name column (header: {', '.join(header) or 'none'}); "
