@@ -16,6 +16,7 @@ worker at all: its record is found by the hash of its bytes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -113,13 +114,36 @@ def extract_all(
         records[i] = str(known)
         if on_done is not None:
             on_done(Done(i, document, str(known), extracted=False))
+    # The same bytes under several names are read once, from the first name, as a serial run
+    # would (the record names that path); two workers must not race to write one record.
+    first_of: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []  # (a later name, the first name's index)
+    for i in list(todo):
+        key = _content_key(documents[i])
+        if key is not None and key in first_of:
+            todo.remove(i)
+            copies.append((i, first_of[key]))
+        elif key is not None:
+            first_of[key] = i
     if todo:
         log.info("extracting %d of %d documents with %d worker(s)", len(todo), len(documents), jobs)
         _Pool(max(1, min(jobs, len(todo))), limit, force).run(documents, todo, records, on_done)
+    for i, first in copies:
+        records[i] = records[first]
+        if on_done is not None and records[i] is not None:
+            on_done(Done(i, documents[i], str(records[i]), extracted=False))
     missing = [documents[i] for i, r in enumerate(records) if r is None]
     if missing:  # the pool gives every document a record; this is a bug, not a bad document
         raise RuntimeError(f"no record was written for {len(missing)} document(s), e.g. {missing[0]}")
     return [r for r in records if r is not None]
+
+
+def _content_key(document: str) -> str | None:
+    """The SHA-256 of a document's bytes; None when they cannot be read (its worker says why)."""
+    try:
+        return hashlib.sha256(Path(document).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 class _Worker:

@@ -49,6 +49,20 @@ def test_two_workers_write_the_records_one_worker_writes(
     assert statuses == ["needs_review"] * 6 + ["ok"] * 3
 
 
+def test_the_same_bytes_under_three_names_are_read_once_from_the_first(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    names = [tmp_path / n for n in ("copy-a.txt", "copy-b.txt", "copy-c.txt")]
+    for name in names:
+        shutil.copy(SAMPLES / DAYONG, name)
+    seen: list[pool.Done] = []
+    out = pool.extract_all([str(n) for n in names], 2, on_done=seen.append)
+    assert out == [out[0]] * 3
+    # The record names the first path, as a serial run's would (never a race between workers).
+    assert json.loads(Path(out[0]).read_text(encoding="utf-8"))["source"]["path"] == str(names[0])
+    assert sorted((d.index, d.extracted) for d in seen) == [(0, True), (1, False), (2, False)]
+
+
 def test_a_current_record_is_not_sent_to_a_worker(warehouse: Path) -> None:
     document = str(SAMPLES / DAYONG)
     first = pool.extract_all([document], 1)
