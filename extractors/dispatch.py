@@ -23,11 +23,11 @@ from extractors.metadata import detect_version, find_metadata
 from extractors.narrative import find_sections
 from extractors.pdf import read_pdf
 from extractors.problems import ReaderProblem
-from extractors.scan import read_scan
+from extractors.scan import picture_size, read_images, read_scan
 from extractors.text import DocText
 from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
-from extractors.word import doc_to_docx, docx_text
+from extractors.word import DocxParts, Picture, doc_to_docx, docx_parts, picture_bytes
 from xxgk import identities, template
 from xxgk.names import display_path
 from xxgk.record import Basis, Cell, Problem, Report, Source, Status, rejected
@@ -197,8 +197,49 @@ def _extract_within(path: Path, name: str, data: bytes, source: Source, time_lim
             "and was stopped; the file may be malformed",
         )
     except ReaderProblem as err:
+        limit = max(time_limit_s, READER.ocr_time_limit_s)
+        if isinstance(err, PicturedTables) and ocr.available():
+            return _extract_pictures(name, err, source, limit)
         if err.code == "ocr_needed" and source.format == "pdf" and ocr.available():
-            return _extract_scan(path, name, data, source, max(time_limit_s, READER.ocr_time_limit_s), err)
+            return _extract_scan(path, name, data, source, limit, err)
+        return rejected(source, err.code, f"{name}: {err.message}")
+
+
+class PicturedTables(ReaderProblem):
+    """A Word file whose text does not hold the tables and whose pictures may: read by OCR."""
+
+    def __init__(self, docx: bytes, parts: DocxParts, pictures: list[tuple[Picture, bytes]]) -> None:
+        super().__init__(
+            "ocr_needed",
+            f"the Word file's tables are not in its text and {len(pictures)} picture(s) in it may hold "
+            "them, but the OCR engine is not installed: install the project's pinned packages "
+            "(rapidocr, onnxruntime) and extract again",
+        )
+        self.docx, self.parts, self.pictures = docx, parts, pictures
+
+
+def _extract_pictures(name: str, found: PicturedTables, source: Source, time_limit_s: float) -> Report:
+    """A Word file whose tables are pictures: the pictures read by OCR (``extractors.scan``) in
+    their places in the text, the numbers published as a scan's are (``ocr_evidence``)."""
+    log.info("%s: the tables are not in the text; reading %d picture(s) by OCR", name, len(found.pictures))
+    parts = DocxParts(found.parts.lines, found.parts.where, [p for p, _ in found.pictures])
+    try:
+        with time_limit(time_limit_s, cpu=True):
+            reading = read_images([(p.name, b, p.shown_width_pt) for p, b in found.pictures], time_limit_s)
+            source.ocr = reading.source_info()
+            report = extract_text(parts.with_pictures(reading.grid, reading.unit), source)
+            ocr_evidence.apply(report, reading)
+            if report.status != "rejected":
+                report.status = _status(report)
+            return report
+    except TimeLimitExceeded:
+        return rejected(
+            source,
+            "timeout",
+            f"{name}: OCR of the pictures took more than {time_limit_s:.0f} CPU seconds (or one more "
+            f"than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be malformed",
+        )
+    except ReaderProblem as err:
         return rejected(source, err.code, f"{name}: {err.message}")
 
 
@@ -265,14 +306,48 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
         report = extract_text(reading.grid, source)
         reconcile(report, as_cells(reading.stream_raw, reading.stream_where))
         return report
-    if source.format == "docx":
-        return extract_text(docx_text(data), source)
-    if source.format == "doc":
-        return extract_text(docx_text(doc_to_docx(data, path.name)), source)
+    if source.format in ("docx", "doc"):
+        docx = data if source.format == "docx" else doc_to_docx(data, path.name)
+        parts = docx_parts(docx)
+        doc = parts.text()
+        # A Word file whose text holds the tables is read as it is: its pictures (a logo, the
+        # stamp) cost nothing.  Otherwise the pictures that could hold a table are read by OCR.
+        if parts.pictures and not _tables_in_text(doc):
+            pictures = _table_pictures(docx, parts.pictures)
+            if pictures:
+                raise PicturedTables(docx, parts, pictures)
+        return extract_text(doc, source)
     raise ReaderProblem(
         "format_unsupported",
         f"a {source.format} file is not a report format xxgk reads (PDF, Word, web page, text)",
     )
+
+
+def _tables_in_text(doc: DocText) -> bool:
+    """Whether the text holds the tables of sections 二, 三 and 四."""
+    meta = find_metadata(doc)
+    version, _ = detect_version(doc, meta.year)
+    if version is None:
+        return False
+    layout = find_layout(doc, version)
+    return layout.found_s3 and layout.found_s4 and any(r.table.startswith("s2") for r in layout.rows)
+
+
+def _table_pictures(docx: bytes, pictures: list[Picture]) -> list[tuple[Picture, bytes]]:
+    """The pictures big enough to hold a table (not a logo or a stamp), with their bytes."""
+    out = []
+    for picture in pictures:
+        if picture.shown_width_pt is not None and picture.shown_width_pt < READER.ocr_min_picture_shown_pt:
+            continue
+        data = picture_bytes(docx, picture.name)
+        size = picture_size(data) if data else None
+        if data is None or size is None:
+            continue  # not a raster picture (EMF, WMF) or not in the file
+        width, height = size
+        big_enough = min(width, height) >= READER.ocr_min_picture_px
+        if big_enough and width * height <= READER.ocr_max_picture_pixels:
+            out.append((picture, data))
+    return out
 
 
 def extract_text(doc: DocText, source: Source) -> Report:

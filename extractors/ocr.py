@@ -11,6 +11,8 @@ page units = PDF points): each recognised word with its box and the engine's con
 
 from __future__ import annotations
 
+import os
+import resource
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,9 +24,13 @@ import numpy as np
 
 from extractors.grid import TextBox
 from extractors.problems import ReaderProblem
-from xxgk.settings import READER
+from xxgk.settings import READER, WORKER
 
 ENGINE = "rapidocr"
+# The cores this process's OCR may use: ``xxgk run --jobs N`` gives each of its workers the
+# machine's cores divided by N (pipeline.pool); a deployment running several extraction
+# processes (Celery workers) sets it the same way.  Unset: every core the process may run on.
+CORES_ENV = "XXGK_OCR_CORES"
 DET_MODEL = "PP-OCRv6_det_small.onnx"
 REC_MODEL = "PP-OCRv6_rec_small.onnx"
 
@@ -83,17 +89,41 @@ def info() -> EngineInfo:
     )
 
 
+def cores() -> int:
+    """The cores this process's OCR may use (``XXGK_OCR_CORES``, else its CPU affinity)."""
+    text = os.environ.get(CORES_ENV, "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def memory_ceiling_mb() -> int:
+    """The address space this process may use: its RLIMIT_AS (a pool worker's), and never more
+    than a worker's ceiling (``WorkerLimits.memory_mb``), so OCR sizes itself the same alone."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    ceiling = WORKER.memory_mb
+    if soft != resource.RLIM_INFINITY:
+        ceiling = min(ceiling, soft // (1024 * 1024))
+    return int(ceiling)
+
+
 _lock = threading.Lock()
 _engine: Any = None
+_engine_threads = 0
 
 
-def engine() -> Any:
-    """The process's one OCR engine; ``ocr_needed`` when it is not installed."""
-    global _engine
-    if _engine is not None:
+def engine(threads: int | None = None) -> Any:
+    """The process's one OCR engine, with ``threads`` onnxruntime threads per page (default
+    ``ocr_threads``); ``ocr_needed`` when it is not installed.  Built on first use; asked for
+    another number of threads, it is built again (the old one freed: still one per process);
+    ``None`` takes the engine as it is."""
+    global _engine, _engine_threads
+    if _engine is not None and threads in (None, _engine_threads):
         return _engine
+    threads = max(1, threads or READER.ocr_threads)
     with _lock:
-        if _engine is None:
+        if _engine is None or _engine_threads != threads:
+            _engine = None
             if not available():
                 raise ReaderProblem(
                     "ocr_needed",
@@ -113,10 +143,11 @@ def engine() -> Any:
                     "Global.model_root_dir": str(models),
                     "Det.model_path": str(models / DET_MODEL),
                     "Rec.model_path": str(models / REC_MODEL),
-                    "EngineConfig.onnxruntime.intra_op_num_threads": READER.ocr_threads,
+                    "EngineConfig.onnxruntime.intra_op_num_threads": threads,
                     "EngineConfig.onnxruntime.inter_op_num_threads": 1,
                 }
             )
+            _engine_threads = threads
     return _engine
 
 

@@ -49,7 +49,7 @@ def cell_confidence(cell: Cell, reading: ScanReading, lines: Mapping[tuple[int, 
     """The engine's confidence of the field the cell's value was read from (the lowest of the
     row's fields that print the same number when several do); 0 when no field of its row
     prints the number as read (the reading cannot be traced to a word: it is not sure)."""
-    key = (int(cell.where.get("page", 0)), int(cell.where.get("line", 0)))
+    key = _key(cell.where, reading.unit)
     raw = str(cell.where.get("raw") or "")
     scores = reading.field_scores.get(key)
     text = lines.get(key)
@@ -65,13 +65,20 @@ def cell_confidence(cell: Cell, reading: ScanReading, lines: Mapping[tuple[int, 
     return min(found) if found else 0.0
 
 
+def _key(where: Mapping[str, object], unit: str) -> tuple[int, int]:
+    """(page or picture, line) of a cell's or a line's provenance; (0, 0) for text not OCR'd."""
+    page, line = where.get(unit, 0), where.get("line", 0)
+    return (page, line) if isinstance(page, int) and isinstance(line, int) else (0, 0)
+
+
 def apply(report: Report, reading: ScanReading) -> None:
-    """Give the cells of a record read by OCR their basis and confidence; flag the rest."""
+    """Give the cells of a record read by OCR their basis and confidence; flag the rest.
+
+    Only cells read from OCR'd lines: a Word file's cells from its own text keep their basis."""
     if report.template is None or not report.cells:
         return
     lines = {
-        (int(w.get("page", 0)), int(w.get("line", 0))): text
-        for w, text in zip(reading.grid.line_where, reading.grid.text.split("\n"))
+        _key(w, reading.unit): text for w, text in zip(reading.grid.line_where, reading.grid.text.split("\n"))
     }
     values: dict[str, Value] = {c.id: c.value for c in report.cells}
     sure = proven(values, report.template)
@@ -80,6 +87,8 @@ def apply(report: Report, reading: ScanReading) -> None:
     for cell in report.cells:
         if cell.value is None or cell.basis not in ("printed", "decided"):
             continue  # unread stays unread; an imputed blank keeps its own evidence
+        if _key(cell.where, reading.unit) not in lines:
+            continue  # printed in the text, not read from a picture
         cell.confidence = cell_confidence(cell, reading, lines)
         if cell.confidence is not None and cell.confidence < READER.ocr_min_confidence:
             unsure.append(cell)

@@ -1,26 +1,33 @@
-"""Scanned PDFs: pages as images, read by OCR into the same table grid as a text layer.
+"""Scanned pages: PDF pages and pictures in Word files, read by OCR into the same table grid.
 
-A PDF whose text layer is missing or unusable (``extractors.pdf`` raises ``ocr_needed``)
-comes here.  Every page is rendered once at a low resolution (``ocr_scout_dpi``): its skew
-is measured and undone, and a first OCR pass gives the narrative text (title, year, body)
-and tells which pages hold the report's tables (ruling lines, or the tables' words).  Only
-those pages are rendered again at full resolution (``ocr_dpi``) and read again.  A page's
-ruling lines are found in the image (long thin runs of dark pixels), its words come from
-``extractors.ocr``, and ``extractors.grid`` builds the tables from both, exactly as from a
-PDF's characters and path objects.
+A PDF whose text layer is missing or unusable (``extractors.pdf`` raises ``ocr_needed``),
+and a Word file whose tables are pictures (``extractors.word.docx_parts``), come here.  Every
+page is first read at a low resolution (``ocr_scout_dpi``): its skew is measured and undone,
+and a first OCR pass gives the narrative text (title, year, body) and tells which pages hold
+the report's tables (ruling lines, or the tables' words).  Only those pages are read again at
+full resolution (``ocr_dpi``).  A page's ruling lines are found in the image (long thin runs
+of dark pixels), its words come from ``extractors.ocr``, and ``extractors.grid`` builds the
+tables from both, exactly as from a PDF's characters and path objects.
 
-Pages are read one after the other with the process's one engine (bounded memory); each
-page logs a progress line; a page that takes more CPU time than ``ocr_page_time_limit_s``
-stops the document (``timeout``), and so does the document's own limit (CPU time: a busy
-machine slows OCR down, it does not make the document malformed).
+Pages share the process's one engine.  They are read one after the other with the engine's
+threads on this process's cores (``ocr.cores()``: a share of the machine under ``xxgk run
+--jobs N``), or, with more cores than one page uses well, several at once, one thread each,
+as many as the memory ceiling holds (``page_plan``).  Each page logs a progress line; a page
+that takes more CPU time than ``ocr_page_time_limit_s`` stops the document (``timeout``), and
+so does the document's own limit (CPU time: a busy machine slows OCR down, it does not make
+the document malformed).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
+import threading
 import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -49,11 +56,26 @@ RULE_MAX_THICKNESS = 4.0
 # text this many distinct words of the tables' headers and rows.
 TABLE_MIN_RULES = 3
 TABLE_MIN_WORDS = 3
+# Page units are PDF points; a picture that says nothing of its size is taken as an A4 page's
+# width (a scanned page pasted into a Word file).
+A4_WIDTH_PT = 595.0
+
+# dpi → the page as a grayscale image, and its pixels per page unit
+Render = Callable[[float], tuple[np.ndarray, float]]
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """One page to read: a PDF page, or a picture in a Word file (``unit`` "image")."""
+
+    number: int  # 1-based, in the document's order
+    render: Render
+    media: str = ""  # the picture's name in the Word file (word/media/image1.png)
 
 
 @dataclass
 class ScanReading:
-    """A scanned PDF read by OCR: the tables cell by cell, like ``PdfReading.grid``."""
+    """Pages read by OCR: the tables cell by cell, like ``PdfReading.grid``."""
 
     grid: DocText
     # (page, line) of a grid line → the engine's confidence of each of its fields (None: no
@@ -63,96 +85,241 @@ class ScanReading:
     table_pages: list[int] = field(default_factory=list)
     skew_deg: dict[int, float] = field(default_factory=dict)
     seconds: float = 0.0
+    # What a page is in ``grid.line_where``: "page" of a PDF, "image" of a Word file.
+    unit: str = "page"
+    # (pages read at once, onnxruntime threads per page)
+    plan: tuple[int, int] = (1, 1)
+    # The resolution the table pages were read at (a picture coarser than ``ocr_dpi``: its own).
+    dpi: float = READER.ocr_dpi
 
     def source_info(self) -> dict[str, object]:
         """What ``Source.ocr`` says about the reading."""
+        kind = "pages" if self.unit == "page" else "images"
         return {
             **ocr.info().as_dict(),
-            "dpi": READER.ocr_dpi,
-            "pages": self.pages,
-            "table_pages": list(self.table_pages),
-            "deskewed_pages": {str(p): round(a, 2) for p, a in self.skew_deg.items() if a},
+            "dpi": round(self.dpi),
+            kind: self.pages,
+            f"table_{kind}": list(self.table_pages),
+            f"deskewed_{kind}": {str(p): round(a, 2) for p, a in self.skew_deg.items() if a},
         }
 
 
-def read_scan(data: bytes, time_limit_s: float = READER.ocr_time_limit_s) -> ScanReading:
-    """OCR every page (table pages at full resolution) into the positioned grid."""
+def page_plan(pages: int, cores: int | None = None) -> tuple[int, int]:
+    """(pages read at once, onnxruntime threads per page) on this process's cores.
+
+    Up to ``ocr_threads`` cores go to one page's engine threads (on 2 cores, one page with two
+    threads is as fast as two pages with one each, and holds less memory).  More cores read
+    several pages at once, one thread each (a page's CPU time is then its thread's), as many as
+    fit under the memory ceiling: each page in flight adds ``ocr_page_memory_mb``.
+    """
+    share = max(1, ocr.cores() if cores is None else cores)
+    if share <= READER.ocr_threads or pages <= 1:
+        return 1, min(share, READER.ocr_threads)
+    room = ocr.memory_ceiling_mb() - READER.ocr_engine_memory_mb
+    fit = 1 + max(0, room // READER.ocr_page_memory_mb)
+    at_once = max(1, min(share, fit, pages))
+    return (at_once, 1) if at_once > 1 else (1, min(share, READER.ocr_threads))
+
+
+def read_scan(
+    data: bytes, time_limit_s: float = READER.ocr_time_limit_s, plan: tuple[int, int] | None = None
+) -> ScanReading:
+    """OCR every page of a PDF (table pages at full resolution) into the positioned grid."""
+    ocr.engine(None)  # ocr_needed here when the engine is not installed
+    pdf = open_pdf(data)
+    lock = threading.Lock()  # pdfium is not thread-safe: one page rendered at a time
+
+    def page(index: int) -> Render:
+        def render(dpi: float) -> tuple[np.ndarray, float]:
+            with lock:
+                p = pdf[index]
+                try:
+                    return _render(p, dpi / 72), dpi / 72
+                finally:
+                    p.close()
+
+        return render
+
+    try:
+        return read_pages([PageImage(i + 1, page(i)) for i in range(len(pdf))], time_limit_s, "page", plan)
+    finally:
+        with lock:
+            pdf.close()
+
+
+def read_images(
+    images: Sequence[tuple[str, bytes, float | None]],
+    time_limit_s: float = READER.ocr_time_limit_s,
+    plan: tuple[int, int] | None = None,
+) -> ScanReading:
+    """OCR pictures (name, bytes, the width they are shown at in points or None), each a page."""
+    ocr.engine(None)
+    pages = [PageImage(i + 1, _picture(data, width), name) for i, (name, data, width) in enumerate(images)]
+    return read_pages(pages, time_limit_s, "image", plan)
+
+
+def picture_size(data: bytes) -> tuple[int, int] | None:
+    """A picture's pixels (width, height), None when it is not a raster image PIL reads."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _picture(data: bytes, shown_width_pt: float | None) -> Render:
+    """A picture as a page: its size in points from its own resolution (a scanner writes it),
+    else the width the document shows it at, else an A4 page's width."""
+
+    def render(dpi: float) -> tuple[np.ndarray, float]:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            gray = image.convert("L")
+            dpi_x = (image.info.get("dpi") or (0, 0))[0]
+        width_px = gray.size[0]
+        width_pt = width_px / float(dpi_x) * 72 if dpi_x else 0.0
+        if not 100 <= width_pt <= 1200:  # no resolution, or a camera's meaningless 72 dpi
+            width_pt = shown_width_pt if shown_width_pt and shown_width_pt >= 100 else A4_WIDTH_PT
+        native = width_px / width_pt  # pixels per point
+        wanted = dpi / 72
+        if native > wanted * 1.05:  # finer than asked: scale down (never up: no detail to gain)
+            shrink = wanted / native
+            size = (max(1, round(gray.size[0] * shrink)), max(1, round(gray.size[1] * shrink)))
+            gray = gray.resize(size, Image.Resampling.LANCZOS)
+            native = size[0] / width_pt
+        return np.array(gray, dtype=np.uint8), native
+
+    return render
+
+
+@dataclass
+class _Page:
+    boxes: list[ocr.OcrBox]
+    rules: list[Rule]
+    angle: float
+    is_table: bool
+    dpi: float  # the resolution it was read at
+
+
+def read_pages(
+    pages: Sequence[PageImage],
+    time_limit_s: float = READER.ocr_time_limit_s,
+    unit: str = "page",
+    plan: tuple[int, int] | None = None,
+) -> ScanReading:
+    """OCR pages (table pages at full resolution) into the positioned grid."""
     started = time.monotonic()
     cpu_started = time.process_time()  # CPU seconds of the process (every thread)
-    engine = ocr.engine()  # ocr_needed here when the engine is not installed
-    del engine
-    pdf = open_pdf(data)
-    try:
-        n = len(pdf)
-        pages: list[list[PageLine]] = []
-        page_boxes: list[list[ocr.OcrBox]] = []
-        table_pages: list[int] = []
-        skews: dict[int, float] = {}
-        for index in range(n):
-            if time.process_time() - cpu_started > time_limit_s:
+    at_once, threads = plan or page_plan(len(pages))
+    ocr.engine(threads)
+    stop = threading.Event()
+    n = len(pages)
+
+    def one(p: PageImage) -> _Page:
+        # Alone, a page's CPU time is the process's (the engine's threads); one of several at
+        # once runs its engine on its own thread.
+        clock = time.process_time if at_once == 1 else time.thread_time
+        t0, cpu0 = time.monotonic(), clock()
+
+        def check() -> None:
+            if stop.is_set() or time.process_time() - cpu_started > time_limit_s:
                 raise TimeLimitExceeded()
-            t0, cpu0 = time.monotonic(), time.process_time()
-            page = pdf[index]
-            try:
-                scale = READER.ocr_scout_dpi / 72
-                image = _render(page, scale)
-                angle = skew_angle(image)
-                if angle:
-                    image = rotate(image, angle)
-                boxes = ocr.read_image(image, scale, index + 1)
-                rules = find_rules(image, scale)
-                is_table = holds_table(boxes, rules)
-                if is_table:
-                    scale = READER.ocr_dpi / 72
-                    image = _render(page, scale)
-                    if angle:
-                        image = rotate(image, angle)
-                    boxes = ocr.read_image(image, scale, index + 1)
-                    rules = find_rules(image, scale)
-                    table_pages.append(index + 1)
-            finally:
-                page.close()
-            skews[index + 1] = angle
-            took, cpu = time.monotonic() - t0, time.process_time() - cpu0
-            log.info(
-                "OCR page %d/%d: %s, %d words, skew %.2f°, %.1f s (%.1f CPU s)",
-                index + 1,
-                n,
-                f"table page at {READER.ocr_dpi:.0f} dpi" if is_table else "text page",
-                len(boxes),
-                angle,
-                took,
-                cpu,
-            )
-            if cpu > READER.ocr_page_time_limit_s:
+            if clock() - cpu0 > READER.ocr_page_time_limit_s:
                 raise TimeLimitExceeded()
-            pages.append(page_lines(list(boxes), rules))
-            page_boxes.append(boxes)
-        lines: list[str] = []
-        where: list[dict[str, int]] = []
-        scores: dict[tuple[int, int], list[float | None]] = {}
-        for index, page_lines_ in enumerate(drop_repeated_headers(pages)):
-            ordered = sorted(page_lines_, key=lambda line: line.top)
-            for number, line in enumerate(ordered, 1):
-                lines.append(line.text)
-                where.append({"page": index + 1, "line": number})
-                if line.cells is not None:
-                    # The row's band ends where the next row begins (text between, such as a
-                    # label set vertically, belongs to no row).
-                    below = [o.top for o in ordered if o.top > line.top and o.cells is not None]
-                    scores[(index + 1, number)] = field_scores(
-                        line, page_boxes[index], min(below, default=math.inf)
-                    )
-        return ScanReading(
-            DocText.from_raw("\n".join(lines), where),
-            scores,
+
+        check()
+        out = _read_page(p, check)
+        took, cpu = time.monotonic() - t0, clock() - cpu0
+        log.info(
+            "OCR %s %d/%d: %s, %d words, skew %.2f°, %.1f s (%.1f CPU s)",
+            unit,
+            p.number,
             n,
-            table_pages,
-            skews,
-            time.monotonic() - started,
+            f"table {unit} at {out.dpi:.0f} dpi" if out.is_table else f"text {unit} at {out.dpi:.0f} dpi",
+            len(out.boxes),
+            out.angle,
+            took,
+            cpu,
         )
-    finally:
-        pdf.close()
+        check()
+        return out
+
+    if at_once == 1:
+        done = [one(p) for p in pages]
+    else:
+        executor = ThreadPoolExecutor(max_workers=at_once, thread_name_prefix="xxgk-ocr")
+        try:
+            done = list(executor.map(one, pages))
+        finally:
+            # A limit or an error stops the pages not begun; those under way end at their next step.
+            stop.set()
+            executor.shutdown(wait=True, cancel_futures=True)
+    table_pages = [p.number for p, d in zip(pages, done) if d.is_table]
+    skews = {p.number: d.angle for p, d in zip(pages, done)}
+    reading = _assemble(pages, done, table_pages, skews, started, unit, (at_once, threads))
+    reading.dpi = max((d.dpi for d in done if d.is_table), default=READER.ocr_dpi)
+    return reading
+
+
+def _read_page(p: PageImage, check: Callable[[], None]) -> _Page:
+    image, scale = p.render(READER.ocr_scout_dpi)
+    angle = skew_angle(image)
+    if angle:
+        image = rotate(image, angle)
+    boxes = ocr.read_image(image, scale, p.number)
+    rules = find_rules(image, scale)
+    is_table = holds_table(boxes, rules)
+    if is_table:
+        check()
+        full, full_scale = p.render(READER.ocr_dpi)
+        if full_scale > scale * 1.05:  # a picture coarser than the first pass is read once
+            image, scale = full, full_scale
+            if angle:
+                image = rotate(image, angle)
+            boxes = ocr.read_image(image, scale, p.number)
+            rules = find_rules(image, scale)
+    return _Page(boxes, rules, angle, is_table, scale * 72)
+
+
+def _assemble(
+    pages: Sequence[PageImage],
+    done: list[_Page],
+    table_pages: list[int],
+    skews: dict[int, float],
+    started: float,
+    unit: str,
+    plan: tuple[int, int],
+) -> ScanReading:
+    lines: list[str] = []
+    where: list[dict[str, object]] = []
+    scores: dict[tuple[int, int], list[float | None]] = {}
+    laid_out = [page_lines(list(d.boxes), d.rules) for d in done]
+    for page, d, page_lines_ in zip(pages, done, drop_repeated_headers(laid_out)):
+        ordered = sorted(page_lines_, key=lambda line: line.top)
+        for number, line in enumerate(ordered, 1):
+            lines.append(line.text)
+            here: dict[str, object] = {unit: page.number, "line": number}
+            if page.media:
+                here["media"] = page.media
+            where.append(here)
+            if line.cells is not None:
+                # The row's band ends where the next row begins (text between, such as a
+                # label set vertically, belongs to no row).
+                below = [o.top for o in ordered if o.top > line.top and o.cells is not None]
+                scores[(page.number, number)] = field_scores(line, d.boxes, min(below, default=math.inf))
+    return ScanReading(
+        DocText.from_raw("\n".join(lines), where),
+        scores,
+        len(pages),
+        table_pages,
+        skews,
+        time.monotonic() - started,
+        unit,
+        plan,
+    )
 
 
 def _render(page: pdfium.PdfPage, scale: float) -> np.ndarray:

@@ -8,6 +8,7 @@ generated document's answer key (the generator's own) stays exact for its scan.
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
@@ -66,3 +67,98 @@ def images_to_pdf(images: list[Image.Image], dpi: float) -> bytes:
 def scan_of(pdf_bytes: bytes, how: Degradation, pages: list[int] | None = None) -> bytes:
     """The PDF as a scanner would give it back: pictures of its pages, no text layer."""
     return images_to_pdf(page_images(pdf_bytes, how, pages), how.dpi)
+
+
+# --- Word files whose tables are pictures --------------------------------------------------
+
+_W_NS = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing" '
+    'xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" '
+    'xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture"'
+)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _drawing(rid: str, number: int, width_pt: float, height_pt: float) -> str:
+    cx, cy = round(width_pt * 12700), round(height_pt * 12700)
+    return (
+        f'<w:p><w:r><w:drawing><wp:inline><wp:extent cx="{cx}" cy="{cy}"/>'
+        f'<wp:docPr id="{number}" name="Picture {number}"/><a:graphic>'
+        '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture"><pic:pic>'
+        f'<pic:nvPicPr><pic:cNvPr id="{number}" name="image{number}"/><pic:cNvPicPr/></pic:nvPicPr>'
+        f'<pic:blipFill><a:blip r:embed="{rid}"/></pic:blipFill>'
+        f'<pic:spPr><a:xfrm><a:off x="0" y="0"/><a:ext cx="{cx}" cy="{cy}"/></a:xfrm></pic:spPr>'
+        "</pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+    )
+
+
+def docx_of(
+    blocks: list[str | tuple[Image.Image, float]],
+    dpi: float | None = None,
+    tables_xml: str = "",
+) -> bytes:
+    """A Word file, written as Word lays one out: paragraphs of text (``str``) and pictures
+    (an image and the width in points it is shown at), saved as PNG with ``dpi`` as their
+    resolution (None: none recorded); ``tables_xml`` is appended to the body as it is."""
+    body: list[str] = []
+    rels: list[str] = []
+    media: dict[str, bytes] = {}
+    for block in blocks:
+        if isinstance(block, str):
+            body.append(f"<w:p><w:r><w:t>{_esc(block)}</w:t></w:r></w:p>")
+            continue
+        image, width_pt = block
+        n = len(media) + 1
+        buffer = io.BytesIO()
+        image.save(buffer, "PNG", **({"dpi": (dpi, dpi)} if dpi else {}))
+        media[f"word/media/image{n}.png"] = buffer.getvalue()
+        rels.append(
+            f'<Relationship Id="rId{n + 10}" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
+            f'Target="media/image{n}.png"/>'
+        )
+        body.append(_drawing(f"rId{n + 10}", n, width_pt, width_pt * image.size[1] / image.size[0]))
+    document = (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document {_W_NS}><w:body>'
+        + "".join(body)
+        + tables_xml
+        + "</w:body></w:document>"
+    )
+    files = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Default Extension="png" ContentType="image/png"/>'
+            '<Override PartName="/word/document.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" '
+            'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+            'Target="word/document.xml"/></Relationships>'
+        ),
+        "word/document.xml": document,
+        "word/_rels/document.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8"?>'
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(rels)
+            + "</Relationships>"
+        ),
+    }
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+        for name, data in media.items():
+            z.writestr(name, data)
+    return buffer.getvalue()

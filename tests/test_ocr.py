@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from scans import Degradation, page_images, scan_of
+from scans import Degradation, docx_of, page_images, scan_of
 
-from extractors import extract_path, ocr, ocr_evidence, scan
+from extractors import dispatch, extract_path, ocr, ocr_evidence, scan
 from extractors.grid import PageLine
 from extractors.pdf import _rules, read_pdf
 from extractors.problems import ReaderProblem
@@ -36,9 +36,9 @@ needs_font = pytest.mark.skipif(not font_available(), reason="the CJK font of th
 needs_ocr = pytest.mark.skipif(not ocr.available(), reason="rapidocr/onnxruntime are not installed")
 
 
-def _generated_pdf(seed: int = 7, index: int = 1) -> tuple[bytes, dict]:
+def _generated_pdf(seed: int = 7, index: int = 1, fmt: str = "pdf") -> tuple[bytes, dict]:
     """A clean generated PDF report (no bad input, no inconsistency) and its key."""
-    plan = planning.plan_corpus(index + 1, seed, ("pdf",), 0.0, 0.0)[index]
+    plan = planning.plan_corpus(index + 1, seed, (fmt,), 0.0, 0.0)[index]
     g = build(plan)
     key = json.loads(g.key.to_json())
     key["document"] = g.name
@@ -68,6 +68,86 @@ def test_an_image_only_pdf_is_sent_to_ocr():
         read_pdf(scan_of(data, Degradation(dpi=72)))
     assert err.value.code == "ocr_needed"
     assert "no text layer" in err.value.message
+
+
+# --- Word files: pictures of the tables are read by OCR, a logo is not -------------------
+
+
+def _logo():
+    from PIL import Image, ImageDraw
+
+    logo = Image.new("L", (160, 160), 255)  # a round stamp, shown 2 cm wide
+    ImageDraw.Draw(logo).ellipse((10, 10, 150, 150), outline=0, width=8)
+    return logo
+
+
+def _with_picture(docx: bytes, picture: bytes) -> bytes:
+    """A generated Word file with a picture (the logo, shown 60 pt wide) before its first paragraph."""
+    import io
+    import zipfile
+
+    stamp = zipfile.ZipFile(io.BytesIO(picture))
+    src = zipfile.ZipFile(io.BytesIO(docx))
+    drawing = stamp.read("word/document.xml").decode().split("<w:body>")[1].split("</w:body>")[0]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode()
+                head, rest = text.split("<w:body>", 1)
+                for prefix in ("wp", "a", "pic", "r"):  # the drawing's namespaces on the root
+                    if f"xmlns:{prefix}=" not in head:
+                        uri = {
+                            "wp": "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+                            "a": "http://schemas.openxmlformats.org/drawingml/2006/main",
+                            "pic": "http://schemas.openxmlformats.org/drawingml/2006/picture",
+                            "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                        }[prefix]
+                        head = head.replace("<w:document ", f'<w:document xmlns:{prefix}="{uri}" ', 1)
+                data = (head + "<w:body>" + drawing + rest).encode()
+            elif item.filename == "word/_rels/document.xml.rels":
+                rel = stamp.read("word/_rels/document.xml.rels").decode()
+                entry = rel.split("<Relationship ", 1)[1].split("/>", 1)[0]
+                data = data.replace(b"</Relationships>", f"<Relationship {entry}/></Relationships>".encode())
+            z.writestr(item, data)
+        z.writestr("word/media/image1.png", stamp.read("word/media/image1.png"))
+    return out.getvalue()
+
+
+def _never(*args, **kwargs):
+    raise AssertionError("OCR was run")
+
+
+@needs_font
+def test_a_word_file_with_text_tables_and_a_stamp_is_not_ocrd(tmp_path, monkeypatch):
+    docx, key = _generated_pdf(seed=7, index=1, fmt="docx")
+    # The logo as big as a table picture would be: still not read, the text holds the tables.
+    stamped = _with_picture(docx, docx_of([(_logo().resize((800, 800)), 453.0)]))
+    monkeypatch.setattr(dispatch, "read_images", _never)
+    monkeypatch.setattr(ocr, "recognise", _never)
+    path = tmp_path / "stamped.docx"
+    path.write_bytes(stamped)
+    record = extract_path(path).to_dict()
+    assert "ocr" not in record["source"]
+    assert record["status"] != "rejected"
+    assert score(record, key).silent == []
+    assert {c["basis"] for c in record["cells"]} & {"printed", "decided"}
+
+
+@needs_font
+def test_a_word_file_whose_tables_are_pictures_needs_the_engine(tmp_path, monkeypatch):
+    data, _ = _generated_pdf()
+    pages = page_images(data, Degradation(dpi=72))
+    # A stamp, a page shown too small to be a table, and the pages: only the pages may hold tables.
+    path = tmp_path / "pictures.docx"
+    path.write_bytes(docx_of(["附件", (_logo(), 60.0), (pages[0], 150.0)] + [(p, 453.0) for p in pages]))
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    record = extract_path(path).to_dict()
+    assert record["status"] == "rejected"
+    problem = record["problems"][0]
+    assert problem["code"] == "ocr_needed"
+    assert f"{len(pages)} picture(s)" in problem["message"]
 
 
 # --- page images: skew and rules -----------------------------------------------------------
@@ -236,6 +316,44 @@ def test_a_scan_of_the_real_huaian_report_reads_its_tables(huaian_scan):
     # A real figure, read from the picture: 行政处罚 3985758 (section 二, so flagged, not published).
     penalty = next(c for c in record["cells"] if c["row"] == "administrative_penalty")
     assert penalty["value"] is None and penalty["where"]["ocr_raw"] == "3985758"
+
+
+@pytest.fixture(scope="module")
+def pictured_docx(tmp_path_factory) -> tuple[dict, dict]:
+    # A township's report whose pages were scanned (150 dpi, turned, blurred, JPEG) and pasted
+    # into a Word file 16 cm wide, after a line of text and a stamp.
+    data, key = _generated_pdf(seed=7, index=1)
+    pages = page_images(data, Degradation(dpi=150, rotate_deg=0.6, blur=0.5, jpeg_quality=75))
+    path = tmp_path_factory.mktemp("docx") / "pictures.docx"
+    path.write_bytes(docx_of(["附件", (_logo(), 60.0)] + [(p, 453.0) for p in pages], dpi=150))
+    return extract_path(path).to_dict(), key
+
+
+@pytest.mark.slow
+@needs_ocr
+@needs_font
+def test_a_word_file_whose_tables_are_pictures_is_read_by_ocr(pictured_docx):
+    record, key = pictured_docx
+    ocr_info = record["source"]["ocr"]
+    assert ocr_info["engine"] == "rapidocr" and ocr_info["images"] == 3  # the stamp is not read
+    assert ocr_info["table_images"] == [1, 2] and ocr_info["dpi"] == 150  # the pictures' own
+    assert set(ocr_info["deskewed_images"]) == {"1", "2"}
+    assert (record["org_name"], record["year"], record["template"]) == (
+        key["org_name"],
+        key["year"],
+        key["template"],
+    )
+    assert score(record, key).silent == []
+    right, n, wrong = _reading_accuracy(record, key)
+    assert (right, n) == (200, 200), wrong
+    published = [c for c in record["cells"] if c["basis"] == "ocr"]
+    assert len(published) == 190 and all(c["table"] in ("s3", "s4") for c in published)
+    assert all(c["where"]["media"].startswith("word/media/") and c["confidence"] > 0.95 for c in published)
+    s2 = [c for c in record["cells"] if c["table"].startswith("s2")]
+    assert s2 and all(c["value"] is None and c["basis"] == "unread" for c in s2)
+    flagged = {cid for p in record["problems"] if p["code"] == "ocr_unproven" for cid in p["cells"]}
+    assert {f"{c['table']}/{c['row']}/{c['col']}" for c in s2} == flagged
+    assert record["status"] == "needs_review"
 
 
 def test_the_identities_cover_every_cell_of_sections_three_and_four():

@@ -95,9 +95,26 @@ class ReaderSettings:
     ocr_page_time_limit_s: float = 300.0
     # CPU seconds a scanned document may take in all (a report holds 2–4 table pages).
     ocr_time_limit_s: float = 1200.0
-    # onnxruntime threads of the one engine a process holds: 2 uses both cores of a
-    # small machine; a pool of processes should set 1 each.
+    # At most this many onnxruntime threads read one page (extractors.scan.page_plan): on 2 idle
+    # cores a 200 dpi table page takes 12.4 s with 1 thread, 7.1 s with 2, and two pages at once
+    # with one thread each take the same 14.3 s as one after the other with two, holding 1.5 GB
+    # instead of 1.1; so up to 2 cores go to one page, and only more cores read pages at once.
+    # A process never uses more cores than its share (``ocr.cores()``): under ``--jobs 2`` on
+    # 2 cores, two workers of 2 threads each took 32 s a page, of 1 thread each 18.5 s.
     ocr_threads: int = 2
+    # Address space (MB) of a process reading one 200 dpi page (VmPeak 2.0 GB, huaian-2024.pdf
+    # 2.2 GB), and what each further page read at the same time adds (+0.33 GB of address space,
+    # +0.44 GB resident): pages at once are as many as fit in the worker's ceiling
+    # (``WorkerLimits.memory_mb``).
+    ocr_engine_memory_mb: int = 2300
+    ocr_page_memory_mb: int = 500
+    # A picture in a Word file is read as a page when it could hold a table: at least this many
+    # pixels wide and high, and shown at least this wide (points; a stamp or a logo is ~110 pt,
+    # a table at least a third of the text width); above ``ocr_max_picture_pixels`` (a 600 dpi
+    # A4 scan is 35 million) it is not a report's picture and is not decoded.
+    ocr_min_picture_px: int = 300
+    ocr_min_picture_shown_pt: float = 200.0
+    ocr_max_picture_pixels: int = 60_000_000
     # Skew up to this many degrees is measured and undone (scans are seldom off by more).
     ocr_max_skew_deg: float = 2.0
     # A report as text or a web page is well under 5 MB (a page with inline images a few
