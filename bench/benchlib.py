@@ -84,3 +84,27 @@ def git_revision() -> str:
 def write_json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n", encoding="utf-8")
+
+
+def _burn(n: int) -> float:
+    started = time.perf_counter()
+    total = 0
+    for i in range(n):
+        total += i * i
+    return time.perf_counter() - started
+
+
+def calibrate(jobs: int) -> dict[str, float]:
+    """How much CPU the machine really gives: one busy loop alone, then ``jobs`` at once.
+
+    Virtual CPUs are often not whole cores; this tells what a pool of ``jobs`` can gain.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    n = 10_000_000
+    alone = min(_burn(n) for _ in range(2))
+    with ProcessPoolExecutor(jobs) as pool:
+        started = time.perf_counter()
+        list(pool.map(_burn, [n] * jobs))
+        together = time.perf_counter() - started
+    return {"one_loop_s": alone, f"{jobs}_loops_wall_s": together, "pool_speedup": jobs * alone / together}

@@ -10,6 +10,7 @@ key, and a rendering of the real huaian-2024.pdf's table pages with its hand-mad
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections.abc import Mapping
 from decimal import Decimal
@@ -148,6 +149,66 @@ def test_a_word_file_whose_tables_are_pictures_needs_the_engine(tmp_path, monkey
     problem = record["problems"][0]
     assert problem["code"] == "ocr_needed"
     assert f"{len(pages)} picture(s)" in problem["message"]
+
+
+# --- pages and cores ----------------------------------------------------------------------
+
+
+def test_ocr_uses_the_share_of_cores_it_is_given(monkeypatch):
+    monkeypatch.setenv(ocr.CORES_ENV, "1")
+    assert ocr.cores() == 1
+    monkeypatch.delenv(ocr.CORES_ENV)
+    assert ocr.cores() == len(os.sched_getaffinity(0))
+
+
+def test_pages_are_read_at_once_only_with_cores_and_memory_to_spare(monkeypatch):
+    from xxgk.settings import READER, WORKER
+
+    # Up to ocr_threads cores: one page at a time, the engine's threads on the cores.
+    assert scan.page_plan(5, cores=1) == (1, 1)
+    assert scan.page_plan(5, cores=2) == (1, 2)
+    # More cores: pages at once, one thread each, never more than there are pages ...
+    assert scan.page_plan(3, cores=8)[0] == 3
+    # ... nor more than the worker's ceiling holds.
+    at_once, threads = scan.page_plan(20, cores=32)
+    assert threads == 1
+    assert READER.ocr_engine_memory_mb + (at_once - 1) * READER.ocr_page_memory_mb <= WORKER.memory_mb
+    monkeypatch.setattr(ocr, "memory_ceiling_mb", lambda: READER.ocr_engine_memory_mb)
+    assert scan.page_plan(20, cores=32) == (1, READER.ocr_threads)
+
+
+def _fake_pages(monkeypatch, n: int, fail: int | None = None) -> list[scan.PageImage]:
+    """Blank pages whose "OCR" names the page, for the page loop without the engine."""
+    import numpy as np
+
+    monkeypatch.setattr(ocr, "engine", lambda threads=None: None)
+
+    def read_image(image, scale, page=1):
+        return [ocr.OcrBox("甲乙丙丁戊"[page - 1] + "机关", 100, 100, 140, 110, 0.99, page)]
+
+    monkeypatch.setattr(ocr, "read_image", read_image)
+
+    def page(number: int) -> scan.Render:
+        def render(dpi: float):
+            if number == fail:
+                raise ValueError("a broken page")
+            return np.full((200, 150), 255, dtype=np.uint8), dpi / 72
+
+        return render
+
+    return [scan.PageImage(i + 1, page(i + 1)) for i in range(n)]
+
+
+def test_pages_read_at_once_read_as_pages_in_turn(monkeypatch):
+    pages = _fake_pages(monkeypatch, 5)
+    alone = scan.read_pages(pages, plan=(1, 1))
+    together = scan.read_pages(pages, plan=(3, 1))
+    assert together.plan == (3, 1)
+    assert together.grid.text == alone.grid.text == "\n".join(c + "机关" for c in "甲乙丙丁戊")
+    assert together.grid.line_where == alone.grid.line_where
+    # A page that fails fails the document, whichever thread read it.
+    with pytest.raises(ValueError):
+        scan.read_pages(_fake_pages(monkeypatch, 5, fail=4), plan=(3, 1))
 
 
 # --- page images: skew and rules -----------------------------------------------------------
