@@ -112,6 +112,16 @@ _engine: Any = None
 _engine_threads = 0
 
 
+def require() -> None:
+    """``ocr_needed`` when the engine is not installed."""
+    if not available():
+        raise ReaderProblem(
+            "ocr_needed",
+            "the document's tables are only in page images (a scan) and the OCR engine is not "
+            "installed: install the project's pinned packages (rapidocr, onnxruntime) and extract again",
+        )
+
+
 def engine(threads: int | None = None) -> Any:
     """The process's one OCR engine, with ``threads`` onnxruntime threads per page (default
     ``ocr_threads``); ``ocr_needed`` when it is not installed.  Built on first use; asked for
@@ -124,12 +134,7 @@ def engine(threads: int | None = None) -> Any:
     with _lock:
         if _engine is None or _engine_threads != threads:
             _engine = None
-            if not available():
-                raise ReaderProblem(
-                    "ocr_needed",
-                    "the PDF has no usable text layer (a scan) and the OCR engine is not installed: "
-                    "install the project's pinned packages (rapidocr, onnxruntime) and extract again",
-                )
+            require()
             from rapidocr import RapidOCR
 
             models = _model_dir()

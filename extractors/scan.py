@@ -125,7 +125,7 @@ def read_scan(
     data: bytes, time_limit_s: float = READER.ocr_time_limit_s, plan: tuple[int, int] | None = None
 ) -> ScanReading:
     """OCR every page of a PDF (table pages at full resolution) into the positioned grid."""
-    ocr.engine(None)  # ocr_needed here when the engine is not installed
+    ocr.require()
     pdf = open_pdf(data)
     lock = threading.Lock()  # pdfium is not thread-safe: one page rendered at a time
 
@@ -153,7 +153,7 @@ def read_images(
     plan: tuple[int, int] | None = None,
 ) -> ScanReading:
     """OCR pictures (name, bytes, the width they are shown at in points or None), each a page."""
-    ocr.engine(None)
+    ocr.require()
     pages = [PageImage(i + 1, _picture(data, width), name) for i, (name, data, width) in enumerate(images)]
     return read_pages(pages, time_limit_s, "image", plan)
 

@@ -97,8 +97,11 @@ def _drawing(rid: str, number: int, width_pt: float, height_pt: float) -> str:
     )
 
 
+Block = str | tuple[Image.Image, float]  # a paragraph, or a picture and its shown width (pt)
+
+
 def docx_of(
-    blocks: list[str | tuple[Image.Image, float]],
+    blocks: list[Block],
     dpi: float | None = None,
     tables_xml: str = "",
 ) -> bytes:

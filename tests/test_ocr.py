@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from scans import Degradation, docx_of, page_images, scan_of
+from scans import Block, Degradation, docx_of, page_images, scan_of
 
 from extractors import dispatch, extract_path, ocr, ocr_evidence, scan
 from extractors.grid import PageLine
@@ -142,7 +142,8 @@ def test_a_word_file_whose_tables_are_pictures_needs_the_engine(tmp_path, monkey
     pages = page_images(data, Degradation(dpi=72))
     # A stamp, a page shown too small to be a table, and the pages: only the pages may hold tables.
     path = tmp_path / "pictures.docx"
-    path.write_bytes(docx_of(["附件", (_logo(), 60.0), (pages[0], 150.0)] + [(p, 453.0) for p in pages]))
+    blocks: list[Block] = ["附件", (_logo(), 60.0), (pages[0], 150.0), *[(p, 453.0) for p in pages]]
+    path.write_bytes(docx_of(blocks))
     monkeypatch.setattr(ocr, "available", lambda: False)
     record = extract_path(path).to_dict()
     assert record["status"] == "rejected"
@@ -386,7 +387,8 @@ def pictured_docx(tmp_path_factory) -> tuple[dict, dict]:
     data, key = _generated_pdf(seed=7, index=1)
     pages = page_images(data, Degradation(dpi=150, rotate_deg=0.6, blur=0.5, jpeg_quality=75))
     path = tmp_path_factory.mktemp("docx") / "pictures.docx"
-    path.write_bytes(docx_of(["附件", (_logo(), 60.0)] + [(p, 453.0) for p in pages], dpi=150))
+    blocks: list[Block] = ["附件", (_logo(), 60.0), *[(p, 453.0) for p in pages]]
+    path.write_bytes(docx_of(blocks, dpi=150))
     return extract_path(path).to_dict(), key
 
 
