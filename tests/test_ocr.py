@@ -443,3 +443,26 @@ def test_the_ocr_time_limit_counts_cpu_time_not_waiting():
     with pytest.raises(TimeLimitExceeded), time_limit(0.2, cpu=True):
         while True:
             sum(range(1000))
+
+
+def test_a_pool_worker_is_given_its_share_of_the_cores(monkeypatch):
+    """``xxgk run --jobs N``: each worker's OCR uses cores ÷ N (at least 1), unless set already."""
+    from pipeline import pool
+    from xxgk.settings import WORKER
+
+    started: list[dict[str, str]] = []
+
+    class Ctx:
+        def Pipe(self):  # noqa: N802 - multiprocessing's name
+            return object(), type("End", (), {"close": lambda self: None})()
+
+        def Process(self, target, args, name, daemon):  # noqa: N802
+            started.append(args[2])
+            return type("P", (), {"start": lambda self: None})()
+
+    monkeypatch.delenv(ocr.CORES_ENV, raising=False)
+    pool._Worker(Ctx(), WORKER, ocr_cores=1)
+    monkeypatch.setenv(ocr.CORES_ENV, "3")
+    pool._Worker(Ctx(), WORKER, ocr_cores=1)
+    assert [env[pool.OCR_CORES_ENV] for env in started] == ["1", "3"]
+    assert pool.OCR_CORES_ENV == ocr.CORES_ENV
