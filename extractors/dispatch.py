@@ -208,14 +208,14 @@ def _extract_within(path: Path, name: str, data: bytes, source: Source, time_lim
 class PicturedTables(ReaderProblem):
     """A Word file whose text does not hold the tables and whose pictures may: read by OCR."""
 
-    def __init__(self, docx: bytes, parts: DocxParts, pictures: list[tuple[Picture, bytes]]) -> None:
+    def __init__(self, parts: DocxParts, pictures: list[tuple[Picture, bytes]]) -> None:
         super().__init__(
             "ocr_needed",
             f"the Word file's tables are not in its text and {len(pictures)} picture(s) in it may hold "
             "them, but the OCR engine is not installed: install the project's pinned packages "
             "(rapidocr, onnxruntime) and extract again",
         )
-        self.docx, self.parts, self.pictures = docx, parts, pictures
+        self.parts, self.pictures = parts, pictures
 
 
 def _extract_pictures(name: str, found: PicturedTables, source: Source, time_limit_s: float) -> Report:
@@ -315,7 +315,7 @@ def _extract(path: Path, data: bytes, source: Source) -> Report:
         if parts.pictures and not _tables_in_text(doc):
             pictures = _table_pictures(docx, parts.pictures)
             if pictures:
-                raise PicturedTables(docx, parts, pictures)
+                raise PicturedTables(parts, pictures)
         return extract_text(doc, source)
     raise ReaderProblem(
         "format_unsupported",
