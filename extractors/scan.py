@@ -215,6 +215,9 @@ def read_pages(
     cpu_started = time.process_time()  # CPU seconds of the process (every thread)
     at_once, threads = plan or page_plan(len(pages))
     ocr.engine(threads)
+    log.info(
+        "OCR of %d %s(s): %d at a time, %d onnxruntime thread(s) each", len(pages), unit, at_once, threads
+    )
     stop = threading.Event()
     n = len(pages)
 
