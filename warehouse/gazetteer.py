@@ -126,7 +126,7 @@ def _common_division(candidates: list[Any]) -> str | None:
     for digits in (4, 2):
         prefixes = {a.adcode[:digits] for a in candidates}
         if len(prefixes) == 1 and all(len(a.adcode.rstrip("0")) >= digits - 1 for a in candidates):
-            return prefixes.pop().ljust(6, "0")
+            return str(prefixes.pop()).ljust(6, "0")
     return None
 
 
