@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from xxgk import similarity
@@ -231,7 +232,7 @@ def _copied_text(
     ).fetchall()
     previous = _previous_reports(reports)
     rows: list[dict[str, Any]] = []
-    by_section: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
+    by_section: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     lines: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     for doc_id, section, text, line, line_to in texts:
         if len(similarity.cleaned(text)) < settings.min_section_chars:

@@ -290,6 +290,15 @@ def test_filing_status_against_the_roster(loaded: Loaded) -> None:
         loaded.db,
         "select count(*) from marts.fct_narrative where body_name = '平潭综合实验区' and report_year = 2023",
     ) == [(3,)]
+    # The roster's code wins over the name, which names no division (tests/test_gazetteer.py).
+    assert ask(
+        loaded.db,
+        "select province, city, county, admin_code, region_basis, region_path from marts.dim_body "
+        "where body_name in ('平潭综合实验区', '邢庄镇') order by body_name",
+    ) == [
+        ("福建省", "福州市", "平潭县", "350128", "roster", "福建省 / 福州市 / 平潭县"),
+        (None, None, None, None, None, None),
+    ]
 
 
 def _chromium(url: str, *args: str) -> tuple[str, list[str]]:
