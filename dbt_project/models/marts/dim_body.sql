@@ -67,6 +67,16 @@ name_places as (
 
 ),
 
+name_places_ranked as (
+
+    select
+        *,
+        arg_max(code_prefix, len(code_prefix)) over (partition by body_id) as max_prefix
+
+    from name_places
+
+),
+
 -- the most specific division any name gives, kept only when every other one contains it
 gazetteer_places as (
 
@@ -78,10 +88,7 @@ gazetteer_places as (
         arg_max(county, len(code_prefix)) as county,
         bool_and(starts_with(max_prefix, code_prefix)) as is_consistent
 
-    from (
-        select *, arg_max(code_prefix, len(code_prefix)) over (partition by body_id) as max_prefix
-        from name_places
-    )
+    from name_places_ranked
     group by body_id
 
 ),
@@ -204,8 +211,9 @@ bodies as (
             when roster_places.province is not null then 'roster'
             when len(document_attributes.region) > 0 then 'report'
             when gazetteer_places.province is not null then 'gazetteer'
-            when coalesce(name_attributes.name_province, name_attributes.name_city, name_attributes.name_county)
-                is not null then 'name'
+            when coalesce(
+                    name_attributes.name_province, name_attributes.name_city, name_attributes.name_county
+                ) is not null then 'name'
         end as region_basis
     ) as region_sources
 
@@ -214,16 +222,23 @@ bodies as (
 final as (
 
     select
-        * exclude (region_basis, first_report_year, last_report_year, n_documents, n_current_reports,
-            has_ambiguous_name, has_seed_alias),
+        * exclude (
+            region_basis, first_report_year, last_report_year, n_documents, n_current_reports,
+            has_ambiguous_name, has_seed_alias
+        ),
+        -- a 直辖市 is its own city: 北京市 / 海淀区, not 北京市 / 北京市 / 海淀区
         case
             when region_basis = 'report' then array_to_string(region, ' / ')
-            else nullif(array_to_string(
-                -- a 直辖市 is its own city: 北京市 / 海淀区, not 北京市 / 北京市 / 海淀区
-                list_filter([province, case when city is distinct from province then city end, county],
-                    lambda d: d is not null),
-                ' / '
-            ), '')
+            else nullif(
+                    array_to_string(
+                        list_filter(
+                            [province, case when city is distinct from province then city end, county],
+                            lambda d: d is not null
+                        ),
+                        ' / '
+                    ),
+                    ''
+                )
         end as region_path,
         region_basis,
         first_report_year,
