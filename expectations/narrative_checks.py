@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from xxgk import similarity
@@ -48,7 +49,7 @@ COLUMNS = [
 ]
 SECTION_LABELS = {"s1": "一、总体情况", "s5": "五、存在的主要问题及改进情况", "s6": "六、其他需要报告的事项"}
 KIND_LABELS = {"department": "部门", "government": "县级以上人民政府", "township": "乡镇、街道"}
-_CLAIM_LABELS = {c.code: c.label for c in CLAIMS}
+_CLAIMS = {c.code: c for c in CLAIMS}
 
 _REPORTS = """
     select documents.document_id, documents.body_id, documents.body_name, documents.report_year,
@@ -152,9 +153,21 @@ def _s6(
     ).fetchall()
     rows = []
     for doc_id, seq, claim_id, value, cells, raw, line, n_values, table_value in claims:
-        if n_values < len(cells) or table_value == value:
-            continue  # a cell the table lacks or left unread proves nothing; equal is fine
+        if n_values < len(cells):
+            continue  # a cell the table lacks or left unread proves nothing
+        claim = _CLAIMS.get(claim_id)
+        relation = claim.relation if claim else "="
+        claimed = claim.in_table_unit(Decimal(value), raw) if claim else Decimal(value)
+        table = Decimal(table_value)
+        if claimed == table or (relation == "<=" and claimed < table):
+            continue
         doc = reports[doc_id]
+        label = claim.label if claim else claim_id
+        if relation == "<=":
+            said = f"即{label} {_plain(claimed)} 万元"
+            table_says = f"超过表格第二十条第（八）项本年收费金额 {_plain(table)} 万元"
+        else:
+            said, table_says = f"即{label} {_plain(value)}", f"表格为 {_plain(table)}"
         rows.append(
             _row(
                 doc,
@@ -162,12 +175,11 @@ def _s6(
                 claim_id,
                 f"{claim_id}#{seq}@{doc.report_year}",
                 [doc],
-                "=",
-                Decimal(value),
-                Decimal(table_value),
+                relation,
+                claimed,
+                table,
                 ",".join(f"{doc.report_year}:{c}" for c in cells),
-                f"正文（第 {line} 行）称“{raw}”，即{_CLAIM_LABELS.get(claim_id, claim_id)} "
-                f"{_plain(value)}；表格为 {_plain(table_value)}",
+                f"正文（第 {line} 行）称“{raw}”，{said}；{table_says}",
             )
         )
     return rows
@@ -220,7 +232,7 @@ def _copied_text(
     ).fetchall()
     previous = _previous_reports(reports)
     rows: list[dict[str, Any]] = []
-    by_section: dict[str, dict[str, frozenset[str]]] = defaultdict(dict)
+    by_section: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     lines: dict[tuple[str, str], tuple[int | None, int | None]] = {}
     for doc_id, section, text, line, line_to in texts:
         if len(similarity.cleaned(text)) < settings.min_section_chars:

@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -105,6 +106,64 @@ def test_year_changed_copy_is_identical_and_independent_texts_are_not() -> None:
     other = {s["section"]: s["text"] for s in extract_path(SAMPLES / "002_xingzhuang_2023.txt").narrative}
     score = similarity.jaccard(similarity.shingles(text["s5"], k), similarity.shingles(other["s5"], k))
     assert score < 0.1 < OFFICE.copied_text_similarity
+
+
+def _s6_of(path: Path) -> list[tuple]:
+    """The S6 warnings of one extracted document: its claims and cells as the gate reads them."""
+    from expectations import narrative_checks
+
+    record = extract_path(path)
+    with duckdb.connect() as con:
+        con.execute("create schema stg; create schema intermediate")
+        con.execute(
+            "create table stg.stg_narrative_claims (document_id varchar, claim_seq integer, "
+            "claim_id varchar, value decimal(38, 6), cells varchar[], raw_text varchar, line integer)"
+        )
+        con.execute(
+            "create table intermediate.int_cells_corrected "
+            "(document_id varchar, cell_id varchar, value decimal(38, 6))"
+        )
+        for seq, c in enumerate(record.claims, 1):
+            con.execute(
+                "insert into stg.stg_narrative_claims values ('d', ?, ?, ?, ?, ?, ?)",
+                [seq, c["claim"], c["value"], c["cells"], c["where"]["raw"], c["where"].get("line")],
+            )
+        for cell in record.cells:
+            con.execute(
+                "insert into intermediate.int_cells_corrected values ('d', ?, ?)",
+                [f"{cell.table}/{cell.row}/{cell.col}", cell.value],
+            )
+        doc = narrative_checks.CurrentReport("d", "b", "平潭综合实验区", 2023, "government")
+        rows = narrative_checks._s6(con, {"d": doc}, ["d"])
+    return [(r["equation_id"], r["relation"], r["lhs_value"], r["rhs_value"], r["description"]) for r in rows]
+
+
+def test_s6_information_fee_against_the_fee_amount(tmp_path: Path) -> None:
+    # 平潭 2023 prints 本年收费金额 5949.088667 万元 (v2021 第二十条第（八）项) and 无收取信息处理费.
+    text = PINGTAN_2023.read_text(encoding="utf-8")
+    said = "2023年，无收取信息处理费情况。"
+    assert said in text
+    assert _s6_of(PINGTAN_2023) == []
+    # A fee within the amount (0.34 万元) is part of it: no warning.
+    small = tmp_path / "pingtan-2023-fee.page.txt"
+    small.write_text(text.replace(said, "2023年，共收取信息处理费3400元。"), encoding="utf-8")
+    assert _s6_of(small) == []
+    # 6000 万元 exceeds it: a warning, the claim converted to 万元.
+    large = tmp_path / "pingtan-2023-large-fee.page.txt"
+    large.write_text(text.replace(said, "2023年，共收取信息处理费60000000元。"), encoding="utf-8")
+    ((equation, relation, lhs, rhs, description),) = _s6_of(large)
+    assert (equation, relation, lhs, rhs) == (
+        "S6:information_fee",
+        "<=",
+        Decimal(6000),
+        Decimal("5949.088667"),
+    )
+    assert "称“收取信息处理费60000000元”" in description and "6000 万元" in description
+    wan = tmp_path / "pingtan-2023-wan.page.txt"
+    wan.write_text(text.replace(said, "2023年，收取信息处理费6000万元。"), encoding="utf-8")
+    assert [r[:4] for r in _s6_of(wan)] == [
+        ("S6:information_fee", "<=", Decimal(6000), Decimal("5949.088667"))
+    ]
 
 
 def test_a_roster_with_an_unknown_kind_names_the_file_and_line(tmp_path: Path) -> None:
@@ -231,6 +290,15 @@ def test_filing_status_against_the_roster(loaded: Loaded) -> None:
         loaded.db,
         "select count(*) from marts.fct_narrative where body_name = '平潭综合实验区' and report_year = 2023",
     ) == [(3,)]
+    # The roster's code wins over the name, which names no division (tests/test_gazetteer.py).
+    assert ask(
+        loaded.db,
+        "select province, city, county, admin_code, region_basis, region_path from marts.dim_body "
+        "where body_name in ('平潭综合实验区', '邢庄镇') order by body_name",
+    ) == [
+        ("福建省", "福州市", "平潭县", "350128", "roster", "福建省 / 福州市 / 平潭县"),
+        (None, None, None, None, None, None),
+    ]
 
 
 def _chromium(url: str, *args: str) -> tuple[str, list[str]]:

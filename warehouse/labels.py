@@ -39,6 +39,8 @@ COLUMN_LABELS: dict[str, str] = {
     "township": "乡镇（街道）",
     "region": "行政区划",
     "region_path": "行政区划路径",
+    "admin_code": "行政区划代码",
+    "region_basis": "行政区划来源",
     "report_year": "报告年度",
     "next_report_year": "下一报告年度",
     "report_years": "报告年度（全部）",

@@ -52,6 +52,22 @@ CHECK_LABELS = {
     "C2": "C2 数字雷同",
     "C3": "C3 逾期发布",
 }
+SECTION_NAMES = {"s2": "二、主动公开", "s3": "三、依申请公开", "s4": "四、复议诉讼"}
+CAUSE_LABELS = {
+    "extractor": "读取错误",
+    "extractor_warning": "读取提示",
+    "report": "报告缺失",
+    "cells_missing": "数字缺失",
+    "cells_unread": "数字未读出",
+    "not_checkable": "无法核验",
+    "identity": "勾稽关系不成立",
+    "type_rule": "数值类型不符",
+    "duplicate": "重复",
+    "rejected": "文档被拒收",
+}
+# The extractor's message is for a reviewer: on the overview its first words, in full on hover
+# and in the quarantine mart (data/quarantine.csv).
+MESSAGE_CHARS = 120
 IDENTITY_LABELS = {
     "H1": "H1 新收 + 上年结转 = 办理结果总计 + 结转下年度",
     "H2": "H2 各申请人列之和 = 总计列",
@@ -127,8 +143,8 @@ body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans
 header{background:#0d47a1;color:#fff;padding:12px 24px}header a{color:#fff;margin-right:18px;text-decoration:none}
 header h1{font-size:20px;margin:0 0 6px 0}main{padding:16px 24px;max-width:1200px}
 table{border-collapse:collapse;margin:8px 0 16px 0;background:#fff}th,td{border:1px solid #ddd;padding:4px 8px;font-size:14px}
-th{background:#eceff1;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}
-.tiles{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}.tile{background:#fff;border:1px solid #ddd;padding:10px 16px;min-width:120px}
+th{background:#eceff1;text-align:left;white-space:nowrap}table.q td{white-space:nowrap}.msg{font-size:13px;white-space:normal}td.n{text-align:right;font-variant-numeric:tabular-nums}
+.tiles{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}.tile{background:#fff;border:1px solid #ddd;padding:10px 16px;min-width:110px}
 .tile b{display:block;font-size:26px}.st{color:#fff;padding:1px 6px;border-radius:3px;font-size:13px;white-space:nowrap}
 .ok{color:#2e7d32}.bad{color:#c62828}.muted{color:#757575;font-size:13px}.en{color:#757575;font-size:12px}
 :target{background:#fff59d}svg text{font-size:11px}
@@ -261,7 +277,8 @@ def _read(con: duckdb.DuckDBPyConnection) -> SiteData:
         warnings[w["document_id"]].append(w)
     quarantine = _rows(
         con,
-        "select document_id, body_id, report_year, section, cause, identity_id, message, source_path "
+        "select document_id, body_id, printed_body_name, report_year, section, cause, identity_id, message, "
+        "source_path "
         "from marts.quarantine order by report_year, source_path, section",
     )
     deadlines = (
@@ -312,6 +329,13 @@ def _num(value: Decimal | float | int | None) -> str:
     if d == d.to_integral_value():
         return f"{int(d):,}"
     return f"{d.normalize():f}"
+
+
+def _message(message: str | None) -> str:
+    text = message or ""
+    if len(text) <= MESSAGE_CHARS:
+        return f'<span class="msg">{_e(text)}</span>'
+    return f'<span class="msg" title="{_e(text)}">{_e(text[:MESSAGE_CHARS])}…</span>'
 
 
 def _page(title: str, body: str, depth: int = 0) -> str:
@@ -378,7 +402,7 @@ def _overview(data: SiteData) -> str:
             ("已发布报告", len(data.reports)),
             ("逾期报送", counts["filed_late"]),
             ("未报送", counts["not_filed"]),
-            ("有部分未通过核验的报告", len({q["document_id"] for q in data.quarantine})),
+            ("部分未通过核验", len({q["document_id"] for q in data.quarantine})),
             ("提示", n_warn),
         )
     )
@@ -410,18 +434,20 @@ def _overview(data: SiteData) -> str:
         numeric=(1,),
     )
     quarantined = _table(
-        ["年度", "文件", "部分", "原因", "说明"],
+        ["年度", "机关", "文件", "部分", "原因", "说明（读取程序的原文）"],
         [
             [
                 _e(q["report_year"]),
+                _e(bodies.get(q["body_id"]) or q.get("printed_body_name") or "—"),
                 _e(Path(q["source_path"] or "").name),
-                _e(q["section"]),
-                _e(q["cause"]),
-                _e(q["message"]),
+                _e(SECTION_NAMES.get(q["section"], "全文") if q["section"] else "全文"),
+                _e(CAUSE_LABELS.get(q["cause"], q["cause"])),
+                _message(q["message"]),
             ]
             for q in data.quarantine
         ],
     )
+    quarantined = quarantined.replace("<table", '<table class="q"', 1)  # one line a row but 说明
     statuses = "".join(f"{_status(k)} " for k in STATUS_LABELS)
     body = (
         f'<div class="tiles">{tiles}</div>'

@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from warehouse import corrections, narratives, readings, roster
+from warehouse import corrections, gazetteer, narratives, readings, roster
 from xxgk import template
 from xxgk.names import clean_text
 
@@ -445,6 +445,8 @@ def load_records(
     # every load: an edited corrections file takes effect on the next load.
     corrections.stage(con)
     roster.stage(con)
+    # The gazetteer reads the names staged and the roster's codes: after both.
+    gazetteer.stage(con)
     return {
         "records": seen,
         "new_documents": len(docs),

@@ -2,7 +2,11 @@
 -- body's canonical name (int_body_names): name variants of one body (spacing, 人民政府, the
 -- county or city in front) share it. The name shown is the one printed on the body's latest
 -- report; the region is the most specific one any of its reports gave, completed from the
--- division names in front of the canonical name.
+-- division names in front of the canonical name. Province, city and county are taken whole from
+-- one source, the first that has them: the roster's admin_code (looked up in the gazetteer), the
+-- reports' region, the gazetteer's reading of the body's names (warehouse/gazetteer.py; only
+-- when every name that gives a division gives the same one or one inside it), the division
+-- names in front of the canonical name.
 
 with
 
@@ -22,6 +26,89 @@ versions as (
 body_names as (
 
     select * from {{ ref('int_body_names') }}
+
+),
+
+places as (
+
+    select * from {{ ref('stg_places') }}
+
+),
+
+roster_bodies as (
+
+    select * from {{ ref('int_roster_bodies') }}
+
+),
+
+-- every name of a body: as printed in its reports and as the roster writes it
+all_names as (
+
+    select body_id, org_name_normalised as name_normalised from body_names
+    union
+    select body_id, {{ normalised_org_name('roster_body_name') }} from roster_bodies
+
+),
+
+-- the significant digits of each division's code (35 福建省, 3501 福州市, 350128 平潭县)
+name_places as (
+
+    select
+        all_names.body_id,
+        places.admin_code,
+        places.province,
+        places.city,
+        places.county,
+        regexp_replace(places.admin_code, '(00)+$', '') as code_prefix
+
+    from all_names
+    inner join places
+        on all_names.name_normalised = places.place_key and places.key_kind = 'name'
+
+),
+
+name_places_ranked as (
+
+    select
+        *,
+        arg_max(code_prefix, len(code_prefix)) over (partition by body_id) as max_prefix
+
+    from name_places
+
+),
+
+-- the most specific division any name gives, kept only when every other one contains it
+gazetteer_places as (
+
+    select
+        body_id,
+        arg_max(admin_code, len(code_prefix)) as admin_code,
+        arg_max(province, len(code_prefix)) as province,
+        arg_max(city, len(code_prefix)) as city,
+        arg_max(county, len(code_prefix)) as county,
+        bool_and(starts_with(max_prefix, code_prefix)) as is_consistent
+
+    from name_places_ranked
+    group by body_id
+
+),
+
+-- a roster line's code wins; several lines of one body with different codes give none
+roster_places as (
+
+    select
+        roster_bodies.body_id,
+        any_value(roster_bodies.admin_code) as admin_code,
+        any_value(places.province) as province,
+        any_value(places.city) as city,
+        any_value(places.county) as county
+
+    from roster_bodies
+    left join places
+        on trim(roster_bodies.admin_code) = places.place_key and places.key_kind = 'admin_code'
+    where roster_bodies.admin_code is not null
+    group by roster_bodies.body_id
+    having count(distinct roster_bodies.admin_code) = 1
 
 ),
 
@@ -78,23 +165,33 @@ bodies as (
         document_attributes.name_variants,
         len(document_attributes.name_variants) as n_name_variants,
         name_attributes.body_kind,
-        coalesce(document_attributes.region[1], name_attributes.name_province) as province,
-        coalesce(document_attributes.region[2], name_attributes.name_city) as city,
-        coalesce(document_attributes.region[3], name_attributes.name_county) as county,
+        case region_sources.region_basis
+            when 'roster' then roster_places.province
+            when 'report' then document_attributes.region[1]
+            when 'gazetteer' then gazetteer_places.province
+            when 'name' then name_attributes.name_province
+        end as province,
+        case region_sources.region_basis
+            when 'roster' then roster_places.city
+            when 'report' then document_attributes.region[2]
+            when 'gazetteer' then gazetteer_places.city
+            when 'name' then name_attributes.name_city
+        end as city,
+        case region_sources.region_basis
+            when 'roster' then roster_places.county
+            when 'report' then document_attributes.region[3]
+            when 'gazetteer' then gazetteer_places.county
+            when 'name' then name_attributes.name_county
+        end as county,
+        case region_sources.region_basis
+            when 'roster' then roster_places.admin_code
+            when 'gazetteer' then gazetteer_places.admin_code
+        end as admin_code,
+        region_sources.region_basis,
         -- the body itself when it is a township or subdistrict: the fourth level, for grouping
         case when name_attributes.body_kind in ('township', 'subdistrict') then name_attributes.name_core end
             as township,
         document_attributes.region,
-        coalesce(
-            nullif(array_to_string(document_attributes.region, ' / '), ''),
-            nullif(array_to_string(
-                list_filter(
-                    [name_attributes.name_province, name_attributes.name_city, name_attributes.name_county],
-                    lambda d: d is not null
-                ),
-                ' / '
-            ), '')
-        ) as region_path,
         document_attributes.first_report_year,
         document_attributes.last_report_year,
         document_attributes.n_documents,
@@ -105,7 +202,54 @@ bodies as (
     from document_attributes
     inner join name_attributes
         on document_attributes.body_id = name_attributes.body_id
+    left join roster_places
+        on document_attributes.body_id = roster_places.body_id
+    left join gazetteer_places
+        on document_attributes.body_id = gazetteer_places.body_id and gazetteer_places.is_consistent
+    cross join lateral (
+        select case
+            when roster_places.province is not null then 'roster'
+            when len(document_attributes.region) > 0 then 'report'
+            when gazetteer_places.province is not null then 'gazetteer'
+            when coalesce(
+                    name_attributes.name_province, name_attributes.name_city, name_attributes.name_county
+                ) is not null then 'name'
+        end as region_basis
+    ) as region_sources
+
+),
+
+final as (
+
+    select
+        * exclude (
+            region_basis, first_report_year, last_report_year, n_documents, n_current_reports,
+            has_ambiguous_name, has_seed_alias
+        ),
+        -- a 直辖市 is its own city: 北京市 / 海淀区, not 北京市 / 北京市 / 海淀区
+        case
+            when region_basis = 'report' then array_to_string(region, ' / ')
+            else nullif(
+                    array_to_string(
+                        list_filter(
+                            [province, case when city is distinct from province then city end, county],
+                            lambda d: d is not null
+                        ),
+                        ' / '
+                    ),
+                    ''
+                )
+        end as region_path,
+        region_basis,
+        first_report_year,
+        last_report_year,
+        n_documents,
+        n_current_reports,
+        has_ambiguous_name,
+        has_seed_alias
+
+    from bodies
 
 )
 
-select * from bodies
+select * from final
