@@ -15,7 +15,9 @@ threads on this process's cores (``ocr.cores()``: a share of the machine under `
 as many as the memory ceiling holds (``page_plan``).  Each page logs a progress line; a page
 that takes more CPU time than ``ocr_page_time_limit_s`` stops the document (``timeout``), and
 so does the document's own limit (CPU time: a busy machine slows OCR down, it does not make
-the document malformed).
+the document malformed).  Whoever listens (``on_ocr``: ``pipeline.pool``'s worker, which tells
+its pool so that the pool's wall-clock limit does not stop a scan within its CPU budget) hears
+when a document's OCR begins.
 """
 
 from __future__ import annotations
@@ -102,6 +104,33 @@ class ScanReading:
             f"table_{kind}": list(self.table_pages),
             f"deskewed_{kind}": {str(p): round(a, 2) for p, a in self.skew_deg.items() if a},
         }
+
+
+@dataclass(frozen=True)
+class OcrStarted:
+    """A document's pages go to OCR: how many, and the CPU seconds they may take in all."""
+
+    pages: int
+    cpu_budget_s: float
+
+
+OcrListener = Callable[[OcrStarted], None]
+_listener: OcrListener | None = None
+
+
+def on_ocr(listener: OcrListener | None) -> None:
+    """Call ``listener`` whenever OCR of a document's pages begins in this process (None: stop).
+
+    A hook rather than an import: the extractors know nothing of who runs them.
+    """
+    global _listener
+    _listener = listener
+
+
+def announce(started: OcrStarted) -> None:
+    """Tell the listener, if any, that OCR begins (``read_pages`` does, before the first page)."""
+    if _listener is not None:
+        _listener(started)
 
 
 def page_plan(pages: int, cores: int | None = None) -> tuple[int, int]:
@@ -213,6 +242,8 @@ def read_pages(
     """OCR pages (table pages at full resolution) into the positioned grid."""
     started = time.monotonic()
     cpu_started = time.process_time()  # CPU seconds of the process (every thread)
+    # Before the engine loads (seconds of CPU, within the budget): the pool measures from here on.
+    announce(OcrStarted(len(pages), time_limit_s))
     at_once, threads = plan or page_plan(len(pages))
     ocr.engine(threads)
     log.info(

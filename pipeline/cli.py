@@ -75,7 +75,8 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
         metavar="N",
         help="extract in N worker processes (default: the machine's cores); each worker has a "
         "memory ceiling and each document a time limit (xxgk/settings.py WORKER, "
-        "XXGK_WORKER_MEMORY_MB, XXGK_WORKER_TIME_LIMIT_S): a document that breaks one is "
+        "XXGK_WORKER_MEMORY_MB, XXGK_WORKER_TIME_LIMIT_S; a scan in OCR is measured in CPU "
+        "seconds, XXGK_WORKER_OCR_WALL_FACTOR): a document that breaks one is "
         "recorded as rejected and the load goes on",
     )
     p.add_argument(

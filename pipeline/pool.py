@@ -8,6 +8,13 @@ died or ran out of memory, ``timeout`` when it overran the limit), starts a new 
 on.  The Airflow DAG gets the same guarantee from its own workers and the batch journals
 (``steps.extract_batch``).
 
+A scan is the exception to the wall-clock limit: its worker tells the pool when the document
+goes to OCR (a small message on its pipe), and from then on the pool measures that worker's CPU
+time, the measure of OCR's own limits (a busy machine slows OCR down; it does not make a scan
+stuck), with a wall ceiling derived from the OCR budget for a worker stuck without spinning
+(``WorkerLimits.ocr_wall_factor``).  CPU time alone for every document would let a document
+stuck waiting (no CPU) hold its worker far longer; the 180 s wall limit stays for all the rest.
+
 Workers are forked from a fork server that has imported the extractors once, so a worker
 starts in milliseconds and its address space is the extractors', not that of a parent which
 has loaded dbt.  A document already extracted by this extractor version is not sent to a
@@ -40,6 +47,7 @@ log = logging.getLogger(__name__)
 MEMORY_ENV = "XXGK_WORKER_MEMORY_MB"
 OCR_CORES_ENV = "XXGK_OCR_CORES"  # extractors.ocr.CORES_ENV (this module does not import the engine)
 TIME_LIMIT_ENV = "XXGK_WORKER_TIME_LIMIT_S"
+OCR_WALL_FACTOR_ENV = "XXGK_WORKER_OCR_WALL_FACTOR"
 
 
 @dataclass(frozen=True)
@@ -70,6 +78,9 @@ def limits() -> WorkerLimits:
     seconds = os.environ.get(TIME_LIMIT_ENV, "").strip()
     if seconds:
         out = replace(out, time_limit_s=_positive(TIME_LIMIT_ENV, seconds, float))
+    factor = os.environ.get(OCR_WALL_FACTOR_ENV, "").strip()
+    if factor:
+        out = replace(out, ocr_wall_factor=_positive(OCR_WALL_FACTOR_ENV, factor, float))
     return out
 
 
@@ -147,6 +158,36 @@ def _content_key(document: str) -> str | None:
         return None
 
 
+@dataclass(frozen=True)
+class _Finished:
+    """Worker to pool: the record of the document it was given."""
+
+    index: int
+    record: str
+
+
+@dataclass(frozen=True)
+class _Ocr:
+    """Worker to pool: the document it was given went to OCR (``extractors.scan.OcrStarted``)."""
+
+    index: int
+    pages: int
+    cpu_budget_s: float
+
+
+_TICK_S = 1 / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU seconds of a process (all its threads); None when /proc cannot tell."""
+    try:
+        # The command name in parentheses may hold spaces: the fields come after the last ")".
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) * _TICK_S  # utime, stime (proc(5) fields 14, 15)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class _Worker:
     def __init__(self, ctx: Any, limit: WorkerLimits, ocr_cores: int = 1) -> None:
         self.conn, child = ctx.Pipe()
@@ -162,12 +203,79 @@ class _Worker:
         )
         self.process.start()
         child.close()
+        self.limit = limit
         self.task: int | None = None
         self.started = 0.0
+        self.cpu_started: float | None = None
+        self.ocr: _Ocr | None = None
 
     def give(self, index: int, document: str, force: bool) -> None:
-        self.task, self.started = index, time.monotonic()
+        self.task, self.started, self.ocr = index, time.monotonic(), None
+        self.cpu_started = _cpu_seconds(self.process.pid)
         self.conn.send((index, document, force))
+
+    def receive(self) -> str | None:
+        """Read what the worker sent: the record when it finished its document, else None."""
+        try:
+            while self.conn.poll():
+                message = self.conn.recv()
+                if isinstance(message, _Ocr) and message.index == self.task:
+                    self.ocr = message
+                elif isinstance(message, _Finished) and message.index == self.task:
+                    return message.record
+        except (EOFError, OSError):
+            pass  # it died while answering: its sentinel says how
+        return None
+
+    def wall_limit_s(self) -> float:
+        if self.ocr is None:
+            return self.limit.time_limit_s
+        return self.limit.time_limit_s + self.limit.ocr_wall_factor * self.ocr.cpu_budget_s
+
+    def cpu_used_s(self) -> float | None:
+        """CPU seconds of its document so far; None without OCR (wall time is the measure then)."""
+        if self.ocr is None or self.cpu_started is None:
+            return None
+        now = _cpu_seconds(self.process.pid)
+        return None if now is None else now - self.cpu_started
+
+    def overrun(self) -> str | None:
+        """Why the document is to be stopped for its time (the record's message), None if not."""
+        wall = self.wall_limit_s()
+        if self.ocr is None:
+            if time.monotonic() - self.started < wall:
+                return None
+            return (
+                f"reading took more than {wall:g} s (the hard limit per document, {TIME_LIMIT_ENV}); "
+                "the worker reading it was stopped"
+            )
+        budget = self.ocr.cpu_budget_s
+        cpu = self.cpu_used_s()
+        if cpu is not None and cpu >= self.limit.time_limit_s + budget:
+            return (
+                f"reading by OCR ({self.ocr.pages} page(s)) took more than "
+                f"{self.limit.time_limit_s + budget:g} CPU seconds (the hard limit per document, "
+                f"{self.limit.time_limit_s:g}, plus the OCR budget of {budget:g}) without OCR's own "
+                "limit stopping it; the worker reading it was stopped"
+            )
+        if time.monotonic() - self.started >= wall:
+            return (
+                f"reading by OCR ({self.ocr.pages} page(s)) took more than {wall:g} s (the hard limit "
+                f"per document, {self.limit.time_limit_s:g} s, plus {self.limit.ocr_wall_factor:g} "
+                f"({OCR_WALL_FACTOR_ENV}) times the OCR budget of {budget:g} CPU seconds); the worker "
+                "reading it was stopped"
+            )
+        return None
+
+    def next_check(self, cores: int) -> float:
+        """The monotonic time at which it may first overrun: the wall limit, or sooner, the CPU
+        limit were its threads to have every core from now on."""
+        at = self.started + self.wall_limit_s()
+        cpu = self.cpu_used_s()
+        if cpu is not None and self.ocr is not None:
+            left = self.limit.time_limit_s + self.ocr.cpu_budget_s - cpu
+            at = min(at, time.monotonic() + max(0.05, left / cores))
+        return at
 
     def stop(self, kill: bool = False) -> None:
         if kill or self.task is not None:
@@ -200,7 +308,8 @@ class _Pool:
     ) -> None:
         from pipeline import steps
 
-        ocr_cores = max(1, default_jobs() // self.jobs)
+        cores = default_jobs()
+        ocr_cores = max(1, cores // self.jobs)
         workers = [_Worker(self.ctx, self.limit, ocr_cores) for _ in range(self.jobs)]
 
         def finish(worker: _Worker, record: str, extracted: bool = True) -> None:
@@ -229,7 +338,7 @@ class _Pool:
                             worker = replace_worker(worker)
                             worker.give(i, documents[i], self.force)
                 busy = [w for w in workers if w.task is not None]
-                deadline = min(w.started for w in busy) + self.limit.time_limit_s
+                deadline = min(w.next_check(cores) for w in busy)
                 ready = wait(
                     [w.conn for w in busy] + [w.process.sentinel for w in busy],
                     timeout=max(0.0, deadline - time.monotonic()),
@@ -238,14 +347,11 @@ class _Pool:
                     index = worker.task
                     assert index is not None
                     if worker.conn in ready:
-                        try:
-                            done_index, record = worker.conn.recv()
-                        except (EOFError, OSError):
-                            pass  # it died while answering: its sentinel says how, below
-                        else:
-                            if done_index == index:
-                                finish(worker, record)
-                                continue
+                        done = worker.receive()
+                        if done is not None:
+                            finish(worker, done)
+                            continue
+                    overrun = worker.overrun()
                     if worker.process.sentinel in ready or not worker.process.is_alive():
                         worker.process.join(timeout=5)
                         reason = _death(worker.process.exitcode, self.limit)
@@ -257,18 +363,9 @@ class _Pool:
                         )
                         finish(worker, record)
                         replace_worker(worker)
-                    elif time.monotonic() - worker.started >= self.limit.time_limit_s:
-                        log.error(
-                            "%s took more than %.0f s: worker stopped, recorded as rejected",
-                            documents[index],
-                            self.limit.time_limit_s,
-                        )
-                        record = steps.record_failure(
-                            documents[index],
-                            "timeout",
-                            f"reading took more than {self.limit.time_limit_s:g} s (the hard limit per "
-                            f"document, {TIME_LIMIT_ENV}); the worker reading it was stopped",
-                        )
+                    elif overrun is not None:
+                        log.error("%s: %s: recorded as rejected", documents[index], overrun)
+                        record = steps.record_failure(documents[index], "timeout", overrun)
                         finish(worker, record)
                         replace_worker(worker)
         finally:
@@ -309,8 +406,16 @@ def _serve(conn: Connection, memory_mb: int, env: dict[str, str], run_log_level:
     # OCR takes seconds a page: its line per page is the run's progress within a scan (not --quiet).
     if run_log_level <= logging.INFO:
         logging.getLogger("extractors.scan").setLevel(logging.INFO)
+    from extractors import scan
     from pipeline import steps
 
+    task: tuple[int, str, bool] | None = None
+
+    def tell_ocr(started: scan.OcrStarted) -> None:
+        if task is not None:
+            conn.send(_Ocr(task[0], started.pages, started.cpu_budget_s))
+
+    scan.on_ocr(tell_ocr)
     while True:
         try:
             task = conn.recv()
@@ -323,4 +428,4 @@ def _serve(conn: Connection, memory_mb: int, env: dict[str, str], run_log_level:
             record = steps.extract_to_file(document, force=force, raise_memory_error=True)
         except MemoryError:
             os._exit(MEMORY_EXIT)
-        conn.send((index, record))
+        conn.send(_Finished(index, record))

@@ -212,6 +212,27 @@ def test_pages_read_at_once_read_as_pages_in_turn(monkeypatch):
         scan.read_pages(_fake_pages(monkeypatch, 5, fail=4), plan=(3, 1))
 
 
+def test_the_start_of_ocr_is_announced_to_the_listener_before_the_first_page(monkeypatch):
+    heard: list[object] = []
+    pages = _fake_pages(monkeypatch, 3)
+    rendered = pages[0].render
+
+    def first_render(dpi: float):
+        heard.append("page 1")
+        return rendered(dpi)
+
+    pages[0] = scan.PageImage(1, first_render)
+    scan.on_ocr(heard.append)
+    try:
+        scan.read_pages(pages, time_limit_s=42.0, plan=(1, 1))
+    finally:
+        scan.on_ocr(None)
+    # What pipeline.pool's worker sends its pool: the pages and the CPU budget, before any page.
+    assert heard[0] == scan.OcrStarted(pages=3, cpu_budget_s=42.0)
+    assert heard.count(scan.OcrStarted(pages=3, cpu_budget_s=42.0)) == 1 and "page 1" in heard
+    scan.read_pages(_fake_pages(monkeypatch, 1), plan=(1, 1))  # nobody listens: nothing to tell
+
+
 # --- page images: skew and rules -----------------------------------------------------------
 
 

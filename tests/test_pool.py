@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing.forkserver
+import os
 import shutil
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from faults import crash_once, slow_document
 
 from pipeline import pool
 from pipeline import steps as pipeline
@@ -137,13 +143,109 @@ def test_a_document_over_the_time_limit_is_recorded_as_timeout(
     ] * 2
 
 
+@pytest.fixture
+def slow_documents(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """The pool's workers forked from a fork server that carries ``faults.slow_document``.
+
+    The fork server is started once per test process with the environment of that moment, so
+    it is stopped before (to start one with tests/faults on PYTHONPATH) and after (so that later
+    tests get a clean one).  ``_stop`` is multiprocessing's own private reset, used by its tests.
+    """
+    monkeypatch.setenv("PYTHONPATH", crash_once.pythonpath(os.environ.get("PYTHONPATH")))
+    monkeypatch.setenv(slow_document.ENV, "0:sleep")  # installs the wrapper; each test sets its own
+    multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
+    yield monkeypatch
+    multiprocessing.forkserver._forkserver._stop()  # type: ignore[attr-defined]
+
+
+def timed_run(document: str) -> tuple[dict[str, Any], float]:
+    """The record the pool writes for one document, and the seconds the run took."""
+    t0 = time.monotonic()
+    [out] = pool.extract_all([document], 1)
+    return json.loads(Path(out).read_text(encoding="utf-8")), time.monotonic() - t0
+
+
+def problem_of(record: dict[str, Any]) -> tuple[str, str]:
+    [problem] = record["problems"]
+    return problem["code"], problem["message"]
+
+
+def test_a_slow_document_without_ocr_is_stopped_at_the_wall_limit(slow_documents: pytest.MonkeyPatch) -> None:
+    slow_documents.setenv("XXGK_WORKER_TIME_LIMIT_S", "0.5")
+    slow_documents.setenv(slow_document.ENV, "60:sleep")  # stuck, without saying OCR
+
+    record, took = timed_run(str(SAMPLES / DAYONG))
+
+    assert record["status"] == "rejected"
+    assert problem_of(record) == (
+        "timeout",
+        "reading took more than 0.5 s (the hard limit per document, XXGK_WORKER_TIME_LIMIT_S); "
+        "the worker reading it was stopped",
+    )
+    assert took < 30  # stopped at the limit, not after the 60 s
+
+
+def test_a_scan_past_the_wall_limit_within_its_ocr_budget_is_read(slow_documents: pytest.MonkeyPatch) -> None:
+    # 3 s of wall time, four times the 0.5 s limit, idle; the OCR budget of 3 CPU s makes the
+    # wall ceiling 0.5 + 5 x 3 = 15.5 s and the CPU limit 3.5 s (a text report takes < 0.5).
+    slow_documents.setenv("XXGK_WORKER_TIME_LIMIT_S", "0.5")
+    slow_documents.setenv(slow_document.ENV, "2:sleep:ocr=3")
+
+    record, took = timed_run(str(SAMPLES / DAYONG))
+
+    slow_documents.setenv(slow_document.ENV, "0:sleep")
+    slow_documents.setenv("XXGK_WAREHOUSE_DIR", str(Path(os.environ["XXGK_WAREHOUSE_DIR"]) / "alone"))
+    alone = json.loads(Path(pipeline.extract_to_file(str(SAMPLES / DAYONG))).read_text(encoding="utf-8"))
+    assert record == alone  # the record of the document, not a timeout
+    assert record["status"] == "ok"
+    assert took > 2  # it did outlast the wall limit of a document without OCR
+
+
+def test_a_scan_stuck_without_spinning_is_stopped_at_its_wall_ceiling(
+    slow_documents: pytest.MonkeyPatch,
+) -> None:
+    slow_documents.setenv("XXGK_WORKER_TIME_LIMIT_S", "0.5")
+    slow_documents.setenv(slow_document.ENV, "60:sleep:ocr=0.3")  # ceiling 0.5 + 5 x 0.3 = 2 s
+
+    record, took = timed_run(str(SAMPLES / DAYONG))
+
+    assert problem_of(record) == (
+        "timeout",
+        "reading by OCR (1 page(s)) took more than 2 s (the hard limit per document, 0.5 s, plus 5 "
+        "(XXGK_WORKER_OCR_WALL_FACTOR) times the OCR budget of 0.3 CPU seconds); the worker reading "
+        "it was stopped",
+    )
+    assert 2 <= took < 30
+
+
+def test_a_scan_stuck_spinning_is_stopped_by_its_cpu_time(slow_documents: pytest.MonkeyPatch) -> None:
+    # A wall ceiling of 0.5 + 1000 x 0.3 s: only the CPU limit, 0.8 CPU s, can stop it in time.
+    slow_documents.setenv("XXGK_WORKER_TIME_LIMIT_S", "0.5")
+    slow_documents.setenv("XXGK_WORKER_OCR_WALL_FACTOR", "1000")
+    slow_documents.setenv(slow_document.ENV, "60:spin:ocr=0.3")
+
+    record, took = timed_run(str(SAMPLES / DAYONG))
+
+    assert problem_of(record) == (
+        "timeout",
+        "reading by OCR (1 page(s)) took more than 0.8 CPU seconds (the hard limit per document, 0.5, "
+        "plus the OCR budget of 0.3) without OCR's own limit stopping it; the worker reading it was "
+        "stopped",
+    )
+    assert took < 50
+
+
 def test_worker_limits_come_from_settings_and_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("XXGK_WORKER_MEMORY_MB", raising=False)
     monkeypatch.delenv("XXGK_WORKER_TIME_LIMIT_S", raising=False)
-    assert (pool.limits().memory_mb, pool.limits().time_limit_s) == (4096, 180.0)  # xxgk.settings.WORKER
+    monkeypatch.delenv("XXGK_WORKER_OCR_WALL_FACTOR", raising=False)
+    got = pool.limits()
+    assert (got.memory_mb, got.time_limit_s, got.ocr_wall_factor) == (4096, 180.0, 5.0)  # settings.WORKER
     monkeypatch.setenv("XXGK_WORKER_MEMORY_MB", "512")
     monkeypatch.setenv("XXGK_WORKER_TIME_LIMIT_S", "30")
-    assert (pool.limits().memory_mb, pool.limits().time_limit_s) == (512, 30.0)
+    monkeypatch.setenv("XXGK_WORKER_OCR_WALL_FACTOR", "2.5")
+    got = pool.limits()
+    assert (got.memory_mb, got.time_limit_s, got.ocr_wall_factor) == (512, 30.0, 2.5)
     monkeypatch.setenv("XXGK_WORKER_MEMORY_MB", "lots")
     with pytest.raises(ValueError, match="XXGK_WORKER_MEMORY_MB='lots' is not a number"):
         pool.limits()

@@ -180,8 +180,9 @@ class WorkerLimits:
 
     A worker is a child process that reads one document at a time; a document that breaks a
     limit kills only its worker (the pool starts another) and is recorded as rejected with the
-    reason, so no document can stop the load.  ``XXGK_WORKER_MEMORY_MB`` and
-    ``XXGK_WORKER_TIME_LIMIT_S`` override them (``pipeline.pool.limits``).
+    reason, so no document can stop the load.  ``XXGK_WORKER_MEMORY_MB``,
+    ``XXGK_WORKER_TIME_LIMIT_S`` and ``XXGK_WORKER_OCR_WALL_FACTOR`` override them
+    (``pipeline.pool.limits``).
     """
 
     # Address space (RLIMIT_AS) of a worker, not its resident memory: a worker starts at ~0.5 GB
@@ -192,8 +193,15 @@ class WorkerLimits:
     memory_mb: int = 4096
     # Wall-clock seconds for one document: the reader's own limit (``time_limit_s``, 60 s) is
     # checked between steps and a native library can overrun it; three times that means the
-    # worker is stuck.
+    # worker is stuck.  Not for a scan: OCR takes seconds a page, and more on a busy machine.
     time_limit_s: float = 180.0
+    # A document whose worker says it went to OCR (``extractors.scan.on_ocr``) is measured by the
+    # worker's CPU time instead, as OCR's own limits are (``ocr_time_limit_s``, 1200 CPU s): it is
+    # stopped past ``time_limit_s`` plus its OCR budget in CPU seconds (OCR stuck in a native
+    # call that spins), or past ``time_limit_s`` plus this many times that budget in wall seconds
+    # (stuck without spinning).  A 4-page scan at load 9 on 2 cores took 171 s wall for 38 CPU s
+    # (4.5 wall s a CPU s, bench/RESULTS.md); 5 keeps a legitimate scan within its budget alive.
+    ocr_wall_factor: float = 5.0
 
 
 WORKER = WorkerLimits()

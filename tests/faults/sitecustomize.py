@@ -1,7 +1,7 @@
-"""Installs the tests' fault injection (``crash_once``) in every Python process started with
-this folder on PYTHONPATH, when ``XXGK_TEST_CRASH_ONCE`` or ``XXGK_TEST_BATCH_DELAY_S`` is set: it
-wraps ``pipeline.steps`` as soon as that module is imported.  Test-only: nothing of this is
-shipped or imported by the product.
+"""Installs the tests' fault injection (``crash_once``, ``slow_document``) in every Python process
+started with this folder on PYTHONPATH, when ``XXGK_TEST_CRASH_ONCE``, ``XXGK_TEST_BATCH_DELAY_S``
+or ``XXGK_TEST_SLOW_DOCUMENT`` is set: it wraps ``pipeline.steps`` as soon as that module is
+imported.  Test-only: nothing of this is shipped or imported by the product.
 """
 
 from __future__ import annotations
@@ -50,3 +50,8 @@ if os.environ.get("XXGK_TEST_CRASH_ONCE") or os.environ.get("XXGK_TEST_BATCH_DEL
     import crash_once  # beside this file, on PYTHONPATH
 
     sys.meta_path.insert(0, _WrapOnImport(crash_once.install))
+
+if os.environ.get("XXGK_TEST_SLOW_DOCUMENT"):
+    import slow_document  # beside this file, on PYTHONPATH
+
+    sys.meta_path.insert(0, _WrapOnImport(slow_document.install))
