@@ -364,6 +364,8 @@ def run_gate(
         raise ValueError(f"chunk_documents={size} must be at least 1")
     db = Path(build_db) if build_db is not None else paths.build_db()
     version = gate_version()
+    with staging.connect(db):
+        pass  # a build database staged by an older version gets the gate's newer columns
     with duckdb.connect(str(db), read_only=True) as con:
         inputs = con.execute(_CURRENT_READ, [version]).df()
     checked = [str(d) for d in inputs["document_id"]]
