@@ -85,6 +85,8 @@ DEFAULT_MIN_REPORTS = 20
 DATA_DOCS_KEEP_ENV = "XXGK_DATA_DOCS_KEEP_RUNS"
 DEFAULT_DATA_DOCS_KEEP = 10
 DATA_DOCS_SITE = "xxgk"
+DUCKDB_MEMORY_ENV = "XXGK_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY = "1GB"
 
 # Not rejected: a rejected record has no usable tables, so there is nothing to check or publish.
 _READS: Mapping[Frame, str] = {
@@ -366,7 +368,7 @@ def run_gate(
     version = gate_version()
     with staging.connect(db):
         pass  # a build database staged by an older version gets the gate's newer columns
-    with duckdb.connect(str(db), read_only=True) as con:
+    with _read(db) as con:
         inputs = con.execute(_CURRENT_READ, [version]).df()
     checked = [str(d) for d in inputs["document_id"]]
     stale = inputs if revalidate else inputs[~inputs["is_current"].astype(bool)]
@@ -381,7 +383,7 @@ def run_gate(
         _write(db, decided.checked, decided.verdicts, decided.causes, digests, version)
         log.debug("gate: %d of %d reports validated", len(decided.checked), len(todo))
 
-    with duckdb.connect(str(db), read_only=True) as con:
+    with _read(db) as con:
         verdicts = [SectionVerdict(*row) for row in con.execute(_SECTIONS_READ).fetchall()]
         failures = [GateFailure(*row) for row in con.execute(_FAILURES_READ).fetchall()]
         # Soft identities: among the current reports, which depend on the verdicts just written.
@@ -512,11 +514,22 @@ def _read_chunks(db: Path, document_ids: list[str], size: int) -> Iterator[Chunk
     """
     for start in range(0, len(document_ids), size):
         chunk = pd.DataFrame({"document_id": pd.Series(document_ids[start : start + size], dtype=object)})
-        with duckdb.connect(str(db), read_only=True) as con:
+        with _read(db) as con:
             con.register("gate_chunk", chunk)
             frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _READS.items()}
             problems = con.sql(_PROBLEMS_READ).df()
         yield frames, problems
+
+
+def _read(db: Path) -> duckdb.DuckDBPyConnection:
+    """The build database, read-only, with DuckDB's memory bounded as dbt's is.
+
+    ``XXGK_DUCKDB_MEMORY_LIMIT`` (1 GB, dbt_project/profiles.yml): the scans of the cells view
+    and the soft identities' joins over the whole warehouse spill beyond it instead of growing
+    with the warehouse.
+    """
+    limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY
+    return duckdb.connect(str(db), read_only=True, config={"memory_limit": limit})
 
 
 def _cause_order(c: Cause) -> tuple[str, int, str, str]:
@@ -924,7 +937,7 @@ def check_systemic(result: GateResult) -> None:
 def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> MartsCheck:
     """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic."""
     db = Path(build_db) if build_db is not None else paths.build_db()
-    with duckdb.connect(str(db), read_only=True) as con:
+    with _read(db) as con:
         frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _MARTS_READS.items()}
         counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
     reports, cells = frames["published_reports"], frames["published_cells"]
