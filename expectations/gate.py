@@ -36,7 +36,7 @@ import logging
 import os
 import shutil
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -52,9 +52,14 @@ from great_expectations.data_context.types.base import (
     InMemoryStoreBackendDefaults,
     ProgressBarsConfig,
 )
+from great_expectations.data_context.types.resource_identifiers import (
+    ExpectationSuiteIdentifier,
+    ValidationResultIdentifier,
+)
 
 from expectations import data_docs_offline, narrative_checks
 from expectations.frames import document_values, identity_frames, sections_frame
+from expectations.inputs import INPUT_DIGESTS, gate_version
 from expectations.suites import (
     FACT_TABLES,
     Frame,
@@ -65,8 +70,10 @@ from expectations.suites import (
     section_of,
     soft_identity_suites,
 )
+from expectations.validation import Validator, merge_validations
 from expectations.verdicts import Cause, SectionVerdict, check_causes, problem_causes, section_verdicts
 from warehouse import paths, staging
+from xxgk.settings import GATE
 from xxgk.template import VERSIONS
 
 log = logging.getLogger(__name__)
@@ -78,6 +85,8 @@ DEFAULT_MIN_REPORTS = 20
 DATA_DOCS_KEEP_ENV = "XXGK_DATA_DOCS_KEEP_RUNS"
 DEFAULT_DATA_DOCS_KEEP = 10
 DATA_DOCS_SITE = "xxgk"
+DUCKDB_MEMORY_ENV = "XXGK_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY = "1GB"
 
 # Not rejected: a rejected record has no usable tables, so there is nothing to check or publish.
 _READS: Mapping[Frame, str] = {
@@ -90,7 +99,7 @@ _READS: Mapping[Frame, str] = {
             template_version,
             status
         from intermediate.int_documents
-        where status <> 'rejected'
+        where status <> 'rejected' and document_id in (select document_id from gate_chunk)
         order by document_id
     """,
     # After the reviewers' corrections, including the cells a correction adds.
@@ -106,7 +115,7 @@ _READS: Mapping[Frame, str] = {
             page,
             line
         from intermediate.int_cells_labelled
-        where status <> 'rejected'
+        where status <> 'rejected' and document_id in (select document_id from gate_chunk)
         order by document_id, cell_id
     """,
 }
@@ -116,7 +125,35 @@ _PROBLEMS_READ = """
     select document_id, problem_seq, problem_code, severity, message, cell_ids, sections,
            candidates_json, raw_text
     from stg.stg_problems
+    where document_id in (select document_id from gate_chunk)
     order by document_id, problem_seq
+"""
+
+# Every non-rejected report, its input digest, and whether its stored verdict was made from
+# those rows by this version of the gate ($1: ``inputs.gate_version``).
+_CURRENT_READ = f"""
+    select inputs.document_id, inputs.input_digest,
+           coalesce(results.input_digest = inputs.input_digest and results.gate_version = $1, false)
+               as is_current
+    from ({INPUT_DIGESTS}) as inputs
+    left join staging.gate_results as results using (document_id)
+    order by inputs.document_id
+"""
+
+# The stored verdicts and causes of the checked (non-rejected) reports, judged now or before.
+_CHECKED = "(select document_id from intermediate.int_documents where status <> 'rejected')"
+_SECTIONS_READ = f"""
+    select document_id, section, verdict, cause, reason, n_cells
+    from staging.gate_sections
+    where document_id in {_CHECKED}
+    order by document_id, section
+"""
+_FAILURES_READ = f"""
+    select document_id, identity_id, equation_id, cells, lhs_value, rhs_value, difference,
+           section, cause, cause_rank, message
+    from staging.gate_failures
+    where document_id in {_CHECKED}
+    order by document_id, cause_rank, section, equation_id
 """
 
 _SOFT_READ = """
@@ -252,12 +289,14 @@ class LoadVerdict:
 
 @dataclass
 class GateResult:
+    # Every non-rejected report (validated in this run or keeping its verdict).
     n_checked: int
     n_passed: int
     failures: list[GateFailure]
-    # True when every Great Expectations validation succeeded (then n_passed == n_checked).
+    # True when every Great Expectations validation of this run succeeded.
     success: bool
-    # The GX validation result of each suite, by suite name (e.g. "xxgk_identity_H1").
+    # The GX validation result of each suite over the reports validated in this run (the
+    # chunks' results merged), by suite name (e.g. "xxgk_identity_H1").
     validations: dict[str, Any] = field(default_factory=dict)
     # Soft identities (S1–S3) that do not hold, one per report involved; and their validations.
     warnings: list[GateWarning] = field(default_factory=list)
@@ -270,6 +309,8 @@ class GateResult:
 
     # The verdict of every checked report × section (二, 三, 四).
     sections: list[SectionVerdict] = field(default_factory=list)
+    # Reports validated in this run (the others kept the verdict made from the same rows).
+    n_validated: int = 0
 
     @property
     def n_failed(self) -> int:
@@ -305,33 +346,56 @@ def run_gate(
     data_docs: bool = True,
     max_fail_share: float | None = None,
     min_reports: int | None = None,
+    chunk_documents: int | None = None,
+    revalidate: bool = False,
 ) -> GateResult:
-    """Validate every non-rejected document, record which passed, then warn on S1–S3.
+    """Validate the non-rejected documents not yet judged as they stand, then warn on S1–S3.
 
-    ``result.systemic_problems`` says whether the load as a whole is wrong (thresholds from
-    the arguments, else ``XXGK_GATE_MAX_FAIL_SHARE`` and ``XXGK_GATE_MIN_REPORTS``);
-    ``check_systemic`` raises on them.
+    A report whose rows and the gate's code are those of its stored verdict keeps it
+    (``expectations.inputs``; ``revalidate`` validates every report again).  The others are
+    read and validated ``chunk_documents`` at a time (default ``xxgk.settings.GATE``), each
+    chunk's verdicts written before the next is read.  The result covers every checked report,
+    judged now or before.  ``result.systemic_problems`` says whether the load as a whole is
+    wrong (thresholds from the arguments, else ``XXGK_GATE_MAX_FAIL_SHARE`` and
+    ``XXGK_GATE_MIN_REPORTS``); ``check_systemic`` raises on them.
     """
     started = datetime.now(UTC).replace(tzinfo=None)
     share_limit, minimum = thresholds(max_fail_share, min_reports)
+    size = chunk_documents if chunk_documents is not None else GATE.chunk_documents
+    if size < 1:
+        raise ValueError(f"chunk_documents={size} must be at least 1")
     db = Path(build_db) if build_db is not None else paths.build_db()
-    with duckdb.connect(str(db), read_only=True) as con:
-        frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _READS.items()}
-        problems = con.sql(_PROBLEMS_READ).df()
-    run_id = _run_id("gate")
-    context = _context(data_docs)
-    validations, verdicts, causes = decide(frames, problems, context, run_id)
-    checked = list(frames["documents"]["document_id"])
-    failures = _write(db, checked, verdicts, causes)
-    held = {v.document_id for v in verdicts if v.verdict == "held_back"}
-    n_passed = len(set(checked) - held)
+    version = gate_version()
+    with staging.connect(db):
+        pass  # a build database staged by an older version gets the gate's newer columns
+    with _read(db) as con:
+        inputs = con.execute(_CURRENT_READ, [version]).df()
+    checked = [str(d) for d in inputs["document_id"]]
+    stale = inputs if revalidate else inputs[~inputs["is_current"].astype(bool)]
+    todo = [str(d) for d in stale["document_id"]]
+    digests = dict(zip(stale["document_id"].astype(str), stale["input_digest"]))
 
-    # Soft identities: among the current reports, which depend on the verdicts just written.
-    with duckdb.connect(str(db), read_only=True) as con:
+    run_id = _run_id("gate")
+    # Chunks are validated in memory; what the Data Docs show is their merged results.
+    validations: dict[str, Any] = {}
+    for decided in decide_chunks(_read_chunks(db, todo, size), _context(False), run_id):
+        merge_validations(validations, decided.validations)
+        _write(db, decided.checked, decided.verdicts, decided.causes, digests, version)
+        log.debug("gate: %d of %d reports validated", len(decided.checked), len(todo))
+
+    with _read(db) as con:
+        verdicts = [SectionVerdict(*row) for row in con.execute(_SECTIONS_READ).fetchall()]
+        failures = [GateFailure(*row) for row in con.execute(_FAILURES_READ).fetchall()]
+        # Soft identities: among the current reports, which depend on the verdicts just written.
         soft_frames: dict[Frame, pd.DataFrame] = {"soft_residuals": con.sql(_SOFT_READ).df()}
         load_frame = con.sql(_LOAD_READ).df()
+    held = {v.document_id for v in verdicts if v.verdict == "held_back"}
+    n_passed = len(set(checked) - held)
+    context = _context(data_docs)
+    if data_docs:
+        _store(context, validations, run_id)
     soft = soft_identity_suites()
-    soft_validations = _validate(context, soft_frames, soft, run_id, "xxgk_build_soft")
+    soft_validations = Validator(context, soft, run_id, "xxgk_build_soft").run(soft_frames)
     warnings = _write_warnings(db, _failing_soft_checks(soft, soft_validations))
 
     result = GateResult(
@@ -344,14 +408,18 @@ def run_gate(
         soft_validations=soft_validations,
         load=_load_verdict(load_frame, failures, held),
         sections=verdicts,
+        n_validated=len(todo),
     )
     result.systemic_problems = systemic_problems(result, share_limit, minimum)
     _write_state(db, started, result)
     if data_docs:
         result.data_docs = _build_data_docs(context)
     log.info(
-        "gate: %d checked, %d passed, %d failing checks, %d warnings on %d reports",
+        "gate: %d checked (%d validated now, %d unchanged since their verdict), %d passed, "
+        "%d failing checks, %d warnings on %d reports",
         result.n_checked,
+        result.n_validated,
+        result.n_checked - result.n_validated,
         result.n_passed,
         len(result.failures),
         len(result.warnings),
@@ -362,25 +430,110 @@ def run_gate(
     return result
 
 
+@dataclass
+class Decided:
+    """One chunk's validations, verdicts and causes (the true cause first)."""
+
+    checked: list[str]
+    validations: dict[str, Any]
+    verdicts: list[SectionVerdict]
+    causes: list[Cause]
+
+
+Chunk = tuple[Mapping[Frame, pd.DataFrame], pd.DataFrame]
+
+
 def decide(
     frames: Mapping[Frame, pd.DataFrame],
     problems: pd.DataFrame,
     context: Any = None,
     run_id: RunIdentifier | None = None,
+    *,
+    chunk_documents: int | None = None,
 ) -> tuple[dict[str, Any], list[SectionVerdict], list[Cause]]:
     """Validate the frames read (documents, cells) and decide on every report × section.
 
     Returns the GX validations by suite name, the verdicts and the causes listed against the
     held-back sections, the true cause first.  ``problems`` are the extractor's (stg_problems).
+    With ``chunk_documents`` the documents are validated that many at a time and the results
+    merged (what ``run_gate`` does); without, all at once.
     """
-    derived = with_derived_frames(frames)
-    suites = gate_suites()
-    validations = _validate(
-        context if context is not None else _context(False), derived, suites, run_id or _run_id("gate")
-    )
-    checks = check_causes(_all_unexpected(suites, validations), derived)
-    verdicts, causes = section_verdicts(derived["sections"], checks, problem_causes(problems))
-    return validations, verdicts, causes
+    n = len(frames["documents"])
+    validations: dict[str, Any] = {}
+    verdicts: list[SectionVerdict] = []
+    causes: list[Cause] = []
+    chunks = split_frames(frames, problems, chunk_documents or max(n, 1))
+    for decided in decide_chunks(chunks, context, run_id):
+        merge_validations(validations, decided.validations)
+        verdicts += decided.verdicts
+        causes += decided.causes
+    return validations, verdicts, sorted(causes, key=_cause_order)
+
+
+def decide_chunks(
+    chunks: Iterable[Chunk], context: Any = None, run_id: RunIdentifier | None = None
+) -> Iterator[Decided]:
+    """Validate chunk after chunk (each holding whole documents) with the gate's suites.
+
+    Every check is about one report, so a report's verdict does not depend on the chunk it is
+    in; the suites are added to the GX context once.
+    """
+    validator: Validator | None = None
+    for frames, problems in chunks:
+        if validator is None:
+            validator = Validator(
+                context if context is not None else _context(False),
+                gate_suites(),
+                run_id or _run_id("gate"),
+                "xxgk_build",
+            )
+        derived = with_derived_frames(frames)
+        validations = validator.run(derived)
+        checks = check_causes(_all_unexpected(validator.suites, validations), derived)
+        verdicts, causes = section_verdicts(derived["sections"], checks, problem_causes(problems))
+        checked = [str(d) for d in frames["documents"]["document_id"]]
+        yield Decided(checked, validations, verdicts, causes)
+
+
+def split_frames(frames: Mapping[Frame, pd.DataFrame], problems: pd.DataFrame, size: int) -> Iterator[Chunk]:
+    """The frames (documents, cells) and problems cut into chunks of ``size`` whole documents."""
+    ids = list(dict.fromkeys(str(d) for d in frames["documents"]["document_id"]))
+    for start in range(0, max(len(ids), 1), size):
+        chunk = set(ids[start : start + size])
+        yield (
+            {name: frame[frame["document_id"].astype(str).isin(chunk)] for name, frame in frames.items()},
+            problems[problems["document_id"].astype(str).isin(chunk)],
+        )
+
+
+def _read_chunks(db: Path, document_ids: list[str], size: int) -> Iterator[Chunk]:
+    """The gate's frames of these documents, ``size`` documents at a time, from the build database.
+
+    The database is opened for each chunk and closed before it is validated (no lock is held
+    while Great Expectations runs, and the chunk's verdicts are written in between).
+    """
+    for start in range(0, len(document_ids), size):
+        chunk = pd.DataFrame({"document_id": pd.Series(document_ids[start : start + size], dtype=object)})
+        with _read(db) as con:
+            con.register("gate_chunk", chunk)
+            frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _READS.items()}
+            problems = con.sql(_PROBLEMS_READ).df()
+        yield frames, problems
+
+
+def _read(db: Path) -> duckdb.DuckDBPyConnection:
+    """The build database, read-only, with DuckDB's memory bounded as dbt's is.
+
+    ``XXGK_DUCKDB_MEMORY_LIMIT`` (1 GB, dbt_project/profiles.yml): the scans of the cells view
+    and the soft identities' joins over the whole warehouse spill beyond it instead of growing
+    with the warehouse.
+    """
+    limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY
+    return duckdb.connect(str(db), read_only=True, config={"memory_limit": limit})
+
+
+def _cause_order(c: Cause) -> tuple[str, int, str, str]:
+    return (c.document_id, c.rank, c.section or "", c.equation_id)
 
 
 def with_derived_frames(frames: Mapping[Frame, pd.DataFrame]) -> dict[Frame, pd.DataFrame]:
@@ -444,6 +597,22 @@ def _context(data_docs: bool) -> Any:
     )
 
 
+def _store(context: Any, validations: Mapping[str, Any], run_id: RunIdentifier) -> None:
+    """Keep the merged validation results of this run in the context's (Data Docs) store."""
+    store = context.validation_results_store
+    for name, result in validations.items():
+        suite_id = ExpectationSuiteIdentifier(name=name)
+        batch = (result.meta or {}).get("active_batch_definition")
+        batch_id = getattr(batch, "id", None) or f"xxgk_build-{name}"
+        store.store_validation_results(
+            suite_validation_result=result,
+            suite_validation_result_identifier=ValidationResultIdentifier(
+                expectation_suite_identifier=suite_id, run_id=run_id, batch_identifier=batch_id
+            ),
+            expectation_suite_identifier=suite_id,
+        )
+
+
 def _validate(
     context: Any,
     frames: Mapping[Frame, pd.DataFrame],
@@ -452,25 +621,7 @@ def _validate(
     source_name: str = "xxgk_build",
 ) -> dict[str, Any]:
     """Run each suite on its slice of its frame; results by suite name."""
-    source = context.data_sources.add_pandas(source_name)
-    batches: dict[Frame, Any] = {}
-    results: dict[str, Any] = {}
-    for gs in suites:
-        if gs.frame not in batches:
-            asset = source.add_dataframe_asset(gs.frame)
-            batches[gs.frame] = asset.add_batch_definition_whole_dataframe(f"{gs.frame}_whole")
-        frame = frames[gs.frame]
-        for column, value in gs.rows.items():
-            frame = frame[frame[column] == value]
-        definition = context.validation_definitions.add(
-            gx.ValidationDefinition(name=gs.name, data=batches[gs.frame], suite=context.suites.add(gs.suite))
-        )
-        results[gs.name] = definition.run(
-            batch_parameters={"dataframe": frame},
-            run_id=run_id,
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(gs.keys)},
-        )
-    return results
+    return Validator(context, suites, run_id, source_name).run(frames)
 
 
 def _unexpected(gs: GateSuite, validation: Any) -> Iterable[tuple[dict[str, Any], dict[str, Any]]]:
@@ -496,9 +647,14 @@ def _all_unexpected(
 
 
 def _write(
-    db: Path, checked: list[str], verdicts: list[SectionVerdict], causes: list[Cause]
-) -> list[GateFailure]:
-    """Replace the gate rows of the checked documents; return their failures as written."""
+    db: Path,
+    checked: list[str],
+    verdicts: list[SectionVerdict],
+    causes: list[Cause],
+    digests: Mapping[str, str],
+    version: str,
+) -> None:
+    """Replace the gate rows of the checked documents, with what their verdict was made from."""
     now = datetime.now(UTC).replace(tzinfo=None)
     held = {v.document_id for v in verdicts if v.verdict == "held_back"}
     publishing = {v.document_id for v in verdicts if v.verdict == "published"}
@@ -509,6 +665,8 @@ def _write(
             "passed": [d not in held for d in checked],
             "checked_at": [now] * len(checked),
             "is_publishable": [d in publishing and d not in report_level for d in checked],
+            "input_digest": pd.Series([digests.get(d) for d in checked], dtype=object),
+            "gate_version": [version] * len(checked),
         }
     )
     sections = pd.DataFrame(
@@ -564,8 +722,9 @@ def _write(
                     f"delete from staging.{table} where document_id in (select document_id from checked)"
                 )
             con.execute(
-                "insert into staging.gate_results (document_id, passed, checked_at, is_publishable) "
-                "select document_id, passed, checked_at, is_publishable from results"
+                "insert into staging.gate_results (document_id, passed, checked_at, is_publishable, "
+                "input_digest, gate_version) select document_id, passed, checked_at, is_publishable, "
+                "input_digest, gate_version from results"
             )
             con.execute(
                 "insert into staging.gate_sections (document_id, section, verdict, cause, reason, "
@@ -585,14 +744,6 @@ def _write(
         except Exception:
             con.execute("rollback")
             raise
-        rows = con.execute("""
-            select document_id, identity_id, equation_id, cells, lhs_value, rhs_value, difference,
-                   section, cause, cause_rank, message
-            from staging.gate_failures
-            where document_id in (select document_id from checked)
-            order by document_id, cause_rank, section, equation_id
-        """).fetchall()
-    return [GateFailure(*row) for row in rows]
 
 
 def _failing_soft_checks(suites: Iterable[GateSuite], validations: Mapping[str, Any]) -> pd.DataFrame:
@@ -634,7 +785,7 @@ def _write_warnings(db: Path, failing: pd.DataFrame) -> list[GateWarning]:
                 cross join unnest(string_split(residuals.document_ids, ',')) as involved(document_id)
             """)
             # The office's checks (S6, copied text, identical numbers, lateness): same table.
-            con.register("office_warnings", narrative_checks.warnings_frame(con))
+            con.register("office_warnings", _decimals_as_text(narrative_checks.warnings_frame(con)))
             con.execute("insert into staging.gate_warnings by name select * from office_warnings")
             con.execute("commit")
         except Exception:
@@ -647,6 +798,26 @@ def _write_warnings(db: Path, failing: pd.DataFrame) -> list[GateWarning]:
             order by document_id, check_id
         """).fetchall()
     return [GateWarning(*row) for row in rows]
+
+
+def _decimals_as_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Values as text, which DuckDB casts to the table's decimal(38, 6) on insert.
+
+    A frame of Decimal objects is given the type of its first values (DECIMAL(9, 6) for
+    ``2.000000``), and a later ``1487.000000`` then fails the insert as out of range.
+    """
+    frame = frame.copy()
+    for column in ("lhs_value", "rhs_value", "difference"):
+        if column in frame.columns:
+            frame[column] = pd.Series(
+                [
+                    None if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+                    for v in frame[column]
+                ],
+                index=frame.index,
+                dtype=object,
+            )
+    return frame
 
 
 def _write_state(db: Path, started: datetime, result: GateResult) -> None:
@@ -766,7 +937,7 @@ def check_systemic(result: GateResult) -> None:
 def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> MartsCheck:
     """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic."""
     db = Path(build_db) if build_db is not None else paths.build_db()
-    with duckdb.connect(str(db), read_only=True) as con:
+    with _read(db) as con:
         frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _MARTS_READS.items()}
         counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
     reports, cells = frames["published_reports"], frames["published_cells"]

@@ -425,6 +425,9 @@ def test_quarantine_command_gives_identity_cells_values_and_difference(loads: Lo
 @pytest.mark.slow
 def test_corrections_release_every_report(loads: Loads) -> None:
     assert (loads.after.n_checked, loads.after.n_passed) == (8, 8)
+    # Only the corrected reports were validated again; the clean one kept its verdict.
+    assert loads.before.n_validated == 8
+    assert loads.after.n_validated == len(BROKEN) == 7
     assert loads.after.failures == []
     assert loads.published_after["quarantine"] == []
     assert loads.published_after["fact_documents"] == sorted((doc_id(r),) for r in ALL)
@@ -480,6 +483,8 @@ def test_the_source_values_are_never_overwritten(loads: Loads) -> None:
 def test_a_withdrawn_correction_quarantines_the_report_again(loads: Loads) -> None:
     h4 = doc_id(BROKEN["H4"])
     assert loads.withdrawn.failed_documents == {h4}
+    # Its report is validated again; a reworded reason changes no value: H1's keeps its verdict.
+    assert loads.withdrawn.n_validated == 1
     assert query(
         loads.warehouse / "xxgk.duckdb", "select document_id, equation_id from marts.quarantine"
     ) == [(h4, "H4")]

@@ -214,11 +214,51 @@ def test_great_expectations_reports_the_broken_identities(built: Built) -> None:
     assert [r.result["unexpected_count"] for r in h4.results if not r.success] == [1]
 
 
+def gate_tables(db: Path) -> dict[str, list[tuple]]:
+    """The gate's rows, without the time they were written."""
+    return {
+        "results": query(db, "select document_id, passed, is_publishable from staging.gate_results order by 1"),
+        "sections": query(
+            db,
+            "select document_id, section, verdict, cause, reason, n_cells from staging.gate_sections "
+            "order by 1, 2",
+        ),
+        "failures": query(
+            db,
+            "select document_id, identity_id, equation_id, lhs_value, rhs_value, difference, cells, "
+            "section, cause, cause_rank, message from staging.gate_failures order by all",
+        ),
+    }
+
+
+@pytest.mark.slow
+def test_the_gate_by_chunks_writes_what_one_validation_writes(built: Built) -> None:
+    before = gate_tables(built.db)
+    # One report per chunk: H1 breaks in one chunk, H4 in another, the third passes.
+    chunked = run_gate(built.db, chunk_documents=1, revalidate=True, data_docs=False)
+    assert chunked.n_validated == 3
+    assert gate_tables(built.db) == before
+    assert (chunked.failures, chunked.sections) == (built.gate.failures, built.gate.sections)
+    summary = {
+        name: (v.success, [(r.success, r.result.get("unexpected_count")) for r in v.results])
+        for name, v in chunked.validations.items()
+    }
+    assert summary == {
+        name: (v.success, [(r.success, r.result.get("unexpected_count")) for r in v.results])
+        for name, v in built.gate.validations.items()
+    }
+    assert chunked.validations["xxgk_identity_H1"].success is False
+    assert chunked.validations["xxgk_identity_H4"].success is False
+
+
 @pytest.mark.slow
 def test_gate_tables_are_replaced_not_appended(built: Built) -> None:
     again = run_gate(built.db)
+    # Nothing changed since the last verdicts: every report keeps its own, none is validated.
+    assert again.n_validated == 0
     assert (again.n_checked, again.n_passed) == (3, 1)
     assert again.failures == built.gate.failures
+    assert again.sections == built.gate.sections
     assert query(built.db, "select count(*) from staging.gate_results") == [(3,)]
     assert query(built.db, "select count(*) from staging.gate_failures") == [(3,)]
     assert query(built.db, "select count(*) from staging.gate_sections") == [(9,)]

@@ -174,6 +174,10 @@ create table if not exists staging.gate_results (
     is_publishable boolean          -- at least one section published
 );
 alter table staging.gate_results add column if not exists is_publishable boolean;
+-- What the verdict was made from (expectations.inputs): the digest of the report's rows as the
+-- gate read them, and of the gate's code; a report whose digests still match is not validated again.
+alter table staging.gate_results add column if not exists input_digest varchar;
+alter table staging.gate_results add column if not exists gate_version varchar;
 -- The gate's verdict per report × section (s2 二, s3 三, s4 四).
 create table if not exists staging.gate_sections (
     document_id varchar not null,
