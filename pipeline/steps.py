@@ -161,16 +161,19 @@ def extract_to_file(path: str, force: bool = False, *, raise_memory_error: bool 
     return target
 
 
-def current_record(document: Path, records: Path | None = None) -> Path | None:
+def current_record(document: Path, records: Path | None = None, sha256: str | None = None) -> Path | None:
     """The record of these bytes, when this extractor (or a newer one) made it.
 
     A document is its bytes: one already extracted (an unchanged reload, a retried task, the
     same file under another name) keeps its record, so a reload costs a hash, not a parse.
-    ``records`` is the records folder (default ``paths.records_dir()``).
+    ``records`` is the records folder (default ``paths.records_dir()``); ``sha256`` the bytes'
+    hash when the caller knows it (``pipeline.hashes``), else the document is read.
     """
     try:
         folder = records or paths.records_dir()
-        known = folder / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
+        if sha256 is None:
+            sha256 = hashlib.sha256(document.read_bytes()).hexdigest()
+        known = folder / f"{sha256}.json"
         if not known.exists():
             return None
         version = _record_version(known)
@@ -617,11 +620,13 @@ def run(
     force: bool = False,
     jobs: int | None = None,
     quiet: bool = False,
+    rehash: bool = False,
 ) -> RunSummary:
     """The whole yearly load, in the same order as the DAG.
 
     ``documents`` loads these files instead of an inbox; ``force`` extracts every one again
-    (``xxgk reextract``) even when its record is current.  Extraction runs in ``jobs`` worker
+    (``xxgk reextract``) even when its record is current; ``rehash`` reads every document to hash
+    it, even one whose file is unchanged since it was hashed (``pipeline.hashes``).  Extraction runs in ``jobs`` worker
     processes (default: the machine's cores, ``pipeline.pool``).  When nothing is new (the
     fingerprint of the marts' inputs equals the published publication's, ``pipeline.fingerprint``)
     nothing is loaded or published and the summary says so.
@@ -635,7 +640,9 @@ def run(
         documents, skipped = found.documents, found.skipped
     started = datetime.now(UTC).replace(tzinfo=None)
     with ExtractionProgress(len(documents), quiet=quiet) as progress:
-        record_paths = pool.extract_all(documents, jobs or pool.default_jobs(), force=force, on_done=progress)
+        record_paths = pool.extract_all(
+            documents, jobs or pool.default_jobs(), force=force, on_done=progress, rehash=rehash
+        )
     document_ids = [Path(p).stem for p in record_paths]  # a record is named by its document's sha256
     before = fingerprint.compute(record_paths, documents)
     published = current_publication()
@@ -955,7 +962,12 @@ EXIT_LOCKED = 75
 
 
 def main(
-    inbox: Path | None = None, jobs: int | None = None, quiet: bool = False, *, wait: bool = True
+    inbox: Path | None = None,
+    jobs: int | None = None,
+    quiet: bool = False,
+    *,
+    wait: bool = True,
+    rehash: bool = False,
 ) -> int:
     """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
     failed as a whole (a systemic gate failure, marts that must not be published, a crash, an
@@ -964,7 +976,7 @@ def main(
         print(f"xxgk run: {display_path(inbox)}: no such file or folder", file=sys.stderr)
         return 2
     command = "xxgk run" + (f" --inbox {display_path(inbox)}" if inbox is not None else "")
-    return _locked(command, wait, lambda: run(inbox, jobs=jobs, quiet=quiet))
+    return _locked(command, wait, lambda: run(inbox, jobs=jobs, quiet=quiet, rehash=rehash))
 
 
 def _locked(command: str, wait: bool, load: Callable[[], RunSummary]) -> int:
@@ -1030,6 +1042,7 @@ def reextract_main(
     quiet: bool = False,
     *,
     wait: bool = True,
+    rehash: bool = False,
 ) -> int:
     """``xxgk reextract``: extract the documents again, then load, check and publish as ``run``."""
     missing = [p for p in paths_given if not p.exists()]
@@ -1056,5 +1069,5 @@ def reextract_main(
         print("xxgk reextract: no documents: give PATH… or --all", file=sys.stderr)
         return 2
     return _locked(
-        "xxgk reextract", wait, lambda: run(documents=documents, force=True, jobs=jobs, quiet=quiet)
+        "xxgk reextract", wait, lambda: run(documents=documents, force=True, jobs=jobs, quiet=quiet, rehash=rehash)
     )
