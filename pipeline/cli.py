@@ -47,9 +47,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.main(
-        inbox=args.inbox, jobs=args.jobs, quiet=args.quiet, wait=args.wait, rehash=args.rehash
-    )
+    return steps.main(inbox=args.inbox, jobs=args.jobs, quiet=args.quiet, wait=args.wait, rehash=args.rehash)
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:

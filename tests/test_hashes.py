@@ -41,7 +41,8 @@ sys.addaudithook(_audit)  # cannot be removed; it records only inside ``opens()`
 def opens() -> Iterator[list[str]]:
     """Every file opened (by any thread) inside the block."""
     global _opened
-    _opened = seen = []
+    seen: list[str] = []
+    _opened = seen
     try:
         yield seen
     finally:
@@ -66,7 +67,9 @@ def report(warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_an_untouched_document_is_not_read_again(report: Path) -> None:
     first = pool.extract_all([str(report)], 1)
-    assert json.loads(hashes.cache_path().read_text(encoding="utf-8"))["entries"][str(report)][5] == sha(report)
+    assert json.loads(hashes.cache_path().read_text(encoding="utf-8"))["entries"][str(report)][5] == sha(
+        report
+    )
     with opens() as seen:
         again = pool.extract_all([str(report)], 1)
     assert again == first
