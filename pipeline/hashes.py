@@ -99,7 +99,7 @@ class HashCache:
 
     def sha256(self, document: Path | str) -> str | None:
         """The SHA-256 of the document's bytes; None when it cannot be read (its record says why)."""
-        name = str(document)
+        name = os.path.abspath(document)  # a relative path means another file from another folder
         try:
             now = _stat_of(os.stat(name))
         except OSError:
