@@ -436,6 +436,12 @@ def load_record_files(
         _supersede(con, rereads, now)
         _insert(con, "documents", docs, casts={"load_seq": "integer", "reading_seq": "integer"})
         n_cells = _insert_cells(con, cell_files)
+        expected = sum(int(r["n_cells"]) for r in (*docs, *rereads))
+        if n_cells != expected:  # a record file rewritten since it was read (a newer extractor)
+            raise RuntimeError(
+                f"staged {n_cells} cells where the records read have {expected}: a record file "
+                f"changed during the load ({_paths_hint(cell_files)}); run the load again"
+            )
         _insert(con, "problems", problems, casts={"candidates": "varchar", "raw": "varchar"})
         narratives.stage(con, staged_records)
         _record_readings(con, schemas)
@@ -558,6 +564,11 @@ def _insert_cells(con: duckdb.DuckDBPyConnection, files: Mapping[str, Path | Non
         {"files": sources, "columns": _CELL_COLUMNS, "ids": list(files)},
     ).fetchall()
     return int(rows[0][0]) if rows else 0
+
+
+def _paths_hint(files: Mapping[str, Path | None]) -> str:
+    folders = sorted({str(f.parent) for f in files.values() if f is not None})
+    return ", ".join(folders[:2]) or "no file"
 
 
 class _Spool:
