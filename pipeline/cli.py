@@ -47,13 +47,15 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.main(inbox=args.inbox, jobs=args.jobs, quiet=args.quiet, wait=args.wait)
+    return steps.main(inbox=args.inbox, jobs=args.jobs, quiet=args.quiet, wait=args.wait, rehash=args.rehash)
 
 
 def cmd_reextract(args: argparse.Namespace) -> int:
     from pipeline import steps
 
-    return steps.reextract_main(args.paths, args.all, jobs=args.jobs, quiet=args.quiet, wait=args.wait)
+    return steps.reextract_main(
+        args.paths, args.all, jobs=args.jobs, quiet=args.quiet, wait=args.wait, rehash=args.rehash
+    )
 
 
 def _jobs(text: str) -> int:
@@ -84,6 +86,13 @@ def _add_load_options(p: argparse.ArgumentParser) -> None:
         "--quiet",
         action="store_true",
         help="no progress bar and no log lines, only warnings and the summary",
+    )
+    p.add_argument(
+        "--rehash",
+        action="store_true",
+        help="read and hash every document, even one whose file (path, size, mtime, ctime, inode) "
+        "is unchanged since a run hashed it; by default such a file is taken to hold the same "
+        "bytes and is not read (<warehouse>/document-hashes.json; also XXGK_REHASH=1)",
     )
 
 

@@ -23,7 +23,6 @@ worker at all: its record is found by the hash of its bytes.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
 import os
@@ -39,6 +38,7 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
+from pipeline import hashes
 from warehouse import paths
 from xxgk.settings import WORKER, WorkerLimits
 
@@ -101,11 +101,13 @@ def extract_all(
     force: bool = False,
     on_done: OnDone | None = None,
     limit: WorkerLimits | None = None,
+    rehash: bool = False,
 ) -> list[str]:
     """Write the record of every document; return the record paths, in the documents' order.
 
-    ``force`` extracts every document again even when its record is current.  Never raises for
-    a document: what a worker cannot finish becomes a rejected record.
+    ``force`` extracts every document again even when its record is current.  A document whose
+    file is unchanged since an earlier run hashed it is not read (``pipeline.hashes``) unless
+    ``rehash``.  Never raises for a document: what a worker cannot finish becomes a rejected record.
     """
     from pipeline import steps
 
@@ -113,12 +115,28 @@ def extract_all(
     records: list[str | None] = [None] * len(documents)
     todo: deque[int] = deque()
     folder = paths.records_dir()
-    if force:
-        found: list[Path | None] = [None] * len(documents)
-    else:
-        # Hashing the bytes is most of a reload; hashlib releases the GIL, so threads share it.
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
-            found = list(threads.map(lambda d: steps.current_record(Path(d), folder), documents))
+    cache = hashes.HashCache.load(rehash=rehash)
+
+    def look(document: str) -> tuple[str | None, Path | None]:
+        sha = cache.sha256(document)
+        if force or sha is None:
+            return sha, None  # unreadable: its worker writes the record that says why
+        return sha, steps.current_record(Path(document), folder, sha256=sha)
+
+    # Hashing the bytes is most of a reload; hashlib releases the GIL, so threads share it.
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+        looked = list(threads.map(look, documents))
+    cache.save()
+    if documents:
+        log.info(
+            "hashed %d of %d documents (%d unchanged since they were hashed, %s)",
+            cache.hashed,
+            len(documents),
+            cache.trusted,
+            hashes.cache_path().name,
+        )
+    shas = [sha for sha, _ in looked]
+    found = [known for _, known in looked]
     for i, (document, known) in enumerate(zip(documents, found, strict=True)):
         if known is None:
             todo.append(i)
@@ -131,7 +149,7 @@ def extract_all(
     first_of: dict[str, int] = {}
     copies: list[tuple[int, int]] = []  # (a later name, the first name's index)
     for i in list(todo):
-        key = _content_key(documents[i])
+        key = shas[i]
         if key is not None and key in first_of:
             todo.remove(i)
             copies.append((i, first_of[key]))
@@ -148,14 +166,6 @@ def extract_all(
     if missing:  # the pool gives every document a record; this is a bug, not a bad document
         raise RuntimeError(f"no record was written for {len(missing)} document(s), e.g. {missing[0]}")
     return [r for r in records if r is not None]
-
-
-def _content_key(document: str) -> str | None:
-    """The SHA-256 of a document's bytes; None when they cannot be read (its worker says why)."""
-    try:
-        return hashlib.sha256(Path(document).read_bytes()).hexdigest()
-    except OSError:
-        return None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -161,16 +161,19 @@ def extract_to_file(path: str, force: bool = False, *, raise_memory_error: bool 
     return target
 
 
-def current_record(document: Path, records: Path | None = None) -> Path | None:
+def current_record(document: Path, records: Path | None = None, sha256: str | None = None) -> Path | None:
     """The record of these bytes, when this extractor (or a newer one) made it.
 
     A document is its bytes: one already extracted (an unchanged reload, a retried task, the
     same file under another name) keeps its record, so a reload costs a hash, not a parse.
-    ``records`` is the records folder (default ``paths.records_dir()``).
+    ``records`` is the records folder (default ``paths.records_dir()``); ``sha256`` the bytes'
+    hash when the caller knows it (``pipeline.hashes``), else the document is read.
     """
     try:
         folder = records or paths.records_dir()
-        known = folder / f"{hashlib.sha256(document.read_bytes()).hexdigest()}.json"
+        if sha256 is None:
+            sha256 = hashlib.sha256(document.read_bytes()).hexdigest()
+        known = folder / f"{sha256}.json"
         if not known.exists():
             return None
         version = _record_version(known)
@@ -280,12 +283,23 @@ def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = Non
     for record_path, found in seen_at.items():
         if found:
             seen_as.setdefault(_document_id_of(record_path), []).extend(found)
-    records = (json.loads(Path(p).read_text(encoding="utf-8")) for p in seen_at)
+    records = (_read_record(Path(p)) for p in seen_at)
     con = staging.connect(paths.build_db())
     try:
-        return staging.load_records(con, records, seen_as)
+        return staging.load_record_files(con, records, seen_as)
     finally:
         con.close()
+
+
+# A name that is not UTF-8 is written as escaped lone surrogates (\udcff, _write_atomically),
+# which DuckDB's JSON reader refuses: such a record's cells are staged from the parsed record.
+_LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _read_record(path: Path) -> tuple[dict[str, Any], Path | None]:
+    """A record and the file DuckDB may read its cells from (``staging.load_record_files``)."""
+    text = path.read_text(encoding="utf-8")
+    return json.loads(text), None if _LONE_SURROGATE.search(text) else path
 
 
 def _document_id_of(record_path: str) -> str:
@@ -617,30 +631,27 @@ def run(
     force: bool = False,
     jobs: int | None = None,
     quiet: bool = False,
+    rehash: bool = False,
 ) -> RunSummary:
     """The whole yearly load, in the same order as the DAG.
 
     ``documents`` loads these files instead of an inbox; ``force`` extracts every one again
-    (``xxgk reextract``) even when its record is current.  Extraction runs in ``jobs`` worker
-    processes (default: the machine's cores, ``pipeline.pool``).  When nothing is new (the
-    fingerprint of the marts' inputs equals the published publication's, ``pipeline.fingerprint``)
-    nothing is loaded or published and the summary says so.
+    (``xxgk reextract``) even when its record is current; ``rehash`` reads every document to hash
+    it, even one whose file is unchanged since it was hashed (``pipeline.hashes``).  Extraction
+    runs in ``jobs`` worker processes (default: the machine's cores, ``pipeline.pool``).  When
+    nothing is new (the fingerprint of the marts' inputs equals the published publication's,
+    ``pipeline.fingerprint``) nothing is loaded or published and the summary says so.
     """
-    from pipeline import fingerprint, pool
-    from pipeline.progress import ExtractionProgress
+    from pipeline import fingerprint
 
-    skipped: list[Skipped] = []
-    if documents is None:
-        found = discover_walk(inbox or paths.sample_inbox())
-        documents, skipped = found.documents, found.skipped
     started = datetime.now(UTC).replace(tzinfo=None)
-    with ExtractionProgress(len(documents), quiet=quiet) as progress:
-        record_paths = pool.extract_all(documents, jobs or pool.default_jobs(), force=force, on_done=progress)
+    check = reload_check(inbox, documents=documents, force=force, jobs=jobs, quiet=quiet, rehash=rehash)
+    documents, record_paths, skipped = check.documents, check.record_paths, check.skipped
     document_ids = [Path(p).stem for p in record_paths]  # a record is named by its document's sha256
-    before = fingerprint.compute(record_paths, documents)
-    published = current_publication()
-    if not force and published is not None and published[1] == before.value:
-        log.info("nothing new since publication %s (fingerprint %s)", published[0], before.value[:12])
+    if check.nothing_new is not None:
+        log.info(
+            "nothing new since publication %s (fingerprint %s)", check.nothing_new, check.fingerprint[:12]
+        )
         return RunSummary(
             n_documents=len(documents),
             statuses=staged_statuses(document_ids),
@@ -649,8 +660,8 @@ def run(
             n_passed=0,
             published_db=paths.published_db(),
             parquet_dir=parquet_dir(),
-            nothing_new=published[0],
-            extracted=progress.counts["extracted"],
+            nothing_new=check.nothing_new,
+            extracted=check.extracted,
             skipped=skipped,
         )
     loaded = load_in_chunks(record_paths, documents)
@@ -676,8 +687,59 @@ def run(
         changes=reading_changes(started),
         n_reextracted=len(documents) if force else 0,
         several_paths=documents_with_several_paths(document_ids),
-        extracted=progress.counts["extracted"],
+        extracted=check.extracted,
         skipped=skipped,
+    )
+
+
+@dataclass(frozen=True)
+class ReloadCheck:
+    """What a run does before it loads anything: its documents, their records, and whether any is new."""
+
+    documents: list[str]
+    skipped: list[Skipped]
+    record_paths: list[str]
+    extracted: int  # documents extracted (the others' records were current)
+    fingerprint: str  # of the marts these records would make (pipeline.fingerprint)
+    nothing_new: str | None  # the published publication built from the same, if any
+
+
+def reload_check(
+    inbox: Path | None = None,
+    *,
+    documents: Sequence[str] | None = None,
+    force: bool = False,
+    jobs: int | None = None,
+    quiet: bool = False,
+    rehash: bool = False,
+) -> ReloadCheck:
+    """Discover, extract what is not extracted yet, and compare with the published publication.
+
+    All that a run with nothing new does besides its summary (``run``): at 10 000 unchanged
+    documents it reads no document (``pipeline.hashes``), only the records' first bytes.
+    """
+    from pipeline import fingerprint, pool
+    from pipeline.progress import ExtractionProgress
+
+    skipped: list[Skipped] = []
+    if documents is None:
+        found = discover_walk(inbox or paths.sample_inbox())
+        documents, skipped = found.documents, found.skipped
+    documents = list(documents)
+    with ExtractionProgress(len(documents), quiet=quiet) as progress:
+        record_paths = pool.extract_all(
+            documents, jobs or pool.default_jobs(), force=force, on_done=progress, rehash=rehash
+        )
+    before = fingerprint.compute(record_paths, documents)
+    published = current_publication()
+    same = not force and published is not None and published[1] == before.value
+    return ReloadCheck(
+        documents=documents,
+        skipped=skipped,
+        record_paths=record_paths,
+        extracted=progress.counts["extracted"],
+        fingerprint=before.value,
+        nothing_new=published[0] if same and published is not None else None,
     )
 
 
@@ -955,7 +1017,12 @@ EXIT_LOCKED = 75
 
 
 def main(
-    inbox: Path | None = None, jobs: int | None = None, quiet: bool = False, *, wait: bool = True
+    inbox: Path | None = None,
+    jobs: int | None = None,
+    quiet: bool = False,
+    *,
+    wait: bool = True,
+    rehash: bool = False,
 ) -> int:
     """``xxgk run``: 0 when the load ran (bad documents are quarantined, not fatal), 1 when it
     failed as a whole (a systemic gate failure, marts that must not be published, a crash, an
@@ -964,7 +1031,7 @@ def main(
         print(f"xxgk run: {display_path(inbox)}: no such file or folder", file=sys.stderr)
         return 2
     command = "xxgk run" + (f" --inbox {display_path(inbox)}" if inbox is not None else "")
-    return _locked(command, wait, lambda: run(inbox, jobs=jobs, quiet=quiet))
+    return _locked(command, wait, lambda: run(inbox, jobs=jobs, quiet=quiet, rehash=rehash))
 
 
 def _locked(command: str, wait: bool, load: Callable[[], RunSummary]) -> int:
@@ -1030,6 +1097,7 @@ def reextract_main(
     quiet: bool = False,
     *,
     wait: bool = True,
+    rehash: bool = False,
 ) -> int:
     """``xxgk reextract``: extract the documents again, then load, check and publish as ``run``."""
     missing = [p for p in paths_given if not p.exists()]
@@ -1056,5 +1124,7 @@ def reextract_main(
         print("xxgk reextract: no documents: give PATH… or --all", file=sys.stderr)
         return 2
     return _locked(
-        "xxgk reextract", wait, lambda: run(documents=documents, force=True, jobs=jobs, quiet=quiet)
+        "xxgk reextract",
+        wait,
+        lambda: run(documents=documents, force=True, jobs=jobs, quiet=quiet, rehash=rehash),
     )

@@ -9,7 +9,14 @@ import pytest
 from warehouse import paths
 
 # The settings a test's own environment may hold that change how a load runs.
-LOAD_SETTINGS = ("XXGK_BATCH_SIZE", "XXGK_DOCUMENT_ATTEMPTS", "XXGK_LOAD_CHUNK", "XXGK_TEST_CRASH_ONCE")
+LOAD_SETTINGS = (
+    "XXGK_BATCH_SIZE",
+    "XXGK_DOCUMENT_ATTEMPTS",
+    "XXGK_LOAD_CHUNK",
+    "XXGK_TEST_CRASH_ONCE",
+    "XXGK_REHASH",
+    "XXGK_HASH_CACHE_RACY_S",
+)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -343,7 +344,21 @@ def load_records(
     records: Iterable[dict[str, Any]],
     seen_as: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, int]:
+    """Stage records held in memory (``load_record_files`` with each record spooled to a file)."""
+    return load_record_files(con, ((rec, None) for rec in records), seen_as)
+
+
+def load_record_files(
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[tuple[dict[str, Any], Path | None]],
+    seen_as: Mapping[str, Iterable[str]] | None = None,
+) -> dict[str, int]:
     """Stage the records: new documents, new readings of staged ones, and every path seen.
+
+    ``records`` are (record, the JSON file it was read from, or None).  The document-level rows
+    are made here; the cells, most of a record, are read by DuckDB from the files (``read_json``,
+    ``_insert_cells``), so a record's thousands of cells never become Python objects (a record
+    given without its file is spooled to a temporary one).
 
     A record of a document not staged yet is inserted.  A record of a staged document is the
     same reading (nothing changes), a new reading (a newer extractor or ``xxgk reextract`` read
@@ -361,12 +376,16 @@ def load_records(
         ).fetchall()
     }
     now = datetime.now(UTC).replace(tzinfo=None)
-    docs, rereads, cells, problems, sightings = [], [], [], [], []
+    docs, rereads, problems, sightings = [], [], [], []
     seen = skipped = 0
     handled: set[str] = set()
     schemas: dict[str, str | None] = {}
-    staged_records: list[dict[str, Any]] = []  # new readings, for their narrative (warehouse.narratives)
-    for rec in map(_storable, records):
+    # New readings: their narrative parts (warehouse.narratives), and the files their cells are in.
+    staged_records: list[dict[str, Any]] = []
+    cell_files: dict[str, Path | None] = {}
+    spool = _Spool()
+    for raw_rec, record_file in records:
+        rec = _storable(raw_rec)
         seen += 1
         doc_id = rec["source"]["sha256"]
         sightings += [
@@ -397,8 +416,8 @@ def load_records(
                 continue
             rereads.append({**row, "reading_seq": reading_seq + 1})
         schemas[doc_id] = rec.get("schema")
-        staged_records.append(rec)
-        cells += _cell_rows(doc_id, rec)
+        staged_records.append({k: rec.get(k) for k in _NARRATIVE_KEYS} | {"source": rec["source"]})
+        cell_files[doc_id] = record_file if record_file is not None else spool.add(rec)
         problems += [
             {
                 "document_id": doc_id,
@@ -420,12 +439,13 @@ def load_records(
         reread_ids = [r["document_id"] for r in rereads]
         _supersede(con, rereads, now)
         _insert(con, "documents", docs, casts={"load_seq": "integer", "reading_seq": "integer"})
-        _insert(
-            con,
-            "cells",
-            cells,
-            casts={"value": "decimal(38, 6)", "page": "integer", "line": "integer", "basis": "varchar"},
-        )
+        n_cells = _insert_cells(con, cell_files)
+        expected = sum(int(r["n_cells"]) for r in (*docs, *rereads))
+        if n_cells != expected:  # a record file rewritten since it was read (a newer extractor)
+            raise RuntimeError(
+                f"staged {n_cells} cells where the records read have {expected}: a record file "
+                f"changed during the load ({_paths_hint(cell_files)}); run the load again"
+            )
         _insert(con, "problems", problems, casts={"candidates": "varchar", "raw": "varchar"})
         narratives.stage(con, staged_records)
         _record_readings(con, schemas)
@@ -435,11 +455,13 @@ def load_records(
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        spool.close()
     log.info(
         "staged %d new documents (%d cells), %d new readings of staged documents "
         "(%d cells changed), %d already staged, %d new paths",
         len(docs),
-        len(cells),
+        n_cells,
         len(rereads),
         n_changed,
         skipped,
@@ -455,7 +477,7 @@ def load_records(
         "records": seen,
         "new_documents": len(docs),
         "already_staged": skipped,
-        "new_cells": len(cells),
+        "new_cells": n_cells,
         "reread_documents": len(rereads),
         "changed_cells": n_changed,
         "new_paths": n_paths,
@@ -502,26 +524,83 @@ def _document_row(rec: dict[str, Any], digest: str, now: datetime) -> dict[str, 
     }
 
 
-def _cell_rows(doc_id: str, rec: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for c in rec["cells"]:
-        where = c.get("where") or {}
-        rows.append(
-            {
-                "document_id": doc_id,
-                "table_code": c["table"],
-                "row_code": c["row"],
-                "col_code": c["col"],
-                "value": None if c["value"] is None else str(c["value"]),
-                "is_imputed": bool(c.get("imputed")),
-                "page": where.get("page"),
-                "line": where.get("line"),
-                "raw_text": where.get("raw"),
-                "where_json": json.dumps(where, ensure_ascii=False),
-                "basis": cell_basis(c),
-            }
+# What warehouse.narratives.stage reads of a record besides its source.
+_NARRATIVE_KEYS = ("narrative", "claims", "published", "source_url")
+
+# The parts of a record file the cells are read from; DuckDB ignores the rest of the record.
+_CELL_COLUMNS = {
+    "source": "STRUCT(sha256 VARCHAR)",
+    "cells": 'STRUCT("table" VARCHAR, "row" VARCHAR, col VARCHAR, value JSON, basis VARCHAR, '
+    'imputed BOOLEAN, "where" JSON)[]',
+}
+# A record of a long report with many candidates is under a few MB (51 KB at most in 1 000
+# generated ones).  DuckDB sizes its read buffers from this limit (1 GB asked for 2 GB a file).
+_MAX_RECORD_BYTES = 32 << 20
+
+
+def _insert_cells(con: duckdb.DuckDBPyConnection, files: Mapping[str, Path | None]) -> int:
+    """Insert the cells of these documents (id -> its record file) from the files; return how many.
+
+    The same rows as the record's cells read in Python would give (``cell_basis`` for the basis;
+    a value printed as a JSON string is that string's number); ``where_json`` is the cell's
+    ``where`` as compact JSON.
+    """
+    if not files:
+        return 0
+    sources = sorted({str(f) for f in files.values() if f is not None})
+    con.execute("set enable_progress_bar = false")  # stdout is the run's summary
+    value = "case json_type(c.value) when 'VARCHAR' then c.value ->> '$' else cast(c.value as varchar) end"
+    rows = con.execute(
+        f"""
+        insert into staging.cells (document_id, table_code, row_code, col_code, value, is_imputed,
+                                   page, line, raw_text, where_json, basis)
+        select r.source.sha256, c."table", c."row", c.col, cast({value} as decimal(38, 6)),
+               coalesce(c.imputed, false),
+               cast(c."where" -> '$.page' as integer), cast(c."where" -> '$.line' as integer),
+               c."where" ->> '$.raw', coalesce(cast(c."where" as varchar), '{{}}'),
+               case when coalesce(c.basis, '') <> '' then c.basis
+                    when coalesce(c.imputed, false) then 'imputed'
+                    when c.value is null or json_type(c.value) = 'NULL' then 'unread'
+                    else 'printed' end
+          from read_json($files, columns = $columns, format = 'unstructured',
+                         maximum_object_size = {_MAX_RECORD_BYTES}) r,
+               unnest(r.cells) as u(c)
+         where r.source.sha256 in (select unnest($ids::varchar[]))
+        """,
+        {"files": sources, "columns": _CELL_COLUMNS, "ids": list(files)},
+    ).fetchall()
+    return int(rows[0][0]) if rows else 0
+
+
+def _paths_hint(files: Mapping[str, Path | None]) -> str:
+    folders = sorted({str(f.parent) for f in files.values() if f is not None})
+    return ", ".join(folders[:2]) or "no file"
+
+
+class _Spool:
+    """Records given in memory, written to a temporary JSON file for ``_insert_cells``."""
+
+    def __init__(self) -> None:
+        self._file: Any = None
+
+    def add(self, rec: dict[str, Any]) -> Path:
+        if self._file is None:
+            self._file = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed (deleted) by close()
+                "w", suffix=".json", prefix="xxgk-records-", encoding="utf-8", errors="backslashreplace"
+            )
+        self._file.write(
+            json.dumps(
+                {"source": {"sha256": rec["source"]["sha256"]}, "cells": rec["cells"]}, ensure_ascii=False
+            )
         )
-    return rows
+        self._file.write("\n")
+        self._file.flush()
+        return Path(self._file.name)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()  # deletes it
+            self._file = None
 
 
 def _record_first_readings(con: duckdb.DuckDBPyConnection) -> None:

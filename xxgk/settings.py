@@ -219,3 +219,18 @@ class GateSettings:
 
 
 GATE = GateSettings()
+
+
+@dataclass(frozen=True)
+class HashCacheSettings:
+    """When a reload may trust a document's remembered SHA-256 instead of reading it (``pipeline.hashes``)."""
+
+    # A file whose ctime is this close to the moment it was hashed is hashed again next time
+    # ("racily clean", as git's index): a rewrite in the same clock tick, or on a file server whose
+    # clock is a little behind ours, could keep every stat field.  Linux stamps files with a
+    # coarse clock (a few ms); NFS servers' clocks drift by up to a second or two.
+    # ``XXGK_HASH_CACHE_RACY_S`` overrides it.
+    racy_s: float = 2.0
+
+
+HASH_CACHE = HashCacheSettings()
