@@ -217,7 +217,9 @@ def test_great_expectations_reports_the_broken_identities(built: Built) -> None:
 def gate_tables(db: Path) -> dict[str, list[tuple]]:
     """The gate's rows, without the time they were written."""
     return {
-        "results": query(db, "select document_id, passed, is_publishable from staging.gate_results order by 1"),
+        "results": query(
+            db, "select document_id, passed, is_publishable from staging.gate_results order by 1"
+        ),
         "sections": query(
             db,
             "select document_id, section, verdict, cause, reason, n_cells from staging.gate_sections "
