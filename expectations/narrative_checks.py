@@ -19,6 +19,7 @@ and their rows go to ``staging.gate_warnings`` with the soft identities', so the
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -239,45 +240,75 @@ def _copied_text(
             continue
         by_section[section][doc_id] = similarity.shingles(text, settings.shingle_chars)
         lines[(doc_id, section)] = (line, line_to)
+    # A report re-dated from the year before warns on the later one; among other bodies' reports
+    # of the same year, each section warns once, naming its most similar peer and how many more
+    # reach the threshold (one row per pair would grow with the square of a shared boilerplate).
+    best_peer: dict[tuple[str, str], tuple[float, str, int]] = {}
     for section, sets in by_section.items():
-        for a, b in sorted(
-            similarity.candidate_pairs(sets, settings.minhash_num_perm, settings.minhash_bands)
-        ):
-            found = _pairs(reports, a, b, previous)
-            if found is None:
+        pairs = similarity.candidate_pairs(
+            sets, settings.minhash_num_perm, settings.minhash_bands, settings.minhash_bucket_peers
+        )
+        for a, b in sorted(pairs):
+            relation = _pairs(reports, a, b, previous)
+            if relation is None:
                 continue
-            relation: str = found
             score = similarity.jaccard(sets[a], sets[b])
             if score < settings.copied_text_similarity:
                 continue
-            figure = Decimal(f"{score:.4f}")
-
-            def make(
-                doc: CurrentReport,
-                other: CurrentReport,
-                section: str = section,
-                figure: Decimal = figure,
-                relation: str = relation,
-            ) -> dict[str, Any]:
-                line, line_to = lines[(doc.document_id, section)]
-                whom = "本机关上一年度" if relation == "previous" else f"{other.body_name} 同年度"
-                return _row(
-                    doc,
-                    "C1",
-                    f"C1:{section}",
-                    f"C1:{section}:{relation}:{other.document_id[:16]}",
-                    [doc, other],
-                    "<",
-                    figure,
-                    Decimal(str(settings.copied_text_similarity)),
-                    "",
-                    f"{SECTION_LABELS[section]}（第 {line}–{line_to} 行）与{whom}"
-                    f"（{other.report_year} 年）报告的同一部分文字相似度 {float(figure):.0%}"
-                    f"（阈值 {settings.copied_text_similarity:.0%}）：疑似内容雷同",
+            if relation == "previous":
+                rows += _pair_rows(
+                    reports,
+                    a,
+                    b,
+                    relation,
+                    lambda doc, other, s=section, f=score: _copied_row(
+                        doc, other, s, f, "previous", 0, lines, settings
+                    ),
                 )
-
-            rows += _pair_rows(reports, a, b, relation, make)
+                continue
+            for doc, other in ((a, b), (b, a)):
+                seen = best_peer.get((doc, section))
+                if seen is None:
+                    best_peer[(doc, section)] = (score, other, 1)
+                elif score > seen[0] or (score == seen[0] and other < seen[1]):
+                    best_peer[(doc, section)] = (score, other, seen[2] + 1)
+                else:
+                    best_peer[(doc, section)] = (seen[0], seen[1], seen[2] + 1)
+    for (doc_id, section), (score, other_id, n) in sorted(best_peer.items()):
+        rows.append(
+            _copied_row(reports[doc_id], reports[other_id], section, score, "peer", n - 1, lines, settings)
+        )
     return rows
+
+
+def _copied_row(
+    doc: CurrentReport,
+    other: CurrentReport,
+    section: str,
+    score: float,
+    relation: str,
+    more_peers: int,
+    lines: Mapping[tuple[str, str], tuple[int | None, int | None]],
+    settings: OfficeSettings,
+) -> dict[str, Any]:
+    figure = Decimal(f"{score:.4f}")
+    line, line_to = lines[(doc.document_id, section)]
+    whom = "本机关上一年度" if relation == "previous" else f"{other.body_name} 同年度"
+    more = f"；另有至少 {more_peers} 份同年度报告的这一部分也达到阈值" if more_peers else ""
+    return _row(
+        doc,
+        "C1",
+        f"C1:{section}",
+        f"C1:{section}:{relation}:{other.document_id[:16]}",
+        [doc, other],
+        "<",
+        figure,
+        Decimal(str(settings.copied_text_similarity)),
+        "",
+        f"{SECTION_LABELS[section]}（第 {line}–{line_to} 行）与{whom}"
+        f"（{other.report_year} 年）报告的同一部分文字相似度 {float(figure):.0%}"
+        f"（阈值 {settings.copied_text_similarity:.0%}）{more}：疑似内容雷同",
+    )
 
 
 def _identical_numbers(

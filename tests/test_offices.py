@@ -138,6 +138,23 @@ def _s6_of(path: Path) -> list[tuple]:
     return [(r["equation_id"], r["relation"], r["lhs_value"], r["rhs_value"], r["description"]) for r in rows]
 
 
+def test_a_shared_boilerplate_gives_pairs_linear_in_the_reports() -> None:
+    # 300 bodies print the same 平潭 2023 section 五 with their own name: all in one LSH bucket.
+    text = {s["section"]: s["text"] for s in extract_path(PINGTAN_2023).to_dict()["narrative"]}["s5"]
+    names = [f"第{chr(0x4E00 + 7 * i)}{chr(0x4E00 + 11 * i + 3)}镇人民政府" for i in range(300)]
+    sets = {n: similarity.shingles(n + text, OFFICE.shingle_chars) for n in names}
+    every = similarity.candidate_pairs(sets, OFFICE.minhash_num_perm, OFFICE.minhash_bands)
+    assert len(every) == 300 * 299 // 2
+    capped = similarity.candidate_pairs(
+        sets, OFFICE.minhash_num_perm, OFFICE.minhash_bands, OFFICE.minhash_bucket_peers
+    )
+    # Linear: the windows of the bands' buckets overlap (6 640 pairs here, where every pair of
+    # the bucket would be 44 850).
+    assert len(capped) <= 2 * 300 * OFFICE.minhash_bucket_peers
+    # Every section still meets look-alikes, so each one is warned on.
+    assert {k for pair in capped for k in pair} == set(names)
+
+
 def test_s6_information_fee_against_the_fee_amount(tmp_path: Path) -> None:
     # 平潭 2023 prints 本年收费金额 5949.088667 万元 (v2021 第二十条第（八）项) and 无收取信息处理费.
     text = PINGTAN_2023.read_text(encoding="utf-8")

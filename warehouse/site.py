@@ -729,7 +729,7 @@ def _methodology() -> str:
 与相应表格数字不同。</li>
 <li><b>C1 文字雷同</b>：正文某部分（去掉数字、字母和标点后）按 {s.shingle_chars} 字切片，与本机关上一年度报告或同年度其他机关报告
 同一部分的 Jaccard 相似度达到 {s.copied_text_similarity:.0%}；少于 {s.min_section_chars} 字的部分（如“无”）不比较。
-候选对由 MinHash（{s.minhash_num_perm} 个排列、{s.minhash_bands} 个分带）找出，再逐对精确计算。</li>
+候选对由 MinHash（{s.minhash_num_perm} 个排列、{s.minhash_bands} 个分带）找出，再逐对精确计算；同一分桶内每份报告至多与相邻 {s.minhash_bucket_peers} 份比较。与同年度其他机关相似时，每部分只提示一次，列出最相似的一份及另有几份达到阈值。</li>
 <li><b>C2 数字雷同</b>：表格全部数字（至少 {s.identical_numbers_min_nonzero} 个非零）与本机关上一年度或同年度其他机关完全相同。</li>
 <li><b>C3 逾期发布</b>：报告所载发布日期（网页“发布时间”，或文末落款日期）晚于法定期限。《政府信息公开条例》第四十九条：
 部门在每年 {s.deadline_department[0]} 月 {s.deadline_department[1]} 日前，县级以上人民政府在每年

@@ -157,6 +157,12 @@ class OfficeSettings:
     # pair at Jaccard 0.8 becomes a candidate with probability > 0.999.
     minhash_num_perm: int = 128
     minhash_bands: int = 32
+    # Peers each section is compared with within one LSH bucket, its neighbours in the bucket's
+    # order: a sentence block that hundreds of reports share puts them all in one bucket, whose
+    # pairs grow with the square of its size (190 893 warnings on 1 000 generated reports,
+    # bench/RESULTS.md); each section still meets this many of its look-alikes in every band,
+    # enough to warn on it, and memory and time stay linear in the reports.
+    minhash_bucket_peers: int = 20
     # Identical number sets (C2): two reports print exactly the same values in at least this
     # many non-zero cells of sections 二–四 (a body with almost nothing to report prints mostly
     # zeros, identical every year).

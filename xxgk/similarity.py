@@ -69,13 +69,18 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a, b
 
 
-def candidate_pairs(sets: Mapping[str, np.ndarray], num_perm: int, bands: int) -> set[tuple[str, str]]:
+def candidate_pairs(
+    sets: Mapping[str, np.ndarray], num_perm: int, bands: int, bucket_peers: int | None = None
+) -> set[tuple[str, str]]:
     """Pairs of keys whose signatures agree on every row of at least one band (LSH).
 
     Per band, each signature's rows are folded into one 64-bit key and the keys sorted: runs of
     equal keys are the band's buckets (an accidental equal key only adds a candidate, which the
     exact comparison then drops). Memory is the signatures (n × num_perm × 4 bytes) and one key
-    per set, not a dictionary of buckets.
+    per set, not a dictionary of buckets. With ``bucket_peers``, a member of a bucket is paired
+    with the next ``bucket_peers`` members only, which keeps the pairs linear in the sets when
+    thousands share one bucket (at most bands × sets × bucket_peers; the bands' windows mostly
+    coincide, tests/test_offices.py).
     """
     rows = num_perm // bands
     order = {k: i for i, k in enumerate(sets)}
@@ -97,6 +102,7 @@ def candidate_pairs(sets: Mapping[str, np.ndarray], num_perm: int, bands: int) -
                 continue
             members = [keys[i] for i in idx[start:end]]
             for i, first in enumerate(members):
-                for second in members[i + 1 :]:
+                last = len(members) if bucket_peers is None else i + 1 + bucket_peers
+                for second in members[i + 1 : last]:
                     pairs.add((first, second) if order[first] < order[second] else (second, first))
     return pairs
