@@ -7,7 +7,7 @@ import hashlib
 import logging
 import re
 import stat
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import charset_normalizer
@@ -23,7 +23,7 @@ from extractors.metadata import detect_version, find_metadata
 from extractors.narrative import find_sections
 from extractors.pdf import read_pdf
 from extractors.problems import ReaderProblem
-from extractors.scan import picture_size, read_images, read_scan
+from extractors.scan import ScanReading, picture_size, read_images, read_scan
 from extractors.text import DocText
 from extractors.values import Number
 from extractors.version import EXTRACTOR_VERSION
@@ -223,50 +223,56 @@ def _extract_pictures(name: str, found: PicturedTables, source: Source, time_lim
     their places in the text, the numbers published as a scan's are (``ocr_evidence``)."""
     log.info("%s: the tables are not in the text; reading %d picture(s) by OCR", name, len(found.pictures))
     parts = DocxParts(found.parts.lines, found.parts.where, [p for p, _ in found.pictures])
-    try:
-        with time_limit(time_limit_s, cpu=True):
-            reading = read_images([(p.name, b, p.shown_width_pt) for p, b in found.pictures], time_limit_s)
-            source.ocr = reading.source_info()
-            report = extract_text(parts.with_pictures(reading.grid, reading.unit), source)
-            ocr_evidence.apply(report, reading)
-            if report.status != "rejected":
-                report.status = _status(report)
-            return report
-    except TimeLimitExceeded:
-        return rejected(
-            source,
-            "timeout",
-            f"{name}: OCR of the pictures took more than {time_limit_s:.0f} CPU seconds (or one more "
-            f"than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be malformed",
-        )
-    except ReaderProblem as err:
-        return rejected(source, err.code, f"{name}: {err.message}")
+    return _read_by_ocr(
+        name,
+        source,
+        time_limit_s,
+        lambda: read_images([(p.name, b, p.shown_width_pt) for p, b in found.pictures], time_limit_s),
+        lambda reading: parts.with_pictures(reading.grid, reading.unit),
+        f"OCR of the pictures took more than {time_limit_s:.0f} CPU seconds (or one more than "
+        f"{READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be malformed",
+    )
 
 
 def _extract_scan(
     path: Path, name: str, data: bytes, source: Source, time_limit_s: float, why: ReaderProblem
 ) -> Report:
-    """A PDF without a usable text layer, read by OCR (``extractors.scan``); its own, longer
-    time limit (OCR takes seconds a page), in CPU seconds: a machine shared by several
-    workers makes OCR slower, not the document worse."""
+    """A PDF without a usable text layer, read by OCR (``extractors.scan``)."""
     log.info("%s: %s; reading it by OCR", name, why.message)
+    return _read_by_ocr(
+        name,
+        source,
+        time_limit_s,
+        lambda: read_scan(data, time_limit_s),
+        lambda reading: reading.grid,
+        f"OCR of the scanned pages took more than {time_limit_s:.0f} CPU seconds (or one page more "
+        f"than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be malformed "
+        "(pages of a huge size)",
+    )
+
+
+def _read_by_ocr(
+    name: str,
+    source: Source,
+    time_limit_s: float,
+    read: Callable[[], ScanReading],
+    text_of: Callable[[ScanReading], DocText],
+    timeout_message: str,
+) -> Report:
+    """OCR under its own, longer time limit (OCR takes seconds a page), in CPU seconds: a machine
+    shared by several workers makes OCR slower, not the document worse. Then the text read as
+    any other, and the numbers published only as the OCR evidence allows."""
     try:
         with time_limit(time_limit_s, cpu=True):
-            reading = read_scan(data, time_limit_s)
+            reading = read()
             source.ocr = reading.source_info()
-            report = extract_text(reading.grid, source)
+            report = extract_text(text_of(reading), source)
             ocr_evidence.apply(report, reading)
             if report.status != "rejected":
                 report.status = _status(report)
             return report
     except TimeLimitExceeded:
-        return rejected(
-            source,
-            "timeout",
-            f"{name}: OCR of the scanned pages took more than {time_limit_s:.0f} CPU seconds (or one "
-            f"page more than {READER.ocr_page_time_limit_s:.0f}) and was stopped; the file may be "
-            "malformed (pages of a huge size)",
-        )
+        return rejected(source, "timeout", f"{name}: {timeout_message}")
     except ReaderProblem as err:
         return rejected(source, err.code, f"{name}: {err.message}")
 
