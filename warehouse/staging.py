@@ -541,9 +541,10 @@ _MAX_RECORD_BYTES = 32 << 20
 def _insert_cells(con: duckdb.DuckDBPyConnection, files: Mapping[str, Path | None]) -> int:
     """Insert the cells of these documents (id -> its record file) from the files; return how many.
 
-    The same rows as the record's cells read in Python would give (``cell_basis`` for the basis;
-    a value printed as a JSON string is that string's number); ``where_json`` is the cell's
-    ``where`` as compact JSON.
+    A value printed as a JSON string is that string's number; ``where_json`` is the cell's
+    ``where`` as compact JSON.  A cell without a basis (schema-1 records, which predate the
+    evidence rule and are re-read by a newer extractor) gets what its flags imply: imputed, else
+    printed when it has a value, else unread.
     """
     if not files:
         return 0
@@ -775,21 +776,6 @@ def _record_paths(con: duckdb.DuckDBPyConnection, sightings: list[tuple[str, str
     return int(after[0]) - int(before[0])
 
 
-def cell_basis(cell: dict[str, Any]) -> str:
-    """The cell's ``basis``; a record without one (schema 1) gets what its flags imply.
-
-    Schema-1 records predate the evidence rule: their printed values were not proven, but they
-    are re-read by a newer extractor (``extractor_version``); until then a value counts as
-    printed, a blank as unread.
-    """
-    basis = cell.get("basis")
-    if isinstance(basis, str) and basis:
-        return basis
-    if cell.get("imputed"):
-        return "imputed"
-    return "unread" if cell.get("value") is None else "printed"
-
-
 def _insert(
     con: duckdb.DuckDBPyConnection,
     table: str,
@@ -805,8 +791,3 @@ def _insert(
     con.register("incoming", frame)
     con.execute(f"insert into staging.{table} ({', '.join(frame.columns)}) select {select} from incoming")
     con.unregister("incoming")
-
-
-def read_records(paths: Iterable[Path]) -> Iterable[dict[str, Any]]:
-    for path in paths:
-        yield json.loads(Path(path).read_text(encoding="utf-8"))
