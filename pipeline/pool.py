@@ -242,6 +242,11 @@ class _Worker:
             return self.limit.time_limit_s
         return self.limit.time_limit_s + self.limit.ocr_wall_factor * self.ocr.cpu_budget_s
 
+    def cpu_limit_s(self) -> float:
+        """CPU seconds its document in OCR may take: the hard limit plus the OCR budget."""
+        assert self.ocr is not None
+        return self.limit.time_limit_s + self.ocr.cpu_budget_s
+
     def cpu_used_s(self) -> float | None:
         """CPU seconds of its document so far; None without OCR (wall time is the measure then)."""
         if self.ocr is None or self.cpu_started is None:
@@ -261,10 +266,10 @@ class _Worker:
             )
         budget = self.ocr.cpu_budget_s
         cpu = self.cpu_used_s()
-        if cpu is not None and cpu >= self.limit.time_limit_s + budget:
+        if cpu is not None and cpu >= self.cpu_limit_s():
             return (
                 f"reading by OCR ({self.ocr.pages} page(s)) took more than "
-                f"{self.limit.time_limit_s + budget:g} CPU seconds (the hard limit per document, "
+                f"{self.cpu_limit_s():g} CPU seconds (the hard limit per document, "
                 f"{self.limit.time_limit_s:g}, plus the OCR budget of {budget:g}) without OCR's own "
                 "limit stopping it; the worker reading it was stopped"
             )
@@ -283,7 +288,7 @@ class _Worker:
         at = self.started + self.wall_limit_s()
         cpu = self.cpu_used_s()
         if cpu is not None and self.ocr is not None:
-            left = self.limit.time_limit_s + self.ocr.cpu_budget_s - cpu
+            left = self.cpu_limit_s() - cpu
             at = min(at, time.monotonic() + max(0.05, left / cores))
         return at
 
