@@ -43,6 +43,7 @@ from xxgk.record import Report, Source, rejected
 
 if TYPE_CHECKING:
     from expectations.gate import GateResult
+    from pipeline.hashes import HashCache
 
 log = logging.getLogger(__name__)
 
@@ -161,22 +162,32 @@ def extract_to_file(path: str, force: bool = False, *, raise_memory_error: bool 
     return target
 
 
-def current_record(document: Path, records: Path | None = None, sha256: str | None = None) -> Path | None:
+def current_record(
+    document: Path,
+    records: Path | None = None,
+    sha256: str | None = None,
+    cache: HashCache | None = None,
+) -> Path | None:
     """The record of these bytes, when this extractor (or a newer one) made it.
 
     A document is its bytes: one already extracted (an unchanged reload, a retried task, the
     same file under another name) keeps its record, so a reload costs a hash, not a parse.
     ``records`` is the records folder (default ``paths.records_dir()``); ``sha256`` the bytes'
-    hash when the caller knows it (``pipeline.hashes``), else the document is read.
+    hash when the caller knows it (``pipeline.hashes``), else the document is read; ``cache``
+    remembers the record's extractor version by the record file's stat (``pipeline.hashes``),
+    else its head is read.
     """
     try:
         folder = records or paths.records_dir()
         if sha256 is None:
             sha256 = hashlib.sha256(document.read_bytes()).hexdigest()
         known = folder / f"{sha256}.json"
-        if not known.exists():
+        if cache is not None:
+            version = cache.record_version(known, _record_version)  # OSError when there is none
+        elif not known.exists():
             return None
-        version = _record_version(known)
+        else:
+            version = _record_version(known)
     except (OSError, ValueError):
         return None  # unreadable bytes or a damaged record: extract (again)
     if readings.is_older(version, EXTRACTOR_VERSION):
@@ -411,9 +422,21 @@ def extract_batch(manifest: str) -> str:
     """Extract every document of a batch to its record file; return the batch's result file.
 
     Touches no database.  Safe to run again: documents done by an earlier attempt are skipped.
+    A document whose file is unchanged since it was hashed is not read (``pipeline.hashes``, as
+    in ``xxgk run``; ``XXGK_REHASH=1`` reads every one).
     """
+    from pipeline.hashes import HashCache, batch_cache_path
+
     batch_file = Path(manifest)
     batch = json.loads(batch_file.read_text(encoding="utf-8"))
+    cache = HashCache.load(batch_cache_path(batch["documents"]))
+    try:
+        return _extract_batch(batch_file, batch, cache)
+    finally:
+        cache.save()
+
+
+def _extract_batch(batch_file: Path, batch: dict[str, Any], cache: HashCache) -> str:
     documents: list[str] = batch["documents"]
     journal = batch_file.with_suffix(".journal")
     started, done = _read_journal(journal)
@@ -431,8 +454,17 @@ def extract_batch(manifest: str) -> str:
             record = _write_record(_worker_died_record(Path(document), started[i]))
             died += 1
         else:
+            sha = cache.sha256(document)
+            known = None if sha is None else current_record(Path(document), sha256=sha, cache=cache)
+            if known is not None:
+                # Nothing was extracted, so nothing could kill the worker: no "start", and a
+                # "done" that a kill may lose (the retry looks the record up again).
+                journal_event(journal, {"event": "done", "i": i, "record": str(known)}, durable=False)
+                records.append(str(known))
+                continue
             journal_event(journal, {"event": "start", "i": i, "document": document})
             try:
+                # Unreadable (no hash) or not current: extracted (the extractor says why).
                 record = extract_to_file(document)
             except BaseException:
                 # An exception (a full disk, Airflow's SIGTERM or time-out) is not a dead
@@ -525,12 +557,14 @@ def _read_journal(journal: Path) -> tuple[dict[int, int], dict[int, str]]:
     return {i: n for i, n in started.items() if i not in done}, done
 
 
-def journal_event(journal: Path, event: dict[str, object]) -> None:
-    """Append one progress event to a batch's journal, durably (it must survive a kill)."""
+def journal_event(journal: Path, event: dict[str, object], durable: bool = True) -> None:
+    """Append one progress event to a batch's journal; ``durable``: on disk before it returns
+    (it must survive a kill)."""
     with journal.open("a", encoding="utf-8", errors="backslashreplace") as f:
         f.write(json.dumps(event, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def _write_record(record: Report) -> str:
