@@ -43,7 +43,8 @@ log = logging.getLogger(__name__)
 
 RACY_ENV = "XXGK_HASH_CACHE_RACY_S"
 REHASH_ENV = "XXGK_REHASH"
-FORMAT = 2  # 1: documents only (still read: its entries are kept)
+# "records" was added to format 1 as an optional key: code that predates it reads the file as before.
+FORMAT = 1
 _CHUNK = 1 << 20
 
 # size, mtime_ns, ctime_ns, inode, device
@@ -114,7 +115,7 @@ class HashCache:
         cache = cls(path, rehash=rehash or rehash_requested())
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") in (1, FORMAT):
+            if data.get("format") == FORMAT:
                 cache.entries = {
                     name: ((int(s[0]), int(s[1]), int(s[2]), int(s[3]), int(s[4])), str(s[5]))
                     for name, s in data["entries"].items()

@@ -681,7 +681,7 @@ def run(
     started = datetime.now(UTC).replace(tzinfo=None)
     check = reload_check(inbox, documents=documents, force=force, jobs=jobs, quiet=quiet, rehash=rehash)
     documents, record_paths, skipped = check.documents, check.record_paths, check.skipped
-    document_ids = [Path(p).stem for p in record_paths]  # a record is named by its document's sha256
+    document_ids = [fingerprint.record_id(p) for p in record_paths]  # named by its document's sha256
     if check.nothing_new is not None:
         log.info(
             "nothing new since publication %s (fingerprint %s)", check.nothing_new, check.fingerprint[:12]
