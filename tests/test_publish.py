@@ -266,7 +266,6 @@ def test_a_reader_holding_the_old_file_is_neither_blocked_nor_mixed(warehouse: P
 # --- kept publications, Parquet, rollback, a publication killed midway ------------------------
 
 import hashlib  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 
 from warehouse import publish as publication  # noqa: E402
