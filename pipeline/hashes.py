@@ -187,7 +187,7 @@ class HashCache:
                 self._edited[name] = None
         return sha
 
-    def record_version(self, record: Path, read: Callable[[Path], str | None]) -> str | None:
+    def record_version(self, record: str, read: Callable[[str], str | None]) -> str | None:
         """The extractor version of a record file, remembered by its stat; ``read`` reads it from
         the file when the stat is not the remembered one.  Raises OSError when there is no file."""
         name = os.path.abspath(record)

@@ -177,14 +177,22 @@ def current_record(
     remembers the record's extractor version by the record file's stat (``pipeline.hashes``),
     else its head is read.
     """
+    known = current_record_file(str(document), str(records or paths.records_dir()), sha256, cache)
+    return None if known is None else Path(known)
+
+
+def current_record_file(
+    document: str, records: str, sha256: str | None = None, cache: HashCache | None = None
+) -> str | None:
+    """``current_record`` with paths as strings: the reload's loop over 100 000 documents."""
     try:
-        folder = records or paths.records_dir()
         if sha256 is None:
-            sha256 = hashlib.sha256(document.read_bytes()).hexdigest()
-        known = folder / f"{sha256}.json"
+            with open(document, "rb") as f:
+                sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+        known = os.path.join(records, f"{sha256}.json")
         if cache is not None:
             version = cache.record_version(known, _record_version)  # OSError when there is none
-        elif not known.exists():
+        elif not os.path.exists(known):
             return None
         else:
             version = _record_version(known)
@@ -198,7 +206,7 @@ def current_record(
             EXTRACTOR_VERSION,
         )
         return None
-    log.debug("already extracted %s -> %s", document, known.name)
+    log.debug("already extracted %s -> %s", document, known)
     return known
 
 
@@ -207,13 +215,13 @@ def current_record(
 _VERSION_AT_HEAD = re.compile(r'^\{\s*"schema":\s*"[^"]*",\s*"extractor_version":\s*(null|"([^"]*)")')
 
 
-def _record_version(record: Path) -> str | None:
-    with record.open("rb") as f:
+def _record_version(record: str | Path) -> str | None:
+    with open(record, "rb") as f:
         head = f.read(512).decode("utf-8", errors="replace")
     found = _VERSION_AT_HEAD.match(head)
     if found:
         return found.group(2)
-    version = json.loads(record.read_text(encoding="utf-8")).get("extractor_version")
+    version = json.loads(Path(record).read_text(encoding="utf-8")).get("extractor_version")
     return version if isinstance(version, str) else None
 
 
