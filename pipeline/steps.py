@@ -187,8 +187,7 @@ def current_record_file(
     """``current_record`` with paths as strings: the reload's loop over 100 000 documents."""
     try:
         if sha256 is None:
-            with open(document, "rb") as f:
-                sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+            sha256 = hashlib.sha256(Path(document).read_bytes()).hexdigest()
         known = os.path.join(records, f"{sha256}.json")
         if cache is not None:
             version = cache.record_version(known, _record_version)  # OSError when there is none
