@@ -83,13 +83,15 @@ def compute(
     A record's file name is its document's SHA-256 (``steps._write_record``).
     """
     db = build_db or paths.build_db()
-    sightings = {(Path(r).stem, d) for r, d in zip(record_paths, documents, strict=True)}
-    readings: dict[str, str | None] = {Path(r).stem: None for r in record_paths}
+    # String operations, not Path: at 100 000 records Path(r).stem took a second.
+    stems = [record_id(r) for r in record_paths]
+    sightings = set(zip(stems, documents, strict=True))
+    readings: dict[str, str | None] = dict.fromkeys(stems)
     if db.exists():
         con = duckdb.connect(str(db), read_only=True)
         try:
             readings.update(
-                dict(con.execute("select document_id, record_digest from staging.documents").fetchall())
+                con.execute("select document_id, record_digest from staging.documents").fetchall()
             )
             sightings.update(
                 con.execute("select document_id, source_path from staging.document_paths").fetchall()
@@ -100,16 +102,22 @@ def compute(
             con.close()
     corrections_sha = _file_hash(corrections.corrections_path())
     code = code_hash()
-    digest = hashlib.sha256()
-    for line in (
+    lines = [
         f"extractor {EXTRACTOR_VERSION}",
         f"corrections {corrections_sha}",
         f"code {code}",
         # The gate accepts report years up to this one: a new year can pass a report.
         f"year {datetime.now(UTC).year}",
         *sorted(f"{k}={v}" for k, v in os.environ.items() if k.startswith("XXGK_GATE_")),
-        *sorted(f"reading {d} {r}" for d, r in readings.items()),
-        *sorted(f"path {d} {p}" for d, p in sightings),
-    ):
-        digest.update(line.encode("utf-8", errors="surrogateescape") + b"\n")
-    return Fingerprint(digest.hexdigest(), len(readings), EXTRACTOR_VERSION, corrections_sha, code)
+        *sorted([f"reading {d} {r}" for d, r in readings.items()]),
+        *sorted([f"path {d} {p}" for d, p in sightings]),
+    ]
+    # One update of every line and its newline: the same digest as line by line, a tenth of the time.
+    text = "\n".join(lines) + "\n"
+    value = hashlib.sha256(text.encode("utf-8", errors="surrogateescape")).hexdigest()
+    return Fingerprint(value, len(readings), EXTRACTOR_VERSION, corrections_sha, code)
+
+
+def record_id(record_path: str) -> str:
+    """The document id a record file is named by (``<sha256>.json``)."""
+    return os.path.basename(record_path).removesuffix(".json")

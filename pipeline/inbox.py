@@ -61,36 +61,72 @@ def walk(paths_given: Sequence[Path]) -> Walk:
 
     The caller reports ``skipped`` (``xxgk extract`` prints it, ``xxgk run`` summarises it).
     """
-    found = Walk()
+    documents, skipped = _walk(paths_given)
+    return Walk([Path(d) for d in documents], skipped)
+
+
+def _walk(paths_given: Sequence[Path]) -> tuple[list[str], list[Skipped]]:
+    """``walk``'s documents as strings: at 100 000 files Path objects and a stat per regular file
+    were most of the walk (a directory entry says it is a regular file without one)."""
+    documents: list[str] = []
+    skipped: list[Skipped] = []
     for path in paths_given:
         if not path.is_dir():
-            found.documents.append(path)  # named by the user: its record says what is wrong
+            documents.append(str(path))  # named by the user: its record says what is wrong
             continue
         seen = {os.path.realpath(path)}
-        inside: list[Path] = []
-        for root, dirs, files in os.walk(path, followlinks=True):
-            for name in list(dirs):
-                real = os.path.realpath(os.path.join(root, name))
+        inside: list[tuple[tuple[bytes, ...], os.DirEntry[str]]] = []
+        folders = [str(path)]
+        while folders:  # top-down, each folder's sub-folders in the order listed (as os.walk)
+            root = folders.pop()
+            try:
+                with os.scandir(root) as listing:
+                    entries = list(listing)
+            except OSError:
+                continue  # as os.walk: a folder that cannot be listed is passed over
+            below = []
+            root_key = _sort_key(root)
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()  # through a link, as os.walk(followlinks=True)
+                except OSError:
+                    is_dir = False
+                if not is_dir:
+                    inside.append(((*root_key, os.fsencode(entry.name)), entry))
+                    continue
+                real = os.path.realpath(entry.path)
                 if real in seen:
-                    dirs.remove(name)  # a link back to a folder already walked: a loop
-                    found.skipped.append(
+                    # A link back to a folder already walked: a loop.
+                    skipped.append(
                         Skipped(
-                            display_path(os.path.join(root, name)),
+                            display_path(entry.path),
                             "a link to a folder already walked (a loop): not followed again",
                         )
                     )
+                    continue
                 seen.add(real)
-            inside.extend(Path(root, name) for name in files)
+                below.append(entry.path)
+            folders.extend(reversed(below))
         # Sorted part by part, as paths compare (any bytes in a name compare too).
-        for child in sorted(inside, key=lambda p: [os.fsencode(part) for part in p.parts]):
-            if child.name.startswith(".") or child.suffix.lower() in SUFFIXES_SKIPPED:
+        inside.sort(key=lambda item: item[0])
+        for _, entry in inside:
+            name = entry.name
+            if name.startswith(".") or os.path.splitext(name)[1].lower() in SUFFIXES_SKIPPED:
                 continue
-            reason = _not_a_file(child)
+            try:
+                regular = entry.is_file(follow_symlinks=False)  # no stat: the entry's own type
+            except OSError:
+                regular = False
+            reason = None if regular else _not_a_file(Path(entry.path))
             if reason is None:
-                found.documents.append(child)
+                documents.append(entry.path)
             else:
-                found.skipped.append(Skipped(display_path(child), reason))
-    return found
+                skipped.append(Skipped(display_path(entry.path), reason))
+    return documents, skipped
+
+
+def _sort_key(path: str) -> tuple[bytes, ...]:
+    return tuple(os.fsencode(part) for part in Path(path).parts)
 
 
 def iter_documents(paths_given: Sequence[Path]) -> Iterator[Path]:
@@ -120,19 +156,18 @@ def discover_walk(inbox: Path) -> Discovered:
     """``discover``, with the entries skipped and their reasons."""
     if not inbox.exists():
         raise FileNotFoundError(f"inbox {display_path(inbox)}: no such file or folder")
-    found = walk([inbox])
-    documents = [str(p) for p in found.documents]
+    documents, skipped = _walk([inbox])
     if not documents:
-        listed = "".join(f"\n  - {s.path}: {s.reason}" for s in found.skipped)
+        listed = "".join(f"\n  - {s.path}: {s.reason}" for s in skipped)
         raise EmptyInbox(
             f"inbox {display_path(inbox)}: no documents to load"
-            + (f" ({len(found.skipped)} entries skipped:{listed})" if listed else "")
+            + (f" ({len(skipped)} entries skipped:{listed})" if listed else "")
             + ": put the reports there, or give the right folder with --inbox"
         )
-    for skipped in found.skipped:
-        log.warning("skipped %s: %s", skipped.path, skipped.reason)
+    for entry in skipped:
+        log.warning("skipped %s: %s", entry.path, entry.reason)
     log.info("discovered %d documents in %s", len(documents), display_path(inbox))
-    return Discovered(documents, found.skipped)
+    return Discovered(documents, skipped)
 
 
 # The folders a DAG run may read (the deployment's own settings, not the run's params).

@@ -114,18 +114,32 @@ def extract_all(
     limit = limit or limits()
     records: list[str | None] = [None] * len(documents)
     todo: deque[int] = deque()
-    folder = paths.records_dir()
+    folder = str(paths.records_dir())
     cache = hashes.HashCache.load(rehash=rehash)
 
-    def look(document: str) -> tuple[str | None, Path | None]:
-        sha = cache.sha256(document)
+    def look(document: str, sha: str | None = None) -> tuple[str | None, str | None]:
+        if sha is None:
+            sha = cache.sha256(document)
         if force or sha is None:
             return sha, None  # unreadable: its worker writes the record that says why
-        return sha, steps.current_record(Path(document), folder, sha256=sha)
+        return sha, steps.current_record_file(document, folder, sha256=sha, cache=cache)
 
-    # Hashing the bytes is most of a reload; hashlib releases the GIL, so threads share it.
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
-        looked = list(threads.map(look, documents))
+    # A document unchanged since it was hashed costs two stats and two look-ups (its own and its
+    # record's), done here: handing 100 000 of them to threads cost more than the work.
+    looked: list[tuple[str | None, str | None]] = []
+    unknown: list[int] = []
+    for i, document in enumerate(documents):
+        sha = cache.known_sha256(document)
+        if sha is None:
+            unknown.append(i)
+            looked.append((None, None))
+        else:
+            looked.append(look(document, sha))
+    # Hashing the bytes is the rest; hashlib releases the GIL, so threads share it.
+    if unknown:
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as threads:
+            for i, result in zip(unknown, threads.map(look, [documents[i] for i in unknown]), strict=True):
+                looked[i] = result
     cache.save()
     if documents:
         log.info(

@@ -43,6 +43,7 @@ from xxgk.record import Report, Source, rejected
 
 if TYPE_CHECKING:
     from expectations.gate import GateResult
+    from pipeline.hashes import HashCache
 
 log = logging.getLogger(__name__)
 
@@ -161,22 +162,39 @@ def extract_to_file(path: str, force: bool = False, *, raise_memory_error: bool 
     return target
 
 
-def current_record(document: Path, records: Path | None = None, sha256: str | None = None) -> Path | None:
+def current_record(
+    document: Path,
+    records: Path | None = None,
+    sha256: str | None = None,
+    cache: HashCache | None = None,
+) -> Path | None:
     """The record of these bytes, when this extractor (or a newer one) made it.
 
     A document is its bytes: one already extracted (an unchanged reload, a retried task, the
     same file under another name) keeps its record, so a reload costs a hash, not a parse.
     ``records`` is the records folder (default ``paths.records_dir()``); ``sha256`` the bytes'
-    hash when the caller knows it (``pipeline.hashes``), else the document is read.
+    hash when the caller knows it (``pipeline.hashes``), else the document is read; ``cache``
+    remembers the record's extractor version by the record file's stat (``pipeline.hashes``),
+    else its head is read.
     """
+    known = current_record_file(str(document), str(records or paths.records_dir()), sha256, cache)
+    return None if known is None else Path(known)
+
+
+def current_record_file(
+    document: str, records: str, sha256: str | None = None, cache: HashCache | None = None
+) -> str | None:
+    """``current_record`` with paths as strings: the reload's loop over 100 000 documents."""
     try:
-        folder = records or paths.records_dir()
         if sha256 is None:
-            sha256 = hashlib.sha256(document.read_bytes()).hexdigest()
-        known = folder / f"{sha256}.json"
-        if not known.exists():
+            sha256 = hashlib.sha256(Path(document).read_bytes()).hexdigest()
+        known = os.path.join(records, f"{sha256}.json")
+        if cache is not None:
+            version = cache.record_version(known, _record_version)  # OSError when there is none
+        elif not os.path.exists(known):
             return None
-        version = _record_version(known)
+        else:
+            version = _record_version(known)
     except (OSError, ValueError):
         return None  # unreadable bytes or a damaged record: extract (again)
     if readings.is_older(version, EXTRACTOR_VERSION):
@@ -187,7 +205,7 @@ def current_record(document: Path, records: Path | None = None, sha256: str | No
             EXTRACTOR_VERSION,
         )
         return None
-    log.debug("already extracted %s -> %s", document, known.name)
+    log.debug("already extracted %s -> %s", document, known)
     return known
 
 
@@ -196,13 +214,13 @@ def current_record(document: Path, records: Path | None = None, sha256: str | No
 _VERSION_AT_HEAD = re.compile(r'^\{\s*"schema":\s*"[^"]*",\s*"extractor_version":\s*(null|"([^"]*)")')
 
 
-def _record_version(record: Path) -> str | None:
-    with record.open("rb") as f:
+def _record_version(record: str | Path) -> str | None:
+    with open(record, "rb") as f:
         head = f.read(512).decode("utf-8", errors="replace")
     found = _VERSION_AT_HEAD.match(head)
     if found:
         return found.group(2)
-    version = json.loads(record.read_text(encoding="utf-8")).get("extractor_version")
+    version = json.loads(Path(record).read_text(encoding="utf-8")).get("extractor_version")
     return version if isinstance(version, str) else None
 
 
@@ -411,9 +429,21 @@ def extract_batch(manifest: str) -> str:
     """Extract every document of a batch to its record file; return the batch's result file.
 
     Touches no database.  Safe to run again: documents done by an earlier attempt are skipped.
+    A document whose file is unchanged since it was hashed is not read (``pipeline.hashes``, as
+    in ``xxgk run``; ``XXGK_REHASH=1`` reads every one).
     """
+    from pipeline.hashes import HashCache, batch_cache_path
+
     batch_file = Path(manifest)
     batch = json.loads(batch_file.read_text(encoding="utf-8"))
+    cache = HashCache.load(batch_cache_path(batch["documents"]))
+    try:
+        return _extract_batch(batch_file, batch, cache)
+    finally:
+        cache.save()
+
+
+def _extract_batch(batch_file: Path, batch: dict[str, Any], cache: HashCache) -> str:
     documents: list[str] = batch["documents"]
     journal = batch_file.with_suffix(".journal")
     started, done = _read_journal(journal)
@@ -431,8 +461,17 @@ def extract_batch(manifest: str) -> str:
             record = _write_record(_worker_died_record(Path(document), started[i]))
             died += 1
         else:
+            sha = cache.sha256(document)
+            known = None if sha is None else current_record(Path(document), sha256=sha, cache=cache)
+            if known is not None:
+                # Nothing was extracted, so nothing could kill the worker: no "start", and a
+                # "done" that a kill may lose (the retry looks the record up again).
+                journal_event(journal, {"event": "done", "i": i, "record": str(known)}, durable=False)
+                records.append(str(known))
+                continue
             journal_event(journal, {"event": "start", "i": i, "document": document})
             try:
+                # Unreadable (no hash) or not current: extracted (the extractor says why).
                 record = extract_to_file(document)
             except BaseException:
                 # An exception (a full disk, Airflow's SIGTERM or time-out) is not a dead
@@ -525,12 +564,14 @@ def _read_journal(journal: Path) -> tuple[dict[int, int], dict[int, str]]:
     return {i: n for i, n in started.items() if i not in done}, done
 
 
-def journal_event(journal: Path, event: dict[str, object]) -> None:
-    """Append one progress event to a batch's journal, durably (it must survive a kill)."""
+def journal_event(journal: Path, event: dict[str, object], durable: bool = True) -> None:
+    """Append one progress event to a batch's journal; ``durable``: on disk before it returns
+    (it must survive a kill)."""
     with journal.open("a", encoding="utf-8", errors="backslashreplace") as f:
         f.write(json.dumps(event, ensure_ascii=False) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+        if durable:
+            f.flush()
+            os.fsync(f.fileno())
 
 
 def _write_record(record: Report) -> str:
@@ -647,7 +688,7 @@ def run(
     started = datetime.now(UTC).replace(tzinfo=None)
     check = reload_check(inbox, documents=documents, force=force, jobs=jobs, quiet=quiet, rehash=rehash)
     documents, record_paths, skipped = check.documents, check.record_paths, check.skipped
-    document_ids = [Path(p).stem for p in record_paths]  # a record is named by its document's sha256
+    document_ids = [fingerprint.record_id(p) for p in record_paths]  # named by its document's sha256
     if check.nothing_new is not None:
         log.info(
             "nothing new since publication %s (fingerprint %s)", check.nothing_new, check.fingerprint[:12]

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,6 +101,47 @@ def test_a_batch_writes_one_record_per_document_and_no_database(warehouse: Path)
         p.name for p in (warehouse / "records").iterdir()
     )
     assert not (warehouse / "build").exists()
+
+
+def test_a_batch_of_unchanged_documents_reads_none_of_them(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As ``xxgk run``: a document whose stat is the one it was hashed with is not read again."""
+    from test_hashes import opens
+
+    from pipeline import hashes
+
+    monkeypatch.setenv(hashes.RACY_ENV, "0.05")
+    monkeypatch.delenv(hashes.REHASH_ENV, raising=False)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("pingtan-2023.page.txt", "003_dayong_2022.txt"):
+        (inbox / name).write_bytes((SAMPLES / name).read_bytes())
+    time.sleep(0.1)
+    [first] = pipeline.plan_batches(inbox, run_key="first", size=10)
+    before = json.loads(Path(pipeline.extract_batch(first)).read_text(encoding="utf-8"))
+    time.sleep(0.1)  # the records, just written, are remembered from the next batch on
+    [second] = pipeline.plan_batches(inbox, run_key="second", size=10)
+    pipeline.extract_batch(second)
+    [third] = pipeline.plan_batches(inbox, run_key="third", size=10)
+    with opens() as seen:
+        again = json.loads(Path(pipeline.extract_batch(third)).read_text(encoding="utf-8"))
+    assert again["records"] == before["records"]
+    assert not {*before["document_paths"], *before["records"]} & set(seen)
+    # Nothing was extracted: no "start" (no fsync per document), every document "done".
+    assert [e["event"] for e in journal_events(third)] == ["done", "done"]
+
+    # A document changed in place (same size) is read, hashed and extracted again.
+    changed = inbox / "003_dayong_2022.txt"
+    data = changed.read_bytes()
+    at = data.index(b"1")
+    changed.write_bytes(data[:at] + b"7" + data[at + 1 :])
+    [fourth] = pipeline.plan_batches(inbox, run_key="fourth", size=10)
+    with opens() as seen:
+        result = json.loads(Path(pipeline.extract_batch(fourth)).read_text(encoding="utf-8"))
+    assert str(changed) in seen
+    assert result["records"][0] != before["records"][0] and result["records"][1] == before["records"][1]
+    assert [e["event"] for e in journal_events(fourth)] == ["start", "done", "done"]
 
 
 def test_a_crashed_batch_resumes_where_it_stopped(

@@ -121,3 +121,72 @@ def test_a_damaged_cache_is_ignored(report: Path) -> None:
     assert cache.sha256(report) == sha(report)
     cache.save()
     assert str(report) in hashes.HashCache.load().entries
+
+
+# ----------------------------------------------------------- records: their extractor version
+
+
+def extracted(documents: list[str]) -> tuple[list[str], int]:
+    """``pool.extract_all`` of the documents: the records and how many were extracted."""
+    done: list[pool.Done] = []
+    return pool.extract_all(documents, 1, on_done=done.append), sum(d.extracted for d in done)
+
+
+def test_an_unchanged_record_is_not_opened_again(report: Path) -> None:
+    [record], _ = extracted([str(report)])
+    time.sleep(0.1)  # the record, written just now, is "racily clean" until then
+    extracted([str(report)])  # reads its head, remembers its version by its stat
+    with opens() as seen:
+        assert extracted([str(report)]) == ([record], 0)
+    assert record not in seen and str(report) not in seen
+    # --rehash reads the record's head again.
+    with opens() as seen:
+        assert pool.extract_all([str(report)], 1, rehash=True) == [record]
+    assert record in seen
+
+
+def test_a_rewritten_record_is_read_again(report: Path) -> None:
+    [record], _ = extracted([str(report)])
+    time.sleep(0.1)
+    extracted([str(report)])
+    assert str(Path(record)) in hashes.HashCache.load().records
+    # The record replaced by one an older extractor made (another file, as a writer makes it).
+    data = json.loads(Path(record).read_text(encoding="utf-8"))
+    data["extractor_version"] = "0.0.1"
+    replacement = Path(record).with_suffix(".tmp")
+    replacement.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(replacement, record)
+    assert extracted([str(report)]) == ([record], 1)
+    assert json.loads(Path(record).read_text(encoding="utf-8"))["extractor_version"] != "0.0.1"
+
+
+def test_a_new_extractor_version_reads_every_remembered_record_again(
+    report: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline import steps
+
+    [record], _ = extracted([str(report)])
+    time.sleep(0.1)
+    extracted([str(report)])
+    version = json.loads(Path(record).read_text(encoding="utf-8"))["extractor_version"]
+    assert hashes.HashCache.load().records[record][1] == version
+    monkeypatch.setattr(steps, "EXTRACTOR_VERSION", version + ".1")
+    before = fingerprint.compute([record], [str(report)])
+    monkeypatch.setattr(fingerprint, "EXTRACTOR_VERSION", version + ".1")
+    assert fingerprint.compute([record], [str(report)]).value != before.value
+    # The pool's workers import the real version (so the new record names it): what is looked
+    # at is the pool's decision, to extract the record again.
+    assert extracted([str(report)])[1] == 1
+
+
+def test_two_savers_keep_each_others_entries(report: Path, tmp_path: Path) -> None:
+    """The DAG's batches save concurrently: the second save must not drop the first's entries."""
+    other = tmp_path / "inbox" / "other.txt"
+    other.write_bytes(report.read_bytes() + b"\n")
+    time.sleep(0.1)
+    first, second = hashes.HashCache.load(), hashes.HashCache.load()
+    first.sha256(report)
+    second.sha256(other)
+    first.save()
+    second.save()
+    assert {str(report), str(other)} <= set(hashes.HashCache.load().entries)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -158,6 +159,61 @@ def test_the_bi_copy_has_the_tables_and_comments_and_follows_a_rollback(warehous
     # DuckDB 1.4 opening it through duckdb-engine: tests/test_analyst_questions.py
 
 
+def test_the_bi_copy_and_the_parquet_files_hold_the_published_tables(warehouse: Path) -> None:
+    """One write of the marts: the BI copy is the publication's database itself (DuckDB 1.x's
+    storage), and every Parquet file holds its table's rows, column for column."""
+    build = paths.build_db()
+    make_build_db(build, ["平潭综合实验区", "中山市大涌镇", "old"])
+    with duckdb.connect(str(build)) as con:
+        con.execute("comment on table marts.dim_report is 'One row per report.'")
+    publish()
+    current = publish_module.current()
+    assert current is not None
+    assert os.path.samefile(current.database, current.bi_database)
+    assert os.path.samefile(warehouse / "xxgk-bi.duckdb", current.database)
+    names = [n for _, n, _ in tables(current.database)]
+    assert sorted(p.stem for p in current.parquet.iterdir()) == names
+    with duckdb.connect(str(current.database), read_only=True) as con:
+        for name in names:
+            rows = con.execute(f"select * from marts.{name} order by all").fetchall()
+            columns = con.execute(f"select * from marts.{name} limit 0").description
+            parquet = f"read_parquet('{current.parquet / (name + '.parquet')}')"
+            assert con.execute(f"select * from {parquet} order by all").fetchall() == rows
+            assert con.execute(f"select * from {parquet} limit 0").description == columns
+        assert con.execute("select count(*) from marts.dim_report").fetchall() == [(3,)]
+        assert con.execute(
+            "select comment from duckdb_tables() where table_name = 'dim_report'"
+        ).fetchall() == [("One row per report.",)]
+    # Nothing of the build database's other schemas, no write-ahead log in the publication.
+    assert sorted(p.name for p in current.path.iterdir()) == [
+        "manifest.json",
+        "parquet",
+        "xxgk-bi.duckdb",
+        "xxgk.duckdb",
+    ]
+
+
+def test_publishing_bounds_duckdbs_memory(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The copy runs in DuckDB bounded by XXGK_DUCKDB_MEMORY_LIMIT (as dbt and the gate do)."""
+    make_build_db(paths.build_db(), ["a"])
+    seen: list[str] = []
+    real = publish_module._connect
+
+    def spy() -> duckdb.DuckDBPyConnection:
+        con = real()
+        seen.append(con.execute("select current_setting('memory_limit')").fetchall()[0][0])
+        return con
+
+    monkeypatch.setattr(publish_module, "_connect", spy)
+    monkeypatch.setenv("XXGK_DUCKDB_MEMORY_LIMIT", "300MB")
+    publish()
+    with duckdb.connect(config={"memory_limit": "300MB"}) as con:
+        bounded = con.execute("select current_setting('memory_limit')").fetchall()[0][0]
+    with duckdb.connect() as con:
+        assert con.execute("select current_setting('memory_limit')").fetchall()[0][0] != bounded
+    assert seen == [bounded, bounded]  # the copy of the marts, the Parquet files
+
+
 def test_missing_build_database_is_named(warehouse: Path) -> None:
     with pytest.raises(FileNotFoundError, match="xxgk_build.duckdb"):
         publish()
@@ -210,7 +266,6 @@ def test_a_reader_holding_the_old_file_is_neither_blocked_nor_mixed(warehouse: P
 # --- kept publications, Parquet, rollback, a publication killed midway ------------------------
 
 import hashlib  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 
 from warehouse import publish as publication  # noqa: E402

@@ -1,9 +1,10 @@
 """Publish the marts: the only database analysts open, and never a half-written one.
 
 A publication is a folder ``<warehouse>/publications/<id>/`` holding a brand-new DuckDB file
-with the schema ``marts`` of the build database (``xxgk.duckdb``), the same tables in a file
-DuckDB 1.x reads (``xxgk-bi.duckdb``, written with ``STORAGE_VERSION 'v1.4.0'``: the drivers of
-Superset, Metabase, Evidence, Rill and DBeaver are DuckDB 1.x and cannot open a 2.0 file), every
+with the schema ``marts`` of the build database (``xxgk.duckdb``), written with ``STORAGE_VERSION
+'v1.4.0'`` so that DuckDB 1.x reads it too (the drivers of Superset, Metabase, Evidence, Rill and
+DBeaver are DuckDB 1.x and cannot open a 2.0 file); ``xxgk-bi.duckdb``, the name BI tools are
+given, is a hard link to the same file (a copy where there are none: the marts are written once); every
 mart table as Parquet (``parquet/<table>.parquet``) and a ``manifest.json`` (tables and row
 counts).  Both databases carry the dbt descriptions as table and column comments and a table
 ``marts.data_dictionary`` listing every column with its type, description and Chinese label.
@@ -49,6 +50,7 @@ from typing import Any
 import duckdb
 
 from warehouse import labels, paths
+from xxgk.settings import duckdb_memory_limit
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,9 @@ def publish(
         tmp.mkdir()
         try:
             counts = _copy_marts(source, tmp / DATABASE)
-            _write_bi_copy(tmp / DATABASE, tmp / BI_DATABASE)
+            # The database is written in the storage DuckDB 1.x reads, so the BI copy is the same
+            # file: one write of the marts, not two (bench/RESULTS.md, "Publish at scale").
+            _link_or_copy(tmp / DATABASE, tmp / BI_DATABASE)
             _write_parquet(tmp / DATABASE, tmp / PARQUET, list(counts))
             _write_manifest(tmp, publication_id, source, counts, fingerprint)
             _fsync_tree(tmp)
@@ -282,10 +286,19 @@ def _activate_bi(publication: Publication, warehouse: Path) -> None:
         raise
 
 
+def _connect() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB bounded as dbt's and the gate's are (``XXGK_DUCKDB_MEMORY_LIMIT``): a
+    copy of the marts streams through it, whatever their size."""
+    return duckdb.connect(config={"memory_limit": duckdb_memory_limit()})
+
+
 def _copy_marts(source: Path, dest: Path) -> dict[str, int]:
-    """Copy every table and view of schema marts into a new database file; row counts by table."""
-    con = duckdb.connect(str(dest))
+    """Copy every table and view of schema marts into a new database file (in the storage DuckDB
+    1.x reads, ``BI_STORAGE_VERSION``); row counts by table."""
+    con = _connect()
     try:
+        con.execute(f"attach {_literal(str(dest))} as pub (storage_version {_literal(BI_STORAGE_VERSION)})")
+        con.execute("use pub")
         # Read-only: publishing never takes the build database's write lock.
         con.execute(f"attach {_literal(str(source))} as build (read_only)")
         names = [
@@ -302,11 +315,16 @@ def _copy_marts(source: Path, dest: Path) -> dict[str, int]:
             )
         con.execute(f"create schema {SCHEMA}")
         counts = {name: _copy_table(con, name) for name in names}
+        # Hundreds of comments: one commit, not one each (2 s of 7 at 1 000 documents).
+        con.execute("begin")
         _copy_comments(con, "build", names)
         counts[DICTIONARY] = _write_dictionary(con)
+        con.execute("commit")
         con.execute("detach build")
-        # Everything into the main file now, so no .wal is left beside it.
-        con.execute("checkpoint")
+        # Everything into the file now, so no .wal is left beside it.
+        con.execute("checkpoint pub")
+        con.execute("use memory")
+        con.execute("detach pub")
     finally:
         con.close()
     return counts
@@ -394,39 +412,23 @@ DICTIONARY_COLUMNS = {
 }
 
 
-def _write_bi_copy(database: Path, dest: Path) -> None:
-    """The published tables, comments included, in a file DuckDB 1.x opens."""
-    con = duckdb.connect()
+def _link_or_copy(source: Path, dest: Path) -> None:
     try:
-        con.execute(f"attach {_literal(str(database))} as pub (read_only)")
-        con.execute(f"attach {_literal(str(dest))} as bi (storage_version {_literal(BI_STORAGE_VERSION)})")
-        names = [
-            r[0]
-            for r in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'pub' "
-                "and schema_name = ? order by table_name",
-                [SCHEMA],
-            ).fetchall()
-        ]
-        con.execute(f"create schema bi.{SCHEMA}")
-        for name in names:
-            ident = _identifier(name)
-            con.execute(f"create table bi.{SCHEMA}.{ident} as select * from pub.{SCHEMA}.{ident}")
-        con.execute("use bi")
-        _copy_comments(con, "pub", names)
-        con.execute("use memory")
-        con.execute("detach pub")
-        con.execute("detach bi")
-    finally:
-        con.close()
+        os.link(source, dest)
+    except OSError:  # no hard links here: a copy does as well, only slower
+        shutil.copyfile(source, dest)
 
 
 def _write_parquet(database: Path, folder: Path, names: list[str]) -> None:
     folder.mkdir()
-    con = duckdb.connect(str(database), read_only=True)
+    con = _connect()
     try:
+        con.execute(f"attach {_literal(str(database))} as pub (read_only)")
+        con.execute("use pub")
         for name in names:
             _write_parquet_table(con, name, folder / f"{name}.parquet")
+        con.execute("use memory")
+        con.execute("detach pub")
     finally:
         con.close()
 

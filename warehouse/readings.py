@@ -12,6 +12,7 @@ and when two records are the same reading.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -20,6 +21,7 @@ from typing import Any
 _NUMBERS = re.compile(r"\d+")
 
 
+@functools.lru_cache(maxsize=64)  # a reload compares every record's version: a few distinct ones
 def version_key(version: str | None) -> tuple[int, ...]:
     """``"2.10.1"`` → ``(2, 10, 1)``; no version (a schema-1 record) sorts before every version."""
     if not version:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import html
 import shutil
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +27,7 @@ import duckdb
 
 from warehouse import paths
 from xxgk import identities, template
-from xxgk.settings import OFFICE
+from xxgk.settings import OFFICE, duckdb_memory_limit
 
 STATUS_LABELS = {
     "filed": "已按时报送",
@@ -76,6 +76,10 @@ IDENTITY_LABELS = {
     "H5": "H5 未经复议直接起诉：各结果之和 = 总计",
     "H6": "H6 复议后起诉：各结果之和 = 总计",
 }
+
+
+# The characters of a narrative section a card shows.
+NARRATIVE_CHARS = 3000
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,22 @@ INDICATORS: tuple[Indicator, ...] = (
         "天",
     ),
 )
+# The cells of every report the overview, rankings and trends read (HEADLINES for a card's change
+# on the year before, the rest for indicator_values); a card reads all of its own.
+KEPT_CELLS = frozenset(
+    [
+        *(h.cell for h in HEADLINES),
+        "s3/new_received/total",
+        "s3/total_processed/total",
+        "s3/granted/total",
+        "s3/partially_granted/total",
+        *(
+            f"s4/{row}/{col}"
+            for row in ("review", "litigation_direct", "litigation_after_review")
+            for col in ("corrected", "total", "pending")
+        ),
+    ]
+)
 
 _CSS = """
 body{font-family:"Noto Sans CJK SC","WenQuanYi Micro Hei","Microsoft YaHei",sans-serif;margin:0;color:#212121;background:#fafafa}
@@ -160,14 +180,16 @@ def build_site(out: Path, db: Path | None = None) -> dict[str, int]:
         )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(source), read_only=True) as con:
+    # DuckDB bounded as in publishing; Python holds one report's cells at a time (the cards), and
+    # of every report only the few cells the overview, rankings and trends use.
+    with duckdb.connect(str(source), read_only=True, config={"memory_limit": duckdb_memory_limit()}) as con:
         data = _read(con)
         n_downloads = _downloads(con, out / "data")
-    (out / "cards").mkdir(exist_ok=True)
-    n_cards = 0
-    for key, report in data.reports.items():
-        _write(out / "cards" / _card_name(*key), _card(data, report))
-        n_cards += 1
+        (out / "cards").mkdir(exist_ok=True)
+        n_cards = 0
+        for report in _full_reports(con, data):
+            _write(out / "cards" / _card_name(report.body_id, report.report_year), _card(data, report))
+            n_cards += 1
     _write(out / "index.html", _overview(data))
     _write(out / "rankings.html", _rankings(data))
     _write(out / "trends.html", _trends(data))
@@ -220,25 +242,8 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _read(con: duckdb.DuckDBPyConnection) -> SiteData:
     tables = set(_tables(con))
-    # The current published reports and their cells (corrections applied), from the facts.
-    cells = _rows(
-        con,
-        """
-        select document_id, body_id, report_year, template_version, 's3' as table_code, row_code,
-               col_code, value, basis, page, line, raw_text
-        from marts.fct_applications
-        union all
-        select document_id, body_id, report_year, template_version, 's4', row_code, col_code,
-               value, basis, page, line, raw_text
-        from marts.fct_review_litigation
-        union all
-        -- A count is in value, an amount in the column of its unit (never summed together).
-        select document_id, body_id, report_year, template_version, table_code, row_code,
-               col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown),
-               basis, page, line, raw_text
-        from marts.fct_active_disclosure
-        """,
-    )
+    # The current published reports (corrections applied), from the facts: of their cells only
+    # those the pages other than the cards use (_full_reports reads the rest, a report at a time).
     body_years = {
         (r["body_id"], r["report_year"]): r
         for r in _rows(con, "select body_id, report_year, document_id, body_name from marts.mart_body_year")
@@ -248,25 +253,25 @@ def _read(con: duckdb.DuckDBPyConnection) -> SiteData:
         for r in _rows(con, "select document_id, source_path from marts.dim_report")
     }
     reports: dict[tuple[str, int], Report] = {}
-    for c in cells:
-        key = (c["body_id"], c["report_year"])
-        info = body_years.get(key, {})
+    for document_id, body_id, report_year, template_version, cid, value in _stream(
+        con, f"select document_id, body_id, report_year, template_version, {_CELL_ID}, value from ({_CELLS})"
+    ):
+        key = (body_id, report_year)
         report = reports.get(key)
         if report is None:
+            info = body_years.get(key, {})
             report = reports[key] = Report(
-                c["document_id"],
-                c["body_id"],
-                info.get("body_name") or c["body_id"],
-                c["report_year"],
-                c["template_version"],
-                paths_by_doc.get(c["document_id"], ""),
+                document_id,
+                body_id,
+                info.get("body_name") or body_id,
+                report_year,
+                template_version,
+                paths_by_doc.get(document_id, ""),
                 {},
                 {},
             )
-        cid = template.cell_id(c["table_code"], c["row_code"], c["col_code"])
-        value = c["value"]
-        report.values[cid] = None if value is None else Decimal(str(value))
-        report.where[cid] = {"page": c["page"], "line": c["line"], "raw": c["raw_text"], "basis": c["basis"]}
+        if cid in KEPT_CELLS:
+            report.values[cid] = None if value is None else Decimal(str(value))
     filing = (
         _rows(con, "select * from marts.mart_filing_status order by body_name, report_year")
         if "mart_filing_status" in tables
@@ -288,7 +293,12 @@ def _read(con: duckdb.DuckDBPyConnection) -> SiteData:
     )
     narrative: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if "fct_narrative" in tables:
-        for n in _rows(con, "select * from marts.fct_narrative order by document_id, section"):
+        # A card shows a section's first NARRATIVE_CHARS characters: no more is held.
+        for n in _rows(
+            con,
+            f"select * replace (left(body_text, {NARRATIVE_CHARS}) as body_text) "
+            "from marts.fct_narrative order by document_id, section",
+        ):
             narrative[n["document_id"]].append(n)
     return SiteData(
         datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
@@ -300,6 +310,58 @@ def _read(con: duckdb.DuckDBPyConnection) -> SiteData:
         narrative,
         sorted(tables),
     )
+
+
+_CELLS = """
+    select document_id, body_id, report_year, template_version, 's3' as table_code, row_code,
+           col_code, value, basis, page, line, raw_text
+    from marts.fct_applications
+    union all
+    select document_id, body_id, report_year, template_version, 's4', row_code, col_code,
+           value, basis, page, line, raw_text
+    from marts.fct_review_litigation
+    union all
+    -- A count is in value, an amount in the column of its unit (never summed together).
+    select document_id, body_id, report_year, template_version, table_code, row_code,
+           col_code, coalesce(value, amount_wan_cny, amount_cny, amount_unit_unknown),
+           basis, page, line, raw_text
+    from marts.fct_active_disclosure
+"""
+# template.cell_id in SQL: table/row/col.
+_CELL_ID = "table_code || '/' || row_code || '/' || col_code"
+_STREAM_ROWS = 10_000
+
+
+def _stream(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator[tuple[Any, ...]]:
+    cur = con.cursor()
+    try:
+        cur.execute(sql)
+        while rows := cur.fetchmany(_STREAM_ROWS):
+            yield from rows
+    finally:
+        cur.close()
+
+
+def _full_reports(con: duckdb.DuckDBPyConnection, data: SiteData) -> Iterator[Report]:
+    """Every report of ``data`` with all its cells and where each was read, one at a time, in
+    body and year order; a cell read twice for one body and year keeps its last reading, in the
+    facts' order, as ``_read`` takes the first one's document."""
+    sql = (
+        f"select body_id, report_year, {_CELL_ID}, value, basis, page, line, raw_text "
+        f"from (select *, row_number() over () as seq from ({_CELLS})) "
+        "order by body_id, report_year, seq"
+    )
+    current: Report | None = None
+    for body_id, report_year, cid, value, basis, page, line, raw in _stream(con, sql):
+        if current is None or (current.body_id, current.report_year) != (body_id, report_year):
+            if current is not None:
+                yield current
+            summary = data.reports[(body_id, report_year)]
+            current = replace(summary, values={}, where={})
+        current.values[cid] = None if value is None else Decimal(str(value))
+        current.where[cid] = {"page": page, "line": line, "raw": raw, "basis": basis}
+    if current is not None:
+        yield current
 
 
 def _downloads(con: duckdb.DuckDBPyConnection, folder: Path) -> int:
@@ -539,7 +601,7 @@ def _card(data: SiteData, rep: Report) -> str:
     narrative = "".join(
         f"<h3>{_e(n['heading'])} <span class='muted'>第 {_e(n['line'])}–{_e(n['line_to'])} 行"
         f"{'，第 ' + _e(n['page']) + ' 页' if n.get('page') else ''}</span></h3>"
-        f"<p>{_e(n['body_text'])[:3000]}</p>"
+        f"<p>{_e(n['body_text'])[:NARRATIVE_CHARS]}</p>"
         for n in data.narrative.get(rep.document_id, [])
     )
     cell_rows = []

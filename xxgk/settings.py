@@ -8,6 +8,7 @@ other limits builds its own ``ReaderSettings`` with ``dataclasses.replace``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -240,3 +241,13 @@ class HashCacheSettings:
 
 
 HASH_CACHE = HashCacheSettings()
+
+
+# DuckDB's memory in the warehouse's own connections (publishing; dbt's profile and the gate
+# read the same variable): beyond it DuckDB spills to disk instead of growing with the warehouse.
+DUCKDB_MEMORY_ENV = "XXGK_DUCKDB_MEMORY_LIMIT"
+DEFAULT_DUCKDB_MEMORY = "1GB"
+
+
+def duckdb_memory_limit() -> str:
+    return os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY

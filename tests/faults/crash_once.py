@@ -44,20 +44,20 @@ def install(steps: Any) -> None:  # the module pipeline.steps
 
 
 def crashing(
-    journal_event: Callable[[Path, dict[str, Any]], None], spec: str, delay: float = 0.0
-) -> Callable[[Path, dict[str, Any]], None]:
+    journal_event: Callable[[Path, dict[str, Any], bool], None], spec: str, delay: float = 0.0
+) -> Callable[[Path, dict[str, Any], bool], None]:
     flag = spec.removesuffix(":exit")
     finished: set[Path] = set()  # journals this process has finished a document in
     started: set[Path] = set()
 
     @functools.wraps(journal_event)
-    def wrapped(journal: Path, event: dict[str, Any]) -> None:
+    def wrapped(journal: Path, event: dict[str, Any], durable: bool = True) -> None:
         if event.get("event") == "start" and delay and Path(journal) not in started:
             started.add(Path(journal))
             time.sleep(delay)
         if spec and event.get("event") == "start" and Path(journal) in finished:
             _crash_once(flag, Path(journal).with_suffix(".json"), spec.endswith(":exit"))
-        journal_event(journal, event)
+        journal_event(journal, event, durable)
         if event.get("event") == "done":
             finished.add(Path(journal))
 
