@@ -1113,14 +1113,18 @@ def check_systemic(result: GateResult) -> None:
 # -------------------------------------------------------------------- before publication
 
 
-def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> MartsCheck:
+def check_marts(
+    build_db: Path | None = None, *, data_docs: bool = True, chunk_rows: int | None = None
+) -> MartsCheck:
     """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic.
 
     The current reports and the fact rows are validated whole bodies at a time (about
-    ``GATE.marts_chunk_rows`` fact rows): every expectation is about one row, one report (a
-    report is one body's) or one body's year, so a chunk of bodies gets the rows' own results.
+    ``chunk_rows`` fact rows, default ``GATE.marts_chunk_rows``): every expectation is about one
+    row, one report (a report is one body's) or one body's year, so a chunk of bodies gets the
+    rows' own results.
     """
     db = Path(build_db) if build_db is not None else paths.build_db()
+    rows = chunk_rows if chunk_rows is not None else GATE.marts_chunk_rows
     section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
     suites = marts_suites()
     run_id = _run_id("publication")
@@ -1130,7 +1134,7 @@ def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> Mart
         with _read(db, Path(tmp)) as con:
             counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
             passed = dict(zip(("s2", "s3", "s4"), con.execute(_MARTS_SECTION_PASSED).fetchall()[0]))
-            bodies = _body_chunks(con.execute(_MARTS_BODIES).fetchall(), GATE.marts_chunk_rows)
+            bodies = _body_chunks(con.execute(_MARTS_BODIES).fetchall(), rows)
             con.register("marts_chunk", bodies)
             empty = {
                 name: spool.spool(
