@@ -547,18 +547,19 @@ def run_gate(
     soft = soft_identity_suites()
     with tempfile.TemporaryDirectory(prefix="gate-spool-", dir=db.parent) as tmp:
         for decided in decide_chunks(_read_chunks(db, todo, size, Path(tmp)), _context(False), run_id):
-            merge_validations(validations, decided.validations)
+            # The verdicts come from each chunk's own results: the merged ones are the report.
+            merge_validations(validations, decided.validations, keep=GATE.report_rows_kept)
             _write(db, decided.checked, decided.verdicts, decided.causes, digests, version)
             log.debug("gate: %d of %d reports validated", len(decided.checked), len(todo))
         # Soft identities: among the current reports, which depend on the verdicts just written.
-        soft_validations = _validate_soft(db, soft, run_id, Path(tmp) / "soft")
+        soft_validations, failing_soft = _validate_soft(db, soft, run_id, Path(tmp) / "soft")
     with _read(db) as con:
         n_held = int(con.execute(_N_HELD_READ).fetchall()[0][0])
         load = _load_verdict(con)
     context = _context(data_docs)
     if data_docs:
         _store(context, {**validations, **soft_validations}, run_id)
-    _write_warnings(db, _failing_soft_checks(soft, soft_validations))
+    _write_warnings(db, failing_soft)
 
     result = GateResult(
         n_checked=n_checked,
@@ -699,18 +700,26 @@ def _read_chunks(db: Path, document_ids: list[str], size: int, spool_dir: Path) 
 
 def _validate_soft(
     db: Path, suites: list[GateSuite], run_id: RunIdentifier, spool_dir: Path
-) -> dict[str, Any]:
-    """S1–S3 over every current report's soft checks, ``GATE.soft_chunk_rows`` rows at a time."""
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """S1–S3 over every current report's soft checks, ``GATE.soft_chunk_rows`` rows at a time.
+
+    Returns the merged validations (the report) and the failing checks (anchor, check_id).
+    """
     sql, order = _SOFT_READ
     with _read(db, spool_dir.parent) as con:
         empty = spool.spool(con, sql.format(size=GATE.soft_chunk_rows), spool_dir)
     validator = Validator(_context(False), suites, run_id, "xxgk_build_soft")
     validations: dict[str, Any] = {}
+    failing = []
     # One chunk even without rows: the suites' results (and the Data Docs) are there either way.
     for chunk in range(max(spool.n_chunks(spool_dir), 1)):
         frame = spool.read_chunk(spool_dir, chunk, empty, order)
-        merge_validations(validations, validator.run({"soft_residuals": frame}))
-    return validations
+        validated = validator.run({"soft_residuals": frame})
+        failing.append(_failing_soft_checks(suites, validated))
+        merge_validations(validations, validated, keep=GATE.report_rows_kept)
+    # A check failing two soft identities is one row, as before chunks.
+    merged = pd.concat(failing, ignore_index=True).drop_duplicates(ignore_index=True)
+    return validations, merged
 
 
 def _read(db: Path, temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
