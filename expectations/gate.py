@@ -722,6 +722,10 @@ def _validate_soft(
     return validations, merged
 
 
+def _duckdb_memory() -> str:
+    return os.environ.get(DUCKDB_MEMORY_ENV, "").strip().replace("'", "") or DEFAULT_DUCKDB_MEMORY
+
+
 def _read(db: Path, temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """The build database, read-only, with DuckDB's memory bounded as dbt's is.
 
@@ -729,7 +733,7 @@ def _read(db: Path, temp_directory: Path | None = None) -> duckdb.DuckDBPyConnec
     and the soft identities' joins over the whole warehouse spill beyond it instead of growing
     with the warehouse.
     """
-    limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY
+    limit = _duckdb_memory()
     config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": limit}
     if temp_directory is not None:  # where a sort or a join beyond the limit spills
         config["temp_directory"] = str(temp_directory / "duckdb-tmp")
@@ -962,6 +966,8 @@ def _failing_soft_checks(suites: Iterable[GateSuite], validations: Mapping[str, 
 def _write_warnings(db: Path, failing: pd.DataFrame) -> None:
     """Replace every warning: they depend on which reports are current, which any load changes."""
     with staging.connect(db) as con:
+        # The office's checks aggregate every current report's cells here: bounded as the reads.
+        con.execute(f"set memory_limit = '{_duckdb_memory()}'")
         con.register("failing_soft", failing)
         con.execute("begin")
         try:
