@@ -27,7 +27,11 @@ counts as one and a retry of a stopped load is stopped again.  ``check_marts`` c
 marts before publication (``MartsCheckError``).
 
 DuckDB is opened to read and to write, and closed in between, so the gate holds no lock while
-Great Expectations runs.
+Great Expectations runs.  Memory does not grow with the warehouse: the reports to validate are
+read in one pass into a spool of Parquet chunks (``expectations.spool``) and validated a chunk
+at a time, as are the soft identities; counts are made in DuckDB (bounded by
+``XXGK_DUCKDB_MEMORY_LIMIT``), and the result's verdicts, causes and warnings are a snapshot
+read only when used (``StoredRows``).
 """
 
 from __future__ import annotations
