@@ -27,7 +27,11 @@ counts as one and a retry of a stopped load is stopped again.  ``check_marts`` c
 marts before publication (``MartsCheckError``).
 
 DuckDB is opened to read and to write, and closed in between, so the gate holds no lock while
-Great Expectations runs.
+Great Expectations runs.  Memory does not grow with the warehouse: the reports to validate are
+read in one pass into a spool of Parquet chunks (``expectations.spool``) and validated a chunk
+at a time, as are the soft identities; counts are made in DuckDB (bounded by
+``XXGK_DUCKDB_MEMORY_LIMIT``), and the result's verdicts, causes and warnings are a snapshot
+read only when used (``StoredRows``).
 """
 
 from __future__ import annotations
@@ -35,13 +39,15 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import tempfile
+import weakref
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import duckdb
 import great_expectations as gx
@@ -57,7 +63,7 @@ from great_expectations.data_context.types.resource_identifiers import (
     ValidationResultIdentifier,
 )
 
-from expectations import data_docs_offline, narrative_checks
+from expectations import data_docs_offline, narrative_checks, spool
 from expectations.frames import document_values, identity_frames, sections_frame
 from expectations.inputs import INPUT_DIGESTS, gate_version
 from expectations.suites import (
@@ -77,6 +83,7 @@ from xxgk.settings import GATE
 from xxgk.template import VERSIONS
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_FAIL_SHARE_ENV = "XXGK_GATE_MAX_FAIL_SHARE"
 DEFAULT_MAX_FAIL_SHARE = 0.5
@@ -89,56 +96,72 @@ DUCKDB_MEMORY_ENV = "XXGK_DUCKDB_MEMORY_LIMIT"
 DEFAULT_DUCKDB_MEMORY = "1GB"
 
 # Not rejected: a rejected record has no usable tables, so there is nothing to check or publish.
-_READS: Mapping[Frame, str] = {
-    "documents": """
+# Each read joins ``gate_todo`` (document_id, xxgk_chunk: the reports to validate and their
+# chunk) and is spooled in one pass (``expectations.spool``); a chunk is read back in the order
+# given here.
+_READS: Mapping[Frame, tuple[str, str]] = {
+    "documents": (
+        """
         select
             document_id,
-            org_name,
-            body_id,
-            report_year,
-            template_version,
-            status
-        from intermediate.int_documents
-        where status <> 'rejected' and document_id in (select document_id from gate_chunk)
-        order by document_id
-    """,
+            documents.org_name,
+            documents.body_id,
+            documents.report_year,
+            documents.template_version,
+            documents.status,
+            gate_todo.xxgk_chunk
+        from intermediate.int_documents as documents
+        inner join gate_todo using (document_id)
+        where documents.status <> 'rejected'
+        """,
+        "document_id",
+    ),
     # After the reviewers' corrections, including the cells a correction adds.
-    "cells": """
+    "cells": (
+        """
         select
             document_id,
-            cell_id,
-            section,
-            col_kind,
-            value,
-            value = trunc(value) as is_integer,
-            basis,
-            page,
-            line
-        from intermediate.int_cells_labelled
-        where status <> 'rejected' and document_id in (select document_id from gate_chunk)
-        order by document_id, cell_id
-    """,
+            cells.cell_id,
+            cells.section,
+            cells.col_kind,
+            cells.value,
+            cells.value = trunc(cells.value) as is_integer,
+            cells.basis,
+            cells.page,
+            cells.line,
+            gate_todo.xxgk_chunk
+        from intermediate.int_cells_labelled as cells
+        inner join gate_todo using (document_id)
+        where cells.status <> 'rejected'
+        """,
+        "document_id, cell_id",
+    ),
 }
 
 # The extractor's problems: the true cause of a held-back section comes first.
-_PROBLEMS_READ = """
-    select document_id, problem_seq, problem_code, severity, message, cell_ids, sections,
-           candidates_json, raw_text
-    from stg.stg_problems
-    where document_id in (select document_id from gate_chunk)
-    order by document_id, problem_seq
-"""
+_PROBLEMS_READ = (
+    """
+    select document_id, problems.problem_seq, problems.problem_code, problems.severity,
+           problems.message, problems.cell_ids, problems.sections, problems.candidates_json,
+           problems.raw_text, gate_todo.xxgk_chunk
+    from stg.stg_problems as problems
+    inner join gate_todo using (document_id)
+    """,
+    "document_id, problem_seq",
+)
 
-# Every non-rejected report, its input digest, and whether its stored verdict was made from
-# those rows by this version of the gate ($1: ``inputs.gate_version``).
-_CURRENT_READ = f"""
-    select inputs.document_id, inputs.input_digest,
-           coalesce(results.input_digest = inputs.input_digest and results.gate_version = $1, false)
-               as is_current
+# The non-rejected reports whose stored verdict was not made from their rows as they stand by
+# this version of the gate ($1: ``inputs.gate_version``; $2: every report, for ``revalidate``),
+# and the digest of those rows.
+_STALE_READ = f"""
+    select inputs.document_id, inputs.input_digest
     from ({INPUT_DIGESTS}) as inputs
     left join staging.gate_results as results using (document_id)
+    where $2 or not coalesce(
+        results.input_digest = inputs.input_digest and results.gate_version = $1, false)
     order by inputs.document_id
 """
+_N_CHECKED_READ = "select count(*) from intermediate.int_documents where status <> 'rejected'"
 
 # The stored verdicts and causes of the checked (non-rejected) reports, judged now or before.
 _CHECKED = "(select document_id from intermediate.int_documents where status <> 'rejected')"
@@ -156,11 +179,16 @@ _FAILURES_READ = f"""
     order by document_id, cause_rank, section, equation_id
 """
 
-_SOFT_READ = """
-    select *
+# The soft identities' rows, numbered into chunks of ``GATE.soft_chunk_rows`` in their order
+# (every expectation of theirs is about one row, so a chunk gets the rows' own results).
+_SOFT_READ = (
+    """
+    select *,
+           (row_number() over (order by anchor_document_id, check_id) - 1) // {size} as xxgk_chunk
     from intermediate.int_soft_identity_residuals
-    order by anchor_document_id, check_id
-"""
+    """,
+    "anchor_document_id, check_id",
+)
 
 # "The load": the documents whose current reading was staged after those the gate's last
 # accepted run (one that did not stop the load) covered: new documents, and staged ones read
@@ -178,13 +206,40 @@ _LOAD_READ = """
         (select max(accepted_through) from staging.gate_state), '-infinity'::timestamp)
 """
 
+# How the load fared, counted in DuckDB (a load can be the whole warehouse): its documents, the
+# rejected ones, the others with a section held back; and per identity, the reports of the load
+# failing it.
+_HELD = f"""
+    (select document_id from staging.gate_sections
+     where verdict = 'held_back' and document_id in {_CHECKED})
+"""
+_LOAD_COUNTS = f"""
+    with load as ({_LOAD_READ})
+    select min(read_at),
+           count(distinct document_id),
+           count(distinct document_id) filter (where status = 'rejected'),
+           count(distinct document_id) filter (
+               where document_id in {_HELD}
+               and document_id not in (select document_id from load where status = 'rejected'))
+    from load
+"""
+_LOAD_IDENTITIES = f"""
+    with load as ({_LOAD_READ})
+    select identity_id, count(distinct document_id) as n_reports
+    from staging.gate_failures
+    where document_id in {_CHECKED} and document_id in (select document_id from load)
+    group by identity_id
+    order by n_reports desc, identity_id
+"""
+_N_HELD_READ = f"select count(distinct document_id) from {_HELD}"
+_N_WARNINGS_READ = "select count(*), count(distinct document_id) from staging.gate_warnings"
+
 _MARTS_READS: Mapping[Frame, str] = {
     "published_reports": """
         select document_id, body_id, report_year, template_version, is_publishable,
                s2_verdict, s3_verdict, s4_verdict
         from marts.dim_report
         where is_current
-        order by document_id
     """,
     "published_cells": """
         with current_sections as (
@@ -211,9 +266,42 @@ _MARTS_READS: Mapping[Frame, str] = {
             on facts.document_id = current_sections.document_id
             and current_sections.section = case when facts.cell_id like 's2.%' then 's2'
                                                 else split_part(facts.cell_id, '/', 1) end
-        order by fact_table, document_id, cell_id
     """,
 }
+# The order the marts' frames were validated in when they were validated whole: a problem's
+# example is its first failing row in that order.
+_MARTS_ORDER: Mapping[Frame, str] = {
+    "published_reports": "document_id",
+    "published_cells": "fact_table, document_id, cell_id",
+}
+# Every body of a current report or of a fact row (null: rows without one) and its fact rows.
+_MARTS_BODIES = """
+    with facts as (
+        select body_id from marts.fct_applications
+        union all select body_id from marts.fct_active_disclosure
+        union all select body_id from marts.fct_review_litigation
+    ),
+    counts as (
+        select body_id, count(*) as n_rows from facts group by body_id
+    ),
+    bodies as (
+        select body_id from marts.dim_report where is_current
+        union
+        select body_id from counts
+    )
+    select bodies.body_id, coalesce(counts.n_rows, 0) as n_rows
+    from bodies
+    left join counts on bodies.body_id is not distinct from counts.body_id
+    order by bodies.body_id nulls last
+"""
+_MARTS_SECTION_PASSED = """
+    select
+        bool_or(s2_verdict = 'published'),
+        bool_or(s3_verdict = 'published'),
+        bool_or(s4_verdict = 'published')
+    from marts.dim_report
+    where is_current
+"""
 
 
 class GateError(RuntimeError):
@@ -292,14 +380,17 @@ class GateResult:
     # Every non-rejected report (validated in this run or keeping its verdict).
     n_checked: int
     n_passed: int
-    failures: list[GateFailure]
+    # The causes of every checked report, as ``staging.gate_failures`` held them at the end of
+    # the run (``run_gate`` gives a ``StoredRows``: read when first used, not held meanwhile).
+    failures: Sequence[GateFailure]
     # True when every Great Expectations validation of this run succeeded.
     success: bool
     # The GX validation result of each suite over the reports validated in this run (the
     # chunks' results merged), by suite name (e.g. "xxgk_identity_H1").
     validations: dict[str, Any] = field(default_factory=dict)
-    # Soft identities (S1–S3) that do not hold, one per report involved; and their validations.
-    warnings: list[GateWarning] = field(default_factory=list)
+    # Soft identities (S1–S3) and the office's checks that do not hold, one per report involved;
+    # and the soft identities' validations.
+    warnings: Sequence[GateWarning] = field(default_factory=list)
     soft_validations: dict[str, Any] = field(default_factory=dict)
     load: LoadVerdict | None = None
     # What is wrong with the load as a whole (check_systemic raises on it); empty normally.
@@ -308,9 +399,11 @@ class GateResult:
     data_docs: Path | None = None
 
     # The verdict of every checked report × section (二, 三, 四).
-    sections: list[SectionVerdict] = field(default_factory=list)
+    sections: Sequence[SectionVerdict] = field(default_factory=list)
     # Reports validated in this run (the others kept the verdict made from the same rows).
     n_validated: int = 0
+    # Warnings, and reports warned, counted when the result was made (None: from ``warnings``).
+    warning_counts: tuple[int, int] | None = None
 
     @property
     def n_failed(self) -> int:
@@ -328,6 +421,83 @@ class GateResult:
     @property
     def warned_documents(self) -> set[str]:
         return {w.document_id for w in self.warnings}
+
+    @property
+    def n_warnings(self) -> int:
+        return self.warning_counts[0] if self.warning_counts is not None else len(self.warnings)
+
+    @property
+    def n_warned(self) -> int:
+        return self.warning_counts[1] if self.warning_counts is not None else len(self.warned_documents)
+
+
+class StoredRows(Sequence[T]):
+    """Rows kept in a Parquet file (deleted with this object), made into objects when first used.
+
+    The gate's result covers every checked report: at 100 000 reports its causes and verdicts
+    are hundreds of thousands of objects, which a run (``pipeline.steps.gate``) never looks at.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, select: str, make: Callable[..., T]) -> None:
+        fd, name = tempfile.mkstemp(prefix="xxgk-gate-", suffix=".parquet")
+        os.close(fd)
+        self._path = Path(name)
+        weakref.finalize(self, self._path.unlink, missing_ok=True)
+        target = name.replace("'", "''")
+        con.execute(f"copy ({select}) to '{target}' (format parquet)")
+        self._n = int(con.execute(f"select count(*) from read_parquet('{target}')").fetchall()[0][0])
+        self._make = make
+        self._rows: list[T] | None = None
+
+    def _all(self) -> list[T]:
+        if self._rows is None:
+            target = str(self._path).replace("'", "''")
+            with duckdb.connect() as con:
+                self._rows = [
+                    self._make(*row) for row in con.sql(f"select * from read_parquet('{target}')").fetchall()
+                ]
+        return self._rows
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._all() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"StoredRows({self._n} rows)"
+
+
+_WARNINGS_READ = """
+    select document_id, identity_id, check_id, anchor_document_id, document_ids, cells,
+           lhs_value, rhs_value, difference
+    from staging.gate_warnings
+    order by document_id, check_id
+"""
+
+
+def _snapshot(db: Path, result: GateResult) -> None:
+    """The verdicts, causes and warnings of every checked report, as they stand after this run."""
+    with _read(db) as con:
+        result.sections = StoredRows(con, _SECTIONS_READ, SectionVerdict)
+        result.failures = StoredRows(con, _FAILURES_READ, GateFailure)
+        result.warnings = StoredRows(con, _WARNINGS_READ, GateWarning)
+        n_warnings, n_warned = con.execute(_N_WARNINGS_READ).fetchall()[0]
+    result.warning_counts = (int(n_warnings), int(n_warned))
 
 
 @dataclass
@@ -369,47 +539,43 @@ def run_gate(
     with staging.connect(db):
         pass  # a build database staged by an older version gets the gate's newer columns
     with _read(db) as con:
-        inputs = con.execute(_CURRENT_READ, [version]).df()
-    checked = [str(d) for d in inputs["document_id"]]
-    stale = inputs if revalidate else inputs[~inputs["is_current"].astype(bool)]
+        n_checked = int(con.execute(_N_CHECKED_READ).fetchall()[0][0])
+        stale = con.execute(_STALE_READ, [version, revalidate]).df()
     todo = [str(d) for d in stale["document_id"]]
-    digests = dict(zip(stale["document_id"].astype(str), stale["input_digest"]))
+    digests = dict(zip(todo, stale["input_digest"]))
+    del stale
 
     run_id = _run_id("gate")
     # Chunks are validated in memory; what the Data Docs show is their merged results.
     validations: dict[str, Any] = {}
-    for decided in decide_chunks(_read_chunks(db, todo, size), _context(False), run_id):
-        merge_validations(validations, decided.validations)
-        _write(db, decided.checked, decided.verdicts, decided.causes, digests, version)
-        log.debug("gate: %d of %d reports validated", len(decided.checked), len(todo))
-
-    with _read(db) as con:
-        verdicts = [SectionVerdict(*row) for row in con.execute(_SECTIONS_READ).fetchall()]
-        failures = [GateFailure(*row) for row in con.execute(_FAILURES_READ).fetchall()]
+    soft = soft_identity_suites()
+    with tempfile.TemporaryDirectory(prefix="gate-spool-", dir=db.parent) as tmp:
+        for decided in decide_chunks(_read_chunks(db, todo, size, Path(tmp)), _context(False), run_id):
+            # The verdicts come from each chunk's own results: the merged ones are the report.
+            merge_validations(validations, decided.validations, keep=GATE.report_rows_kept)
+            _write(db, decided.checked, decided.verdicts, decided.causes, digests, version)
+            log.debug("gate: %d of %d reports validated", len(decided.checked), len(todo))
         # Soft identities: among the current reports, which depend on the verdicts just written.
-        soft_frames: dict[Frame, pd.DataFrame] = {"soft_residuals": con.sql(_SOFT_READ).df()}
-        load_frame = con.sql(_LOAD_READ).df()
-    held = {v.document_id for v in verdicts if v.verdict == "held_back"}
-    n_passed = len(set(checked) - held)
+        soft_validations, failing_soft = _validate_soft(db, soft, run_id, Path(tmp) / "soft")
+    with _read(db) as con:
+        n_held = int(con.execute(_N_HELD_READ).fetchall()[0][0])
+        load = _load_verdict(con)
     context = _context(data_docs)
     if data_docs:
-        _store(context, validations, run_id)
-    soft = soft_identity_suites()
-    soft_validations = Validator(context, soft, run_id, "xxgk_build_soft").run(soft_frames)
-    warnings = _write_warnings(db, _failing_soft_checks(soft, soft_validations))
+        _store(context, {**validations, **soft_validations}, run_id)
+    _write_warnings(db, failing_soft)
 
     result = GateResult(
-        n_checked=len(checked),
-        n_passed=n_passed,
-        failures=failures,
+        n_checked=n_checked,
+        n_passed=n_checked - n_held,
+        failures=[],
         success=all(v.success for v in validations.values()),
         validations=validations,
-        warnings=warnings,
         soft_validations=soft_validations,
-        load=_load_verdict(load_frame, failures, held),
-        sections=verdicts,
+        load=load,
         n_validated=len(todo),
     )
+    _snapshot(db, result)
     result.systemic_problems = systemic_problems(result, share_limit, minimum)
     _write_state(db, started, result)
     if data_docs:
@@ -422,8 +588,8 @@ def run_gate(
         result.n_checked - result.n_validated,
         result.n_passed,
         len(result.failures),
-        len(result.warnings),
-        len(result.warned_documents),
+        result.n_warnings,
+        result.n_warned,
     )
     if result.data_docs:
         log.info("gate: validation report (Great Expectations Data Docs): %s", result.data_docs)
@@ -506,30 +672,76 @@ def split_frames(frames: Mapping[Frame, pd.DataFrame], problems: pd.DataFrame, s
         )
 
 
-def _read_chunks(db: Path, document_ids: list[str], size: int) -> Iterator[Chunk]:
+def _read_chunks(db: Path, document_ids: list[str], size: int, spool_dir: Path) -> Iterator[Chunk]:
     """The gate's frames of these documents, ``size`` documents at a time, from the build database.
 
-    The database is opened for each chunk and closed before it is validated (no lock is held
-    while Great Expectations runs, and the chunk's verdicts are written in between).
+    Every frame is spooled in one pass over its model (``expectations.spool``), the database
+    closed, and then each chunk read from the spool: a chunk costs its own rows, not a scan of
+    the warehouse, and no lock is held while Great Expectations runs.
     """
-    for start in range(0, len(document_ids), size):
-        chunk = pd.DataFrame({"document_id": pd.Series(document_ids[start : start + size], dtype=object)})
-        with _read(db) as con:
-            con.register("gate_chunk", chunk)
-            frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _READS.items()}
-            problems = con.sql(_PROBLEMS_READ).df()
-        yield frames, problems
+    if not document_ids:
+        return
+    todo = pd.DataFrame(
+        {
+            "document_id": pd.Series(document_ids, dtype=object),
+            spool.CHUNK_COLUMN: [i // size for i in range(len(document_ids))],
+        }
+    )
+    reads: dict[str, tuple[str, str]] = {**_READS, "problems": _PROBLEMS_READ}
+    empty: dict[str, pd.DataFrame] = {}
+    with _read(db, spool_dir) as con:
+        con.register("gate_todo", todo)
+        for name, (sql, _order) in reads.items():
+            empty[name] = spool.spool(con, sql, spool_dir / name)
+    for chunk in range(todo[spool.CHUNK_COLUMN].iloc[-1] + 1):
+        read = {
+            name: spool.read_chunk(spool_dir / name, chunk, empty[name], order)
+            for name, (_sql, order) in reads.items()
+        }
+        problems = read.pop("problems")
+        yield read, problems
 
 
-def _read(db: Path) -> duckdb.DuckDBPyConnection:
+def _validate_soft(
+    db: Path, suites: list[GateSuite], run_id: RunIdentifier, spool_dir: Path
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """S1–S3 over every current report's soft checks, ``GATE.soft_chunk_rows`` rows at a time.
+
+    Returns the merged validations (the report) and the failing checks (anchor, check_id).
+    """
+    sql, order = _SOFT_READ
+    with _read(db, spool_dir.parent) as con:
+        empty = spool.spool(con, sql.format(size=GATE.soft_chunk_rows), spool_dir)
+    validator = Validator(_context(False), suites, run_id, "xxgk_build_soft")
+    validations: dict[str, Any] = {}
+    failing = []
+    # One chunk even without rows: the suites' results (and the Data Docs) are there either way.
+    for chunk in range(max(spool.n_chunks(spool_dir), 1)):
+        frame = spool.read_chunk(spool_dir, chunk, empty, order)
+        validated = validator.run({"soft_residuals": frame})
+        failing.append(_failing_soft_checks(suites, validated))
+        merge_validations(validations, validated, keep=GATE.report_rows_kept)
+    # A check failing two soft identities is one row, as before chunks.
+    merged = pd.concat(failing, ignore_index=True).drop_duplicates(ignore_index=True)
+    return validations, merged
+
+
+def _duckdb_memory() -> str:
+    return os.environ.get(DUCKDB_MEMORY_ENV, "").strip().replace("'", "") or DEFAULT_DUCKDB_MEMORY
+
+
+def _read(db: Path, temp_directory: Path | None = None) -> duckdb.DuckDBPyConnection:
     """The build database, read-only, with DuckDB's memory bounded as dbt's is.
 
     ``XXGK_DUCKDB_MEMORY_LIMIT`` (1 GB, dbt_project/profiles.yml): the scans of the cells view
     and the soft identities' joins over the whole warehouse spill beyond it instead of growing
     with the warehouse.
     """
-    limit = os.environ.get(DUCKDB_MEMORY_ENV, "").strip() or DEFAULT_DUCKDB_MEMORY
-    return duckdb.connect(str(db), read_only=True, config={"memory_limit": limit})
+    limit = _duckdb_memory()
+    config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": limit}
+    if temp_directory is not None:  # where a sort or a join beyond the limit spills
+        config["temp_directory"] = str(temp_directory / "duckdb-tmp")
+    return duckdb.connect(str(db), read_only=True, config=config)
 
 
 def _cause_order(c: Cause) -> tuple[str, int, str, str]:
@@ -755,9 +967,11 @@ def _failing_soft_checks(suites: Iterable[GateSuite], validations: Mapping[str, 
     return pd.DataFrame(list(rows.values()), columns=["anchor_document_id", "check_id"])
 
 
-def _write_warnings(db: Path, failing: pd.DataFrame) -> list[GateWarning]:
+def _write_warnings(db: Path, failing: pd.DataFrame) -> None:
     """Replace every warning: they depend on which reports are current, which any load changes."""
     with staging.connect(db) as con:
+        # The office's checks aggregate every current report's cells here: bounded as the reads.
+        con.execute(f"set memory_limit = '{_duckdb_memory()}'")
         con.register("failing_soft", failing)
         con.execute("begin")
         try:
@@ -791,13 +1005,6 @@ def _write_warnings(db: Path, failing: pd.DataFrame) -> list[GateWarning]:
         except Exception:
             con.execute("rollback")
             raise
-        rows = con.execute("""
-            select document_id, identity_id, check_id, anchor_document_id, document_ids, cells,
-                   lhs_value, rhs_value, difference
-            from staging.gate_warnings
-            order by document_id, check_id
-        """).fetchall()
-    return [GateWarning(*row) for row in rows]
 
 
 def _decimals_as_text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -847,25 +1054,16 @@ def _write_state(db: Path, started: datetime, result: GateResult) -> None:
             raise
 
 
-def _load_verdict(load: pd.DataFrame, failures: list[GateFailure], held: set[str]) -> LoadVerdict:
-    """``held``: the checked reports with a section held back (they did not pass)."""
-    if not len(load):
+def _load_verdict(con: duckdb.DuckDBPyConnection) -> LoadVerdict:
+    """How the documents of the load fared (``_LOAD_COUNTS``), counted in DuckDB."""
+    read_at, n_documents, n_rejected, n_failed = con.execute(_LOAD_COUNTS).fetchall()[0]
+    if not n_documents:
         return LoadVerdict(None, 0, 0, 0)
-    documents = set(load["document_id"])
-    rejected = set(load.loc[load["status"] == "rejected", "document_id"])
-    failed = held & documents
     # Reports of the load failing each identity (or DQ, or EX: an extractor problem), most
     # frequent first.
-    by_identity = Counter(
-        identity
-        for _doc, identity in {(f.document_id, f.identity_id) for f in failures if f.document_id in documents}
-    )
+    by_identity = {str(identity): int(n) for identity, n in con.execute(_LOAD_IDENTITIES).fetchall()}
     return LoadVerdict(
-        pd.Timestamp(load["read_at"].min()).to_pydatetime(),
-        len(documents),
-        len(rejected),
-        len(failed - rejected),
-        dict(by_identity.most_common()),
+        pd.Timestamp(read_at).to_pydatetime(), int(n_documents), int(n_rejected), int(n_failed), by_identity
     )
 
 
@@ -934,61 +1132,123 @@ def check_systemic(result: GateResult) -> None:
 # -------------------------------------------------------------------- before publication
 
 
-def check_marts(build_db: Path | None = None, *, data_docs: bool = True) -> MartsCheck:
-    """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic."""
-    db = Path(build_db) if build_db is not None else paths.build_db()
-    with _read(db) as con:
-        frames: dict[Frame, pd.DataFrame] = {name: con.sql(sql).df() for name, sql in _MARTS_READS.items()}
-        counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
-    reports, cells = frames["published_reports"], frames["published_cells"]
-    present = cells.groupby("document_id")["cell_id"].agg(frozenset).to_dict() if len(cells) else {}
-    reports = reports.copy()
-    # Only the published sections of a report are in the facts: each must be complete.
-    reports["n_missing_cells"] = [
-        len(
-            [
-                c
-                for c in missing_cells(
-                    version if version in VERSIONS else None, present.get(doc, frozenset())
-                )
-                if row[f"{section_of(c)}_verdict"] == "published"
-            ]
-        )
-        for (_, row), doc, version in zip(
-            reports.iterrows(), reports["document_id"], reports["template_version"]
-        )
-    ]
-    frames["published_reports"] = reports
-    # A fact table must hold rows when a current report's section of it passed the gate.
-    section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
-    frames["published_tables"] = pd.DataFrame(
-        {
-            "table_name": list(counts),
-            "n_rows": list(counts.values()),
-            "is_empty_but_reports_passed": [
-                n == 0 and bool((reports[f"{section_of_table[t]}_verdict"] == "published").any())
-                for t, n in counts.items()
-            ],
-        }
-    )
+def check_marts(
+    build_db: Path | None = None, *, data_docs: bool = True, chunk_rows: int | None = None
+) -> MartsCheck:
+    """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic.
 
-    context = _context(data_docs)
+    The current reports and the fact rows are validated whole bodies at a time (about
+    ``chunk_rows`` fact rows, default ``GATE.marts_chunk_rows``): every expectation is about one
+    row, one report (a report is one body's) or one body's year, so a chunk of bodies gets the
+    rows' own results.
+    """
+    db = Path(build_db) if build_db is not None else paths.build_db()
+    rows = chunk_rows if chunk_rows is not None else GATE.marts_chunk_rows
+    section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
     suites = marts_suites()
-    validations = _validate(context, frames, suites, _run_id("publication"), "xxgk_marts")
+    run_id = _run_id("publication")
+    validator = Validator(_context(False), suites, run_id, "xxgk_marts")
+    validations: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="marts-spool-", dir=db.parent) as tmp:
+        with _read(db, Path(tmp)) as con:
+            counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
+            passed = dict(zip(("s2", "s3", "s4"), con.execute(_MARTS_SECTION_PASSED).fetchall()[0]))
+            bodies = _body_chunks(con.execute(_MARTS_BODIES).fetchall(), rows)
+            con.register("marts_chunk", bodies)
+            empty = {
+                name: spool.spool(
+                    con,
+                    f"select spooled.*, marts_chunk.{spool.CHUNK_COLUMN} from ({sql}) as spooled "
+                    "inner join marts_chunk on spooled.body_id is not distinct from marts_chunk.body_id",
+                    Path(tmp) / name,
+                )
+                for name, sql in _MARTS_READS.items()
+            }
+        # A fact table must hold rows when a current report's section of it passed the gate.
+        tables = pd.DataFrame(
+            {
+                "table_name": list(counts),
+                "n_rows": list(counts.values()),
+                "is_empty_but_reports_passed": [
+                    n == 0 and bool(passed[section_of_table[t]]) for t, n in counts.items()
+                ],
+            }
+        )
+        n_chunks = int(bodies[spool.CHUNK_COLUMN].max()) + 1 if len(bodies) else 1
+        for chunk in range(n_chunks):
+            frames = {
+                name: spool.read_chunk(Path(tmp) / name, chunk, empty[name], _MARTS_ORDER[name])
+                for name in _MARTS_READS
+            }
+            frames["published_reports"] = _with_missing_cells(
+                frames["published_reports"], frames["published_cells"]
+            )
+            frames["published_tables"] = tables if chunk == 0 else tables.iloc[0:0]
+            merge_validations(validations, validator.run(frames))
     problems = []
     for gs in suites:
         found: dict[str, list[dict[str, Any]]] = {}
         for meta, key in _unexpected(gs, validations[gs.name]):
             found.setdefault(str(meta["check"]), []).append(key)
         for what, keys in found.items():
-            example = ", ".join(f"{k}={v}" for k, v in keys[0].items())
+            # The first failing row in the frame's order (chunks are bodies, not that order).
+            first = (
+                min(keys, key=lambda k: tuple(str(k[c]) for c in gs.keys))
+                if gs.frame in _MARTS_ORDER
+                else keys[0]
+            )
+            example = ", ".join(f"{k}={v}" for k, v in first.items())
             problems.append(f"{gs.name}: {what} fails for {len(keys)} row(s), e.g. {example}")
     check = MartsCheck(problems, validations)
     if data_docs:
+        context = _context(True)
+        _store(context, validations, run_id)
         check.data_docs = _build_data_docs(context)
     if problems:
         log.error("the marts break what the gate guarantees:\n  %s", "\n  ".join(problems))
     return check
+
+
+def _body_chunks(bodies: list[tuple[str | None, int]], rows: int) -> pd.DataFrame:
+    """(body_id, xxgk_chunk): bodies in order, a chunk closed once it holds ``rows`` fact rows."""
+    chunks, chunk, filled = [], 0, 0
+    for _body, n in bodies:
+        if filled and filled + n > rows:
+            chunk, filled = chunk + 1, 0
+        chunks.append(chunk)
+        filled += n
+    return pd.DataFrame(
+        {
+            "body_id": pd.Series([b for b, _ in bodies], dtype=object),
+            spool.CHUNK_COLUMN: pd.Series(chunks, dtype="int64"),
+        }
+    )
+
+
+def _with_missing_cells(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFrame:
+    """The reports with n_missing_cells: cells of their published sections the facts lack."""
+    present = cells.groupby("document_id")["cell_id"].agg(frozenset).to_dict() if len(cells) else {}
+    reports = reports.copy()
+    # Only the published sections of a report are in the facts: each must be complete.
+    reports["n_missing_cells"] = pd.Series(
+        [
+            len(
+                [
+                    c
+                    for c in missing_cells(
+                        version if version in VERSIONS else None, present.get(doc, frozenset())
+                    )
+                    if row[f"{section_of(c)}_verdict"] == "published"
+                ]
+            )
+            for (_, row), doc, version in zip(
+                reports.iterrows(), reports["document_id"], reports["template_version"]
+            )
+        ],
+        index=reports.index,
+        dtype="int64",
+    )
+    return reports
 
 
 def require_marts(build_db: Path | None = None) -> MartsCheck:

@@ -226,59 +226,87 @@ def _copied_text(
     ids: list[str],
     settings: OfficeSettings,
 ) -> list[dict[str, Any]]:
-    texts = con.execute(
-        "select document_id, section, body_text, line, line_to from stg.stg_narratives "
-        "where document_id in (select unnest(?::varchar[])) order by document_id, section",
-        [ids],
-    ).fetchall()
     previous = _previous_reports(reports)
     rows: list[dict[str, Any]] = []
-    by_section: dict[str, dict[str, np.ndarray]] = defaultdict(dict)
     lines: dict[tuple[str, str], tuple[int | None, int | None]] = {}
-    for doc_id, section, text, line, line_to in texts:
-        if len(similarity.cleaned(text)) < settings.min_section_chars:
-            continue
-        by_section[section][doc_id] = similarity.shingles(text, settings.shingle_chars)
-        lines[(doc_id, section)] = (line, line_to)
     # A report re-dated from the year before warns on the later one; among other bodies' reports
     # of the same year, each section warns once, naming its most similar peer and how many more
     # reach the threshold (one row per pair would grow with the square of a shared boilerplate).
     best_peer: dict[tuple[str, str], tuple[float, str, int]] = {}
-    for section, sets in by_section.items():
-        pairs = similarity.candidate_pairs(
-            sets, settings.minhash_num_perm, settings.minhash_bands, settings.minhash_bucket_peers
-        )
-        for a, b in sorted(pairs):
-            relation = _pairs(reports, a, b, previous)
-            if relation is None:
-                continue
-            score = similarity.jaccard(sets[a], sets[b])
-            if score < settings.copied_text_similarity:
-                continue
-            if relation == "previous":
-                rows += _pair_rows(
-                    reports,
-                    a,
-                    b,
-                    relation,
-                    lambda doc, other, s=section, f=score: _copied_row(
-                        doc, other, s, f, "previous", 0, lines, settings
-                    ),
-                )
-                continue
-            for doc, other in ((a, b), (b, a)):
-                seen = best_peer.get((doc, section))
-                if seen is None:
-                    best_peer[(doc, section)] = (score, other, 1)
-                elif score > seen[0] or (score == seen[0] and other < seen[1]):
-                    best_peer[(doc, section)] = (score, other, seen[2] + 1)
-                else:
-                    best_peer[(doc, section)] = (seen[0], seen[1], seen[2] + 1)
+    # One section at a time: only its shingles are held (sections are never compared across).
+    for section in SECTION_LABELS:
+        sets = _section_shingles(con, ids, section, settings, lines)
+        _compare_section(reports, previous, section, sets, settings, lines, rows, best_peer)
     for (doc_id, section), (score, other_id, n) in sorted(best_peer.items()):
         rows.append(
             _copied_row(reports[doc_id], reports[other_id], section, score, "peer", n - 1, lines, settings)
         )
     return rows
+
+
+def _section_shingles(
+    con: duckdb.DuckDBPyConnection,
+    ids: list[str],
+    section: str,
+    settings: OfficeSettings,
+    lines: dict[tuple[str, str], tuple[int | None, int | None]],
+) -> dict[str, np.ndarray]:
+    """The shingles of one section of the reports long enough to compare; their lines into ``lines``."""
+    result = con.execute(
+        "select document_id, body_text, line, line_to from stg.stg_narratives "
+        "where section = ? and document_id in (select unnest(?::varchar[])) order by document_id",
+        [section, ids],
+    )
+    sets: dict[str, np.ndarray] = {}
+    while batch := result.fetchmany(10_000):
+        for doc_id, text, line, line_to in batch:
+            if len(similarity.cleaned(text)) < settings.min_section_chars:
+                continue
+            sets[doc_id] = similarity.shingles(text, settings.shingle_chars)
+            lines[(doc_id, section)] = (line, line_to)
+    return sets
+
+
+def _compare_section(
+    reports: dict[str, CurrentReport],
+    previous: dict[str, str],
+    section: str,
+    sets: dict[str, np.ndarray],
+    settings: OfficeSettings,
+    lines: Mapping[tuple[str, str], tuple[int | None, int | None]],
+    rows: list[dict[str, Any]],
+    best_peer: dict[tuple[str, str], tuple[float, str, int]],
+) -> None:
+    """C1 within one section: "previous" rows into ``rows``, each report's best peer into ``best_peer``."""
+    pairs = similarity.candidate_pairs(
+        sets, settings.minhash_num_perm, settings.minhash_bands, settings.minhash_bucket_peers
+    )
+    for a, b in sorted(pairs):
+        relation = _pairs(reports, a, b, previous)
+        if relation is None:
+            continue
+        score = similarity.jaccard(sets[a], sets[b])
+        if score < settings.copied_text_similarity:
+            continue
+        if relation == "previous":
+            rows += _pair_rows(
+                reports,
+                a,
+                b,
+                relation,
+                lambda doc, other, s=section, f=score: _copied_row(
+                    doc, other, s, f, "previous", 0, lines, settings
+                ),
+            )
+            continue
+        for doc, other in ((a, b), (b, a)):
+            seen = best_peer.get((doc, section))
+            if seen is None:
+                best_peer[(doc, section)] = (score, other, 1)
+            elif score > seen[0] or (score == seen[0] and other < seen[1]):
+                best_peer[(doc, section)] = (score, other, seen[2] + 1)
+            else:
+                best_peer[(doc, section)] = (seen[0], seen[1], seen[2] + 1)
 
 
 def _copied_row(
@@ -317,25 +345,37 @@ def _identical_numbers(
     ids: list[str],
     settings: OfficeSettings,
 ) -> list[dict[str, Any]]:
-    cells = con.execute(
-        "select document_id, cell_id, value from intermediate.int_cells_corrected "
-        "where document_id in (select unnest(?::varchar[])) and value is not null",
-        [ids],
+    # Each report's numbers as a set of (cell, value), digested in DuckDB: reports print the
+    # same numbers when their digests are equal (the sets are not held in Python: ~190 cells a
+    # report, for every current report of the warehouse).
+    numbers = con.execute(
+        """
+        with numbers as (
+            select distinct document_id, cell_id, value
+            from intermediate.int_cells_corrected
+            where document_id in (select unnest(?::varchar[])) and value is not null
+        )
+        select document_id,
+               md5(string_agg(cell_id || '=' || cast(value as varchar), chr(10) order by cell_id, value))
+                   as numbers,
+               count(*) as n_cells,
+               count(*) filter (where value <> 0) as n_nonzero
+        from numbers
+        group by document_id
+        having count(*) filter (where value <> 0) >= ?
+        order by document_id
+        """,
+        [ids, settings.identical_numbers_min_nonzero],
     ).fetchall()
-    numbers: dict[str, set[tuple[str, Decimal]]] = defaultdict(set)
-    for doc_id, cell_id, value in cells:
-        numbers[doc_id].add((cell_id, Decimal(value)))
-    groups: dict[frozenset[tuple[str, Decimal]], list[str]] = defaultdict(list)
-    for doc_id, values in numbers.items():
-        if sum(1 for _, v in values if v != 0) >= settings.identical_numbers_min_nonzero:
-            groups[frozenset(values)].append(doc_id)
+    groups: dict[tuple[str, int, int], list[str]] = defaultdict(list)
+    for doc_id, digest, n_cells, n_nonzero in numbers:
+        groups[(digest, n_cells, n_nonzero)].append(doc_id)
     previous = _previous_reports(reports)
     rows: list[dict[str, Any]] = []
-    for group, docs in groups.items():
-        n_cells = len(group)
-        n_nonzero = sum(1 for _, v in group if v != 0)
-        for i, a in enumerate(sorted(docs)):
-            for b in sorted(docs)[i + 1 :]:
+    for (_digest, n_cells, n_nonzero), docs in groups.items():
+        ordered = sorted(docs)
+        for i, a in enumerate(ordered):
+            for b in ordered[i + 1 :]:
                 kind = _pairs(reports, a, b, previous)
                 if kind is None:
                     continue

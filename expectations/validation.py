@@ -61,21 +61,38 @@ class Validator:
         return results
 
 
-def merge_validations(merged: dict[str, Any], new: Mapping[str, Any]) -> None:
-    """Add one chunk's results (by suite name) to ``merged``, in place."""
+def merge_validations(merged: dict[str, Any], new: Mapping[str, Any], keep: int | None = None) -> None:
+    """Add one chunk's results (by suite name) to ``merged``, in place.
+
+    With ``keep``, an expectation's lists of unexpected rows keep their first ``keep`` rows
+    (its counts stay whole): what a report of the validation shows, when the run's verdicts
+    are taken from each chunk's own results and the rows need not be held for all of them.
+    """
     for name, result in new.items():
         if name not in merged:
             merged[name] = copy.deepcopy(result)
+            if keep is not None:
+                for res in merged[name].results:
+                    res.result = _cut(res.result or {}, keep)
         else:
-            _merge_suite(merged[name], result)
+            _merge_suite(merged[name], result, keep)
 
 
-def _merge_suite(into: Any, other: Any) -> None:
+def _cut(result: dict[str, Any], keep: int) -> dict[str, Any]:
+    return {
+        k: v[:keep] if isinstance(v, list) and k != "partial_unexpected_counts" else v
+        for k, v in result.items()
+    }
+
+
+def _merge_suite(into: Any, other: Any, keep: int | None = None) -> None:
     if len(into.results) != len(other.results):
         raise ValueError(f"{into.suite_name}: chunks validated with different expectations")
     for mine, theirs in zip(into.results, other.results):
         mine.success = bool(mine.success and theirs.success)
         mine.result = _merge_result(mine.result or {}, theirs.result or {})
+        if keep is not None:
+            mine.result = _cut(mine.result, keep)
     into.success = all(r.success for r in into.results)
     evaluated = len(into.results)
     successful = sum(1 for r in into.results if r.success)

@@ -620,7 +620,7 @@ def gate() -> GateResult:
         "gate: %d of %d reports passed, %d published with warnings",
         result.n_passed,
         result.n_checked,
-        len(result.warned_documents),
+        result.n_warned,
     )
     log.info(
         "gate: validation report (Great Expectations Data Docs): %s",
@@ -720,8 +720,8 @@ def run(
         n_passed=result.n_passed,
         published_db=published_db,
         quarantined=quarantined(document_ids),
-        n_warned=len(result.warned_documents),
-        n_warnings=len(result.warnings),
+        n_warned=result.n_warned,
+        n_warnings=result.n_warnings,
         data_docs=result.data_docs,
         parquet_dir=parquet_dir(),
         corrections=_correction_counts(),

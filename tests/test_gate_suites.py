@@ -20,6 +20,7 @@ from expectation_fields import as_kind, meta_of, sum_check
 from expectations import suites
 from expectations.frames import identity_frames, sections_frame
 from expectations.gate import decide, decide_chunks, split_frames
+from expectations.validation import merge_validations
 from expectations.verdicts import SectionVerdict
 from xxgk import template
 
@@ -448,3 +449,23 @@ def test_warning_values_of_any_size_are_written_exactly() -> None:
         (Decimal(1487), None),
         (None, None),
     ]
+
+
+def test_merged_validations_keep_the_first_rows_and_every_count(decided: tuple) -> None:
+    """The run's report keeps ``keep`` unexpected rows of each expectation; counts stay whole."""
+    frames, problems = gate_frames(CLEAN, BROKEN_H4, UNREAD_S3)
+    chunks = [c.validations for c in decide_chunks(split_frames(frames, problems, 1))]
+    whole: dict[str, Any] = {}
+    cut: dict[str, Any] = {}
+    for validations in chunks:
+        merge_validations(whole, validations)
+        merge_validations(cut, validations, keep=1)
+    counted = {
+        name: [(r.success, r.result.get("unexpected_count")) for r in v.results] for name, v in whole.items()
+    }
+    assert counted == {
+        name: [(r.success, r.result.get("unexpected_count")) for r in v.results] for name, v in cut.items()
+    }
+    longest = max(len(r.result.get("unexpected_index_list") or []) for v in whole.values() for r in v.results)
+    assert longest > 1  # the unread section 三 has many cells without a basis
+    assert all(len(r.result.get("unexpected_index_list") or []) <= 1 for v in cut.values() for r in v.results)

@@ -244,3 +244,38 @@ def test_a_re_reading_is_a_load_of_its_own(tmp_path: Path) -> None:
     # The document keeps its place among its body's versions (loaded_at), but the load is the
     # re-reading's.
     assert load["read_at"].min() > first_loaded
+
+
+@pytest.mark.slow
+def test_the_marts_checked_body_by_body_find_what_one_check_finds(
+    warehouse: Warehouse, env: pytest.MonkeyPatch
+) -> None:
+    env.setenv("XXGK_GATE_MAX_FAIL_SHARE", "0.7")
+    pipeline.gate()
+    transform.build("marts")
+    with duckdb.connect(str(warehouse.db)) as con:
+        # A fact row twice, of the last body in order: its chunk is not the first.
+        con.execute("""
+            insert into marts.fct_applications
+            select * from marts.fct_applications
+            where body_id = (select max(body_id) from marts.fct_applications)
+            limit 1
+        """)
+        n_bodies = con.execute("select count(distinct body_id) from marts.dim_report").fetchall()[0][0]
+    assert n_bodies >= 2
+    whole = gate_module.check_marts(warehouse.db, data_docs=False, chunk_rows=10**9)
+    by_body = gate_module.check_marts(warehouse.db, data_docs=False, chunk_rows=1)
+    assert by_body.problems == whole.problems
+    assert [p.split(":")[0] for p in whole.problems] == ["xxgk_published_cells", "xxgk_published_cells"]
+    assert any("unique_fact_cells fails for 2 row(s)" in p for p in whole.problems)
+
+    def summary(check: gate_module.MartsCheck) -> dict[str, list[tuple[bool, int | None, int | None]]]:
+        return {
+            name: [
+                (r.success, r.result.get("element_count"), r.result.get("unexpected_count"))
+                for r in v.results
+            ]
+            for name, v in check.validations.items()
+        }
+
+    assert summary(by_body) == summary(whole)

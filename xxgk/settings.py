@@ -220,9 +220,18 @@ class GateSettings:
 
     # Documents read and validated together: a report has ~190 cells, so 1 000 documents are
     # ~190 000 cell rows, ~150 MB in pandas with the identity frames and Great Expectations'
-    # results; memory then stays flat however many documents the warehouse holds, and each
-    # chunk costs one scan of the cells view (~0.5 s at 10 000 documents).
+    # results; memory then stays flat however many documents the warehouse holds.  The rows of
+    # every chunk are spooled to Parquet in one scan of the models (``expectations.spool``).
     chunk_documents: int = 1000
+    # Rows of the soft identities (S1–S3, a few per current report) validated together.
+    soft_chunk_rows: int = 100_000
+    # Fact rows of the marts checked together before publication (``check_marts``): whole
+    # bodies at a time (~190 rows per report), at least one body however many rows it has.
+    marts_chunk_rows: int = 200_000
+    # Unexpected rows of each expectation kept in the run's merged validation results (the Data
+    # Docs, ``GateResult.validations``; their counts stay whole): the verdicts are made from each
+    # chunk's own results, and a first run over a warehouse of 100 000 reports fails ~400 000.
+    report_rows_kept: int = 1000
 
 
 GATE = GateSettings()
