@@ -40,7 +40,9 @@ ZHONGSHAN_DAYONG = records.clean_v2021("inc-zhongshan-dayong-2022", "中山市�
 TANGJIAHUI = records.clean_v2019("inc-tangjiahui-2019", "金寨县汤家汇镇", 2019)
 # 81 in the 总计 column of 新收政府信息公开申请数量 where the persons add up to 80 (H1).
 TOTAL_CELL = "s3/new_received/total"
-BROKEN = records.with_value(records.clean_v2021("inc-bing-base", "丙镇", 2021), "inc-bing-2021", TOTAL_CELL, 81)
+BROKEN = records.with_value(
+    records.clean_v2021("inc-bing-base", "丙镇", 2021), "inc-bing-2021", TOTAL_CELL, 81
+)
 REREAD = records.clean_v2021("inc-ding-2022", "丁镇", 2022)
 # The same document read again by a newer extractor, with one cell read differently.
 NEW_READING = {
@@ -58,7 +60,9 @@ LOADS = (
 
 def corrections_file(path: Path, released: bool) -> None:
     right = records.cell_value(records.clean_v2021("inc-bing-base", "丙镇", 2021), TOTAL_CELL)
-    row = f"{records.doc_id(BROKEN)},{TOTAL_CELL},{right},the persons add up to {right},审核员,2024-05-01,81\n"
+    row = (
+        f"{records.doc_id(BROKEN)},{TOTAL_CELL},{right},the persons add up to {right},审核员,2024-05-01,81\n"
+    )
     path.write_text(HEADER + (row if released else ""), encoding="utf-8")
 
 
@@ -89,8 +93,12 @@ def differences(incremental: Path, full: Path) -> dict[str, tuple[int, int, int]
         con.execute(f"attach '{incremental}' as inc (read_only)")
         con.execute(f"attach '{full}' as fresh (read_only)")
         for table in tables(full):
-            only_inc = con.execute(f"select count(*) from (from inc.{table} except all from fresh.{table})").fetchone()
-            only_full = con.execute(f"select count(*) from (from fresh.{table} except all from inc.{table})").fetchone()
+            only_inc = con.execute(
+                f"select count(*) from (from inc.{table} except all from fresh.{table})"
+            ).fetchone()
+            only_full = con.execute(
+                f"select count(*) from (from fresh.{table} except all from inc.{table})"
+            ).fetchone()
             n = con.execute(f"select count(*) from fresh.{table}").fetchone()
             assert only_inc is not None and only_full is not None and n is not None
             if only_inc[0] or only_full[0]:
@@ -126,9 +134,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict]]:
                         "select document_id, count(*) from marts.fct_applications group by 1"
                     ).fetchall()
                 )
-                bodies = dict(
-                    con.execute("select document_id, body_name from marts.dim_report").fetchall()
-                )
+                bodies = dict(con.execute("select document_id, body_name from marts.dim_report").fetchall())
             out.append(
                 {"differences": differences(db, full), "tables": tables(db), "facts": facts, "bodies": bodies}
             )

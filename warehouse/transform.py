@@ -6,9 +6,12 @@ directory so a run never dirties the checkout, and the DuckDB file is closed bef
 so the gate and the publisher can open it.
 
 Every selection also builds the seeds (``dbt_project/seeds``: the user-edited body aliases), so
-an edited seed takes effect on the next load.  The ``*_history`` facts are incremental models;
-``full_refresh=True`` (or ``XXGK_DBT_FULL_REFRESH=1``) rebuilds them from the staging tables,
-which hold every version, e.g. after their columns changed.
+an edited seed takes effect on the next load.  The models whose rows belong each to one
+document (the labelled cells, the identities' residuals, the facts and their history) are
+incremental by document (``dbt_project/macros/by_document.sql``): a load computes the new
+documents and those whose inputs changed, and their tests check those documents only;
+``full_refresh=True`` (or ``XXGK_DBT_FULL_REFRESH=1``) rebuilds and tests everything from the
+staging tables, which hold every version, e.g. after their columns changed.
 """
 
 from __future__ import annotations
