@@ -58,7 +58,7 @@
 {%- endmacro %}
 
 {% macro create_ledger() -%}
-    create table if not exists {{ ledger() }} (document_id varchar, input_digest varchar)
+    create table if not exists {{ ledger() }} (document_id varchar, input_digest varchar, built_at timestamp)
 {%- endmacro %}
 
 {# Pre-hook: delete the rows of every document whose inputs changed since the model was built. #}
@@ -77,8 +77,64 @@
     {% endif %}
 {%- endmacro %}
 
-{# Post-hook: the digests this build was made from, one row per document. #}
+{#
+    Post-hooks: the ledger forgets the digests that changed (all of them on a full refresh) and
+    records those of the documents just built, with the time of this build (built_at: the
+    tests of the model check the documents of its latest build, get_where_subquery).
+#}
+{% macro forget_stale_digests() -%}
+    delete from {{ ledger() }}
+    {% if not should_full_refresh() %}
+        where not exists (
+            select 1 from {{ ref('int_document_digests') }} as digests
+            where digests.document_id = {{ ledger() }}.document_id
+                and digests.{{ this.identifier }} = {{ ledger() }}.input_digest
+        )
+    {% endif %}
+{%- endmacro %}
+
 {% macro record_document_digests() -%}
-    create or replace table {{ ledger() }} as
-    select document_id, {{ this.identifier }} as input_digest from {{ ref('int_document_digests') }}
+    insert into {{ ledger() }}
+    select
+        digests.document_id,
+        digests.{{ this.identifier }},
+        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+    from {{ ref('int_document_digests') }} as digests
+    where not exists (
+        select 1 from {{ ledger() }} as built where built.document_id = digests.document_id
+    )
+{%- endmacro %}
+
+{#
+    dbt's filter of a generic test (its `where` config), with one more value: `documents of this
+    build` (dbt_project.yml sets it for the tests of the intermediate models and the marts)
+    limits the test to the rows of the documents the model's latest build computed, for a model
+    incremental by document; every other model is tested whole.  A load so tests its own
+    documents, not the warehouse; a full refresh, which builds every document, tests them all.
+#}
+{% macro get_where_subquery(relation) -%}
+    {%- set where = config.get('where') -%}
+    {%- if where == 'documents of this build' -%}
+        {%- set digests = adapter.get_relation(
+            database=relation.database, schema='intermediate', identifier=relation.identifier ~ '__digests'
+        ) if relation.identifier is not none else none -%}
+        {%- if digests is not none -%}
+            {%- set filtered -%}
+                (select * from {{ relation }} where document_id in (
+                    select document_id from {{ digests }}
+                    where built_at = (select max(built_at) from {{ digests }})
+                )) dbt_subquery
+            {%- endset -%}
+            {%- do return(filtered) -%}
+        {%- else -%}
+            {%- do return(relation) -%}
+        {%- endif -%}
+    {%- elif where -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ where }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
 {%- endmacro %}

@@ -4,7 +4,7 @@
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-        post_hook=["{{ record_document_digests() }}"],
+        post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
     )
 }}
 
