@@ -14,7 +14,9 @@
                 changed or that the ledger does not know are deleted;
       body      (documents_to_build):     the model is computed for those documents only (and
                 the new ones), and appended;
-      post-hook (record_document_digests): the ledger is rewritten with every document's digest.
+      post-hooks (forget_stale_digests, record_document_digests): the ledger forgets the changed
+                digests and records the new ones, with the build's time (built_at); the model's
+                generic tests check the documents of its latest build (get_where_subquery).
 
     A document whose rows must go (a new reading without cells, a section no longer published,
     a version no longer current) has a changed digest, so its rows are deleted and nothing is

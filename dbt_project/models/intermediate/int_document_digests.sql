@@ -24,7 +24,9 @@ corrections as (
     select
         document_id,
         string_agg(
-            concat_ws(chr(31), correction_seq, cell_id, corrected_value, correction_reason, corrected_by, corrected_at),
+            concat_ws(
+                chr(31), correction_seq, cell_id, corrected_value, correction_reason, corrected_by, corrected_at
+            ),
             chr(30) order by correction_seq
         ) as applied_corrections
     from {{ ref('stg_corrections') }}
