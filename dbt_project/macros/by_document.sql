@@ -95,12 +95,17 @@
     {% endif %}
 {%- endmacro %}
 
+{# The time of this dbt invocation, as the ledger records it. #}
+{% macro build_time() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
 {% macro record_document_digests() -%}
     insert into {{ ledger() }}
     select
         digests.document_id,
         digests.{{ this.identifier }},
-        cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+        {{ build_time() }}
     from {{ ref('int_document_digests') }} as digests
     where not exists (
         select 1 from {{ ledger() }} as built where built.document_id = digests.document_id
@@ -110,8 +115,8 @@
 {#
     dbt's filter of a generic test (its `where` config), with one more value: `documents of this
     build` (dbt_project.yml sets it for the tests of the intermediate models and the marts)
-    limits the test to the rows of the documents the model's latest build computed, for a model
-    incremental by document; every other model is tested whole.  A load so tests its own
+    limits the test to the rows of the documents this build of the model computed (none when
+    nothing changed), for a model incremental by document; every other model is tested whole.  A load so tests its own
     documents, not the warehouse; a full refresh, which builds every document, tests them all.
 #}
 {% macro get_where_subquery(relation) -%}
@@ -124,7 +129,7 @@
             {%- set filtered -%}
                 (select * from {{ relation }} where document_id in (
                     select document_id from {{ digests }}
-                    where built_at = (select max(built_at) from {{ digests }})
+                    where built_at = {{ build_time() }}
                 )) dbt_subquery
             {%- endset -%}
             {%- do return(filtered) -%}
