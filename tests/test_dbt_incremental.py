@@ -51,7 +51,7 @@ NEW_READING = {
 }
 REJECTED = records.rejected("inc-rejected")
 
-LOADS = (
+LOADS: tuple[list[records.Record], ...] = (
     [DAYONG, TANGJIAHUI, BROKEN, REREAD, REJECTED],
     [DAYONG_AGAIN, ZHONGSHAN_DAYONG, NEW_READING],
     [],
