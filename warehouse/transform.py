@@ -6,9 +6,12 @@ directory so a run never dirties the checkout, and the DuckDB file is closed bef
 so the gate and the publisher can open it.
 
 Every selection also builds the seeds (``dbt_project/seeds``: the user-edited body aliases), so
-an edited seed takes effect on the next load.  The ``*_history`` facts are incremental models;
-``full_refresh=True`` (or ``XXGK_DBT_FULL_REFRESH=1``) rebuilds them from the staging tables,
-which hold every version, e.g. after their columns changed.
+an edited seed takes effect on the next load.  The models whose rows belong each to one
+document (the labelled cells, the identities' residuals, the facts and their history) are
+incremental by document (``dbt_project/macros/by_document.sql``): a load computes the new
+documents and those whose inputs changed, and their tests check those documents only;
+``full_refresh=True`` (or ``XXGK_DBT_FULL_REFRESH=1``) rebuilds and tests everything from the
+staging tables, which hold every version, e.g. after their columns changed.
 """
 
 from __future__ import annotations
@@ -69,16 +72,24 @@ def build(
         # that also reads a staging view must not run in the staging phase, before the marts
         # exist.  (Tests declared in a folder's .yml are selected with the folder anyway.)
         args += ["--select", *select.split(), SEEDS, "--indirect-selection", "cautious"]
+    db = Path(build_db) if build_db is not None else paths.build_db()
+    # Beside the build database while a build of this selection runs, and after one failed: a
+    # build tests only the documents it computes, and the failed one may have recorded documents
+    # whose tests then failed, so the next build of the selection computes and tests them all.
+    failed_before = db.with_name(f"{db.name}.failed-build-{'-'.join((select or 'all').split())}")
     if (
         full_refresh
         or os.environ.get(FULL_REFRESH_ENV, "").lower() in {"1", "true", "yes"}
-        or (
-            (select is None or "marts" in select.split())
-            and _history_predates_corrections(Path(build_db) if build_db is not None else paths.build_db())
-        )
+        or ((select is None or "marts" in select.split()) and _history_predates_corrections(db))
     ):
         args.append("--full-refresh")
+    elif failed_before.exists():
+        log.warning("the last dbt build failed: rebuilding and testing every document (--full-refresh)")
+        args.append("--full-refresh")
+    failed_before.parent.mkdir(parents=True, exist_ok=True)
+    failed_before.touch()
     _invoke(args, build_db, project_dir)
+    failed_before.unlink()
 
 
 # Columns the history facts gained with the reviewers' corrections (warehouse/corrections.py)

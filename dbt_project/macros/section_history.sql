@@ -2,14 +2,13 @@
     The body of a fct_*_history model: every published version of one section's cells (the
     versions whose section passed the gate, int_published_sections), each with its basis.
 
-    Incremental: a version's cells rarely change (a document is its bytes), so a build inserts
-    the versions not stored yet and leaves the others as they are, except a version whose
-    reviewers' corrections changed since it was stored, or that a newer extractor read
-    differently (staging.readings), which is rewritten (a version whose section the gate no
-    longer passes is deleted by the model's post-hook, prune_section_history).  Only what a
-    version itself says is
-    stored: its body, whether it is current, and the labels come from dim_report, dim_row and
-    dim_applicant, which are rebuilt on every load.  A full refresh rebuilds the same rows.
+    Incremental by document (macros/by_document.sql): a build writes the versions whose
+    digest (int_document_digests: the labelled cells, whether the section is published) changed,
+    i.e. the new versions, those whose reviewers' corrections changed or that a newer extractor
+    read again, and those whose section the gate now publishes or no longer does (their rows
+    are deleted and nothing is written).  Only what a version itself says is stored: its body,
+    whether it is current, and the labels come from dim_report, dim_row and dim_applicant, which
+    are rebuilt on every load.  A full refresh rebuilds the same rows.
 
     Every fact names its cell by table_code, row_code, col_code (dbt_project/README.md, "Names
     and types").  Counts are BIGINT in `value`; section 二 also keeps the measure's kind, and
@@ -20,10 +19,17 @@
 
 with
 
+documents_to_build as (
+
+    {{ documents_to_build() }}
+
+),
+
 cells as (
 
     select * from {{ ref('int_cells_labelled') }}
     where section = '{{ section }}'
+        and document_id in (select document_id from documents_to_build)
 
 ),
 
@@ -33,35 +39,7 @@ new_published_versions as (
     select document_id, loaded_at
     from {{ ref('int_published_sections') }}
     where section = '{{ section }}'
-    {% if is_incremental() %}
-        and (
-            document_id not in (select document_id from {{ this }})
-            -- a stored version whose corrections were added, changed or withdrawn since, or
-            -- that a newer extractor read again (a cell changed, added or gone)
-            or document_id in (
-                select coalesce(cells.document_id, stored.document_id)
-                from (
-                    select * from cells
-                    where document_id in (select document_id from {{ this }})
-                ) as cells
-                full outer join {{ this }} as stored
-                    on cells.document_id = stored.document_id
-                    and cells.table_code = stored.table_code
-                    and cells.row_code = stored.row_code
-                    and cells.col_code = stored.col_code
-                where cells.document_id is null
-                    or stored.document_id is null
-                    or cells.value is distinct from {{ stored_fact_value('stored', is_s2) }}
-                    or cells.basis is distinct from stored.basis
-                    or cells.is_corrected is distinct from stored.is_corrected
-                    or cells.correction_reason is distinct from stored.correction_reason
-                    or cells.is_imputed is distinct from stored.is_imputed
-                    or cells.page is distinct from stored.page
-                    or cells.line is distinct from stored.line
-                    or cells.raw_text is distinct from stored.raw_text
-            )
-        )
-    {% endif %}
+        and document_id in (select document_id from documents_to_build)
 
 ),
 
@@ -95,18 +73,12 @@ section_history as (
 select * from section_history
 {% endmacro %}
 
-{# The post-hook of a fct_*_history model: drop the versions whose section is no longer published. #}
-{% macro prune_section_history(section) %}
-    delete from {{ this }}
-    where document_id not in (
-        select document_id from {{ ref('int_published_sections') }} where section = '{{ section }}'
-    )
-{% endmacro %}
-
 {#
     The body of a current fact model (fct_applications, …): the history facts of the current
     versions, with the body and the labels of the day (dim_report, int_cells_labelled).  The
-    current facts are a filter of the history, so the two never disagree.
+    current facts are a filter of the history, so the two never disagree.  Incremental by
+    document (macros/by_document.sql): a version is rewritten when its labelled cells change or
+    it becomes current or stops being current (a newer version of its body-year passed).
     label_columns: the labels to add, as "source_column as fact_column" items of int_cells_labelled.
 #}
 {% macro current_section_facts(section, history_model, label_columns) %}
@@ -114,9 +86,16 @@ select * from section_history
 
 with
 
+documents_to_build as (
+
+    {{ documents_to_build() }}
+
+),
+
 history as (
 
     select * from {{ ref(history_model) }}
+    where document_id in (select document_id from documents_to_build)
 
 ),
 
@@ -125,6 +104,7 @@ current_sections as (
     select document_id from {{ ref('int_published_sections') }}
     where section = '{{ section }}'
         and is_current
+        and document_id in (select document_id from documents_to_build)
 
 ),
 
@@ -132,6 +112,7 @@ labels as (
 
     select * from {{ ref('int_cells_labelled') }}
     where section = '{{ section }}'
+        and document_id in (select document_id from documents_to_build)
 
 ),
 
@@ -207,13 +188,4 @@ select * from current_facts
             as amount_unit_unknown,
     {%- endif %}
     {{ cells }}.printed_value
-{%- endmacro %}
-
-{# The one value a stored history row holds, whichever column it is in. #}
-{% macro stored_fact_value(stored, with_amounts) -%}
-    {%- if with_amounts -%}
-        coalesce({{ stored }}.value, {{ stored }}.amount_wan_cny, {{ stored }}.amount_cny, {{ stored }}.amount_unit_unknown)
-    {%- else -%}
-        {{ stored }}.value
-    {%- endif -%}
 {%- endmacro %}

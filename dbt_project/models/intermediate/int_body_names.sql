@@ -12,6 +12,9 @@
 -- Names the seed mentions (aliases and canonical names) are fixed points: rule 3 never moves them.
 -- The body key is md5 of the canonical name.
 
+-- A table: every model of both phases reads it, and a view would resolve the names again each time.
+{{ config(materialized='table') }}
+
 with
 
 documents as (

@@ -4,12 +4,29 @@
 -- the extractor left out; staging.cells is never changed).  basis is the evidence the value
 -- rests on: 'corrected' for a reviewer's correction, else the extractor's (extracted_basis).
 -- Everything downstream (the identities, the gate, the facts) reads value and basis from here.
+-- Incremental by document (macros/by_document.sql): a load computes the new documents and those
+-- whose reading or corrections changed (int_document_digests).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
+    post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
+) }}
 
 with
+
+documents_to_build as (
+
+    {{ documents_to_build() }}
+
+),
 
 cells as (
 
     select * from {{ ref('stg_cells') }}
+    where document_id in (select document_id from documents_to_build)
 
 ),
 
@@ -17,6 +34,7 @@ corrections as (
 
     select * from {{ ref('stg_corrections') }}
     where correction_status = 'applied'
+        and document_id in (select document_id from documents_to_build)
 
 ),
 

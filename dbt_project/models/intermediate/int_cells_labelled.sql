@@ -5,12 +5,31 @@
 -- col_version say which version labelled the cell.  Cells with codes in neither version are
 -- left out here (and reported by the test assert_cells_use_template_codes).
 
+--
+-- Incremental by document (macros/by_document.sql): a load labels the new documents and those
+-- whose cells, body, year, template version or status changed, or all after a template change.
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
+    post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
+) }}
+
 with
+
+documents_to_build as (
+
+    {{ documents_to_build() }}
+
+),
 
 cells as (
 
     -- reviewers' corrections applied, the extracted value kept beside
     select * from {{ ref('int_cells_corrected') }}
+    where document_id in (select document_id from documents_to_build)
 
 ),
 

@@ -1,5 +1,8 @@
 -- One row per loaded document, with the body that published it (int_body_names).
 
+-- A table: every model of both phases reads it, and a view would resolve the names again each time.
+{{ config(materialized='table') }}
+
 with
 
 documents as (

@@ -5,19 +5,37 @@
 -- decides with the same equations (expectations/frames.py), this model is what the quarantine
 -- and the analysts see of them.  Only documents that are not rejected.
 
+-- Incremental by document (macros/by_document.sql).
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
+    post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
+) }}
+
 with
+
+documents_to_build as (
+
+    {{ documents_to_build() }}
+
+),
 
 documents as (
 
     select document_id, template_version from {{ ref('int_documents') }}
     where status <> 'rejected'
         and template_version is not null
+        and document_id in (select document_id from documents_to_build)
 
 ),
 
 cells as (
 
     select * from {{ ref('int_cells_corrected') }}
+    where document_id in (select document_id from documents_to_build)
 
 ),
 

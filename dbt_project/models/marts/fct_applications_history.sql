@@ -1,10 +1,10 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='document_id',
+        incremental_strategy='append',
         on_schema_change='fail',
-        post_hook="{{ prune_section_history('s3') }}"
+        pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
+        post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
     )
 }}
 

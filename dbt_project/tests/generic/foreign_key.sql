@@ -10,6 +10,13 @@
 
 with
 
+children as (
+
+    -- the model, or the part of it the test's `where` selects (a subquery dbt names itself)
+    select * from {{ model }}
+
+),
+
 parents as (
 
     select {{ parent_columns | join(', ') }}
@@ -19,7 +26,7 @@ parents as (
 )
 
 select {{ columns | join(', ') }}
-from {{ model }} as child
+from children as child
 where
     {% for column in columns %}
         child.{{ column }} is not null and
