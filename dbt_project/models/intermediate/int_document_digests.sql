@@ -25,7 +25,8 @@ corrections as (
         document_id,
         string_agg(
             concat_ws(
-                chr(31), correction_seq, cell_id, corrected_value, correction_reason, corrected_by, corrected_at
+                chr(31),
+                correction_seq, cell_id, corrected_value, correction_reason, corrected_by, corrected_at
             ),
             chr(30) order by correction_seq
         ) as applied_corrections
