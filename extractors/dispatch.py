@@ -127,11 +127,13 @@ def _binary_share(text: str) -> float:
 
 
 def extract_path(path: Path, time_limit_s: float = TIME_LIMIT_S) -> Report:
-    """The record of one document; never raises for a bad document."""
+    """The record of one document; never raises for a bad document (only MemoryError)."""
     path = Path(path)
     name = display_path(path)
     try:
         report = _read_and_extract(path, name, time_limit_s)
+    except MemoryError:  # not a bug: the caller records it (worker_died) or its worker dies
+        raise
     except Exception as exc:  # noqa: BLE001 - an extractor bug becomes a record, the batch goes on
         log.error("the extractor raised on %s: %s", name, exc, exc_info=True)
         report = rejected(

@@ -30,8 +30,18 @@ def cmd_extract(args: argparse.Namespace) -> int:
     found = walk(args.paths)
     for skipped in found.skipped:
         print(f"xxgk extract: skipped {skipped.path}: {skipped.reason}", file=sys.stderr)
+    failed = 0
     for i, path in enumerate(found.documents, 1):
-        record = extract_path(path)
+        try:
+            record = extract_path(path)
+        except MemoryError:
+            failed += 1
+            print(
+                f"xxgk extract: {display_path(path)}: ran out of memory reading it; "
+                "`xxgk run` records it as worker_died and goes on",
+                file=sys.stderr,
+            )
+            continue
         print(record.to_json(), flush=True)
         if not args.quiet:
             print(
@@ -39,7 +49,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
                 f"({len(record.cells)} cells, {len(record.problems)} problems)",
                 file=sys.stderr,
             )
-    return 0
+    return 1 if failed else 0
 
 
 # The steps are imported when a command needs them: they load dbt and Great Expectations (~3 s),

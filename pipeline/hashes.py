@@ -15,6 +15,8 @@ guarded: a file changed in the same clock tick as it was hashed (its ctime is le
 "racily clean" entries), and a file changed while it was read (its stat before and after differ:
 not remembered).  ``xxgk run --rehash`` (or ``XXGK_REHASH=1``) reads and hashes every document.
 
+Entries of files that are gone are forgotten when the cache is next written.
+
 A record's extractor version is remembered the same way, by the record file's stat: a reload
 checks that every record is current (``steps.current_record``), and at 100 000 documents opening
 every record to read its first bytes was a third of the reload.  A record rewritten (re-extracted,
@@ -31,7 +33,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -87,7 +89,26 @@ def racy_ns() -> int:
     return int(seconds * 1e9)
 
 
-def _absolute(path: Path | str) -> str:
+def settled_stats(files: Iterable[str]) -> dict[str, str]:
+    """The stat of each of these files (absolute paths) as one string, for those last changed
+    before this clock tick (``racy_ns``: a file changed again within it could keep its stat);
+    none when ``XXGK_REHASH`` asks for every file to be read.  What ``steps.load`` remembers of
+    a record file it staged, to know it unchanged next time without opening it."""
+    if rehash_requested():
+        return {}
+    settled_before = time.time_ns() - racy_ns()
+    out: dict[str, str] = {}
+    for name in files:
+        try:
+            st = _stat_of(os.stat(name))
+        except OSError:
+            continue
+        if st[2] < settled_before:
+            out[name] = ":".join(map(str, st))
+    return out
+
+
+def absolute(path: Path | str) -> str:
     """The key of a file: its absolute path (a path given absolute is taken as it is: normalising
     200 000 of them was a tenth of a reload; an unnormalised one is only another key)."""
     if isinstance(path, str) and path.startswith("/"):
@@ -146,7 +167,7 @@ class HashCache:
         (then ``sha256`` reads it).  No lock, no read: the loop over every document of a reload."""
         if self.rehash:
             return None
-        name = _absolute(document)
+        name = absolute(document)
         known = self.entries.get(name)
         if known is None:
             return None
@@ -161,7 +182,7 @@ class HashCache:
 
     def sha256(self, document: Path | str) -> str | None:
         """The SHA-256 of the document's bytes; None when it cannot be read (its record says why)."""
-        name = _absolute(document)  # a relative path means another file from another folder
+        name = absolute(document)  # a relative path means another file from another folder
         try:
             now = _stat_of(os.stat(name))
         except OSError:
@@ -198,7 +219,7 @@ class HashCache:
     def record_version(self, record: str, read: Callable[[str], str | None]) -> str | None:
         """The extractor version of a record file, remembered by its stat; ``read`` reads it from
         the file when the stat is not the remembered one.  Raises OSError when there is no file."""
-        name = _absolute(record)
+        name = absolute(record)
         now = _stat_of(os.stat(name))
         known = self.records.get(name)
         if known is not None and known[0] == now and not self.rehash:
@@ -227,6 +248,11 @@ class HashCache:
                 on_disk = HashCache.load(self.path)
                 _apply(on_disk.entries, self._edited)
                 _apply(on_disk.records, self._edited_records)
+                # Files that are gone are forgotten, or the cache would only ever grow (a stat
+                # each, 0.3 s at 100 000, paid only by a run that changed something).
+                forgotten = _prune(on_disk.entries) + _prune(on_disk.records)
+                if forgotten:
+                    log.info("%s: forgot %d files that are gone", self.path, forgotten)
                 text = json.dumps(
                     {
                         "format": FORMAT,
@@ -246,6 +272,13 @@ class HashCache:
             return
         self._edited.clear()
         self._edited_records.clear()
+
+
+def _prune(entries: dict[str, _T]) -> int:
+    gone = [name for name in entries if not os.path.lexists(name)]
+    for name in gone:
+        del entries[name]
+    return len(gone)
 
 
 def _apply(entries: dict[str, _T], edits: dict[str, _T | None]) -> None:

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import traceback
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -32,6 +32,7 @@ import duckdb
 from extractors import extract_path
 from extractors.dispatch import sniff_format, unreadable_sha256
 from extractors.version import EXTRACTOR_VERSION
+from pipeline import hashes
 from pipeline.inbox import EmptyInbox, Skipped, discover, discover_walk, iter_documents
 from warehouse import paths, readings, staging
 from warehouse.lock import RunLocked, run_lock
@@ -281,14 +282,43 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = None) -> dict[str, int]:
-    """Stage the records in the build database (``warehouse.staging.load_records``).
+    """Stage the records in the build database, as one load (``load_in_chunks`` for many).
 
     ``document_paths`` (one per record path, in the same order) are the files the records were
     made or found for: the same bytes under two names give the same record twice, and both
     names are kept.  Records already staged change nothing; a record that reads a staged
     document differently is staged as its new reading.
     """
+    return _load_chunks([(record_paths, document_paths)])
 
+
+def _load_chunks(chunks: Iterable[tuple[Sequence[str], Sequence[str] | None]]) -> dict[str, int]:
+    """One load of several chunks, each in a transaction of its own (memory stays one chunk's);
+    what is resolved against every staged document is done once, after the last."""
+    totals: Counter[str] = Counter()
+    db = paths.build_db()
+    first = True
+    for record_paths, document_paths in chunks:
+        con = staging.connect(db)
+        try:
+            if first:
+                staging.prepare_load(con)
+                first = False
+            totals.update(_load_chunk(con, record_paths, document_paths))
+        finally:
+            con.close()
+    if not first:
+        con = staging.connect(db)
+        try:
+            staging.stage_references(con)
+        finally:
+            con.close()
+    return dict(totals)
+
+
+def _load_chunk(
+    con: duckdb.DuckDBPyConnection, record_paths: Sequence[str], document_paths: Sequence[str] | None
+) -> dict[str, int]:
     seen_at: dict[str, list[str]] = {}
     for i, record_path in enumerate(record_paths):
         found = seen_at.setdefault(record_path, [])
@@ -301,12 +331,15 @@ def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = Non
     for record_path, found in seen_at.items():
         if found:
             seen_as.setdefault(_document_id_of(record_path), []).extend(found)
-    records = (_read_record(Path(p)) for p in seen_at)
-    con = staging.connect(paths.build_db())
-    try:
-        return staging.load_record_files(con, records, seen_as)
-    finally:
-        con.close()
+    # A record file staged before and unchanged since (its stat) is not opened: a year added to
+    # 100 000 documents reads the new year's records, not every one.
+    files = {p: hashes.absolute(p) for p in seen_at}
+    stats = hashes.settled_stats(files.values())
+    unchanged = staging.unchanged_record_files(con, stats)
+    reads = (
+        _read_record(Path(p), files[p], stats.get(files[p])) for p in seen_at if files[p] not in unchanged
+    )
+    return staging.stage_record_files(con, reads, seen_as, unchanged=unchanged.values())
 
 
 # A name that is not UTF-8 is written as escaped lone surrogates (\udcff, _write_atomically),
@@ -314,10 +347,11 @@ def load(record_paths: Sequence[str], document_paths: Sequence[str] | None = Non
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def _read_record(path: Path) -> tuple[dict[str, Any], Path | None]:
-    """A record and the file DuckDB may read its cells from (``staging.load_record_files``)."""
+def _read_record(path: Path, absolute: str, stat: str | None) -> staging.RecordRead:
+    """A record and the file DuckDB may read its cells from (``staging.stage_record_files``)."""
     text = path.read_text(encoding="utf-8")
-    return json.loads(text), None if _LONE_SURROGATE.search(text) else path
+    cells_from = None if _LONE_SURROGATE.search(text) else path
+    return staging.RecordRead(json.loads(text), cells_from, absolute, stat)
 
 
 def _document_id_of(record_path: str) -> str:
@@ -529,14 +563,9 @@ def load_batches(results: Sequence[str], chunk: int | None = None) -> dict[str, 
     # The same bytes under two names are one document (one record, keyed by sha256), seen
     # at both paths.
     unique = list(found)
-    totals: Counter[str] = Counter()
-    for start in range(0, len(unique), chunk):
-        records = unique[start : start + chunk]
-        if all(found[r] for r in records):
-            pairs = [(r, d) for r in records for d in found[r]]
-            totals.update(load([r for r, _ in pairs], [d for _, d in pairs]))
-        else:
-            totals.update(load(records))
+    totals = Counter(
+        _load_chunks(_pairs(found, unique[start : start + chunk]) for start in range(0, len(unique), chunk))
+    )
     totals["documents"] = n_documents
     totals["batches"] = len(results)
     if totals["new_documents"] + totals["already_staged"] + totals["reread_documents"] != len(unique):
@@ -808,11 +837,18 @@ def load_in_chunks(
     for record, document in zip(record_paths, documents, strict=True):
         found.setdefault(record, []).append(document)
     unique = list(found)
-    totals: Counter[str] = Counter()
-    for start in range(0, len(unique), chunk):
-        pairs = [(r, d) for r in unique[start : start + chunk] for d in found[r]]
-        totals.update(load([r for r, _ in pairs], [d for _, d in pairs]))
-    return dict(totals)
+    return _load_chunks(
+        _pairs(found, unique[start : start + chunk]) for start in range(0, len(unique), chunk)
+    )
+
+
+def _pairs(found: dict[str, list[str]], records: list[str]) -> tuple[list[str], list[str] | None]:
+    """A chunk of records as (record paths, document paths): a record found for two documents
+    comes twice; records found for none (result files older than document paths) come alone."""
+    if not all(found[r] for r in records):
+        return records, None
+    pairs = [(r, d) for r in records for d in found[r]]
+    return [r for r, _ in pairs], [d for _, d in pairs]
 
 
 def staged_statuses(document_ids: Sequence[str], build_db: Path | None = None) -> dict[str, int]:

@@ -225,6 +225,27 @@ def test_an_extractor_crash_is_a_record_and_extract_goes_on(
     assert "IndexError: list index out of range" in records[1]["problems"][0]["message"]
 
 
+def test_running_out_of_memory_in_an_extractor_is_recorded_as_worker_died_not_as_a_crash(
+    warehouse: Path,
+    battery: tuple[Path, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder, made = battery
+
+    def out_of_memory(path: Path, data: bytes, source: Any) -> Report:
+        raise MemoryError
+
+    monkeypatch.setattr(dispatch, "_extract", out_of_memory)
+    document = folder / made["good"]
+    record = json.loads(Path(steps.extract_to_file(str(document))).read_text(encoding="utf-8"))
+    assert (record["status"], [p["code"] for p in record["problems"]]) == ("rejected", ["worker_died"])
+    with pytest.raises(MemoryError):  # a worker of the pool dies instead, and is replaced
+        steps.extract_to_file(str(document), force=True, raise_memory_error=True)
+    assert cli.main(["extract", "-q", str(document)]) == 1
+    assert "ran out of memory reading it" in capsys.readouterr().err
+
+
 def test_records_and_staging_keep_a_name_that_is_not_utf8(
     warehouse: Path, battery: tuple[Path, dict[str, str]]
 ) -> None:

@@ -310,19 +310,19 @@ def test_a_load_killed_between_chunks_finishes_on_the_next_run(
 ) -> None:
     manifests = pipeline.plan_batches(SAMPLES, run_key="r", size=9)
     results = [pipeline.extract_batch(m) for m in manifests]
-    real_load = pipeline.load
+    real_load = pipeline._load_chunk
     calls = []
 
-    def dies_on_the_second_chunk(record_paths: list[str], *paths_seen: list[str]) -> dict[str, int]:
+    def dies_on_the_second_chunk(con: object, record_paths: list[str], *paths_seen: object) -> dict[str, int]:
         calls.append(len(record_paths))
         if len(calls) == 2:
             raise KeyboardInterrupt("killed")
-        return real_load(record_paths, *paths_seen)
+        return real_load(con, record_paths, *paths_seen)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pipeline, "load", dies_on_the_second_chunk)
+    monkeypatch.setattr(pipeline, "_load_chunk", dies_on_the_second_chunk)
     with pytest.raises(KeyboardInterrupt):
         pipeline.load_batches(results, chunk=4)
-    monkeypatch.setattr(pipeline, "load", real_load)
+    monkeypatch.setattr(pipeline, "_load_chunk", real_load)
 
     done = pipeline.load_batches(results, chunk=4)
     assert (done["new_documents"], done["already_staged"]) == (5, 4)

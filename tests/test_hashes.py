@@ -190,3 +190,20 @@ def test_two_savers_keep_each_others_entries(report: Path, tmp_path: Path) -> No
     first.save()
     second.save()
     assert {str(report), str(other)} <= set(hashes.HashCache.load().entries)
+
+
+def test_the_files_that_are_gone_are_forgotten_when_the_cache_is_next_written(
+    report: Path, tmp_path: Path
+) -> None:
+    gone = tmp_path / "inbox" / "gone.txt"
+    gone.write_bytes(report.read_bytes() + b"\n")
+    time.sleep(0.1)
+    cache = hashes.HashCache.load()
+    cache.sha256(gone)
+    cache.save()
+    assert str(gone) in hashes.HashCache.load().entries
+    gone.unlink()
+    cache = hashes.HashCache.load()
+    cache.sha256(report)  # something to write
+    cache.save()
+    assert set(hashes.HashCache.load().entries) == {str(report)}

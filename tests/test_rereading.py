@@ -182,6 +182,45 @@ def test_a_new_reading_supersedes_the_staged_one_and_both_are_kept(warehouse: Pa
         assert con.execute("select count(*) from staging.gate_results").fetchall() == [(0,)]
 
 
+def test_a_record_file_staged_and_unchanged_since_is_not_read_again(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XXGK_HASH_CACHE_RACY_S", "0")  # the files written here are settled at once
+    record_file = Path(pipeline.extract_to_file(str(SAMPLES / DAYONG)))
+    read: list[str] = []
+    real_read = pipeline._read_record
+
+    def counted(path: Path, *rest: str | None) -> object:
+        read.append(path.name)
+        return real_read(path, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "_read_record", counted)
+
+    def load(record: Path) -> tuple[int, int, int]:
+        read.clear()
+        loaded = pipeline.load([str(record)])
+        return len(read), loaded["already_staged"], loaded["reread_documents"]
+
+    assert load(record_file) == (1, 0, 0)  # staged: read
+    assert load(record_file) == (0, 1, 0)  # unchanged since: not read
+    # Another record of the document, another reading (a value edited by hand): read, staged.
+    other = tmp_path / "edited.json"
+    edited = json.loads(record_file.read_text(encoding="utf-8"))
+    cell(edited, *LICENSING)["value"] = MISREAD_LICENSING
+    other.write_text(json.dumps(edited, ensure_ascii=False), encoding="utf-8")
+    assert load(other) == (1, 0, 1)
+    # The first file is unchanged, but its reading is no longer the current one: read again.
+    assert load(record_file) == (1, 0, 1)
+    assert load(record_file) == (0, 1, 0)
+    # A file replaced under the same name has another stat: read.
+    replaced = record_file.with_suffix(".tmp")
+    replaced.write_bytes(record_file.read_bytes())
+    os.replace(replaced, record_file)
+    assert load(record_file) == (1, 1, 0)
+    monkeypatch.setenv("XXGK_REHASH", "1")  # `xxgk run --rehash` reads every file
+    assert load(record_file) == (1, 1, 0)
+
+
 def test_a_document_staged_before_readings_were_kept_gets_its_version_and_no_false_changes(
     warehouse: Path,
 ) -> None:

@@ -353,6 +353,8 @@ def stage(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> dict[str,
 
 
 def _resolve(con: duckdb.DuckDBPyConnection, rows: Sequence[Correction], source: Path) -> list[tuple]:
+    if not rows:  # no corrections: nothing to resolve (the look-up below reads every document)
+        return []
     # Every name a document was seen under finds it (the same bytes loaded from two places).
     documents = con.execute(
         "select document_id, source_path from staging.documents "

@@ -145,3 +145,15 @@
         {%- do return(relation) -%}
     {%- endif -%}
 {%- endmacro %}
+
+{# The config of a model incremental by document: {{ config(**incremental_by_document()) }}.
+   The hooks are strings, rendered when the model runs. #}
+{% macro incremental_by_document() -%}
+    {{ return({
+        'materialized': 'incremental',
+        'incremental_strategy': 'append',
+        'on_schema_change': 'fail',
+        'pre_hook': ['{{ create_ledger() }}', '{{ drop_stale_documents() }}'],
+        'post_hook': ['{{ forget_stale_digests() }}', '{{ record_document_digests() }}'],
+    }) }}
+{%- endmacro %}

@@ -7,13 +7,7 @@
 -- Incremental by document (macros/by_document.sql): a load computes the new documents and those
 -- whose reading or corrections changed (int_document_digests).
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-    post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
-) }}
+{{ config(**incremental_by_document()) }}
 
 with
 

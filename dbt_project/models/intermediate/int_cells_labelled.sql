@@ -9,13 +9,7 @@
 -- Incremental by document (macros/by_document.sql): a load labels the new documents and those
 -- whose cells, body, year, template version or status changed, or all after a template change.
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-    post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
-) }}
+{{ config(**incremental_by_document()) }}
 
 with
 

@@ -7,13 +7,7 @@
 
 -- Incremental by document (macros/by_document.sql).
 
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-    post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
-) }}
+{{ config(**incremental_by_document()) }}
 
 with
 

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-        post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
-    )
-}}
+{{ config(**incremental_by_document()) }}
 
 -- Section 三: one row per report × row × applicant type, for the current version of each
 -- body's report for a year (int_report_versions) whose section 三 passed the gate; a filter of

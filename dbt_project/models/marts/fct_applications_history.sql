@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-        post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
-    )
-}}
+{{ config(**incremental_by_document()) }}
 
 -- Section 三, every published version: one row per report version × row × applicant type.
 -- A published version is one that passed the gate, current or superseded (dim_report);

@@ -1,12 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='append',
-        on_schema_change='fail',
-        pre_hook=["{{ create_ledger() }}", "{{ drop_stale_documents() }}"],
-        post_hook=["{{ forget_stale_digests() }}", "{{ record_document_digests() }}"],
-    )
-}}
+{{ config(**incremental_by_document()) }}
 
 -- Section 四: one row per report × proceeding (row_code) (administrative review, litigation without or
 -- after review) × outcome (col_code), for the current version of each body's report for a year
