@@ -12,6 +12,9 @@ must notice about documents already built:
    published report that now fails the gate (its facts must go);
 3. the correction withdrawn, nothing else new.
 
+The new body's report of load 2 also has a cell whose codes are in no template: the warning
+test on such cells (assert_cells_use_template_codes) must warn in that build and no other.
+
 After each load a copy of the build database is rebuilt from scratch (dbt ``--full-refresh``)
 and every table of the marts and of the intermediate layer must equal, row for row, the one
 the incremental builds left.
@@ -19,6 +22,7 @@ the incremental builds left.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,7 +40,11 @@ HEADER = "document,cell,value,reason,corrected_by,corrected_at,printed_value\n"
 
 DAYONG = records.clean_v2021("inc-dayong-2021", "大涌镇", 2021)
 DAYONG_AGAIN = records.clean_v2021("inc-dayong-2021-republished", "大涌镇", 2021)
-ZHONGSHAN_DAYONG = records.clean_v2021("inc-zhongshan-dayong-2022", "中山市大涌镇", 2022)
+_ZHONGSHAN = records.clean_v2021("inc-zhongshan-dayong-2022", "中山市大涌镇", 2022)
+ZHONGSHAN_DAYONG = {
+    **_ZHONGSHAN,
+    "cells": [*_ZHONGSHAN["cells"], {**_ZHONGSHAN["cells"][0], "row": "no_such_row"}],
+}
 TANGJIAHUI = records.clean_v2019("inc-tangjiahui-2019", "金寨县汤家汇镇", 2019)
 # 81 in the 总计 column of 新收政府信息公开申请数量 where the persons add up to 80 (H1).
 TOTAL_CELL = "s3/new_received/total"
@@ -66,12 +74,20 @@ def corrections_file(path: Path, released: bool) -> None:
     path.write_text(HEADER + (row if released else ""), encoding="utf-8")
 
 
-def load(batch: list[records.Record]) -> None:
+def load(batch: list[records.Record]) -> tuple[str, int]:
+    """The load, and the status and failures of assert_cells_use_template_codes in its build."""
     with staging.connect(paths.build_db()) as con:
         staging.load_records(con, batch)
     transform.build("staging intermediate")
+    results = json.loads((paths.warehouse_dir() / "dbt" / "target" / "run_results.json").read_text())
+    [template_codes] = [
+        (r["status"], r["failures"])
+        for r in results["results"]
+        if r["unique_id"].endswith(".assert_cells_use_template_codes")
+    ]
     run_gate()
     transform.build("marts")
+    return template_codes
 
 
 def tables(db: Path) -> list[str]:
@@ -126,7 +142,7 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict]]:
         db = paths.build_db()
         for n, batch in enumerate(LOADS, 1):
             corrections_file(corrections, released=n == 2)
-            load(batch)
+            template_codes = load(batch)
             full = rebuilt_from_scratch(db, root / f"full-{n}")
             with duckdb.connect(str(db), read_only=True) as con:
                 facts = dict(
@@ -136,7 +152,13 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict]]:
                 )
                 bodies = dict(con.execute("select document_id, body_name from marts.dim_report").fetchall())
             out.append(
-                {"differences": differences(db, full), "tables": tables(db), "facts": facts, "bodies": bodies}
+                {
+                    "differences": differences(db, full),
+                    "tables": tables(db),
+                    "facts": facts,
+                    "bodies": bodies,
+                    "template_codes": template_codes,
+                }
             )
     yield out
 
@@ -163,3 +185,5 @@ def test_the_loads_change_what_the_incremental_models_must_notice(compared: list
     # The fuller name of a new body moves the old report to it.
     assert compared[0]["bodies"][dayong] == "大涌镇"
     assert compared[1]["bodies"][dayong] == "中山市大涌镇"
+    # A cell in no template warns in the build that loaded it (the tests check their build's documents).
+    assert [c["template_codes"] for c in compared] == [("pass", 0), ("warn", 1), ("pass", 0)]

@@ -1,13 +1,23 @@
 -- Cells of loaded documents use the table, row and column codes of their template version.
 -- A warning, not an error: such cells are left out of the marts (int_cells_labelled) and the
--- extractor should be fixed, but they must not stop the load.
+-- extractor should be fixed, but they must not stop the load.  Like the generic tests, it
+-- checks the documents this build labelled (all of them on a full refresh): the whole
+-- warehouse was 20 million cells and 24 s a build at 100 000 reports.
 {{ config(severity='warn') }}
 
 with
 
+documents_of_this_build as (
+
+    select document_id from {{ ledger(ref('int_cells_labelled')) }}
+    where built_at = {{ build_time() }}
+
+),
+
 cells as (
 
     select * from {{ ref('stg_cells') }}
+    where document_id in (select document_id from documents_of_this_build)
 
 ),
 
