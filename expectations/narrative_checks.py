@@ -18,7 +18,7 @@ and their rows go to ``staging.gate_warnings`` with the soft identities', so the
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -347,22 +347,24 @@ def _identical_numbers(
 ) -> list[dict[str, Any]]:
     # Each report's numbers as a set of (cell, value), digested in DuckDB: reports print the
     # same numbers when their digests are equal (the sets are not held in Python: ~190 cells a
-    # report, for every current report of the warehouse).
+    # report, for every current report of the warehouse).  A cell has one value in a report (the
+    # key of int_cells_corrected), so the set is the report's rows, and its digest is order-free
+    # (two sums of 64-bit hashes, with the count): a fixed-size state per report, no sort.  An
+    # md5 of the sorted numbers ran out of DuckDB's 1 GB at 100 000 reports.
     numbers = con.execute(
         """
         with numbers as (
-            select distinct document_id, cell_id, value
+            select document_id, cell_id || '=' || cast(value as varchar) as number, value <> 0 as is_nonzero
             from intermediate.int_cells_corrected
             where document_id in (select unnest(?::varchar[])) and value is not null
         )
         select document_id,
-               md5(string_agg(cell_id || '=' || cast(value as varchar), chr(10) order by cell_id, value))
-                   as numbers,
+               concat_ws(':', sum(hash(number)::hugeint), sum(hash(number, 'xxgk')::hugeint)) as numbers,
                count(*) as n_cells,
-               count(*) filter (where value <> 0) as n_nonzero
+               count(*) filter (where is_nonzero) as n_nonzero
         from numbers
         group by document_id
-        having count(*) filter (where value <> 0) >= ?
+        having count(*) filter (where is_nonzero) >= ?
         order by document_id
         """,
         [ids, settings.identical_numbers_min_nonzero],
@@ -373,37 +375,54 @@ def _identical_numbers(
     previous = _previous_reports(reports)
     rows: list[dict[str, Any]] = []
     for (_digest, n_cells, n_nonzero), docs in groups.items():
+        if len(docs) < 2:
+            continue
+
+        def make(
+            doc: CurrentReport,
+            other: CurrentReport,
+            relation: str,
+            more_peers: int = 0,
+            n_cells: int = n_cells,
+            n_nonzero: int = n_nonzero,
+        ) -> dict[str, Any]:
+            whom = "本机关上一年度" if relation == "previous" else f"{other.body_name} 同年度"
+            more = f"；另有 {more_peers} 份同年度报告的表格也与之完全相同" if more_peers else ""
+            return _row(
+                doc,
+                "C2",
+                "C2:tables",
+                f"C2:{relation}:{other.document_id[:16]}",
+                [doc, other],
+                "<",
+                Decimal(n_cells),
+                Decimal(n_cells),
+                "",
+                f"表格的全部 {n_cells} 个数字（其中 {n_nonzero} 个非零）与{whom}"
+                f"（{other.report_year} 年）报告完全相同{more}：疑似照抄数据",
+            )
+
         ordered = sorted(docs)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                kind = _pairs(reports, a, b, previous)
-                if kind is None:
-                    continue
-                relation: str = kind
-
-                def make(
-                    doc: CurrentReport,
-                    other: CurrentReport,
-                    relation: str = relation,
-                    n_cells: int = n_cells,
-                    n_nonzero: int = n_nonzero,
-                ) -> dict[str, Any]:
-                    whom = "本机关上一年度" if relation == "previous" else f"{other.body_name} 同年度"
-                    return _row(
-                        doc,
-                        "C2",
-                        "C2:tables",
-                        f"C2:{relation}:{other.document_id[:16]}",
-                        [doc, other],
-                        "<",
-                        Decimal(n_cells),
-                        Decimal(n_cells),
-                        "",
-                        f"表格的全部 {n_cells} 个数字（其中 {n_nonzero} 个非零）与{whom}"
-                        f"（{other.report_year} 年）报告完全相同：疑似照抄数据",
-                    )
-
-                rows += _pair_rows(reports, a, b, relation, make)
+        in_group = set(ordered)
+        # A copy of the body's report of the year before warns on the later report.
+        for doc_id in ordered:
+            earlier = previous.get(doc_id)
+            if earlier in in_group:
+                rows.append(make(reports[doc_id], reports[earlier], "previous"))
+        # Other bodies' reports of the same year: each warns once, naming the first of them and
+        # how many more there are (one row per pair would grow with the square of a table
+        # printed by many bodies, as C1 does for text).
+        by_year: dict[int, list[str]] = defaultdict(list)
+        for doc_id in ordered:
+            by_year[reports[doc_id].report_year].append(doc_id)
+        for same_year in by_year.values():
+            per_body = Counter(reports[d].body_id for d in same_year)
+            for doc_id in same_year:
+                body = reports[doc_id].body_id
+                n_peers = len(same_year) - per_body[body]
+                if n_peers:
+                    first = next(d for d in same_year if reports[d].body_id != body)
+                    rows.append(make(reports[doc_id], reports[first], "peer", n_peers - 1))
     return rows
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from extractors import extract_path
@@ -136,6 +137,50 @@ def _s6_of(path: Path) -> list[tuple]:
         doc = narrative_checks.CurrentReport("d", "b", "平潭综合实验区", 2023, "government")
         rows = narrative_checks._s6(con, {"d": doc}, ["d"])
     return [(r["equation_id"], r["relation"], r["lhs_value"], r["rhs_value"], r["description"]) for r in rows]
+
+
+def test_a_table_printed_by_many_bodies_warns_once_on_each_report_not_once_per_pair() -> None:
+    """C2 on 平潭 2023's real numbers: 300 bodies print them in 2023, and one of them again in
+    2024.  A row per pair would be 300 × 299 same-year rows; a row per report names the first
+    peer and counts the others, and the copy of the year before warns on the later report."""
+    from expectations import narrative_checks
+
+    numbers = [(f"{c.table}/{c.row}/{c.col}", c.value) for c in extract_path(PINGTAN_2023).cells]
+    n_numbers = sum(1 for _, v in numbers if v is not None)
+    reports = {
+        f"d{i:03d}": narrative_checks.CurrentReport(f"d{i:03d}", f"b{i:03d}", f"第{i}镇", 2023, "township")
+        for i in range(300)
+    }
+    reports["d999"] = narrative_checks.CurrentReport("d999", "b007", "第7镇", 2024, "township")
+    with duckdb.connect() as con:
+        con.execute("create schema intermediate")
+        con.execute(
+            "create table intermediate.int_cells_corrected "
+            "(document_id varchar, cell_id varchar, value decimal(38, 6))"
+        )
+        cells = pd.DataFrame(
+            [(d, cell, value) for d in reports for cell, value in numbers],
+            columns=["document_id", "cell_id", "value"],
+        )
+        con.execute("insert into intermediate.int_cells_corrected select * from cells")
+        # Another table: one number changed.
+        con.execute(
+            "update intermediate.int_cells_corrected set value = value + 1 "
+            "where document_id = 'd299' and value = (select max(value) from intermediate.int_cells_corrected)"
+        )
+        rows = narrative_checks._identical_numbers(con, reports, list(reports), OFFICE)
+
+    peers = [r for r in rows if ":peer:" in r["check_id"]]
+    assert len(peers) == 299 and {r["document_id"] for r in peers} == {f"d{i:03d}" for i in range(299)}
+    first = next(r for r in peers if r["document_id"] == "d000")
+    assert first["document_ids"] == "d000,d001" and first["lhs_value"] == n_numbers
+    assert (
+        "与第1镇 同年度（2023 年）报告完全相同；另有 297 份同年度报告的表格也与之完全相同"
+        in first["description"]
+    )
+    [previous] = [r for r in rows if ":previous:" in r["check_id"]]
+    assert (previous["document_id"], previous["document_ids"]) == ("d999", "d007,d999")
+    assert "本机关上一年度（2023 年）报告完全相同：疑似照抄数据" in previous["description"]
 
 
 def test_a_shared_boilerplate_gives_pairs_linear_in_the_reports() -> None:
