@@ -162,6 +162,7 @@ def test_a_table_printed_by_many_bodies_warns_once_on_each_report_not_once_per_p
             [(d, cell, value) for d in reports for cell, value in numbers],
             columns=["document_id", "cell_id", "value"],
         )
+        con.register("cells", cells)
         con.execute("insert into intermediate.int_cells_corrected select * from cells")
         # Another table: one number changed.
         con.execute(
