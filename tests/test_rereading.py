@@ -203,6 +203,9 @@ def test_a_record_file_staged_and_unchanged_since_is_not_read_again(
 
     assert load(record_file) == (1, 0, 0)  # staged: read
     assert load(record_file) == (0, 1, 0)  # unchanged since: not read
+    # The same file by another path (the warehouse moved, or reached through a link): not read.
+    (tmp_path / "linked").symlink_to(record_file.parent, target_is_directory=True)
+    assert load(tmp_path / "linked" / record_file.name) == (0, 1, 0)
     # Another record of the document, another reading (a value edited by hand): read, staged.
     other = tmp_path / "edited.json"
     edited = json.loads(record_file.read_text(encoding="utf-8"))

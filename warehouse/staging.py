@@ -104,10 +104,12 @@ create table if not exists staging.document_paths (
 );
 -- Every record file staged, with its stat then and the reading it held: a load finds a file
 -- whose stat is unchanged and whose reading is still the document's current one without
--- opening it (at 100 000 documents, parsing every staged record was most of a load).
+-- opening it (at 100 000 documents, parsing every staged record was most of a load).  Keyed
+-- by the stat, whose inode and device name the file wherever it is reached from (a warehouse
+-- moved, or reached through a link, is not read again).
 create table if not exists staging.record_files (
-    record_path   varchar primary key,   -- absolute
-    record_stat   varchar not null,      -- size:mtime_ns:ctime_ns:inode:device (pipeline.hashes)
+    record_stat   varchar primary key,   -- size:mtime_ns:ctime_ns:inode:device (pipeline.hashes)
+    record_path   varchar not null,      -- absolute, when staged
     document_id   varchar not null,
     record_digest varchar not null,      -- readings.record_digest of the file's record
     staged_at     timestamp not null
@@ -411,8 +413,9 @@ def stage_references(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def unchanged_record_files(con: duckdb.DuckDBPyConnection, stats: Mapping[str, str]) -> dict[str, str]:
-    """Of these record files (absolute path → stat), those staged with this stat whose reading is
-    still their document's current one: path → document id.  Staging them again changes nothing."""
+    """Of these record files (absolute path → stat), those staged with this stat, wherever from,
+    whose reading is still their document's current one: path → document id.  Staging them
+    again changes nothing."""
     if not stats:
         return {}
     frame = pd.DataFrame({"record_path": list(stats), "record_stat": list(stats.values())}, dtype=object)
@@ -420,10 +423,9 @@ def unchanged_record_files(con: duckdb.DuckDBPyConnection, stats: Mapping[str, s
     try:
         return dict(
             con.execute("""
-                select f.record_path, f.document_id
+                select l.record_path, f.document_id
                 from listed_record_files l
-                join staging.record_files f
-                  on f.record_path = l.record_path and f.record_stat = l.record_stat
+                join staging.record_files f on f.record_stat = l.record_stat
                 join staging.documents d
                   on d.document_id = f.document_id and d.record_digest = f.record_digest
             """).fetchall()
@@ -603,11 +605,14 @@ class _StagedReadings:
 def _remember_record_files(con: duckdb.DuckDBPyConnection, files: list[dict[str, Any]]) -> None:
     if not files:
         return
-    con.register("read_record_files", pd.DataFrame(files))
+    # One row per file: the same file reached by two paths (a hard link) has one stat.
+    frame = pd.DataFrame(list({f["record_stat"]: f for f in files}.values()))
+    con.register("read_record_files", frame)
     try:
         con.execute("""
             insert or replace into staging.record_files
-            select record_path, record_stat, document_id, record_digest, staged_at
+                (record_stat, record_path, document_id, record_digest, staged_at)
+            select record_stat, record_path, document_id, record_digest, staged_at
             from read_record_files
         """)
     finally:
