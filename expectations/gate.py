@@ -274,26 +274,39 @@ _MARTS_ORDER: Mapping[Frame, str] = {
     "published_reports": "document_id",
     "published_cells": "fact_table, document_id, cell_id",
 }
-# Every body of a current report or of a fact row (null: rows without one) and its fact rows.
-_MARTS_BODIES = """
-    with facts as (
-        select body_id from marts.fct_applications
-        union all select body_id from marts.fct_active_disclosure
-        union all select body_id from marts.fct_review_litigation
-    ),
-    counts as (
-        select body_id, count(*) as n_rows from facts group by body_id
-    ),
-    bodies as (
-        select body_id from marts.dim_report where is_current
-        union
-        select body_id from counts
+# Every body of a current report or of a fact row (null: rows without one), its fact rows, and a
+# digest of its rows in each of the reads (as the gate's input digests, ``expectations.inputs``: two
+# 64-bit hash sums and a count, order-free).  Every marts expectation is about one body's rows, so
+# a body whose digest (and the check's version) a publication's check passed need not be
+# validated again: a new year costs its own bodies, not the warehouse.
+_MARTS_BODIES = (
+    "with rows as ("
+    + " union all ".join(
+        f"select body_id, '{name}' as frame, to_json(read_row) as row_json from ({sql}) as read_row"
+        for name, sql in _MARTS_READS.items()
     )
-    select bodies.body_id, coalesce(counts.n_rows, 0) as n_rows
-    from bodies
-    left join counts on bodies.body_id is not distinct from counts.body_id
+    + """)
+    select body_id,
+           count(*) filter (where frame = 'published_cells') as n_rows,
+           concat_ws(':', count(*), sum(hash(frame, row_json)::hugeint),
+                     sum(hash(frame, row_json, 'xxgk')::hugeint)) as digest
+    from rows
+    group by body_id
+    order by body_id nulls last
+"""
+)
+# The bodies to validate: those no earlier check passed with the same rows and version.
+_MARTS_TO_VALIDATE = """
+    select bodies.body_id, bodies.n_rows
+    from marts_bodies as bodies
+    left join marts_checked as checked
+        on bodies.body_id is not distinct from checked.body_id
+        and bodies.digest = checked.digest
+        and checked.check_version = $1
+    where checked.digest is null
     order by bodies.body_id nulls last
 """
+MARTS_CHECKED_COLUMNS = ("body_id", "n_rows", "digest", "check_version")
 _MARTS_SECTION_PASSED = """
     select
         bool_or(s2_verdict = 'published'),
@@ -505,6 +518,10 @@ class MartsCheck:
     problems: list[str]
     validations: dict[str, Any] = field(default_factory=dict)
     data_docs: Path | None = None
+    # Every body of the marts with the digest of its rows and the check's version
+    # (``MARTS_CHECKED_COLUMNS``): kept with the publication, the evidence the next check reuses.
+    bodies: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MARTS_CHECKED_COLUMNS))
+    n_validated: int = 0
 
 
 # ------------------------------------------------------------------------------------ the gate
@@ -1133,19 +1150,26 @@ def check_systemic(result: GateResult) -> None:
 
 
 def check_marts(
-    build_db: Path | None = None, *, data_docs: bool = True, chunk_rows: int | None = None
+    build_db: Path | None = None,
+    *,
+    data_docs: bool = True,
+    chunk_rows: int | None = None,
+    checked: Path | None = None,
 ) -> MartsCheck:
     """Validate the built marts (``expectations.suites.marts_suites``); problems are systemic.
 
     The current reports and the fact rows are validated whole bodies at a time (about
     ``chunk_rows`` fact rows, default ``GATE.marts_chunk_rows``): every expectation is about one
     row, one report (a report is one body's) or one body's year, so a chunk of bodies gets the
-    rows' own results.
+    rows' own results.  ``checked`` is the Parquet file of the bodies an earlier check passed
+    (``MartsCheck.bodies``, kept with the published publication): a body with the same rows and
+    the same version of the check is not validated again.
     """
     db = Path(build_db) if build_db is not None else paths.build_db()
     rows = chunk_rows if chunk_rows is not None else GATE.marts_chunk_rows
     section_of_table = dict(zip(FACT_TABLES, ("s3", "s2", "s4")))
     suites = marts_suites()
+    version = gate_version()
     run_id = _run_id("publication")
     validator = Validator(_context(False), suites, run_id, "xxgk_marts")
     validations: dict[str, Any] = {}
@@ -1153,7 +1177,10 @@ def check_marts(
         with _read(db, Path(tmp)) as con:
             counts = {t: con.execute(f"select count(*) from marts.{t}").fetchall()[0][0] for t in FACT_TABLES}
             passed = dict(zip(("s2", "s3", "s4"), con.execute(_MARTS_SECTION_PASSED).fetchall()[0]))
-            bodies = _body_chunks(con.execute(_MARTS_BODIES).fetchall(), rows)
+            con.execute(f"create temp table marts_bodies as {_MARTS_BODIES}")
+            con.register("marts_checked", _checked_bodies(con, checked))
+            bodies = _body_chunks(con.execute(_MARTS_TO_VALIDATE, [version]).fetchall(), rows)
+            every_body = con.execute("select body_id, n_rows, digest from marts_bodies").df()
             con.register("marts_chunk", bodies)
             empty = {
                 name: spool.spool(
@@ -1164,6 +1191,12 @@ def check_marts(
                 )
                 for name, sql in _MARTS_READS.items()
             }
+        every_body["check_version"] = version
+        log.info(
+            "marts check: %d of %d bodies to validate (the others as checked before)",
+            len(bodies),
+            len(every_body),
+        )
         # A fact table must hold rows when a current report's section of it passed the gate.
         tables = pd.DataFrame(
             {
@@ -1199,7 +1232,7 @@ def check_marts(
             )
             example = ", ".join(f"{k}={v}" for k, v in first.items())
             problems.append(f"{gs.name}: {what} fails for {len(keys)} row(s), e.g. {example}")
-    check = MartsCheck(problems, validations)
+    check = MartsCheck(problems, validations, bodies=every_body, n_validated=len(bodies))
     if data_docs:
         context = _context(True)
         _store(context, validations, run_id)
@@ -1207,6 +1240,18 @@ def check_marts(
     if problems:
         log.error("the marts break what the gate guarantees:\n  %s", "\n  ".join(problems))
     return check
+
+
+def _checked_bodies(con: duckdb.DuckDBPyConnection, checked: Path | None) -> pd.DataFrame:
+    """The bodies of an earlier check (none when there is none, or it cannot be read)."""
+    if checked is not None and checked.exists():
+        try:
+            return con.execute(
+                "select body_id, digest, check_version from read_parquet(?)", [str(checked)]
+            ).df()
+        except duckdb.Error as exc:  # evidence that cannot be read is no evidence: validate all
+            log.warning("marts check: %s cannot be read (%s); every body is validated", checked, exc)
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in ("body_id", "digest", "check_version")})
 
 
 def _body_chunks(bodies: list[tuple[str | None, int]], rows: int) -> pd.DataFrame:
@@ -1251,9 +1296,9 @@ def _with_missing_cells(reports: pd.DataFrame, cells: pd.DataFrame) -> pd.DataFr
     return reports
 
 
-def require_marts(build_db: Path | None = None) -> MartsCheck:
+def require_marts(build_db: Path | None = None, checked: Path | None = None) -> MartsCheck:
     """``check_marts``, raising ``MartsCheckError`` when the marts must not be published."""
-    check = check_marts(build_db)
+    check = check_marts(build_db, checked=checked)
     if check.problems:
         where = f"\nValidation report: {check.data_docs}" if check.data_docs else ""
         raise MartsCheckError(

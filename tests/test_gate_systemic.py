@@ -22,6 +22,7 @@ from expectations import gate as gate_module
 from expectations.gate import GateResult, LoadVerdict, MartsCheckError, SystemicGateError
 from pipeline import steps as pipeline
 from warehouse import paths, staging, transform
+from warehouse import publish as publish_module
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "inbox"
 XXGK = str(Path(sys.executable).parent / "xxgk")
@@ -177,6 +178,54 @@ def test_marts_with_an_empty_fact_table_are_not_published(
     # The facts are incremental by document: rows deleted behind dbt's back stay deleted until
     # a full refresh (dbt_project/README.md), which the next tests of this warehouse need.
     transform.build("marts", full_refresh=True)
+
+
+@pytest.mark.slow
+def test_the_marts_check_validates_again_only_the_bodies_whose_rows_changed(
+    warehouse: Warehouse, env: pytest.MonkeyPatch
+) -> None:
+    env.setenv("XXGK_GATE_MAX_FAIL_SHARE", "0.7")
+    transform.build("marts")
+    pipeline.publish()
+    first = publish_module.current()
+    assert first is not None
+    with duckdb.connect(str(first.marts_checked), read_only=False) as con:
+        kept = con.execute(
+            f"select body_id, digest from read_parquet('{first.marts_checked}') order by body_id"
+        ).fetchall()
+    with duckdb.connect(str(warehouse.db), read_only=True) as con:
+        bodies = con.execute(
+            "select body_id from marts.dim_report where is_current "
+            "union select body_id from marts.fct_applications order by body_id"
+        ).fetchall()
+    assert [b for b, _ in kept] == [b for (b,) in bodies] and len(bodies) >= 2
+
+    # Nothing changed: no body is validated again, and the evidence carries on.
+    again = gate_module.check_marts(warehouse.db, data_docs=False, checked=first.marts_checked)
+    assert (again.problems, again.n_validated) == ([], 0)
+    assert sorted(zip(again.bodies["body_id"], again.bodies["digest"])) == kept
+
+    # One fact row of one body twice: that body alone is validated, and the check fails.
+    with duckdb.connect(str(warehouse.db)) as con:
+        con.execute("""
+            insert into marts.fct_applications
+            select * from marts.fct_applications
+            where body_id = (select max(body_id) from marts.fct_applications)
+            limit 1
+        """)
+    broken = gate_module.check_marts(warehouse.db, data_docs=False, checked=first.marts_checked)
+    assert broken.n_validated == 1
+    assert any("unique_fact_cells fails for 2 row(s)" in p for p in broken.problems)
+    with pytest.raises(MartsCheckError, match="unique_fact_cells"):
+        pipeline.publish()
+    assert publish_module.current() == first
+
+    # Another version of the check (its code, the suites, the year, GX or DuckDB): every body.
+    env.setattr(gate_module, "gate_version", lambda: "another version")
+    transform.build("marts", full_refresh=True)
+    assert gate_module.check_marts(
+        warehouse.db, data_docs=False, checked=first.marts_checked
+    ).n_validated == len(bodies)
 
 
 @pytest.mark.slow

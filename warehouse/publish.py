@@ -5,9 +5,11 @@ with the schema ``marts`` of the build database (``xxgk.duckdb``), written with 
 'v1.4.0'`` so that DuckDB 1.x reads it too (the drivers of Superset, Metabase, Evidence, Rill and
 DBeaver are DuckDB 1.x and cannot open a 2.0 file); ``xxgk-bi.duckdb``, the name BI tools are
 given, is a hard link to the same file (a copy where there are none: the marts are written once); every
-mart table as Parquet (``parquet/<table>.parquet``) and a ``manifest.json`` (tables and row
-counts).  Both databases carry the dbt descriptions as table and column comments and a table
-``marts.data_dictionary`` listing every column with its type, description and Chinese label.
+mart table as Parquet (``parquet/<table>.parquet``), a ``manifest.json`` (tables and row counts)
+and ``marts-checked.parquet`` (every body of the marts with the digest of its rows that the marts
+check passed, which the next publication's check reuses).  Both databases carry the dbt
+descriptions as table and column comments and a table ``marts.data_dictionary`` listing every
+column with its type, description and Chinese label.
 It is written under a temporary name (``publications/.tmp-<id>``) and renamed into place only
 when complete, then made the published one:
 
@@ -48,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from warehouse import labels, paths
 from xxgk.settings import duckdb_memory_limit
@@ -66,6 +69,7 @@ BI_STORAGE_VERSION = "v1.4.0"
 DICTIONARY = "data_dictionary"
 PARQUET = "parquet"
 MANIFEST = "manifest.json"
+MARTS_CHECKED = "marts-checked.parquet"
 _TMP = ".tmp-"
 
 
@@ -87,6 +91,11 @@ class Publication:
     @property
     def parquet(self) -> Path:
         return self.path / PARQUET
+
+    @property
+    def marts_checked(self) -> Path:
+        """The bodies its marts check passed, with their rows' digests (``expectations.gate``)."""
+        return self.path / MARTS_CHECKED
 
     def manifest(self) -> dict[str, Any]:
         try:
@@ -130,11 +139,15 @@ def keep_count(keep: int | None = None) -> int:
 
 
 def publish(
-    build_db: Path | None = None, keep: int | None = None, fingerprint: dict[str, Any] | None = None
+    build_db: Path | None = None,
+    keep: int | None = None,
+    fingerprint: dict[str, Any] | None = None,
+    marts_checked: pd.DataFrame | None = None,
 ) -> Path:
     """Copy schema ``marts`` of the build DB into a new publication and publish it; return
     ``<warehouse>/xxgk.duckdb``.  ``fingerprint`` (what the marts were built from,
-    ``pipeline.fingerprint``) is kept in the manifest."""
+    ``pipeline.fingerprint``) is kept in the manifest, ``marts_checked`` (the bodies the marts
+    check passed, ``MartsCheck.bodies``) beside it."""
     source = build_db or paths.build_db()
     if not source.exists():
         raise FileNotFoundError(f"build database {source} does not exist: run the load first")
@@ -153,6 +166,8 @@ def publish(
             _link_or_copy(tmp / DATABASE, tmp / BI_DATABASE)
             _write_parquet(tmp / DATABASE, tmp / PARQUET, list(counts))
             _write_manifest(tmp, publication_id, source, counts, fingerprint)
+            if marts_checked is not None:
+                _write_marts_checked(marts_checked, tmp / MARTS_CHECKED)
             _fsync_tree(tmp)
             final = folder / publication_id
             os.rename(tmp, final)
@@ -458,6 +473,15 @@ def _write_manifest(
     (folder / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
+
+
+def _write_marts_checked(bodies: pd.DataFrame, path: Path) -> None:
+    con = _connect()
+    try:
+        con.register("marts_checked", bodies)
+        con.execute(f"copy marts_checked to {_literal(str(path))} (format parquet)")
+    finally:
+        con.close()
 
 
 def _new_id(folder: Path) -> str:
