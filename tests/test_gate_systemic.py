@@ -115,6 +115,16 @@ def env(warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyP
     return monkeypatch
 
 
+def duplicate_a_fact_row_of_the_last_body(db: Path) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute("""
+            insert into marts.fct_applications
+            select * from marts.fct_applications
+            where body_id = (select max(body_id) from marts.fct_applications)
+            limit 1
+        """)
+
+
 def gate_state(db: Path) -> list[tuple]:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(
@@ -189,7 +199,7 @@ def test_the_marts_check_validates_again_only_the_bodies_whose_rows_changed(
     pipeline.publish()
     first = publish_module.current()
     assert first is not None
-    with duckdb.connect(str(first.marts_checked), read_only=False) as con:
+    with duckdb.connect() as con:
         kept = con.execute(
             f"select body_id, digest from read_parquet('{first.marts_checked}') order by body_id"
         ).fetchall()
@@ -206,13 +216,7 @@ def test_the_marts_check_validates_again_only_the_bodies_whose_rows_changed(
     assert sorted(zip(again.bodies["body_id"], again.bodies["digest"])) == kept
 
     # One fact row of one body twice: that body alone is validated, and the check fails.
-    with duckdb.connect(str(warehouse.db)) as con:
-        con.execute("""
-            insert into marts.fct_applications
-            select * from marts.fct_applications
-            where body_id = (select max(body_id) from marts.fct_applications)
-            limit 1
-        """)
+    duplicate_a_fact_row_of_the_last_body(warehouse.db)
     broken = gate_module.check_marts(warehouse.db, data_docs=False, checked=first.marts_checked)
     assert broken.n_validated == 1
     assert any("unique_fact_cells fails for 2 row(s)" in p for p in broken.problems)
@@ -305,14 +309,9 @@ def test_the_marts_checked_body_by_body_find_what_one_check_finds(
     env.setenv("XXGK_GATE_MAX_FAIL_SHARE", "0.7")
     pipeline.gate()
     transform.build("marts")
+    # A fact row twice, of the last body in order: its chunk is not the first.
+    duplicate_a_fact_row_of_the_last_body(warehouse.db)
     with duckdb.connect(str(warehouse.db)) as con:
-        # A fact row twice, of the last body in order: its chunk is not the first.
-        con.execute("""
-            insert into marts.fct_applications
-            select * from marts.fct_applications
-            where body_id = (select max(body_id) from marts.fct_applications)
-            limit 1
-        """)
         n_bodies = con.execute("select count(distinct body_id) from marts.dim_report").fetchall()[0][0]
     assert n_bodies >= 2
     whole = gate_module.check_marts(warehouse.db, data_docs=False, chunk_rows=10**9)
