@@ -198,7 +198,7 @@ def _invoke(args: list[str], build_db: Path | None, project_dir: Path | None = N
             result = dbtRunner().invoke(cli)
             if not result.success and args[0] == "build" and _out_of_memory_only(result.result):
                 # The models built at once share DuckDB's memory limit: the first build of the
-                # marts at 100 000 reports ran out of it now and then with 2 (bench/RESULTS.md).
+                # marts at 99 100 reports ran out of it once with 2 (bench/RESULTS.md).
                 # One at a time, what failed or was skipped is built again (`dbt retry`).
                 log.warning(
                     "dbt %s ran out of DuckDB's memory (%s): building what failed one model at a time",
