@@ -65,7 +65,7 @@ from great_expectations.data_context.types.resource_identifiers import (
 
 from expectations import data_docs_offline, narrative_checks, spool
 from expectations.frames import document_values, identity_frames, sections_frame
-from expectations.inputs import INPUT_DIGESTS, gate_version
+from expectations.inputs import INPUT_DIGESTS, ROWS_DIGEST, gate_version
 from expectations.suites import (
     FACT_TABLES,
     Frame,
@@ -275,21 +275,23 @@ _MARTS_ORDER: Mapping[Frame, str] = {
     "published_cells": "fact_table, document_id, cell_id",
 }
 # Every body of a current report or of a fact row (null: rows without one), its fact rows, and a
-# digest of its rows in each of the reads (as the gate's input digests, ``expectations.inputs``: two
-# 64-bit hash sums and a count, order-free).  Every marts expectation is about one body's rows, so
-# a body whose digest (and the check's version) a publication's check passed need not be
-# validated again: a new year costs its own bodies, not the warehouse.
+# digest of its rows in the reads (``expectations.inputs.ROWS_DIGEST``, as the gate's input
+# digests).  Every marts expectation is about one body's rows, so a body whose digest (and the
+# check's version) a publication's check passed need not be validated again: a new year costs its
+# own bodies, not the warehouse.
 _MARTS_BODIES = (
     "with rows as ("
     + " union all ".join(
-        f"select body_id, '{name}' as frame, to_json(read_row) as row_json from ({sql}) as read_row"
+        f"select body_id, '{name}' as frame, '{name}:' || to_json(read_row) as row_json "
+        f"from ({sql}) as read_row"
         for name, sql in _MARTS_READS.items()
     )
     + """)
     select body_id,
            count(*) filter (where frame = 'published_cells') as n_rows,
-           concat_ws(':', count(*), sum(hash(frame, row_json)::hugeint),
-                     sum(hash(frame, row_json, 'xxgk')::hugeint)) as digest
+           """
+    + ROWS_DIGEST
+    + """ as digest
     from rows
     group by body_id
     order by body_id nulls last

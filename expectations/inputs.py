@@ -50,11 +50,16 @@ def gate_version(today: date | None = None) -> str:
     return digest.hexdigest()[:32]
 
 
+# The digest of a group's rows, each a text ``row_json``: two 64-bit hashes of each summed
+# (order-free, so no sort, and a fixed-size state per group: the aggregate's memory does not grow
+# with the group's rows), with their count.  The gate's input digests and the marts check use it.
+ROWS_DIGEST = "concat_ws(':', count(*), sum(hash(row_json)::hugeint), sum(hash(row_json, 'xxgk')::hugeint))"
+
 # One digest per non-rejected report, over exactly the columns the gate reads (its ``_READS``
-# and problems): to_json of a struct is injective (nulls stay null); a report's rows are
-# combined by summing two 64-bit hashes of each (order-free, so no sort, and a fixed-size state
-# per report: the aggregate's memory does not grow with the report's cells), with their count.
-INPUT_DIGESTS = """
+# and problems): to_json of a struct is injective (nulls stay null), a report's rows combined by
+# ``ROWS_DIGEST``.
+INPUT_DIGESTS = (
+    """
     with cell_rows as (
         select document_id,
                to_json({c: cell_id, s: section, k: col_kind, v: value, b: basis, p: page, l: line})
@@ -64,8 +69,9 @@ INPUT_DIGESTS = """
     ),
     cells as (
         select document_id,
-               concat_ws(':', count(*), sum(hash(row_json)::hugeint), sum(hash(row_json, 'xxgk')::hugeint))
-                   as digest
+               """
+    + ROWS_DIGEST
+    + """ as digest
         from cell_rows
         group by document_id
     ),
@@ -77,8 +83,9 @@ INPUT_DIGESTS = """
     ),
     problems as (
         select document_id,
-               concat_ws(':', count(*), sum(hash(row_json)::hugeint), sum(hash(row_json, 'xxgk')::hugeint))
-                   as digest
+               """
+    + ROWS_DIGEST
+    + """ as digest
         from problem_rows
         group by document_id
     )
@@ -91,3 +98,4 @@ INPUT_DIGESTS = """
     left join problems using (document_id)
     where documents.status <> 'rejected'
 """
+)
