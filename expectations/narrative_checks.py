@@ -19,7 +19,7 @@ and their rows go to ``staging.gate_warnings`` with the soft identities', so the
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -186,15 +186,6 @@ def _s6(
     return rows
 
 
-def _pairs(reports: dict[str, CurrentReport], a: str, b: str, previous: dict[str, str]) -> str | None:
-    """How two reports are compared: 'previous' (same body, the year before), 'peer' (another
-    body, same year), or None (not compared)."""
-    ra, rb = reports[a], reports[b]
-    if ra.body_id == rb.body_id:
-        return "previous" if previous.get(a) == b or previous.get(b) == a else None
-    return "peer" if ra.report_year == rb.report_year else None
-
-
 def _previous_reports(reports: dict[str, CurrentReport]) -> dict[str, str]:
     """Each report's body's latest current report of an earlier year."""
     by_body: dict[str, list[CurrentReport]] = defaultdict(list)
@@ -278,13 +269,8 @@ def _compare_section(
     best_peer: dict[tuple[str, str], tuple[float, str, int]],
 ) -> None:
     """C1 within one section: "previous" rows into ``rows``, each report's best peer into ``best_peer``."""
-    pairs = similarity.candidate_pairs(
-        sets, settings.minhash_num_perm, settings.minhash_bands, settings.minhash_bucket_peers
-    )
-    for a, b in sorted(pairs):
-        relation = _pairs(reports, a, b, previous)
-        if relation is None:
-            continue
+    keys = sorted(sets)  # index order is id order: the pairs come sorted as before
+    for a, b, relation in _compared(reports, previous, keys, sets, settings):
         score = similarity.jaccard(sets[a], sets[b])
         if score < settings.copied_text_similarity:
             continue
@@ -307,6 +293,39 @@ def _compare_section(
                 best_peer[(doc, section)] = (score, other, seen[2] + 1)
             else:
                 best_peer[(doc, section)] = (seen[0], seen[1], seen[2] + 1)
+
+
+def _compared(
+    reports: dict[str, CurrentReport],
+    previous: dict[str, str],
+    keys: list[str],
+    sets: dict[str, np.ndarray],
+    settings: OfficeSettings,
+) -> Iterator[tuple[str, str, str]]:
+    """The candidate pairs (``similarity.candidate_index_pairs``) that are compared, in order,
+    with how: 'previous' (same body, its report of the year before) or 'peer' (another body,
+    same year); other pairs are not compared.  Filtered as arrays: at 100 000 reports a section
+    has millions of candidates."""
+    pairs = similarity.candidate_index_pairs(
+        [sets[k] for k in keys],
+        settings.minhash_num_perm,
+        settings.minhash_bands,
+        settings.minhash_bucket_peers,
+    )
+    if not len(pairs):
+        return
+    index = {k: i for i, k in enumerate(keys)}
+    body_codes = {b: i for i, b in enumerate(sorted({reports[k].body_id for k in keys}))}
+    body = np.array([body_codes[reports[k].body_id] for k in keys])
+    year = np.array([reports[k].report_year for k in keys])
+    earlier = np.array([index.get(previous.get(k, ""), -1) for k in keys])
+    a, b = pairs[:, 0], pairs[:, 1]
+    same_body = body[a] == body[b]
+    is_previous = same_body & ((earlier[a] == b) | (earlier[b] == a))
+    is_peer = ~same_body & (year[a] == year[b])
+    compared = is_previous | is_peer
+    for (i, j), same in zip(pairs[compared].tolist(), is_previous[compared].tolist(), strict=True):
+        yield keys[i], keys[j], "previous" if same else "peer"
 
 
 def _copied_row(

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -197,8 +198,33 @@ def test_a_shared_boilerplate_gives_pairs_linear_in_the_reports() -> None:
     # Linear: the windows of the bands' buckets overlap (6 640 pairs here, where every pair of
     # the bucket would be 44 850).
     assert len(capped) <= 2 * 300 * OFFICE.minhash_bucket_peers
+    assert len(capped) == 6640  # as the pairs were counted by a Python set before (62904a8)
     # Every section still meets look-alikes, so each one is warned on.
     assert {k for pair in capped for k in pair} == set(names)
+
+
+def test_candidate_pairs_are_each_buckets_next_members_and_never_an_empty_section() -> None:
+    # Two texts of 平潭 2023 (五 and 一), each printed by 30 bodies; and sections too short to
+    # have shingles.  The pairs must be, band by band, each bucket member with its next peers.
+    narrative = {s["section"]: s["text"] for s in extract_path(PINGTAN_2023).to_dict()["narrative"]}
+    names = [f"第{chr(0x4E00 + 7 * i)}{chr(0x4E00 + 11 * i + 3)}镇人民政府" for i in range(30)]
+    sets = [similarity.shingles(n + narrative[s], OFFICE.shingle_chars) for s in ("s5", "s1") for n in names]
+    sets += [similarity.shingles("第一镇", OFFICE.shingle_chars)] * 3
+    num_perm, bands, peers = OFFICE.minhash_num_perm, OFFICE.minhash_bands, 4
+    rows = num_perm // bands
+    signatures = {i: similarity.signature(items, num_perm).astype(np.uint32) for i, items in enumerate(sets)}
+    expected = set()
+    for band in range(bands):
+        buckets: dict[tuple[int, ...], list[int]] = {}
+        for i, sig in signatures.items():
+            if sets[i].size:
+                buckets.setdefault(tuple(sig[band * rows : (band + 1) * rows].tolist()), []).append(i)
+        for members in buckets.values():
+            for k, first in enumerate(members):
+                expected |= {(first, second) for second in members[k + 1 : k + 1 + peers]}
+    found = similarity.candidate_index_pairs(sets, num_perm, bands, peers)
+    assert [tuple(p) for p in found.tolist()] == sorted(expected)
+    assert len(expected) > 4 * 60 and max(j for _i, j in expected) < 60
 
 
 def test_s6_information_fee_against_the_fee_amount(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -72,23 +72,35 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 def candidate_pairs(
     sets: Mapping[str, np.ndarray], num_perm: int, bands: int, bucket_peers: int | None = None
 ) -> set[tuple[str, str]]:
-    """Pairs of keys whose signatures agree on every row of at least one band (LSH).
+    """The pairs of ``candidate_index_pairs`` as keys, each (earlier, later) in ``sets``' order."""
+    keys = list(sets)
+    pairs = candidate_index_pairs([sets[k] for k in keys], num_perm, bands, bucket_peers)
+    return {(keys[a], keys[b]) for a, b in pairs.tolist()}
+
+
+def candidate_index_pairs(
+    sets: Sequence[np.ndarray], num_perm: int, bands: int, bucket_peers: int | None = None
+) -> np.ndarray:
+    """Pairs of indices i < j whose signatures agree on every row of at least one band (LSH),
+    as a sorted (m, 2) array without repeats; empty sets are never paired.
 
     Per band, each signature's rows are folded into one 64-bit key and the keys sorted: runs of
     equal keys are the band's buckets (an accidental equal key only adds a candidate, which the
-    exact comparison then drops). Memory is the signatures (n × num_perm × 4 bytes) and one key
-    per set, not a dictionary of buckets. With ``bucket_peers``, a member of a bucket is paired
-    with the next ``bucket_peers`` members only, which keeps the pairs linear in the sets when
-    thousands share one bucket (at most bands × sets × bucket_peers; the bands' windows mostly
-    coincide, tests/test_offices.py).
+    exact comparison then drops). With ``bucket_peers``, a member of a bucket is paired with the
+    next ``bucket_peers`` members only, which keeps the pairs linear in the sets when thousands
+    share one bucket (at most bands × sets × bucket_peers; the bands' windows mostly coincide,
+    tests/test_offices.py). The pairs are made and deduplicated as arrays of ``i · n + j``: a
+    Python set of 100 000 sections' tuples took 1.9 GB and most of the check's 190 s
+    (bench/RESULTS.md).
     """
     rows = num_perm // bands
-    order = {k: i for i, k in enumerate(sets)}
-    keys = [k for k, items in sets.items() if items.size]
-    pairs: set[tuple[str, str]] = set()
+    keys = np.flatnonzero([items.size > 0 for items in sets]).astype(np.int64)
+    n = len(sets)
     if len(keys) < 2:
-        return pairs
-    sigs = np.stack([signature(sets[k], num_perm).astype(np.uint32) for k in keys])
+        return np.empty((0, 2), dtype=np.int64)
+    sigs = np.stack([signature(sets[k], num_perm).astype(np.uint32) for k in keys.tolist()])
+    found: list[np.ndarray] = []
+    n_found = 0
     for band in range(bands):
         h = np.zeros(len(keys), dtype=np.uint64)
         for r in range(band * rows, (band + 1) * rows):
@@ -97,12 +109,28 @@ def candidate_pairs(
         sorted_h = h[idx]
         starts = np.flatnonzero(np.r_[True, sorted_h[1:] != sorted_h[:-1]])
         ends = np.r_[starts[1:], len(keys)]
-        for start, end in zip(starts, ends, strict=True):
-            if end - start < 2:
-                continue
-            members = [keys[i] for i in idx[start:end]]
-            for i, first in enumerate(members):
-                last = len(members) if bucket_peers is None else i + 1 + bucket_peers
-                for second in members[i + 1 : last]:
-                    pairs.add((first, second) if order[first] < order[second] else (second, first))
-    return pairs
+        # Each position's bucket end: its partners are the next positions before it.
+        bucket_end = np.repeat(ends, ends - starts)
+        widest = int((ends - starts).max()) - 1
+        reach = widest if bucket_peers is None else min(bucket_peers, widest)
+        members = keys[idx]
+        position = np.arange(len(keys))
+        for offset in range(1, reach + 1):
+            first = position[position + offset < bucket_end]
+            if not first.size:
+                break
+            a, b = members[first], members[first + offset]
+            found.append(np.minimum(a, b) * n + np.maximum(a, b))
+            n_found += found[-1].size
+        if n_found > 8_000_000:  # fold now and then: memory is the distinct pairs, not all found
+            found = [_distinct(np.concatenate(found))]
+            n_found = found[0].size
+    pairs = _distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+    return np.stack([pairs // n, pairs % n], axis=1)
+
+
+def _distinct(values: np.ndarray) -> np.ndarray:
+    # Sorted, without repeats: numpy 2's np.unique hashes (15 ms for 20 000 integers here).
+    values = np.sort(values)
+    kept: np.ndarray = values[np.r_[True, values[1:] != values[:-1]]]
+    return kept
