@@ -324,8 +324,8 @@ def _compared(
     is_previous = same_body & ((earlier[a] == b) | (earlier[b] == a))
     is_peer = ~same_body & (year[a] == year[b])
     compared = is_previous | is_peer
-    for (i, j), same in zip(pairs[compared].tolist(), is_previous[compared].tolist(), strict=True):
-        yield keys[i], keys[j], "previous" if same else "peer"
+    for (i, j), of_body in zip(pairs[compared].tolist(), is_previous[compared].tolist(), strict=True):
+        yield keys[i], keys[j], "previous" if of_body else "peer"
 
 
 def _copied_row(

@@ -100,7 +100,7 @@ def candidate_index_pairs(
         return np.empty((0, 2), dtype=np.int64)
     sigs = np.stack([signature(sets[k], num_perm).astype(np.uint32) for k in keys.tolist()])
     found: list[np.ndarray] = []
-    n_found = 0
+    n_found = folded = 0
     for band in range(bands):
         h = np.zeros(len(keys), dtype=np.uint64)
         for r in range(band * rows, (band + 1) * rows):
@@ -122,9 +122,11 @@ def candidate_index_pairs(
             a, b = members[first], members[first + offset]
             found.append(np.minimum(a, b) * n + np.maximum(a, b))
             n_found += found[-1].size
-        if n_found > 8_000_000:  # fold now and then: memory is the distinct pairs, not all found
+        # Fold when what was found since the last fold outgrows the distinct pairs folded (and
+        # 8 million): memory stays near the distinct pairs, and the folds' sorts sum to a few.
+        if n_found - folded > max(folded, 8_000_000):
             found = [_distinct(np.concatenate(found))]
-            n_found = found[0].size
+            n_found = folded = found[0].size
     pairs = _distinct(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
     return np.stack([pairs // n, pairs % n], axis=1)
 
