@@ -269,8 +269,7 @@ def _compare_section(
     best_peer: dict[tuple[str, str], tuple[float, str, int]],
 ) -> None:
     """C1 within one section: "previous" rows into ``rows``, each report's best peer into ``best_peer``."""
-    keys = sorted(sets)  # index order is id order: the pairs come sorted as before
-    for a, b, relation in _compared(reports, previous, keys, sets, settings):
+    for a, b, relation in _compared(reports, previous, sets, settings):
         score = similarity.jaccard(sets[a], sets[b])
         if score < settings.copied_text_similarity:
             continue
@@ -298,7 +297,6 @@ def _compare_section(
 def _compared(
     reports: dict[str, CurrentReport],
     previous: dict[str, str],
-    keys: list[str],
     sets: dict[str, np.ndarray],
     settings: OfficeSettings,
 ) -> Iterator[tuple[str, str, str]]:
@@ -306,6 +304,7 @@ def _compared(
     with how: 'previous' (same body, its report of the year before) or 'peer' (another body,
     same year); other pairs are not compared.  Filtered as arrays: at 100 000 reports a section
     has millions of candidates."""
+    keys = sorted(sets)  # index order is id order: the pairs come sorted by id
     pairs = similarity.candidate_index_pairs(
         [sets[k] for k in keys],
         settings.minhash_num_perm,
