@@ -576,13 +576,13 @@ def run_gate(
             log.debug("gate: %d of %d reports validated", len(decided.checked), len(todo))
         # Soft identities: among the current reports, which depend on the verdicts just written.
         soft_validations, failing_soft = _validate_soft(db, soft, run_id, Path(tmp) / "soft")
+        _write_warnings(db, failing_soft, Path(tmp) / "soft")
     with _read(db) as con:
         n_held = int(con.execute(_N_HELD_READ).fetchall()[0][0])
         load = _load_verdict(con)
     context = _context(data_docs)
     if data_docs:
         _store(context, {**validations, **soft_validations}, run_id)
-    _write_warnings(db, failing_soft)
 
     result = GateResult(
         n_checked=n_checked,
@@ -986,37 +986,45 @@ def _failing_soft_checks(suites: Iterable[GateSuite], validations: Mapping[str, 
     return pd.DataFrame(list(rows.values()), columns=["anchor_document_id", "check_id"])
 
 
-def _write_warnings(db: Path, failing: pd.DataFrame) -> None:
+# The failing soft checks' rows, one per report involved: from the spool of ``_validate_soft``
+# (``{spooled}``, a Parquet glob), for the view would compute every current report's equations
+# again (~57 CPU s at 100 000 reports).
+_SOFT_WARNINGS_INSERT = """
+    insert into staging.gate_warnings
+    select
+        involved.document_id,
+        residuals.identity_id,
+        residuals.equation_id,
+        residuals.check_id,
+        residuals.anchor_document_id,
+        residuals.document_ids,
+        residuals.report_years,
+        residuals.relation,
+        residuals.lhs_value,
+        residuals.rhs_value,
+        residuals.difference,
+        residuals.cells,
+        residuals.description
+    from failing_soft
+    inner join read_parquet('{spooled}', hive_partitioning = true) as residuals
+        on failing_soft.anchor_document_id = residuals.anchor_document_id
+        and failing_soft.check_id = residuals.check_id
+    cross join unnest(string_split(residuals.document_ids, ',')) as involved(document_id)
+"""
+
+
+def _write_warnings(db: Path, failing: pd.DataFrame, soft_spool: Path) -> None:
     """Replace every warning: they depend on which reports are current, which any load changes."""
     with staging.connect(db) as con:
         # The office's checks aggregate every current report's cells here: bounded as the reads.
         con.execute(f"set memory_limit = '{_duckdb_memory()}'")
         con.register("failing_soft", failing)
+        spooled = str(soft_spool / "**" / "*.parquet").replace("'", "''")
         con.execute("begin")
         try:
             con.execute("delete from staging.gate_warnings")
-            con.execute("""
-                insert into staging.gate_warnings
-                select
-                    involved.document_id,
-                    residuals.identity_id,
-                    residuals.equation_id,
-                    residuals.check_id,
-                    residuals.anchor_document_id,
-                    residuals.document_ids,
-                    residuals.report_years,
-                    residuals.relation,
-                    residuals.lhs_value,
-                    residuals.rhs_value,
-                    residuals.difference,
-                    residuals.cells,
-                    residuals.description
-                from failing_soft
-                inner join intermediate.int_soft_identity_residuals as residuals
-                    on failing_soft.anchor_document_id = residuals.anchor_document_id
-                    and failing_soft.check_id = residuals.check_id
-                cross join unnest(string_split(residuals.document_ids, ',')) as involved(document_id)
-            """)
+            if len(failing):  # a failing check has its rows in the spool
+                con.execute(_SOFT_WARNINGS_INSERT.format(spooled=spooled))
             # The office's checks (S6, copied text, identical numbers, lateness): same table.
             con.register("office_warnings", _decimals_as_text(narrative_checks.warnings_frame(con)))
             con.execute("insert into staging.gate_warnings by name select * from office_warnings")
