@@ -18,8 +18,9 @@ and their rows go to ``staging.gate_warnings`` with the soft identities', so the
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from expectations import text_memory
 from xxgk import similarity
 from xxgk.narrative import CLAIMS
 from xxgk.settings import OFFICE, OfficeSettings
@@ -51,6 +53,7 @@ COLUMNS = [
 SECTION_LABELS = {"s1": "一、总体情况", "s5": "五、存在的主要问题及改进情况", "s6": "六、其他需要报告的事项"}
 KIND_LABELS = {"department": "部门", "government": "县级以上人民政府", "township": "乡镇、街道"}
 _CLAIMS = {c.code: c for c in CLAIMS}
+log = logging.getLogger(__name__)
 
 _REPORTS = """
     select documents.document_id, documents.body_id, documents.body_name, documents.report_year,
@@ -79,7 +82,10 @@ class CurrentReport:
 
 
 def warnings_frame(con: duckdb.DuckDBPyConnection, settings: OfficeSettings = OFFICE) -> pd.DataFrame:
-    """Every S6 and C1–C3 warning on the current published reports, in gate_warnings' columns."""
+    """Every S6 and C1–C3 warning on the current published reports, in gate_warnings' columns.
+
+    ``con`` is writable: C1 keeps the signatures and similarities it computed (``text_memory``).
+    """
     reports = {r[0]: CurrentReport(*r) for r in con.execute(_REPORTS).fetchall()}
     rows: list[dict[str, Any]] = []
     if reports:
@@ -180,7 +186,7 @@ def _s6(
                 claimed,
                 table,
                 ",".join(f"{doc.report_year}:{c}" for c in cells),
-                f"正文（第 {line} 行）称“{raw}”，{said}；{table_says}",
+                f"正文{_at_lines(line, line)}称“{raw}”，{said}；{table_says}",
             )
         )
     return rows
@@ -224,10 +230,21 @@ def _copied_text(
     # of the same year, each section warns once, naming its most similar peer and how many more
     # reach the threshold (one row per pair would grow with the square of a shared boilerplate).
     best_peer: dict[tuple[str, str], tuple[float, str, int]] = {}
-    # One section at a time: only its shingles are held (sections are never compared across).
+    # Signatures and similarities computed before are reused (``text_memory``).
+    memory = text_memory.TextMemory(con, settings)
+    # One section at a time: only its texts are held (sections are never compared across).
     for section in SECTION_LABELS:
-        sets = _section_shingles(con, ids, section, settings, lines)
-        _compare_section(reports, previous, section, sets, settings, lines, rows, best_peer)
+        texts = memory.section(ids, section)
+        lines.update(
+            ((doc_id, section), at) for doc_id, at in zip(texts.document_ids, texts.lines, strict=True)
+        )
+        _compare_section(reports, previous, section, texts, memory, settings, lines, rows, best_peer)
+    memory.prune()
+    log.info(
+        "copied text (C1): %d texts and %d pairs of texts compared now, the others as remembered",
+        memory.n_texts_computed,
+        memory.n_pairs_computed,
+    )
     for (doc_id, section), (score, other_id, n) in sorted(best_peer.items()):
         rows.append(
             _copied_row(reports[doc_id], reports[other_id], section, score, "peer", n - 1, lines, settings)
@@ -235,56 +252,37 @@ def _copied_text(
     return rows
 
 
-def _section_shingles(
-    con: duckdb.DuckDBPyConnection,
-    ids: list[str],
-    section: str,
-    settings: OfficeSettings,
-    lines: dict[tuple[str, str], tuple[int | None, int | None]],
-) -> dict[str, np.ndarray]:
-    """The shingles of one section of the reports long enough to compare; their lines into ``lines``."""
-    result = con.execute(
-        "select document_id, body_text, line, line_to from stg.stg_narratives "
-        "where section = ? and document_id in (select unnest(?::varchar[])) order by document_id",
-        [section, ids],
-    )
-    sets: dict[str, np.ndarray] = {}
-    while batch := result.fetchmany(10_000):
-        for doc_id, text, line, line_to in batch:
-            if len(similarity.cleaned(text)) < settings.min_section_chars:
-                continue
-            sets[doc_id] = similarity.shingles(text, settings.shingle_chars)
-            lines[(doc_id, section)] = (line, line_to)
-    return sets
-
-
 def _compare_section(
     reports: dict[str, CurrentReport],
     previous: dict[str, str],
     section: str,
-    sets: dict[str, np.ndarray],
+    texts: text_memory.SectionTexts,
+    memory: text_memory.TextMemory,
     settings: OfficeSettings,
     lines: Mapping[tuple[str, str], tuple[int | None, int | None]],
     rows: list[dict[str, Any]],
     best_peer: dict[tuple[str, str], tuple[float, str, int]],
 ) -> None:
     """C1 within one section: "previous" rows into ``rows``, each report's best peer into ``best_peer``."""
-    for a, b, relation in _compared(reports, previous, sets, settings):
-        score = similarity.jaccard(sets[a], sets[b])
-        if score < settings.copied_text_similarity:
-            continue
-        if relation == "previous":
+    a, b, of_body = _compared(reports, previous, texts, settings)
+    scores = memory.scores(texts, section, a, b)
+    hit = scores >= settings.copied_text_similarity
+    keys = texts.document_ids
+    for i, j, is_previous, score in zip(
+        a[hit].tolist(), b[hit].tolist(), of_body[hit].tolist(), scores[hit].tolist(), strict=True
+    ):
+        if is_previous:
             rows += _pair_rows(
                 reports,
-                a,
-                b,
-                relation,
+                keys[i],
+                keys[j],
+                "previous",
                 lambda doc, other, s=section, f=score: _copied_row(
                     doc, other, s, f, "previous", 0, lines, settings
                 ),
             )
             continue
-        for doc, other in ((a, b), (b, a)):
+        for doc, other in ((keys[i], keys[j]), (keys[j], keys[i])):
             seen = best_peer.get((doc, section))
             if seen is None:
                 best_peer[(doc, section)] = (score, other, 1)
@@ -297,34 +295,44 @@ def _compare_section(
 def _compared(
     reports: dict[str, CurrentReport],
     previous: dict[str, str],
-    sets: dict[str, np.ndarray],
+    texts: text_memory.SectionTexts,
     settings: OfficeSettings,
-) -> Iterator[tuple[str, str, str]]:
-    """The candidate pairs (``similarity.candidate_index_pairs``) that are compared, in order,
-    with how: 'previous' (same body, its report of the year before) or 'peer' (another body,
-    same year); other pairs are not compared.  Filtered as arrays: at 100 000 reports a section
-    has millions of candidates."""
-    keys = sorted(sets)  # index order is id order: the pairs come sorted by id
-    pairs = similarity.candidate_index_pairs(
-        [sets[k] for k in keys],
-        settings.minhash_num_perm,
-        settings.minhash_bands,
-        settings.minhash_bucket_peers,
-    )
-    if not len(pairs):
-        return
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs compared, as rows (a, b) of ``texts`` sorted, and whether each is 'previous'
+    (same body, its report of the year before) rather than 'peer' (another body, same year).
+
+    Each report is compared with its previous one, always: a pair per report.  Its peers are
+    the candidates of LSH (``similarity.banded_pairs``), kept within the banding: at 100 000
+    reports a section has millions of candidates.  Were the previous report left to LSH too, a
+    template that more than ``minhash_bucket_peers`` bodies share could keep the two apart.
+    """
+    keys = texts.document_ids  # in id order: the pairs come sorted by id
     index = {k: i for i, k in enumerate(keys)}
     body_codes = {b: i for i, b in enumerate(sorted({reports[k].body_id for k in keys}))}
-    body = np.array([body_codes[reports[k].body_id] for k in keys])
-    year = np.array([reports[k].report_year for k in keys])
-    earlier = np.array([index.get(previous.get(k, ""), -1) for k in keys])
-    a, b = pairs[:, 0], pairs[:, 1]
-    same_body = body[a] == body[b]
-    is_previous = same_body & ((earlier[a] == b) | (earlier[b] == a))
-    is_peer = ~same_body & (year[a] == year[b])
-    compared = is_previous | is_peer
-    for (i, j), of_body in zip(pairs[compared].tolist(), is_previous[compared].tolist(), strict=True):
-        yield keys[i], keys[j], "previous" if of_body else "peer"
+    body = np.array([body_codes[reports[k].body_id] for k in keys], dtype=np.int64)
+    year = np.array([reports[k].report_year for k in keys], dtype=np.int64)
+    signed = np.flatnonzero(texts.has_shingles)  # an empty set is never paired
+    signed_body, signed_year = body[signed], year[signed]
+    peers = signed[
+        similarity.banded_pairs(
+            texts.signatures[signed],
+            settings.minhash_bands,
+            settings.minhash_bucket_peers,
+            comparable=lambda x, y: (signed_body[x] != signed_body[y]) & (signed_year[x] == signed_year[y]),
+        )
+    ]
+    with_previous = np.array(
+        [
+            (index[k], index[p])
+            for k, p in previous.items()
+            if k in index and p in index and texts.has_shingles[index[k]] and texts.has_shingles[index[p]]
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    pairs = np.concatenate([peers, np.sort(with_previous, axis=1)])
+    is_previous = np.r_[np.zeros(len(peers), dtype=bool), np.ones(len(with_previous), dtype=bool)]
+    order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+    return pairs[order, 0], pairs[order, 1], is_previous[order]
 
 
 def _copied_row(
@@ -351,7 +359,7 @@ def _copied_row(
         figure,
         Decimal(str(settings.copied_text_similarity)),
         "",
-        f"{SECTION_LABELS[section]}（第 {line}–{line_to} 行）与{whom}"
+        f"{SECTION_LABELS[section]}{_at_lines(line, line_to)}与{whom}"
         f"（{other.report_year} 年）报告的同一部分文字相似度 {float(figure):.0%}"
         f"（阈值 {settings.copied_text_similarity:.0%}）{more}：疑似内容雷同",
     )
@@ -480,6 +488,13 @@ def _late(
             )
         )
     return rows
+
+
+def _at_lines(line: int | None, line_to: int | None) -> str:
+    """Where in the text, when the reading kept its lines (a PDF's narrative may not)."""
+    if line is None:
+        return ""
+    return f"（第 {line} 行）" if line_to in (None, line) else f"（第 {line}–{line_to} 行）"
 
 
 def _plain(value: Any) -> str:

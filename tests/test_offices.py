@@ -28,9 +28,9 @@ from extractors import extract_path
 from extractors.dates import find_published
 from extractors.text import DocText
 from pipeline import steps as pipeline
-from warehouse import paths, roster, site
+from warehouse import paths, roster, site, staging
 from xxgk import similarity
-from xxgk.settings import OFFICE
+from xxgk.settings import OFFICE, OfficeSettings
 
 SAMPLES = paths.sample_inbox()
 PINGTAN_2023 = SAMPLES / "pingtan-2023.page.txt"
@@ -224,7 +224,108 @@ def test_candidate_pairs_are_each_buckets_next_members_and_never_an_empty_sectio
                 expected |= {(first, second) for second in members[k + 1 : k + 1 + peers]}
     found = similarity.candidate_index_pairs(sets, num_perm, bands, peers)
     assert [tuple(p) for p in found.tolist()] == sorted(expected)
+    # A caller's filter may leave no pair at all.
+    none = similarity.banded_pairs(similarity.signatures(sets, num_perm), bands, peers, lambda a, b: a < 0)
+    assert none.shape == (0, 2)
     assert len(expected) > 4 * 60 and max(j for _i, j in expected) < 60
+
+
+def _narratives_db(path: Path, texts: dict[str, dict[str, str]]) -> duckdb.DuckDBPyConnection:
+    """A build database (staging tables) with these sections as stg_narratives."""
+    con = staging.connect(path)
+    con.execute("create schema if not exists stg")
+    con.execute(
+        "create or replace table stg.stg_narratives "
+        "(document_id varchar, section varchar, body_text varchar, line integer, line_to integer)"
+    )
+    for doc_id, sections in texts.items():
+        for section, text in sections.items():
+            con.execute("insert into stg.stg_narratives values (?, ?, ?, 1, 9)", [doc_id, section, text])
+    return con
+
+
+def test_copied_text_computes_only_the_texts_and_pairs_it_has_not_met(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """C1 remembers signatures and similarities (expectations.text_memory): on 平潭 2023's real
+    sections 一 and 五, printed by 40 bodies with their own name, and one body's copy of the year
+    before, a run with nothing new computes nothing and a new report costs its own texts; every
+    run gives what a run without the memory gives; a memory of other settings is never read."""
+    from dataclasses import replace
+
+    from expectations import narrative_checks
+
+    narrative = {s["section"]: s["text"] for s in extract_path(PINGTAN_2023).to_dict()["narrative"]}
+    names = [f"第{chr(0x4E00 + 7 * i)}{chr(0x4E00 + 11 * i + 3)}镇人民政府" for i in range(41)]
+    texts = {f"d{i:03d}": {s: names[i] + narrative[s] for s in ("s1", "s5")} for i in range(41)}
+    reports = {
+        d: narrative_checks.CurrentReport(d, f"b{d[1:]}", names[int(d[1:])], 2023, "township") for d in texts
+    }
+    texts["d999"] = {s: t.replace("2023", "2024") for s, t in texts["d007"].items()}
+    reports["d999"] = narrative_checks.CurrentReport("d999", "b007", names[7], 2024, "township")
+    new = reports.pop("d040")  # a report of the next load
+
+    def c1(con: duckdb.DuckDBPyConnection, settings: OfficeSettings = OFFICE) -> list[tuple]:
+        rows = narrative_checks._copied_text(con, reports, list(reports), settings)
+        return [(r["document_id"], r["check_id"], r["lhs_value"], r["description"]) for r in rows]
+
+    def without_memory(settings: OfficeSettings = OFFICE) -> list[tuple]:
+        path = tmp_path / f"fresh-{len(list(tmp_path.iterdir()))}.duckdb"
+        with _narratives_db(path, texts) as fresh:
+            return c1(fresh, settings)
+
+    shingled: list[str] = []
+    shingles = similarity.shingles
+
+    def counted(text: str, k: int) -> np.ndarray:
+        shingled.append(text)
+        return shingles(text, k)
+
+    monkeypatch.setattr(similarity, "shingles", counted)
+    with _narratives_db(tmp_path / "build.duckdb", texts) as con:
+        first = c1(con)
+        # Every current text once (d040 is not current yet): 41 reports × 2 sections, d999's
+        # section 五 (it has no year to change) being d007's.
+        assert len(shingled) == 81
+        assert con.execute("select count(*) from staging.text_signatures").fetchall() == [(81,)]
+        # 40 reports × 2 sections warned on their peers, the copy of 2023 on 2024's report (d999
+        # and d007 are 33 apart in one LSH bucket of 41: the window of 20 alone misses them).
+        copies = [r for r in first if r[0] == "d999"]
+        assert [r[:3] for r in copies] == [
+            ("d999", "C1:s1:previous:d007", Decimal("1.0000")),
+            ("d999", "C1:s5:previous:d007", Decimal("1.0000")),
+        ]
+        assert len(first) == 82
+        assert (
+            "一、总体情况（第 1–9 行）与本机关上一年度（2023 年）报告的同一部分文字相似度 100%"
+            in copies[0][3]
+        )
+
+        shingled.clear()
+        assert c1(con) == first and shingled == []  # nothing new: nothing computed
+
+        reports["d040"] = new
+        expected = without_memory()
+        shingled.clear()
+        assert c1(con) == expected != first
+        # d040's two texts, and its partners' texts only to compare it with them (not all 83)
+        assert set(texts["d040"].values()) <= set(shingled) and len(shingled) < 60
+
+        # The similarities are read from the memory: made wrong there, the warnings go, but
+        # for the one text printed twice, which equals itself.
+        con.execute("update staging.text_pair_similarity set jaccard = 0")
+        assert c1(con) == [copies[1]]
+        # Other settings are another version: the wrong rows are not read, and then forgotten.
+        wider = replace(OFFICE, shingle_chars=4)
+        assert c1(con, wider) == without_memory(wider) != []
+        assert con.execute(
+            "select count(*) from staging.text_pair_similarity where jaccard = 0"
+        ).fetchall() == [(0,)]
+        # A report no longer current: its texts are forgotten.
+        assert con.execute("select count(*) from staging.text_signatures").fetchall() == [(83,)]
+        del reports["d000"]
+        c1(con, wider)
+        assert con.execute("select count(*) from staging.text_signatures").fetchall() == [(81,)]
 
 
 def test_s6_information_fee_against_the_fee_amount(tmp_path: Path) -> None:

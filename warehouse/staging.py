@@ -245,6 +245,24 @@ create table if not exists staging.gate_warnings (
     cells              varchar not null,  -- year:table/row/col of every term, lhs first
     description        varchar
 );
+-- What the copied-text check (C1, expectations.text_memory) computed, so that a run computes it
+-- only for texts and pairs of texts it has not met: per text (a narrative section, by a digest
+-- of its characters) its length without digits and punctuation and its MinHash signature, and
+-- per pair of texts compared their exact Jaccard similarity. similarity_version is a digest of
+-- the code and settings that computed them: another version's rows are never read.
+create table if not exists staging.text_signatures (
+    text_digest        ubigint not null,  -- md5_number_lower of the text
+    similarity_version varchar not null,
+    n_chars            integer not null,  -- similarity.cleaned(text): Han characters only
+    n_shingles         integer not null,
+    signature          blob               -- num_perm × uint32; null without shingles
+);
+create table if not exists staging.text_pair_similarity (
+    text_digest_a      ubigint not null,  -- the smaller digest
+    text_digest_b      ubigint not null,
+    similarity_version varchar not null,
+    jaccard            double not null
+);
 """
 
 

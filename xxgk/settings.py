@@ -162,7 +162,8 @@ class OfficeSettings:
     # order: a sentence block that hundreds of reports share puts them all in one bucket, whose
     # pairs grow with the square of its size (190 893 warnings on 1 000 generated reports,
     # bench/RESULTS.md); each section still meets this many of its look-alikes in every band,
-    # enough to warn on it, and memory and time stay linear in the reports.
+    # enough to warn on it, and memory and time stay linear in the reports. (The same body's
+    # previous report is compared whatever the buckets.)
     minhash_bucket_peers: int = 20
     # Identical number sets (C2): two reports print exactly the same values in at least this
     # many non-zero cells of sections 二–四 (a body with almost nothing to report prints mostly

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -82,44 +82,63 @@ def candidate_index_pairs(
     sets: Sequence[np.ndarray], num_perm: int, bands: int, bucket_peers: int | None = None
 ) -> np.ndarray:
     """Pairs of indices i < j whose signatures agree on every row of at least one band (LSH),
-    as a sorted (m, 2) array without repeats; empty sets are never paired.
+    as a sorted (m, 2) array without repeats; empty sets are never paired (``banded_pairs``)."""
+    keys = np.flatnonzero([items.size > 0 for items in sets]).astype(np.int64)
+    if len(keys) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    sigs = signatures([sets[k] for k in keys.tolist()], num_perm)
+    # keys increase, so the pairs stay sorted and i < j
+    found: np.ndarray = keys[banded_pairs(sigs, bands, bucket_peers)]
+    return found
+
+
+def banded_pairs(
+    signatures: np.ndarray,
+    bands: int,
+    bucket_peers: int | None = None,
+    comparable: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+) -> np.ndarray:
+    """Pairs of rows i < j of ``signatures`` (one per set, ``signature`` as uint32) that agree on
+    every row of at least one band, as a sorted (m, 2) array without repeats.
 
     Per band, each signature's rows are folded into one 64-bit key and the keys sorted: runs of
     equal keys are the band's buckets (an accidental equal key only adds a candidate, which the
     exact comparison then drops). With ``bucket_peers``, a member of a bucket is paired with the
     next ``bucket_peers`` members only, which keeps the pairs linear in the sets when thousands
     share one bucket (at most bands × sets × bucket_peers; the bands' windows mostly coincide,
-    tests/test_offices.py). The pairs are made and deduplicated as arrays of ``i · n + j``: a
-    Python set of the pairs of 100 000 sections made half of the check's 210 CPU s and 0.4 GB of
-    its 1.7 GB (bench/RESULTS.md).
+    tests/test_offices.py). ``comparable(a, b)`` (arrays of rows) keeps only the pairs a caller
+    would compare; the windows are still those of every member, so the pairs kept are the same
+    as filtering afterwards, but are never sorted. The pairs are made and deduplicated as arrays
+    of ``i · n + j``: a Python set of the pairs of 100 000 sections made half of the check's 210
+    CPU s and 0.4 GB of its 1.7 GB (bench/RESULTS.md).
     """
-    rows = num_perm // bands
-    keys = np.flatnonzero([items.size > 0 for items in sets]).astype(np.int64)
-    n = len(sets)
-    if len(keys) < 2:
+    n = len(signatures)
+    if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    sigs = np.stack([signature(sets[k], num_perm).astype(np.uint32) for k in keys.tolist()])
+    rows = signatures.shape[1] // bands
     found: list[np.ndarray] = []
     n_found = folded = 0
+    position = np.arange(n)
     for band in range(bands):
-        h = np.zeros(len(keys), dtype=np.uint64)
+        h = np.zeros(n, dtype=np.uint64)
         for r in range(band * rows, (band + 1) * rows):
-            h = h * _MULTIPLIER + sigs[:, r]
-        idx = np.argsort(h, kind="stable")
-        sorted_h = h[idx]
+            h = h * _MULTIPLIER + signatures[:, r]
+        members = np.argsort(h, kind="stable")
+        sorted_h = h[members]
         starts = np.flatnonzero(np.r_[True, sorted_h[1:] != sorted_h[:-1]])
-        ends = np.r_[starts[1:], len(keys)]
+        ends = np.r_[starts[1:], n]
         # Each position's bucket end: its partners are the next positions before it.
         bucket_end = np.repeat(ends, ends - starts)
         widest = int((ends - starts).max()) - 1
         reach = widest if bucket_peers is None else min(bucket_peers, widest)
-        members = keys[idx]
-        position = np.arange(len(keys))
         for offset in range(1, reach + 1):
             first = position[position + offset < bucket_end]
             if not first.size:
                 break
             a, b = members[first], members[first + offset]
+            if comparable is not None:
+                kept = comparable(a, b)
+                a, b = a[kept], b[kept]
             found.append(np.minimum(a, b) * n + np.maximum(a, b))
             n_found += found[-1].size
         # Fold when what was found since the last fold outgrows the distinct pairs folded (and
@@ -131,8 +150,17 @@ def candidate_index_pairs(
     return np.stack([pairs // n, pairs % n], axis=1)
 
 
+def signatures(sets: Sequence[np.ndarray], num_perm: int) -> np.ndarray:
+    """``signature`` of each set as one row of uint32 (every value is below 2^31)."""
+    if not sets:
+        return np.empty((0, num_perm), dtype=np.uint32)
+    return np.stack([signature(items, num_perm).astype(np.uint32) for items in sets])
+
+
 def _distinct(values: np.ndarray) -> np.ndarray:
     # Sorted, without repeats: numpy 2's np.unique hashes (15 ms for 20 000 integers here).
+    if not values.size:
+        return values
     values = np.sort(values)
     kept: np.ndarray = values[np.r_[True, values[1:] != values[:-1]]]
     return kept
