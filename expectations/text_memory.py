@@ -1,13 +1,14 @@
 """What the copied-text check (C1) remembers between runs, in the build database.
 
-C1 compares every current report's narrative sections (``expectations.narrative_checks``), and
-a warehouse of 100 000 reports holds 300 000 of them: their shingles, MinHash signatures and the
+C1 compares every current report's narrative sections (``expectations.narrative_checks``), and a
+warehouse of 100 000 reports holds 300 000 of them: their shingles, MinHash signatures and the
 exact Jaccard similarity of millions of candidate pairs were ~90 of C1's ~110 CPU s a run
-(bench/RESULTS.md), though a new year changes a tenth of them.  Both are functions of the
-texts alone, so they are kept by the text's digest (``staging.text_signatures``) and by the pair of digests
-(``staging.text_pair_similarity``), under a digest of the code and settings that made them
-(``similarity_version``): a run computes them only for the texts and pairs it has not met, and
-gives the figures a run without them would.  What no current report prints any more is dropped.
+(bench/RESULTS.md), though a new year changes a tenth of them. Both are functions of the texts
+alone, so they are kept by the text's digest (``staging.text_signatures``) and by the pair of
+digests (``staging.text_pair_similarity``), under a digest of the code and settings that made
+them (``similarity_version``): a run computes them only for the texts and pairs it has not met,
+and gives the figures a run without them would. What no current report prints any more is
+dropped.
 """
 
 from __future__ import annotations
