@@ -91,12 +91,10 @@ class TextMemory:
         digests = frame["text_digest"].to_numpy(dtype=np.uint64)
         self.seen.update(digests.tolist())
         new = frame[frame["n_chars"].isna()].drop_duplicates("text_digest")
-        shingles = self._learn(new)
+        shingles, learnt = self._learn(new)
         # The memory's rows and the new ones, one per digest.
         known = frame[frame["n_chars"].notna()][["text_digest", "n_chars", "n_shingles", "signature"]]
-        signed = pd.concat([known, self._rows(new, shingles)], ignore_index=True).drop_duplicates(
-            "text_digest"
-        )
+        signed = pd.concat([known, learnt], ignore_index=True).drop_duplicates("text_digest")
         by_digest = signed.set_index("text_digest").loc[frame["text_digest"]]
         eligible = by_digest["n_chars"].to_numpy() >= self.settings.min_section_chars
         kept = by_digest[eligible]
@@ -171,36 +169,28 @@ class TextMemory:
         with self._registered("xxgk_new_rows", rows):
             self.con.execute(f"insert into staging.{table} by name select * from xxgk_new_rows")
 
-    def _learn(self, new: pd.DataFrame) -> dict[int, np.ndarray]:
-        """The shingles of texts new to the memory; their signatures are remembered."""
-        shingles = {
-            int(d): similarity.shingles(t, self.settings.shingle_chars)
-            for d, t in zip(new["text_digest"], new["body_text"], strict=True)
-        }
-        if shingles:
-            rows = self._rows(new, shingles)
-            rows.insert(1, "similarity_version", self.version)
-            self._insert("text_signatures", rows)
-            self.n_texts_computed += len(shingles)
-        return shingles
-
-    def _rows(self, new: pd.DataFrame, shingles: dict[int, np.ndarray]) -> pd.DataFrame:
+    def _learn(self, new: pd.DataFrame) -> tuple[dict[int, np.ndarray], pd.DataFrame]:
+        """The shingles of texts new to the memory, and their rows, which are remembered."""
         digests = [int(d) for d in new["text_digest"]]
-        return pd.DataFrame(
+        shingles = {
+            d: similarity.shingles(t, self.settings.shingle_chars)
+            for d, t in zip(digests, new["body_text"], strict=True)
+        }
+        sigs = similarity.signatures([shingles[d] for d in digests], self.settings.minhash_num_perm)
+        rows = pd.DataFrame(
             {
                 "text_digest": np.array(digests, dtype=np.uint64),
                 "n_chars": [len(similarity.cleaned(t)) for t in new["body_text"]],
                 "n_shingles": [shingles[d].size for d in digests],
                 "signature": [
-                    similarity.signature(shingles[d], self.settings.minhash_num_perm)
-                    .astype(np.uint32)
-                    .tobytes()
-                    if shingles[d].size
-                    else None
-                    for d in digests
+                    sig.tobytes() if shingles[d].size else None for d, sig in zip(digests, sigs, strict=True)
                 ],
             }
         )
+        if shingles:
+            self._insert("text_signatures", rows.assign(similarity_version=self.version))
+            self.n_texts_computed += len(shingles)
+        return shingles, rows
 
     def _compare(
         self, texts: SectionTexts, section: str, a: np.ndarray, b: np.ndarray, lo: np.ndarray, hi: np.ndarray

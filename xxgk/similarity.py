@@ -93,12 +93,12 @@ def candidate_index_pairs(
 
 
 def banded_pairs(
-    signatures: np.ndarray,
+    sigs: np.ndarray,
     bands: int,
     bucket_peers: int | None = None,
     comparable: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
-    """Pairs of rows i < j of ``signatures`` (one per set, ``signature`` as uint32) that agree on
+    """Pairs of rows i < j of ``sigs`` (one per set, ``signatures``) that agree on
     every row of at least one band, as a sorted (m, 2) array without repeats.
 
     Per band, each signature's rows are folded into one 64-bit key and the keys sorted: runs of
@@ -112,17 +112,17 @@ def banded_pairs(
     of ``i · n + j``: a Python set of the pairs of 100 000 sections made half of the check's 210
     CPU s and 0.4 GB of its 1.7 GB (bench/RESULTS.md).
     """
-    n = len(signatures)
+    n = len(sigs)
     if n < 2:
         return np.empty((0, 2), dtype=np.int64)
-    rows = signatures.shape[1] // bands
+    rows = sigs.shape[1] // bands
     found: list[np.ndarray] = []
     n_found = folded = 0
     position = np.arange(n)
     for band in range(bands):
         h = np.zeros(n, dtype=np.uint64)
         for r in range(band * rows, (band + 1) * rows):
-            h = h * _MULTIPLIER + signatures[:, r]
+            h = h * _MULTIPLIER + sigs[:, r]
         members = np.argsort(h, kind="stable")
         sorted_h = h[members]
         starts = np.flatnonzero(np.r_[True, sorted_h[1:] != sorted_h[:-1]])
