@@ -10,7 +10,9 @@ must notice about documents already built:
    new body whose fuller name moves an old report to another body (大涌镇 → 中山市大涌镇), a
    reviewer's correction that releases the quarantined report, and a new reading of a
    published report that now fails the gate (its facts must go);
-3. the correction withdrawn, nothing else new.
+3. the correction withdrawn, nothing else new;
+4. nothing loaded, but the gate's causes of the quarantined report name another cell, as a
+   newer gate's would (its cells unchanged: quarantine_cells must notice the causes).
 
 The new body's report of load 2 also has a cell whose codes are in no template: the warning
 test on such cells (assert_cells_use_template_codes) must warn in that build and no other.
@@ -63,7 +65,10 @@ LOADS: tuple[list[records.Record], ...] = (
     [DAYONG, TANGJIAHUI, BROKEN, REREAD, REJECTED],
     [DAYONG_AGAIN, ZHONGSHAN_DAYONG, NEW_READING],
     [],
+    [],
 )
+# Load 4: the cell the broken report's causes name instead of the 总计 cell.
+OTHER_CELL = "s3/new_received/natural_person"
 
 
 def corrections_file(path: Path, released: bool) -> None:
@@ -88,6 +93,17 @@ def load(batch: list[records.Record]) -> tuple[str, int]:
     run_gate()
     transform.build("marts")
     return template_codes
+
+
+def name_another_cell(db: Path, document_id: str) -> None:
+    """The gate's causes of a report name another cell, its verdict and rows unchanged."""
+    with duckdb.connect(str(db)) as con:
+        changed = con.execute(
+            "update staging.gate_failures set cells = replace(cells, ?, ?) "
+            "where document_id = ? and contains(cells, ?)",
+            [TOTAL_CELL, OTHER_CELL, document_id, TOTAL_CELL],
+        ).fetchall()
+    assert changed[0][0] > 0
 
 
 def tables(db: Path) -> list[str]:
@@ -142,6 +158,8 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict]]:
         db = paths.build_db()
         for n, batch in enumerate(LOADS, 1):
             corrections_file(corrections, released=n == 2)
+            if n == 4:
+                name_another_cell(db, records.doc_id(BROKEN))
             template_codes = load(batch)
             full = rebuilt_from_scratch(db, root / f"full-{n}")
             with duckdb.connect(str(db), read_only=True) as con:
@@ -151,19 +169,27 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[dict]]:
                     ).fetchall()
                 )
                 bodies = dict(con.execute("select document_id, body_name from marts.dim_report").fetchall())
+                looked_at = {
+                    cell
+                    for (cell,) in con.execute(
+                        "select cell_id from marts.quarantine_cells where document_id = ?",
+                        [records.doc_id(BROKEN)],
+                    ).fetchall()
+                }
             out.append(
                 {
                     "differences": differences(db, full),
                     "tables": tables(db),
                     "facts": facts,
                     "bodies": bodies,
+                    "looked_at": looked_at,
                     "template_codes": template_codes,
                 }
             )
     yield out
 
 
-@pytest.mark.parametrize("load_no", [1, 2, 3])
+@pytest.mark.parametrize("load_no", [1, 2, 3, 4])
 def test_every_table_equals_a_full_refresh(compared: list[dict], load_no: int) -> None:
     result = compared[load_no - 1]
     assert "marts.fct_applications_history" in result["tables"]
@@ -173,17 +199,21 @@ def test_every_table_equals_a_full_refresh(compared: list[dict], load_no: int) -
 
 def test_the_loads_change_what_the_incremental_models_must_notice(compared: list[dict]) -> None:
     """The scenario does what it says, so the comparison above covers each case."""
-    first, second, third = (c["facts"] for c in compared)
+    first, second, third, fourth = (c["facts"] for c in compared)
     dayong, again = records.doc_id(DAYONG), records.doc_id(DAYONG_AGAIN)
     broken, reread = records.doc_id(BROKEN), records.doc_id(REREAD)
     # The republished report replaces the first one in the current facts.
     assert dayong in first and dayong not in second and again in second
     # The correction releases the broken report; withdrawn, it is held back again.
-    assert broken not in first and broken in second and broken not in third
+    assert broken not in first and broken in second and broken not in third and broken not in fourth
+    # Held back, it names the 总计 cell; then (load 4) another cell instead.
+    looked_at = [c["looked_at"] for c in compared]
+    assert TOTAL_CELL in looked_at[0] and looked_at[1] == set() and TOTAL_CELL in looked_at[2]
+    assert OTHER_CELL in looked_at[3] and TOTAL_CELL not in looked_at[3]
     # The new reading breaks H1 on the re-read report: its section 三 is held back.
     assert reread in first and reread not in second
     # The fuller name of a new body moves the old report to it.
     assert compared[0]["bodies"][dayong] == "大涌镇"
     assert compared[1]["bodies"][dayong] == "中山市大涌镇"
     # A cell in no template warns in the build that loaded it (the tests check their build's documents).
-    assert [c["template_codes"] for c in compared] == [("pass", 0), ("warn", 1), ("pass", 0)]
+    assert [c["template_codes"] for c in compared] == [("pass", 0), ("warn", 1), ("pass", 0), ("pass", 0)]

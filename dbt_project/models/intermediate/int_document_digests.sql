@@ -6,7 +6,8 @@
 -- reading_seq) and its applied corrections; int_cells_labelled adds the document's body (the
 -- name rules and the seed can move it), year, template version and status, and the template;
 -- int_identity_residuals the template version, status, template and identities.  The facts add
--- the gate's verdict on their section (published or not, current or not).
+-- the gate's verdict on their section (published or not, current or not); quarantine_cells
+-- int_cells_corrected's with the cells the gate's causes name, by section.
 --
 -- A view on purpose: the facts' digests read the gate's verdicts, written after this layer.
 
@@ -60,6 +61,20 @@ published_sections as (
 
 ),
 
+failed_cells as (
+
+    -- what quarantine_cells takes of the gate's causes: the cells each names, by section
+    select
+        document_id,
+        string_agg(
+            concat_ws(chr(31), coalesce(section, chr(30)), coalesce(cells, chr(30))),
+            chr(30) order by section nulls first, cells nulls first
+        ) as failed_cells
+    from {{ ref('stg_gate_failures') }}
+    group by document_id
+
+),
+
 cells_digests as (
 
     select
@@ -73,11 +88,14 @@ cells_digests as (
         documents.report_year,
         documents.template_version,
         documents.status,
-        documents.loaded_at
+        documents.loaded_at,
+        failed_cells.failed_cells
 
     from documents
     left join corrections
         on documents.document_id = corrections.document_id
+    left join failed_cells
+        on documents.document_id = failed_cells.document_id
 
 ),
 
@@ -95,6 +113,10 @@ layer_digests as (
             'cells_digests.cells_digest', 'cells_digests.template_version', 'cells_digests.status',
             'templates.template_rows', 'templates.template_columns', 'templates.identity_terms',
         ]) }} as residuals_digest,
+        {{ digest([
+            'cells_digests.cells_digest', 'cells_digests.template_version', 'cells_digests.failed_cells',
+            'templates.template_rows', 'templates.template_columns',
+        ]) }} as quarantine_cells_digest,
         cells_digests.loaded_at,
         coalesce(published_sections.s2_published, false) as s2_published,
         coalesce(published_sections.s3_published, false) as s3_published,
@@ -122,7 +144,8 @@ digests as (
         {{ digest(['labelled_digest', 's4_published', 'loaded_at']) }} as fct_review_litigation_history,
         {{ digest(['labelled_digest', 's2_published', 's2_current']) }} as fct_active_disclosure,
         {{ digest(['labelled_digest', 's3_published', 's3_current']) }} as fct_applications,
-        {{ digest(['labelled_digest', 's4_published', 's4_current']) }} as fct_review_litigation
+        {{ digest(['labelled_digest', 's4_published', 's4_current']) }} as fct_review_litigation,
+        quarantine_cells_digest as quarantine_cells
 
     from layer_digests
 
