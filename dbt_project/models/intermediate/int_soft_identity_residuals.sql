@@ -136,17 +136,40 @@ term_reports as (
 
 ),
 
+checkable_equations as (
+
+    -- the equations whose every report is loaded and of the equation's template versions: the
+    -- only ones checked.  Most anchors have no report of the next year yet, so these are a few
+    -- of term_reports' equations, and only their terms' cells are looked up (at 100 000 reports
+    -- the view took 24 s when every anchor's were, 4.5 s so).
+    select anchor_document_id, equation_id
+    from term_reports
+    group by anchor_document_id, equation_id
+    having bool_and(is_term_report_usable)
+
+),
+
+checkable_term_reports as (
+
+    select term_reports.*
+    from term_reports
+    semi join checkable_equations
+        on term_reports.anchor_document_id = checkable_equations.anchor_document_id
+            and term_reports.equation_id = checkable_equations.equation_id
+
+),
+
 term_values as (
 
     select
-        term_reports.*,
+        checkable_term_reports.*,
         cells.value,
         coalesce(cells.is_corrected, false) as is_corrected
 
-    from term_reports
+    from checkable_term_reports
     left join cells
-        on term_reports.term_document_id = cells.document_id
-            and term_reports.cell_id = cells.cell_id
+        on checkable_term_reports.term_document_id = cells.document_id
+            and checkable_term_reports.cell_id = cells.cell_id
 
 ),
 
@@ -160,7 +183,6 @@ sides as (
         count(*) as n_terms,
         count(*) filter (where value is null) as n_missing_terms,
         count(*) filter (where is_corrected) as n_corrected_terms,
-        count(*) filter (where not is_term_report_usable) as n_missing_reports,
         string_agg(
             cast(term_year as varchar) || ':' || case when sign < 0 then '−' else '' end || cell_id,
             ',' order by term_seq
@@ -181,9 +203,8 @@ involved_reports as (
 
     from (
         select distinct anchor_document_id, equation_id, term_document_id, term_year
-        from term_reports
-        where is_term_report_usable
-    ) as usable_term_reports
+        from checkable_term_reports
+    ) as checked_term_reports
     group by anchor_document_id, equation_id
 
 ),
@@ -216,7 +237,6 @@ residuals as (
     inner join involved_reports
         on anchored.anchor_document_id = involved_reports.anchor_document_id
             and anchored.equation_id = involved_reports.equation_id
-    where sides.n_missing_reports = 0
 
 )
 
